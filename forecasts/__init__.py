@@ -1,0 +1,1 @@
+"""History, calendar and forecasting: the first half of the data flow."""

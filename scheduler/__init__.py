@@ -1,0 +1,10 @@
+"""Workforce scheduling for e-commerce customer service.
+
+The data flow, and the package that owns each step:
+
+    history (forecasts.history) -> calendar (forecasts.calendar) -> forecast (forecasts.models)
+    -> requirements (scheduler.staffing) -> roster (scheduler.roster) -> validation (scheduler.validation)
+    -> export/report (scheduler.export)
+"""
+
+__version__ = "0.1.0"

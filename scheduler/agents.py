@@ -1,0 +1,111 @@
+"""The agent pool: who can work, on which channels, at what cost.
+
+CSV columns (UTF-8, a BOM is accepted):
+
+| column | required | meaning |
+|---|---|---|
+| ``agent_id`` | yes | unique id |
+| ``name`` | yes | display name (Chinese names are fine) |
+| ``skills`` | yes | channels separated by ``|``, e.g. ``chat|phone`` |
+| ``contract`` | yes | ``full_time`` or ``part_time`` |
+| ``hourly_cost`` | yes | [CNY/h] base cost of a paid hour |
+| ``max_weekly_h`` | no | [h] cap on paid hours a week (default: the labour rule) |
+| ``team`` | no | team name, for exports |
+| ``unavailable`` | no | dates on leave, ``YYYY-MM-DD`` separated by ``;`` |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from scheduler.errors import InputError
+from scheduler.scenario import CHANNELS
+
+REQUIRED = ("agent_id", "name", "skills", "contract", "hourly_cost")
+CONTRACTS = ("full_time", "part_time")
+
+
+@dataclass(frozen=True)
+class Agent:
+    agent_id: str
+    name: str
+    skills: tuple[str, ...]
+    contract: str
+    hourly_cost: float
+    max_weekly_h: float | None = None
+    team: str = ""
+    unavailable: frozenset[dt.date] = frozenset()
+
+    def can(self, channel: str) -> bool:
+        return channel in self.skills
+
+
+def load_agents(path: str | Path) -> list[Agent]:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("agent pool file not found", file=path, field="--agents")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except Exception as exc:
+        raise InputError(f"not a readable CSV ({exc})", file=path) from None
+    raw.columns = [c.strip() for c in raw.columns]
+    for col in REQUIRED:
+        if col not in raw.columns:
+            raise InputError(f"missing column '{col}' (required: {', '.join(REQUIRED)})",
+                             file=path, row=1, field=col)
+    if raw.empty:
+        raise InputError("the agent pool is empty", file=path, row=2)
+    agents, seen = [], set()
+    for i, rec in enumerate(raw.to_dict("records"), start=2):
+        aid = rec["agent_id"].strip()
+        if not aid:
+            raise InputError("empty agent_id", file=path, row=i, field="agent_id")
+        if aid in seen:
+            raise InputError(f"duplicate agent_id '{aid}'", file=path, row=i, field="agent_id")
+        seen.add(aid)
+        skills = tuple(s.strip() for s in rec["skills"].split("|") if s.strip())
+        if not skills:
+            raise InputError("no skills", file=path, row=i, field="skills")
+        for s in skills:
+            if s not in CHANNELS:
+                raise InputError(f"unknown channel '{s}'; allowed: {', '.join(CHANNELS)}",
+                                 file=path, row=i, field="skills")
+        contract = rec["contract"].strip()
+        if contract not in CONTRACTS:
+            raise InputError(f"unknown contract '{contract}'; allowed: {', '.join(CONTRACTS)}",
+                             file=path, row=i, field="contract")
+        cost = _number(rec["hourly_cost"], path, i, "hourly_cost")
+        if cost <= 0:
+            raise InputError(f"hourly_cost must be positive, got {rec['hourly_cost']}",
+                             file=path, row=i, field="hourly_cost")
+        max_h = rec.get("max_weekly_h", "").strip()
+        max_weekly_h = _number(max_h, path, i, "max_weekly_h") if max_h else None
+        if max_weekly_h is not None and max_weekly_h < 0:
+            raise InputError("max_weekly_h must not be negative", file=path, row=i, field="max_weekly_h")
+        leave = set()
+        for tok in rec.get("unavailable", "").replace(",", ";").split(";"):
+            tok = tok.strip()
+            if not tok:
+                continue
+            try:
+                leave.add(dt.date.fromisoformat(tok))
+            except ValueError:
+                raise InputError(f"'{tok}' is not a date YYYY-MM-DD", file=path, row=i,
+                                 field="unavailable") from None
+        agents.append(Agent(aid, rec["name"].strip(), skills, contract, cost, max_weekly_h,
+                            rec.get("team", "").strip(), frozenset(leave)))
+    return agents
+
+
+def _number(text: str, path: Path, row: int, field: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"'{text}' is not a number", file=path, row=row, field=field) from None
+    if value != value:  # NaN
+        raise InputError("is not a number", file=path, row=row, field=field)
+    return value

@@ -1,0 +1,32 @@
+"""Errors a user can cause, reported as one line naming the file, row and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(ValueError):
+    """Bad input from the user: a file, a row, a field and what is wrong.
+
+    The CLI prints ``str(err)`` as one line and exits non-zero, never a traceback.
+    ``row`` is the 1-based line number in the file (the header is line 1), so it
+    matches what an editor shows.
+    """
+
+    def __init__(self, message: str, *, file: str | Path | None = None,
+                 row: int | None = None, field: str | None = None):
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.row = row
+        self.field = field
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file if self.row is None else f"{self.file}:{self.row}")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        prefix = ", ".join(where)
+        text = " ".join(self.message.split())  # always one line
+        return f"{prefix}: {text}" if prefix else text
