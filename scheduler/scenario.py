@@ -67,6 +67,7 @@ class ChannelSpec(_Strict):
 
     model: Literal["erlang_c", "erlang_a", "deferred"] = "erlang_c"
     answer_within_s: float = Field(gt=0, description="[s] service-level threshold")
+    default_aht_s: float = Field(default=300, gt=0, description="[s] handle time when history has none")
     service_level_target: float = Field(default=0.8, gt=0, lt=1)
     concurrency: int = Field(default=1, ge=1, le=10, description="contacts one agent handles at once")
     max_occupancy: float = Field(default=0.85, gt=0, le=1)

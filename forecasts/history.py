@@ -1,0 +1,205 @@
+"""Contact history: read once at the edge, validated, then passed around as a typed object.
+
+CSV schema (one row per interval and channel):
+
+| column | required | meaning |
+|---|---|---|
+| ``interval_start`` | yes | local time ``YYYY-MM-DDTHH:MM`` (seconds and a trailing ``Z`` are accepted and ignored) |
+| ``channel`` | yes | ``chat``, ``phone`` or ``email`` |
+| ``contacts`` | yes | arrivals in the interval, a number >= 0 |
+| ``aht_s`` | no | [s] average handle time of those contacts, > 0 (blank where unknown) |
+
+Any regular interval of 5 minutes or more is accepted (5, 10, 15, 30, 60 ...); the forecaster
+aggregates to the planning interval. A day with no rows is a closed day, not an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scheduler.errors import InputError
+from scheduler.scenario import CHANNELS
+
+REQUIRED = ("interval_start", "channel", "contacts")
+DEFAULT_HISTORY = Path(__file__).resolve().parent / "data" / "history.csv.gz"
+
+
+@dataclass(frozen=True)
+class History:
+    """Validated history. ``frame`` has ``interval_start`` (Timestamp), ``channel``, ``contacts``
+    (float) and ``aht_s`` (float, NaN where unknown), sorted, one row per interval and channel."""
+
+    frame: pd.DataFrame
+    interval_min: int
+    source: str
+
+    @property
+    def channels(self) -> list[str]:
+        present = set(self.frame["channel"].unique())
+        return [c for c in CHANNELS if c in present]
+
+    @property
+    def first_date(self) -> dt.date:
+        return self.frame["interval_start"].iloc[0].date()
+
+    @property
+    def last_date(self) -> dt.date:
+        return self.frame["interval_start"].iloc[-1].date()
+
+    def before(self, day: dt.date) -> "History":
+        """Only the rows strictly before ``day`` (what a forecast for ``day`` may use)."""
+        cut = pd.Timestamp(day)
+        return History(self.frame[self.frame["interval_start"] < cut].reset_index(drop=True),
+                       self.interval_min, self.source)
+
+    def between(self, start: dt.date, end: dt.date) -> "History":
+        """Rows on dates in [start, end]."""
+        lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
+        ts = self.frame["interval_start"]
+        return History(self.frame[(ts >= lo) & (ts < hi)].reset_index(drop=True),
+                       self.interval_min, self.source)
+
+    def aggregate(self, interval_min: int) -> "History":
+        """Sum contacts into coarser intervals; AHT becomes the contact-weighted mean."""
+        if interval_min == self.interval_min:
+            return self
+        if interval_min < self.interval_min or interval_min % self.interval_min:
+            raise InputError(f"history at {self.interval_min}-minute intervals cannot be planned at "
+                             f"{interval_min} minutes (needs a multiple of {self.interval_min})",
+                             file=self.source, field="interval_min")
+        f = self.frame.copy()
+        f["interval_start"] = f["interval_start"].dt.floor(f"{interval_min}min")
+        f["work"] = f["contacts"] * f["aht_s"]
+        f["known"] = np.where(f["aht_s"].notna(), f["contacts"], 0.0)
+        g = f.groupby(["interval_start", "channel"], sort=True).agg(
+            contacts=("contacts", "sum"), work=("work", "sum"), known=("known", "sum")).reset_index()
+        g["aht_s"] = np.where(g["known"] > 0, g["work"] / g["known"].where(g["known"] > 0), np.nan)
+        return History(g[["interval_start", "channel", "contacts", "aht_s"]], interval_min, self.source)
+
+    def matrix(self, channel: str, start: dt.date, end: dt.date, column: str = "contacts"
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """(values[days, slots], day_observed[days]) for dates in [start, end].
+
+        Unrecorded intervals are 0 (contacts) or NaN (aht_s); ``day_observed`` is False for days with
+        no rows at all in any channel (closed days)."""
+        slots = 1440 // self.interval_min
+        n_days = (end - start).days + 1
+        fill = np.nan if column == "aht_s" else 0.0
+        out = np.full((n_days, slots), fill)
+        f = self.frame
+        ts = f["interval_start"]
+        lo = pd.Timestamp(start)
+        sel = (ts >= lo) & (ts < lo + pd.Timedelta(days=n_days))
+        day_idx_all = ((ts[sel] - lo).dt.days).to_numpy()
+        observed = np.zeros(n_days, dtype=bool)
+        observed[np.unique(day_idx_all)] = True
+        sub = f[sel & (f["channel"] == channel)]
+        if len(sub):
+            t = sub["interval_start"]
+            d = ((t - lo).dt.days).to_numpy()
+            s = ((t.dt.hour * 60 + t.dt.minute) // self.interval_min).to_numpy()
+            out[d, s] = sub[column].to_numpy(dtype=float)
+        return out, observed
+
+
+def _first_bad(mask: pd.Series) -> int | None:
+    """1-based file line (header = 1) of the first True in ``mask``."""
+    hits = np.flatnonzero(mask.to_numpy())
+    return int(hits[0]) + 2 if len(hits) else None
+
+
+def read_history(path: str | Path) -> History:
+    """Read and validate a history CSV; every error names file, row and field."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("history file not found", file=path, field="--history")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except Exception as exc:  # pandas raises several parser error types
+        raise InputError(f"not a readable CSV ({' '.join(str(exc).split())})", file=path) from None
+    raw.columns = [c.strip() for c in raw.columns]
+    for col in REQUIRED:
+        if col not in raw.columns:
+            raise InputError(f"missing column '{col}' (need interval_start, channel, contacts[, aht_s])",
+                             file=path, row=1, field=col)
+    if raw.empty:
+        raise InputError("no rows", file=path, row=2)
+
+    text = raw["interval_start"].str.strip().str.replace("Z", "", regex=False)
+    ts = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    bad = _first_bad(ts.isna())
+    if bad is not None:
+        raise InputError(f"'{raw['interval_start'].iloc[bad - 2]}' is not a time YYYY-MM-DDTHH:MM",
+                         file=path, row=bad, field="interval_start")
+    if ts.dt.tz is not None:
+        ts = ts.dt.tz_localize(None)
+
+    channel = raw["channel"].str.strip().str.lower()
+    bad = _first_bad(~channel.isin(CHANNELS))
+    if bad is not None:
+        raise InputError(f"unknown channel '{raw['channel'].iloc[bad - 2]}'; allowed: {', '.join(CHANNELS)}",
+                         file=path, row=bad, field="channel")
+
+    contacts = pd.to_numeric(raw["contacts"].str.strip(), errors="coerce")
+    bad = _first_bad(contacts.isna() | ~np.isfinite(contacts.fillna(0)))
+    if bad is not None:
+        raise InputError(f"'{raw['contacts'].iloc[bad - 2]}' is not a number", file=path, row=bad,
+                         field="contacts")
+    bad = _first_bad(contacts < 0)
+    if bad is not None:
+        raise InputError(f"negative count {raw['contacts'].iloc[bad - 2]}", file=path, row=bad, field="contacts")
+
+    if "aht_s" in raw.columns:
+        aht_text = raw["aht_s"].str.strip()
+        aht = pd.to_numeric(aht_text, errors="coerce")
+        bad = _first_bad(aht.isna() & (aht_text != ""))
+        if bad is not None:
+            raise InputError(f"'{raw['aht_s'].iloc[bad - 2]}' is not a number", file=path, row=bad, field="aht_s")
+        bad = _first_bad(aht.notna() & ~(aht > 0))
+        if bad is not None:
+            raise InputError(f"handle time must be positive, got {raw['aht_s'].iloc[bad - 2]}", file=path,
+                             row=bad, field="aht_s")
+    else:
+        aht = pd.Series(np.nan, index=raw.index)
+
+    frame = pd.DataFrame({"interval_start": ts, "channel": channel, "contacts": contacts.astype(float),
+                          "aht_s": aht.astype(float)})
+    dup = frame.duplicated(["interval_start", "channel"], keep="first")
+    bad = _first_bad(dup)
+    if bad is not None:
+        raise InputError(f"duplicate row for {ts.iloc[bad - 2]:%Y-%m-%dT%H:%M} {channel.iloc[bad - 2]}",
+                         file=path, row=bad, field="interval_start")
+
+    interval_min = _infer_interval(frame["interval_start"], path)
+    frame = frame.sort_values(["interval_start", "channel"], kind="stable").reset_index(drop=True)
+    return History(frame, interval_min, str(path))
+
+
+def _infer_interval(ts: pd.Series, path: Path) -> int:
+    minute_of_day = (ts.dt.hour * 60 + ts.dt.minute).to_numpy()
+    if (ts.dt.second != 0).any():
+        bad = _first_bad(ts.dt.second != 0)
+        raise InputError("interval starts must be on whole minutes", file=path, row=bad, field="interval_start")
+    step = 0
+    for m in np.unique(minute_of_day):
+        step = gcd(step, int(m))
+    step = gcd(step, 1440) if step else 1440
+    uniq = np.unique(ts.to_numpy())
+    if len(uniq) > 1:
+        diffs = np.diff(uniq).astype("timedelta64[m]").astype(int)
+        step = gcd(step, int(np.gcd.reduce(diffs)))
+    if step < 5:
+        bad = _first_bad(pd.Series(minute_of_day % 5 != 0))
+        raise InputError(f"intervals must be regular and at least 5 minutes (found a {step}-minute step)",
+                         file=path, row=bad, field="interval_start")
+    return int(step)
+
+
+def load_default_history() -> History:
+    return read_history(DEFAULT_HISTORY)

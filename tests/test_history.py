@@ -1,0 +1,90 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasts.history import read_history
+from scheduler.errors import InputError
+from tests.conftest import shared_file
+
+GOOD = """interval_start,channel,contacts,aht_s
+2025-03-03T09:00,chat,120,400
+2025-03-03T09:00,phone,30,260
+2025-03-03T10:00,chat,140,410
+2025-03-05T09:00,chat,100,
+"""
+
+
+def write(tmp_path, text, name="h.csv"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_reads_and_infers_interval(tmp_path):
+    h = read_history(write(tmp_path, GOOD))
+    assert h.interval_min == 60
+    assert h.channels == ["chat", "phone"]
+    assert len(h.frame) == 4
+    assert np.isnan(h.frame["aht_s"].iloc[-1])
+
+
+def test_closed_days_are_not_errors(tmp_path):
+    """2025-03-04 has no rows: a closed day, with zero contacts and observed=False."""
+    h = read_history(write(tmp_path, GOOD))
+    import datetime as dt
+    m, observed = h.matrix("chat", dt.date(2025, 3, 3), dt.date(2025, 3, 5))
+    assert observed.tolist() == [True, False, True]
+    assert m[1].sum() == 0 and m[0, 9] == 120
+
+
+def test_aht_is_optional(tmp_path):
+    h = read_history(write(tmp_path, "interval_start,channel,contacts\n2025-03-03T09:00,chat,1\n"))
+    assert h.frame["aht_s"].isna().all()
+
+
+@pytest.mark.parametrize("text,row,field,what", [
+    ("interval_start,channel,contacts\n2025-03-03T09:00,chat,-3\n", 2, "contacts", "negative"),
+    ("interval_start,channel,contacts\n2025-03-03T09:00,chat,1\n2025-03-03T10:00,fax,1\n", 3, "channel", "unknown channel 'fax'"),
+    ("interval_start,channel,contacts\n2025-03-03T09:00,chat,abc\n", 2, "contacts", "not a number"),
+    ("interval_start,channel,contacts\n2025-03-03T09:00,chat,1\n03/03/2025 9am,chat,1\n", 3, "interval_start", "not a time"),
+    ("interval_start,channel,contacts\n2025-03-03T09:00,chat,1\n2025-03-03T09:00,chat,2\n", 3, "interval_start", "duplicate"),
+    ("interval_start,channel,contacts,aht_s\n2025-03-03T09:00,chat,1,0\n", 2, "aht_s", "positive"),
+    ("interval_start,channel\n2025-03-03T09:00,chat\n", 1, "contacts", "missing column"),
+    ("interval_start,channel,contacts\n2025-03-03T09:00,chat,1\n2025-03-03T09:02,chat,1\n", 3, "interval_start", "at least 5 minutes"),
+])
+def test_bad_input_names_file_row_field(tmp_path, text, row, field, what):
+    p = write(tmp_path, text)
+    with pytest.raises(InputError) as err:
+        read_history(p)
+    msg = str(err.value)
+    assert f"h.csv:{row}" in msg and f"field '{field}'" in msg and what in msg
+    assert "\n" not in msg
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        read_history(tmp_path / "nope.csv")
+
+
+def test_five_minute_history_aggregates_to_hourly(tmp_path):
+    rows = ["interval_start,channel,contacts,aht_s"]
+    for m in range(0, 60, 5):
+        rows.append(f"2025-03-03T09:{m:02d},phone,{m // 5 + 1},{200 + m}")
+    h = read_history(write(tmp_path, "\n".join(rows) + "\n"))
+    assert h.interval_min == 5
+    hourly = h.aggregate(60).frame
+    assert len(hourly) == 1 and hourly["contacts"].iloc[0] == sum(range(1, 13))
+    w = np.arange(1, 13)
+    assert hourly["aht_s"].iloc[0] == pytest.approx(np.sum(w * (200 + 5 * (w - 1))) / w.sum())
+
+
+def test_real_bank_calls_import(tmp_path):
+    """The US bank call-centre data (5-minute, weekdays only) converts and imports."""
+    raw = pd.read_csv(shared_file("us_bank_calls_2003_5min.csv"))
+    p = tmp_path / "bank.csv"
+    pd.DataFrame({"interval_start": raw["DateTime"], "channel": "phone", "contacts": raw["Calls"]}).to_csv(p, index=False)
+    h = read_history(p)
+    assert h.interval_min == 5
+    assert h.frame["contacts"].sum() == raw["Calls"].sum()
+    days = h.frame["interval_start"].dt.date.nunique()
+    assert days == 164
