@@ -1,0 +1,183 @@
+"""The ``schedule`` command: thin commands that parse, call one library function and print.
+
+Errors a user can cause print one line (file, row, field) on stderr and exit with code 2; nothing is
+written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from scheduler.errors import InputError
+
+app = typer.Typer(help="Forecast, staff and roster an e-commerce customer-service team.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+data_app = typer.Typer(help="Bundled synthetic data.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+EXIT_INPUT = 2
+
+
+def user_errors(fn):
+    """Turn InputError (and unreadable files) into one line on stderr and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+
+    return wrapper
+
+
+HistoryOpt = Annotated[Optional[Path], typer.Option("--history", help="History CSV: interval_start, channel, "
+                                                    "contacts[, aht_s]. Default: the bundled synthetic history.")]
+ScenarioOpt = Annotated[Optional[Path], typer.Option("--scenario", help="Scenario TOML. Default: scenarios/baseline.toml.")]
+AgentsOpt = Annotated[Optional[Path], typer.Option("--agents", help="Agent pool CSV. Default: scenarios/agents.csv.")]
+CalendarOpt = Annotated[Optional[str], typer.Option("--calendar", help="CN (default), none, or a CSV "
+                                                    "date,name,kind that extends the CN calendar.")]
+
+
+@app.command()
+@user_errors
+def plan(
+    week: Annotated[str, typer.Option("--week", help="2025-11, 2025-W11 or any date in the week (2025-11-12).")],
+    scenario: ScenarioOpt = None,
+    history: HistoryOpt = None,
+    agents: AgentsOpt = None,
+    calendar: CalendarOpt = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Plan folder. Default: out/<scenario>/<YYYY-Www>/.")] = None,
+):
+    """Forecast a week, compute requirements, roster named agents, validate, and write the plan."""
+    from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
+    from scheduler.weeks import parse_week
+
+    wk = parse_week(week)
+    typer.echo(wk.describe())
+    inputs = load_inputs(wk, scenario, history, agents, calendar)
+    result = run_plan(inputs)
+    target = out or Path("out") / inputs.scenario.name / wk.label
+    write_plan(result, target)
+    for note in result.notes:
+        typer.echo(f"note: {note}")
+    typer.echo(summary_table(result.summary))
+    typer.echo(f"wrote {target}/ (forecast.csv, requirements.csv, shifts.csv, coverage.csv, shortfall.csv, summary.json)")
+
+
+@app.command()
+@user_errors
+def erlang(
+    contacts: Annotated[float, typer.Option("--contacts", help="Contacts arriving in the interval.")],
+    aht_s: Annotated[float, typer.Option("--aht-s", help="Average handle time [s].")],
+    answer_within_s: Annotated[float, typer.Option("--answer-within-s", help="Service-level threshold [s].")],
+    interval_min: Annotated[float, typer.Option("--interval-min", help="Interval length [min].")] = 60,
+    agents: Annotated[Optional[int], typer.Option("--agents", help="Agents on the queue: report their service.")] = None,
+    target: Annotated[Optional[float], typer.Option("--target", help="Service-level target in (0, 1): find the agents.")] = None,
+    max_occupancy: Annotated[float, typer.Option("--max-occupancy", help="Occupancy cap in (0, 1].")] = 1.0,
+    shrinkage: Annotated[float, typer.Option("--shrinkage", help="Share of paid time off the phones, [0, 1).")] = 0.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+):
+    """Erlang C calculator: service level of K agents, or the agents needed for a target."""
+    from scheduler.staffing.requirements import erlang_report
+
+    if (agents is None) == (target is None):
+        raise InputError("give exactly one of --agents K or --target X", field="--agents/--target")
+    rep = erlang_report(contacts, interval_min, aht_s, answer_within_s, agents=agents, target=target,
+                        max_occupancy=max_occupancy, shrinkage=shrinkage)
+    if as_json:
+        typer.echo(json.dumps(rep))
+        return
+    typer.echo(f"offered load {rep.get('load_erl', contacts * aht_s / (interval_min * 60)):.3f} Erlang")
+    typer.echo(f"agents {rep['agents']}  p_wait {rep['p_wait']:.4f}  service_level {rep['service_level']:.3f}  "
+               f"asa_s {rep['asa_s']:.1f}  occupancy {rep['occupancy']:.3f}")
+    if "scheduled_agents" in rep:
+        typer.echo(f"scheduled agents after {shrinkage:.0%} shrinkage: {rep['scheduled_agents']}")
+
+
+@app.command()
+@user_errors
+def forecast(
+    week: Annotated[Optional[str], typer.Option("--week", help="Week to forecast.")] = None,
+    start: Annotated[Optional[str], typer.Option("--start", help="First day YYYY-MM-DD (with --days).")] = None,
+    days: Annotated[int, typer.Option("--days", help="Days to forecast from --start.")] = 7,
+    history: HistoryOpt = None,
+    scenario: ScenarioOpt = None,
+    calendar: CalendarOpt = None,
+    interval_min: Annotated[int, typer.Option("--interval-min", help="Output interval [min]: 15, 30 or 60.")] = 60,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for forecast.csv.")] = None,
+):
+    """Forecast contacts per channel and interval from history before the start."""
+    from forecasts.calendar import Calendar
+    from forecasts.history import DEFAULT_HISTORY, read_history
+    from forecasts.models import ForecastConfig, forecast_range
+    from scenarios import DEFAULT_SCENARIO
+    from scheduler.export import atomic_folder, write_csv
+    from scheduler.scenario import load_scenario
+    from scheduler.weeks import parse_week
+
+    if (week is None) == (start is None):
+        raise InputError("give exactly one of --week W or --start DATE", field="--week/--start")
+    if week is not None:
+        wk = parse_week(week)
+        typer.echo(wk.describe())
+        first, n_days, label = wk.start_date, 7, wk.label
+    else:
+        try:
+            first = dt.date.fromisoformat(start)
+        except ValueError:
+            raise InputError(f"'{start}' is not a date YYYY-MM-DD", field="--start") from None
+        if days < 1 or days > 62:
+            raise InputError("--days must be between 1 and 62", field="--days")
+        n_days, label = days, f"{first.isoformat()}+{days}d"
+    if interval_min not in (15, 30, 60):
+        raise InputError("--interval-min must be 15, 30 or 60", field="--interval-min")
+    sc = load_scenario(scenario or DEFAULT_SCENARIO)
+    hist = read_history(history or DEFAULT_HISTORY)
+    cal = Calendar.from_option(calendar)
+    fc, notes = forecast_range(hist, sc, cal, first, n_days, ForecastConfig(interval_min=interval_min, seed=sc.seed))
+    target = out or Path("out") / "forecast" / label
+    with atomic_folder(target) as tmp:
+        write_csv(fc, tmp / "forecast.csv")
+    for note in notes:
+        typer.echo(f"note: {note}")
+    daily = fc.assign(date=fc["interval_start"].dt.date).pivot_table(index="date", columns="channel",
+                                                                      values="contacts", aggfunc="sum")
+    typer.echo(daily.round(0).to_string())
+    typer.echo(f"wrote {target}/forecast.csv")
+
+
+@data_app.command("generate")
+@user_errors
+def data_generate(
+    out_history: Annotated[Optional[Path], typer.Option("--out-history", help="Default: the bundled file.")] = None,
+    out_agents: Annotated[Optional[Path], typer.Option("--out-agents", help="Default: scenarios/agents.csv.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Generator seed.")] = None,
+):
+    """Re-create the bundled synthetic history and agent pool (seeded, byte-identical for a seed)."""
+    import dataclasses
+
+    from forecasts import synth
+    from forecasts.history import DEFAULT_HISTORY
+    from scenarios import DEFAULT_AGENTS
+
+    params = synth.SynthParams() if seed is None else dataclasses.replace(synth.SynthParams(), seed=seed)
+    h, a = out_history or DEFAULT_HISTORY, out_agents or DEFAULT_AGENTS
+    synth.write_default_data(h, a, params)
+    typer.echo(f"wrote {h} and {a}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,189 @@
+"""``schedule plan``: history -> forecast -> requirements -> roster -> validation -> files.
+
+Everything a user can get wrong is loaded and checked before any work starts, and the plan folder is
+written only at the end, in one rename (see :mod:`scheduler.export`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecasts.calendar import Calendar
+from forecasts.history import DEFAULT_HISTORY, History, read_history
+from forecasts.models import ForecastConfig, forecast_range, promotion_days
+from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
+from scheduler.agents import Agent, load_agents
+from scheduler.errors import InputError
+from scheduler.export import atomic_folder, write_csv, write_json
+from scheduler.scenario import Scenario, load_scenario
+from scheduler.weeks import Week
+
+
+@dataclass
+class PlanInputs:
+    week: Week
+    scenario: Scenario
+    agents: list[Agent]
+    history: History
+    calendar: Calendar
+    paths: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PlanResult:
+    inputs: PlanInputs
+    forecast: pd.DataFrame
+    requirements: pd.DataFrame
+    roster: object
+    coverage: pd.DataFrame
+    summary: dict
+    notes: list[str]
+
+
+def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Path | None = None,
+                agents_path: Path | None = None, calendar: str | None = None) -> PlanInputs:
+    scenario = load_scenario(scenario_path or DEFAULT_SCENARIO)
+    agents = load_agents(agents_path or DEFAULT_AGENTS)
+    history = read_history(history_path or DEFAULT_HISTORY)
+    cal = Calendar.from_option(calendar)
+    cal.check_covers(week.start_date, week.end_date, what=f"week {week.label}")
+    missing = [c for c in history.channels if c not in scenario.channels]
+    if missing:
+        raise InputError(f"history has channel '{missing[0]}' that the scenario does not define",
+                         file=history.source, field="channel")
+    return PlanInputs(week, scenario, agents, history, cal, {
+        "scenario": str(scenario_path or DEFAULT_SCENARIO), "agents": str(agents_path or DEFAULT_AGENTS),
+        "history": str(history_path or DEFAULT_HISTORY)})
+
+
+def open_mask(scenario: Scenario, calendar: Calendar, days: list[dt.date]) -> tuple[pd.Series, dict]:
+    """Boolean Series by interval_start (True = service open) and the window of each day."""
+    promo = promotion_days(scenario.promotions, days[0], days[-1])
+    step = scenario.interval_min
+    index, values, windows = [], [], {}
+    for d in days:
+        main = d in promo and promo[d].offset == 0
+        win = scenario.window(calendar.day_type(d), promotion_main_day=main)
+        windows[d] = win
+        for m in range(0, 1440, step):
+            index.append(pd.Timestamp(d) + pd.Timedelta(minutes=m))
+            values.append(win.start_min <= m and m + step <= win.end_min)
+    return pd.Series(values, index=pd.DatetimeIndex(index, name="interval_start")), windows
+
+
+def shortfall_weights(requirements: pd.DataFrame, scenario: Scenario) -> pd.Series:
+    """Cost of one missing head, scaled by the service-level impact of losing it.
+
+    Impact = contacts in the interval x drop in service level when one scheduled head is removed,
+    relative to the channel's average contacts per open interval: a head missing at a busy hour,
+    where the queue is tight, costs more than one at a quiet hour.
+    """
+    from scheduler.staffing.requirements import evaluate_coverage
+
+    req = requirements
+    heads = req[["interval_start", "channel", "required_scheduled"]].rename(columns={"required_scheduled": "scheduled_heads"})
+    at_req = evaluate_coverage(req, heads, scenario)["service_level"].to_numpy()
+    heads_minus = heads.assign(scheduled_heads=np.maximum(heads["scheduled_heads"] - 1, 0))
+    at_minus = evaluate_coverage(req, heads_minus, scenario)["service_level"].to_numpy()
+    drop = np.nan_to_num(at_req - at_minus, nan=0.0).clip(0, 1)
+    contacts = req["contacts"].to_numpy(float)
+    ref = req["channel"].map(req[req["open"]].groupby("channel")["contacts"].mean()).to_numpy(float)
+    impact = np.divide(contacts * drop, ref * 0.1, out=np.zeros_like(contacts), where=ref > 0)
+    return pd.Series(scenario.understaffed_penalty * np.clip(impact, 0.25, 4.0), index=req.index)
+
+
+def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
+    from scheduler.roster import RosterProblem, solve_roster
+    from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, summarize_service
+    from scheduler.validation import validate_roster
+
+    sc, week, cal = inputs.scenario, inputs.week, inputs.calendar
+    days = week.days
+    timings = {}
+    t0 = time.perf_counter()
+    forecast, notes = forecast_range(inputs.history, sc, cal, week.start_date, 7,
+                                     ForecastConfig(interval_min=sc.interval_min, seed=sc.seed))
+    timings["forecast_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    mask, windows = open_mask(sc, cal, days)
+    channels = [c for c in sc.channels if c in set(forecast["channel"])]
+    requirements = compute_requirements(forecast[forecast["channel"].isin(channels)], sc, mask)
+    requirements["shortfall_weight"] = shortfall_weights(requirements, sc)
+    timings["requirements_s"] = time.perf_counter() - t0
+
+    promo = promotion_days(sc.promotions, days[0], days[-1])
+    problem = RosterProblem(
+        days=days, day_types={d: cal.day_type(d) for d in days},
+        promotion_days={d: e.promo for d, e in promo.items() if e.offset == 0},
+        interval_min=sc.interval_min, open_windows=windows, requirements=requirements,
+        agents=inputs.agents, scenario=sc, previous_shifts=None, month_overtime_h={}, seed=sc.seed)
+    t0 = time.perf_counter()
+    roster = solve_roster(problem)
+    timings["roster_s"] = time.perf_counter() - t0
+    violations = validate_roster(problem, roster)
+    if violations:
+        raise RuntimeError("the roster failed validation: " + "; ".join(violations[:5]))
+
+    coverage = evaluate_coverage(requirements, roster.scheduled, sc)
+    service = summarize_service(coverage, sc)
+    shifts = roster.shifts
+    summary = {
+        "week": week.label,
+        "dates": [days[0].isoformat(), days[-1].isoformat()],
+        "scenario": sc.name,
+        "channels": {ch: {"contacts": round(float(forecast.loc[forecast["channel"] == ch, "contacts"].sum()), 1),
+                          **service.get(ch, {})} for ch in channels},
+        "paid_hours": round(float(roster.paid_hours), 2),
+        "cost": round(float(roster.cost), 2),
+        "overtime_hours": round(float(roster.overtime_hours), 2),
+        "premium_cost": round(float(roster.premium_cost), 2),
+        "agents_used": int(shifts["agent_id"].nunique()) if len(shifts) else 0,
+        "agents_in_pool": len(inputs.agents),
+        "understaffed_agent_intervals": int(roster.shortfall["missing"].sum()) if len(roster.shortfall) else 0,
+        "required_agent_hours": round(float(requirements["required_scheduled"].sum() * sc.interval_min / 60), 1),
+        "solver": {k: roster.solver[k] for k in ("status", "objective", "best_bound", "gap", "wall_s")
+                   if k in roster.solver},
+        "validation": {"violations": violations},
+        "forecast_notes": notes,
+        "day_types": {d.isoformat(): cal.day_type(d) for d in days},
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "inputs": {**inputs.paths, "seed": sc.seed, "calendar": cal.kind},
+    }
+    return PlanResult(inputs, forecast, requirements, roster, coverage, summary, notes)
+
+
+def write_plan(result: PlanResult, out_dir: Path) -> Path:
+    with atomic_folder(out_dir) as tmp:
+        write_csv(result.forecast, tmp / "forecast.csv")
+        write_csv(result.requirements.drop(columns=["shortfall_weight"], errors="ignore"), tmp / "requirements.csv")
+        write_csv(result.roster.shifts, tmp / "shifts.csv", bom=True)
+        write_csv(result.coverage, tmp / "coverage.csv")
+        write_csv(result.roster.shortfall, tmp / "shortfall.csv")
+        write_json(result.summary, tmp / "summary.json")
+    return out_dir
+
+
+def summary_table(summary: dict) -> str:
+    lines = [f"{'channel':<8} {'contacts':>9} {'service level':>14} {'target':>7} {'ASA s':>7}"]
+    for ch, s in summary["channels"].items():
+        sl = s.get("service_level")
+        lines.append(f"{ch:<8} {s['contacts']:>9.0f} {('%.1f%%' % (100 * sl)) if sl is not None else '-':>14} "
+                     f"{('%.0f%%' % (100 * s['target'])) if s.get('target') else '-':>7} "
+                     f"{s.get('asa_s', float('nan')):>7.1f}")
+    solver = summary["solver"]
+    gap = solver.get("gap")
+    lines.append(
+        f"paid hours {summary['paid_hours']:.0f}, cost CNY {summary['cost']:,.0f} "
+        f"(premium {summary['premium_cost']:,.0f}), agents used {summary['agents_used']}/{summary['agents_in_pool']}, "
+        f"understaffed agent-intervals {summary['understaffed_agent_intervals']}")
+    lines.append(f"solver {solver.get('status')}: objective {solver.get('objective', float('nan')):,.1f}, "
+                 f"bound {solver.get('best_bound', float('nan')):,.1f}, gap "
+                 f"{'%.2f%%' % (100 * gap) if gap is not None else '-'}, {solver.get('wall_s', 0):.1f} s")
+    return "\n".join(lines)
