@@ -161,6 +161,7 @@ def read_history(path: str | Path) -> History:
         bad = _first_bad(aht.isna() & (aht_text != ""))
         if bad is not None:
             raise InputError(f"'{raw['aht_s'].iloc[bad - 2]}' is not a number", file=path, row=bad, field="aht_s")
+        aht = aht.mask((aht == 0) & (contacts == 0))  # no contacts, no handle time
         bad = _first_bad(aht.notna() & ~(aht > 0))
         if bad is not None:
             raise InputError(f"handle time must be positive, got {raw['aht_s'].iloc[bad - 2]}", file=path,
