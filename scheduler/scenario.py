@@ -75,6 +75,9 @@ class ChannelSpec(_Strict):
     response_window_h: float | None = Field(default=None, gt=0, description="[h] deferred work only")
     carry_over_closed: float = Field(default=1.0, ge=0, le=1,
                                      description="share of contacts arriving while closed that wait for opening")
+    backlog_clear_h: float = Field(default=2.0, ge=0, le=24,
+                                   description="[h] contacts carried over from closed hours are worked off "
+                                               "evenly over this many open hours after opening")
 
     @model_validator(mode="after")
     def _check(self):

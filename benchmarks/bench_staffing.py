@@ -1,0 +1,125 @@
+"""Benchmark: required agents for a week of intervals, ours against pyworkforce's ErlangC in the same run.
+
+    python3 benchmarks/bench_staffing.py [--repeats 200] [--seed 7]
+
+Intervals: 3 channels x 168 hourly intervals (one week) with a realistic intraday and weekly shape,
+offered loads from 0 to 60 Erlang (chat peaks near 60, phone near 30, email near 12; nights near 0).
+Targets: 80% within 30 s (chat), 20 s (phone) and 60 s (email), occupancy cap 0.85.
+
+Printed: the median wall time of :func:`scheduler.staffing.erlang.required_agents` on all 504
+intervals in one vectorized call; the median time of a loop of pyworkforce
+``ErlangC(...).required_positions(...)`` over the same intervals (when ``pyworkforce`` is importable:
+it is an optional benchmark dependency, ``pip install pyworkforce``); their ratio; and how many answers
+differ (pyworkforce searches from ``round(A + 1)`` and applies the occupancy cap without a rounding
+slack, so a few borderline intervals may differ; each difference is listed with both service levels).
+pyworkforce rejects intervals without contacts; those count as 0 agents on its side. Erlang A for the
+same intervals (patience 120 s) is timed too, for information.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scheduler.staffing.erlang import (  # noqa: E402
+    offered_load,
+    required_agents,
+    required_agents_erlang_a,
+    service_level,
+)
+
+INTERVAL_MIN = 60
+CHANNELS = {  # peak load [Erlang], AHT [s], answer within [s]
+    "chat": (60.0, 420.0, 30.0),
+    "phone": (30.0, 240.0, 20.0),
+    "email": (12.0, 480.0, 60.0),
+}
+TARGET, MAX_OCC = 0.8, 0.85
+
+
+def week_intervals(seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    hour = np.arange(168) % 24
+    day = np.arange(168) // 24
+    shape = np.clip(np.sin(np.pi * (hour - 7) / 15), 0, None) ** 0.7  # 0 at night, peak mid-afternoon
+    weekly = np.where(day >= 5, 0.8, 1.0) * np.where(day == 0, 1.1, 1.0)
+    cols = {k: [] for k in ("channel", "load", "aht_s", "answer_s", "contacts")}
+    for ch, (peak, aht, answer) in CHANNELS.items():
+        load = peak * shape * weekly * rng.uniform(0.85, 1.15, 168)
+        load = np.clip(load, 0, 60)
+        contacts = load * INTERVAL_MIN * 60 / aht
+        cols["channel"] += [ch] * 168
+        cols["load"].append(load)
+        cols["aht_s"].append(np.full(168, aht))
+        cols["answer_s"].append(np.full(168, answer))
+        cols["contacts"].append(contacts)
+    out = {k: np.concatenate(v) if k != "channel" else np.array(v) for k, v in cols.items()}
+    out["load"] = offered_load(out["contacts"], INTERVAL_MIN, out["aht_s"])
+    return out
+
+
+def median_ms(fn, repeats: int) -> tuple[float, object]:
+    result = fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return 1000 * statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    w = week_intervals(args.seed)
+    n = w["load"].size
+    print(f"{n} intervals (3 channels x 168 h), load {w['load'].min():.1f}-{w['load'].max():.1f} Erlang, "
+          f"{int((w['load'] == 0).sum())} with no contacts; target {TARGET:.0%}, occupancy cap {MAX_OCC}")
+
+    ours_ms, ours = median_ms(lambda: required_agents(w["load"], w["aht_s"], w["answer_s"], TARGET, MAX_OCC),
+                              args.repeats)
+    print(f"ours         required_agents (one vectorized call): {ours_ms:8.3f} ms  (median of {args.repeats})")
+    a_ms, _ = median_ms(lambda: required_agents_erlang_a(w["load"], w["aht_s"], 120.0, w["answer_s"], TARGET,
+                                                        MAX_OCC), max(3, args.repeats // 20))
+    print(f"ours         required_agents_erlang_a (patience 120 s): {a_ms:8.3f} ms  (for information)")
+
+    try:
+        from pyworkforce.queuing import ErlangC
+    except ImportError:
+        print("pyworkforce is not importable: no comparison (pip install pyworkforce to measure it)")
+        return
+
+    def theirs():
+        out = np.zeros(n, dtype=np.int64)
+        for i in range(n):
+            if w["contacts"][i] <= 0:
+                continue
+            e = ErlangC(transactions=float(w["contacts"][i]), aht=float(w["aht_s"][i]) / 60,
+                        asa=float(w["answer_s"][i]) / 60, interval=INTERVAL_MIN, shrinkage=0.0)
+            out[i] = e.required_positions(service_level=TARGET, max_occupancy=MAX_OCC)["raw_positions"]
+        return out
+
+    reps = max(5, args.repeats // 10)
+    pwf_ms, pwf = median_ms(theirs, reps)
+    print(f"pyworkforce  ErlangC.required_positions (loop):      {pwf_ms:8.3f} ms  (median of {reps})")
+    print(f"speed ratio  pyworkforce / ours: {pwf_ms / ours_ms:.1f}x")
+    diff = np.flatnonzero(pwf != ours)
+    print(f"answers agree on {n - diff.size}/{n} intervals; {diff.size} differ")
+    for i in diff[:10]:
+        sl = service_level([ours[i], pwf[i]], w["load"][i], w["aht_s"][i], w["answer_s"][i])
+        print(f"  {w['channel'][i]:<5} hour {i % 168:3d}: A={w['load'][i]:.6f} ours {ours[i]} (SL {sl[0]:.6f}, "
+              f"occ {w['load'][i] / max(ours[i], 1):.6f}) pyworkforce {pwf[i]} (SL {sl[1]:.6f})")
+
+
+if __name__ == "__main__":
+    main()
