@@ -63,8 +63,20 @@ def _json_default(o):
     return str(o)
 
 
+def _finite(o):
+    """Strict JSON has no Infinity or NaN: write them as null."""
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    if isinstance(o, (float, np.floating)):
+        return float(o) if np.isfinite(o) else None
+    return o
+
+
 def write_json(obj, path: Path) -> None:
-    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default) + "\n", encoding="utf-8")
+    text = json.dumps(_finite(obj), indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 @contextmanager

@@ -1,0 +1,121 @@
+"""Every documented command, end to end through typer's CliRunner, as a new user would run it."""
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from scheduler.cli import app
+from scheduler.export import COLUMNS
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def default_plan(tmp_path_factory):
+    out = tmp_path_factory.mktemp("plan") / "w11"
+    result = run("plan", "--week", "2025-11", "--out", out)
+    return result, out
+
+
+def test_plan_default_week_writes_all_files(default_plan):
+    result, out = default_plan
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "2025-W11: Mon 2025-03-10 .. Sun 2025-03-16"
+    for name in ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "summary.json"):
+        assert (out / name).is_file(), name
+    for name, cols in COLUMNS.items():
+        df = pd.read_csv(out / name, encoding="utf-8-sig")
+        assert list(df.columns[: len(cols)]) == cols, name
+
+
+def test_plan_contents_are_believable(default_plan):
+    _, out = default_plan
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["week"] == "2025-W11"
+    assert set(summary["solver"]) >= {"status", "objective", "best_bound", "gap", "wall_s"}
+    assert summary["solver"]["status"] in ("OPTIMAL", "FEASIBLE")
+    assert summary["validation"]["violations"] == []
+    for ch in ("chat", "phone", "email"):
+        assert 0 <= summary["channels"][ch]["service_level"] <= 1
+        assert summary["channels"][ch]["target"] > 0
+    shifts = pd.read_csv(out / "shifts.csv", encoding="utf-8-sig")
+    assert summary["agents_used"] == shifts["agent_id"].nunique() > 10
+    assert shifts["paid_hours"].sum() == pytest.approx(summary["paid_hours"], rel=1e-6)
+    # timestamps are local YYYY-MM-DDTHH:MM
+    fc = pd.read_csv(out / "forecast.csv")
+    assert fc["interval_start"].str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d").all()
+    assert len(fc) == 7 * 24 * 3
+    assert (fc["contacts_p10"] <= fc["contacts_p90"]).all()
+
+
+@pytest.mark.parametrize("week", ["2025-W46", "2025-11-12"])
+def test_week_forms_resolve(week, tmp_path):
+    result = run("forecast", "--week", week, "--out", tmp_path / "f")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "2025-W46: Mon 2025-11-10 .. Sun 2025-11-16"
+    assert (tmp_path / "f" / "forecast.csv").is_file()
+
+
+def test_erlang_readme_example():
+    result = run("erlang", "--contacts", 100, "--interval-min", 30, "--aht-s", 180, "--answer-within-s", 20,
+                 "--target", 0.8)
+    assert result.exit_code == 0, result.output
+    assert "agents 14 " in result.stdout and "service_level 0.888" in result.stdout
+
+
+def test_erlang_json():
+    result = run("erlang", "--contacts", 100, "--interval-min", 30, "--aht-s", 180, "--answer-within-s", 20,
+                 "--agents", 13, "--json")
+    assert result.exit_code == 0, result.output
+    rep = json.loads(result.stdout)
+    assert set(rep) >= {"agents", "p_wait", "service_level", "asa_s", "occupancy"}
+    assert rep["service_level"] == pytest.approx(0.7955947884177831, abs=1e-9)
+
+
+def _history_with(tmp_path, bad_line):
+    p = tmp_path / "hist.csv"
+    p.write_text("interval_start,channel,contacts\n2025-03-03T09:00,chat,5\n" + bad_line + "\n")
+    return p
+
+
+@pytest.mark.parametrize("args,needle", [
+    (lambda t: ["--history", _history_with(t, "2025-03-03T10:00,chat,-4")], "hist.csv:3, field 'contacts': negative"),
+    (lambda t: ["--history", _history_with(t, "2025-03-03T10:00,wechat,4")], "hist.csv:3, field 'channel': unknown channel"),
+    (lambda t: ["--history", _history_with(t, "2025/03/03 10h,chat,4")], "hist.csv:3, field 'interval_start'"),
+    (lambda t: ["--history", t / "missing.csv"], "missing.csv, field '--history': history file not found"),
+    (lambda t: ["--agents", t / "nobody.csv"], "nobody.csv, field '--agents'"),
+    (lambda t: ["--scenario", t / "nothing.toml"], "nothing.toml, field '--scenario'"),
+])
+def test_bad_input_one_line_exit_2_nothing_written(tmp_path, args, needle):
+    out = tmp_path / "out" / "plan"
+    result = run("plan", "--week", "2025-11", "--out", out, *args(tmp_path))
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_week_outside_history_reach(tmp_path):
+    result = run("plan", "--week", "2026-W20", "--out", tmp_path / "o")
+    assert result.exit_code == 2
+    assert "outside the history's reach" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_week_before_any_history(tmp_path):
+    result = run("plan", "--week", "2023-W01", "--out", tmp_path / "o")
+    assert result.exit_code == 2
+    assert "history" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_malformed_week(tmp_path):
+    result = run("plan", "--week", "2025-99", "--out", tmp_path / "o")
+    assert result.exit_code == 2 and "--week" in result.stderr
