@@ -1,0 +1,215 @@
+"""The forecaster: only the past, calendar days, promotion surges, bands, closed days, determinism.
+
+Forecasts are fitted once per module (a fit takes well under a second)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from math import exp, lgamma, log, sqrt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecasts import kernels as K
+from forecasts.backtest import read_history_any
+from forecasts.calendar import Calendar
+from forecasts.history import History, load_default_history
+from forecasts.models import Forecaster, ForecastConfig, forecast_range
+from scenarios import DEFAULT_SCENARIO
+from scheduler.errors import InputError
+from scheduler.scenario import load_scenario
+from tests.conftest import shared_file
+
+D = dt.date
+
+
+@pytest.fixture(scope="module")
+def history():
+    return load_default_history()
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(DEFAULT_SCENARIO)
+
+
+@pytest.fixture(scope="module")
+def cal():
+    return Calendar.cn()
+
+
+@pytest.fixture(scope="module")
+def autumn(history, scenario, cal):
+    """Sun 2025-09-21 .. Sat 2025-10-11: a normal Sunday, weekdays, the makeup workday Sun 09-28,
+    National Day (Oct 1-8) and the makeup workday Sat 10-11."""
+    fc, _ = forecast_range(history, scenario, cal, D(2025, 9, 21), 21)
+    return fc
+
+
+@pytest.fixture(scope="module")
+def double11(history, scenario, cal):
+    fc, _ = forecast_range(history, scenario, cal, D(2025, 11, 10), 7)
+    return fc
+
+
+def daily(fc: pd.DataFrame, channel: str) -> pd.Series:
+    sub = fc[fc["channel"] == channel]
+    return sub.groupby(sub["interval_start"].dt.date)["contacts"].sum()
+
+
+def at(fc: pd.DataFrame, when: str, channel: str = "chat") -> float:
+    row = fc[(fc["interval_start"] == pd.Timestamp(when)) & (fc["channel"] == channel)]
+    assert len(row) == 1
+    return float(row["contacts"].iloc[0])
+
+
+# -- only the past ------------------------------------------------------------------------------------
+def test_forecast_ignores_history_from_the_start_on(history, scenario, cal):
+    start = D(2025, 6, 16)
+    base, _ = forecast_range(history, scenario, cal, start, 7)
+    f = history.frame.copy()
+    later = f["interval_start"] >= pd.Timestamp(start)
+    f.loc[later, "contacts"] = f.loc[later, "contacts"] * 10 + 3
+    f.loc[later, "aht_s"] = 999.0
+    perturbed, _ = forecast_range(History(f, history.interval_min, history.source), scenario, cal, start, 7)
+    pd.testing.assert_frame_equal(base, perturbed)
+
+
+def test_forecast_without_history_before_start_is_an_input_error(history, scenario, cal):
+    with pytest.raises(InputError, match="no history before"):
+        forecast_range(history, scenario, cal, D(2022, 6, 1), 7)
+
+
+# -- calendar days --------------------------------------------------------------------------------------
+def test_makeup_workday_is_forecast_like_a_weekday(autumn):
+    phone = daily(autumn, "phone")
+    makeup = phone[D(2025, 9, 28)]
+    weekdays = phone[[D(2025, 9, d) for d in range(22, 27)]].mean()
+    sunday = phone[D(2025, 9, 21)]
+    assert abs(makeup - weekdays) < abs(makeup - sunday)
+    assert makeup > 1.3 * sunday
+    # and the weekday shape: phone mornings, not the weekend's
+    shape = autumn[(autumn["channel"] == "phone")].set_index("interval_start")["contacts"]
+    assert shape[pd.Timestamp("2025-09-28T10:00")] > 1.3 * shape[pd.Timestamp("2025-09-21T10:00")]
+
+
+def test_statutory_holiday_is_forecast_low_like_past_holidays(history, autumn):
+    phone = daily(autumn, "phone")
+    weekdays = phone[[D(2025, 9, d) for d in range(22, 27)]].mean()
+    fc_ratio = phone[[D(2025, 10, d) for d in (1, 2, 3)]].mean() / weekdays
+    past = history.frame[history.frame["channel"] == "phone"]
+    past_daily = past.groupby(past["interval_start"].dt.date)["contacts"].sum()
+    past_ratio = (past_daily[[D(2024, 10, d) for d in (1, 2, 3)]].mean()
+                  / past_daily[[D(2024, 9, d) for d in (23, 24, 25, 26, 27)]].mean())
+    assert fc_ratio < 0.75
+    assert abs(fc_ratio - past_ratio) < 0.15
+
+
+def test_double11_forecast_shows_the_midnight_and_eve_surges(double11):
+    # 00:00 of the main day against the same hour of an ordinary day of that week
+    assert at(double11, "2025-11-11T00:00") > 3 * at(double11, "2025-11-13T00:00")
+    # the evening before the main day (waiting for midnight)
+    assert at(double11, "2025-11-10T21:00") > 1.3 * at(double11, "2025-11-13T21:00")
+    # the main day as a whole is the week's peak
+    chat = daily(double11, "chat")
+    assert chat.idxmax() == D(2025, 11, 11)
+
+
+def test_presale_opening_at_20h_surges(history, scenario, cal):
+    fc, _ = forecast_range(history, scenario, cal, D(2025, 10, 27), 7)   # Tmall presale Oct 31 20:00
+    assert at(fc, "2025-10-31T20:00") > 2 * at(fc, "2025-10-30T20:00")
+    assert at(fc, "2025-10-31T20:00") > 2 * at(fc, "2025-10-31T19:00")
+
+
+# -- bands, closed days, intervals, seeds ------------------------------------------------------------
+def test_band_holds_the_mean(autumn, double11):
+    for fc in (autumn, double11):
+        assert (fc["contacts_p10"] <= fc["contacts"] + 1e-9).all()
+        assert (fc["contacts"] <= fc["contacts_p90"] + 1e-9).all()
+        assert (fc["contacts_p10"] >= 0).all()
+        assert (fc["aht_s"] > 0).all()
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return read_history_any(shared_file("us_bank_calls_2003_5min.csv"))
+
+
+def test_five_minute_history_is_forecast_hourly(bank):
+    assert bank.interval_min == 5
+    hourly = bank.aggregate(60)
+    assert hourly.interval_min == 60
+    assert hourly.frame["contacts"].sum() == pytest.approx(bank.frame["contacts"].sum())
+    fc, _ = forecast_range(bank, load_scenario(DEFAULT_SCENARIO).model_copy(update={"promotions": []}),
+                           Calendar.none(), D(2003, 10, 13), 7, ForecastConfig(interval_min=60))
+    assert len(fc) == 7 * 24 and set(fc["channel"]) == {"phone"}
+    assert (fc["interval_start"].dt.minute == 0).all()
+
+
+def test_closed_day_classes_forecast_zero(bank):
+    fc, _ = forecast_range(bank, load_scenario(DEFAULT_SCENARIO).model_copy(update={"promotions": []}),
+                           Calendar.none(), D(2003, 10, 13), 7, ForecastConfig(interval_min=60))
+    weekend = fc["interval_start"].dt.day_of_week >= 5
+    assert (fc.loc[weekend, ["contacts", "contacts_p10", "contacts_p90"]] == 0).all().all()
+    night = fc["interval_start"].dt.hour < 6
+    assert (fc.loc[night, "contacts"] == 0).all()
+    assert fc.loc[~weekend, "contacts"].sum() > 100_000
+
+
+def test_same_seed_same_forecast(history, scenario, cal):
+    past = history.before(D(2025, 3, 3))
+    a = Forecaster.from_scenario(scenario, cal, ForecastConfig(seed=3)).fit(past).predict(D(2025, 3, 3), 7)
+    b = Forecaster.from_scenario(scenario, cal, ForecastConfig(seed=3)).fit(past).predict(D(2025, 3, 3), 7)
+    c = Forecaster.from_scenario(scenario, cal, ForecastConfig(seed=4)).fit(past).predict(D(2025, 3, 3), 7)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_series_equal(a["contacts"], c["contacts"])
+    assert not a["contacts_p90"].equals(c["contacts_p90"])
+
+
+# -- kernels against independent computations -----------------------------------------------------------
+def _mad_by_summation(lam: float) -> float:
+    """E|X - lam| summed over the Poisson pmf term by term (an independent computation)."""
+    top = int(lam + 40 * sqrt(lam) + 50)
+    return sum(abs(k - lam) * exp(k * log(lam) - lam - lgamma(k + 1)) for k in range(top))
+
+
+@pytest.mark.parametrize("lam", [0.05, 0.5, 1.0, 2.5, 7.3, 30.0, 250.0, 2000.0])
+def test_poisson_mad_matches_summation(lam):
+    assert K.poisson_mad(np.array([lam]))[0] == pytest.approx(_mad_by_summation(lam), rel=1e-9)
+
+
+def test_poisson_floor_tends_to_the_normal_approximation():
+    lam = np.full(100, 10_000.0)
+    assert K.poisson_floor_wape(lam) == pytest.approx(sqrt(2 / np.pi) / sqrt(10_000.0), rel=1e-4)
+    # the domain note: about 25% at 10 contacts an interval, 8% at 100
+    assert K.poisson_floor_wape(np.array([10.0])) == pytest.approx(0.25, abs=0.01)
+    assert K.poisson_floor_wape(np.array([100.0])) == pytest.approx(0.08, abs=0.003)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(min_value=0.01, max_value=5000.0), st.floats(min_value=0.0, max_value=3.0))
+def test_poisson_mad_is_increasing_and_below_the_sd(lam, step):
+    a, b = K.poisson_mad(np.array([lam, lam + step]))
+    assert a <= b * (1 + 1e-9) + 1e-12        # floating rounding at integer lam
+    assert a <= sqrt(lam) + 1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(min_value=-3, max_value=3), min_size=1, max_size=24),
+       st.floats(min_value=1e-4, max_value=1.0))
+def test_shrinkage_never_flips_or_grows_an_effect(values, var):
+    r = np.array(values)
+    for out in (K.shrunk_log_ratios(r, np.full(len(r), var)), K.eb_shrink(r, np.full(len(r), var))):
+        assert np.all(np.abs(out) <= np.abs(r) + 1e-12)
+        assert np.all(out * r >= 0)
+
+
+def test_month_turn_keys():
+    # March 2003: Mon 3 .. Mon 31; weekdays are working days
+    days = pd.date_range("2003-03-01", "2003-03-31")
+    keys = K.month_turn_keys(days.year * 12 + days.month, days.day_of_week < 5, 3, 2)
+    got = {d.day: int(k) for d, k in zip(days, keys) if k}
+    assert got == {3: 1, 4: 2, 5: 3, 28: -2, 31: -1}
