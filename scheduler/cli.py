@@ -159,6 +159,31 @@ def forecast(
     typer.echo(f"wrote {target}/forecast.csv")
 
 
+@app.command()
+@user_errors
+def backtest(
+    history: Annotated[Path, typer.Option("--history", help="History CSV (our schema, or the raw bank-calls "
+                                          "export DateTime,Calls).")],
+    folds: Annotated[int, typer.Option("--folds", help="Rolling origins: the last K weeks.")] = 8,
+    horizon_days: Annotated[int, typer.Option("--horizon-days", help="Days forecast from each origin.")] = 7,
+    calendar: CalendarOpt = None,
+    scenario: ScenarioOpt = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for backtest.csv.")] = None,
+):
+    """Rolling-origin backtest: WAPE per channel of our model, baselines, a peer and the Poisson floor."""
+    from forecasts.backtest import run_backtest_cli
+    from scheduler.export import atomic_folder
+
+    if folds < 1 or horizon_days < 1:
+        raise InputError("--folds and --horizon-days must be at least 1", field="--folds")
+    table, df = run_backtest_cli(history, folds, horizon_days, calendar, scenario, out)
+    target = out or Path("out") / "backtest"
+    with atomic_folder(target) as tmp:
+        df.to_csv(tmp / "backtest.csv", index=False)
+    typer.echo(table)
+    typer.echo(f"wrote {target}/backtest.csv")
+
+
 @data_app.command("generate")
 @user_errors
 def data_generate(
