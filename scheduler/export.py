@@ -26,6 +26,7 @@ COLUMNS = {
                    "lunch_end", "paid_hours", "pay_multiplier", "channels", "promotion", "cost"],
     "coverage.csv": ["interval_start", "channel", "contacts", "aht_s", "required_agents", "scheduled_agents",
                      "service_level", "asa_s", "occupancy", "required_scheduled", "scheduled_heads", "open"],
+    "assignments.csv": ["interval_start", "agent_id", "channel"],
     "shortfall.csv": ["interval_start", "channel", "required_scheduled", "scheduled_heads", "missing", "cause"],
 }
 ROUND = {"contacts": 2, "contacts_p10": 0, "contacts_p90": 0, "aht_s": 1, "arrivals": 2, "carried_over": 2,

@@ -166,6 +166,7 @@ def write_plan(result: PlanResult, out_dir: Path) -> Path:
         write_csv(result.roster.shifts, tmp / "shifts.csv", bom=True)
         write_csv(result.coverage, tmp / "coverage.csv")
         write_csv(result.roster.shortfall, tmp / "shortfall.csv")
+        write_csv(result.roster.assignments, tmp / "assignments.csv")
         write_json(result.summary, tmp / "summary.json")
     return out_dir
 

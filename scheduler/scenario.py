@@ -75,6 +75,8 @@ class ChannelSpec(_Strict):
     response_window_h: float | None = Field(default=None, gt=0, description="[h] deferred work only")
     carry_over_closed: float = Field(default=1.0, ge=0, le=1,
                                      description="share of contacts arriving while closed that wait for opening")
+    vip_share: float = Field(default=0.0, ge=0, lt=1, description="share of contacts from VIP customers, "
+                             "served first (non-preemptive priority)")
     backlog_clear_h: float = Field(default=2.0, ge=0, le=24,
                                    description="[h] contacts carried over from closed hours are worked off "
                                                "evenly over this many open hours after opening")
