@@ -109,3 +109,22 @@ def _number(text: str, path: Path, row: int, field: str) -> float:
     if value != value:  # NaN
         raise InputError("is not a number", file=path, row=row, field=field)
     return value
+
+
+def temporary_agents(scenario, existing: list[Agent]) -> list[Agent]:
+    """The scenario's campaign hires, named ``临时坐席 T001`` ..., with ids that do not clash."""
+    taken = {a.agent_id for a in existing}
+    out = []
+    for group in scenario.temporary_agents:
+        n = 0
+        i = 0
+        while n < group.count:
+            i += 1
+            aid = f"{group.id_prefix}{i:03d}"
+            if aid in taken:
+                continue
+            taken.add(aid)
+            out.append(Agent(aid, f"临时坐席 {aid}", tuple(group.skills), group.contract, group.hourly_cost,
+                             group.max_weekly_h, group.team))
+            n += 1
+    return out

@@ -18,7 +18,7 @@ from forecasts.calendar import Calendar
 from forecasts.history import DEFAULT_HISTORY, History, read_history
 from forecasts.models import ForecastConfig, forecast_range, promotion_days
 from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
-from scheduler.agents import Agent, load_agents
+from scheduler.agents import Agent, load_agents, temporary_agents
 from scheduler.errors import InputError
 from scheduler.export import atomic_folder, write_csv, write_json
 from scheduler.scenario import Scenario, load_scenario
@@ -50,6 +50,7 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
                 agents_path: Path | None = None, calendar: str | None = None) -> PlanInputs:
     scenario = load_scenario(scenario_path or DEFAULT_SCENARIO)
     agents = load_agents(agents_path or DEFAULT_AGENTS)
+    agents = agents + temporary_agents(scenario, agents)
     history = read_history(history_path or DEFAULT_HISTORY)
     cal = Calendar.from_option(calendar)
     cal.check_covers(week.start_date, week.end_date, what=f"week {week.label}")

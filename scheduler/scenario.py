@@ -31,6 +31,16 @@ def hhmm_to_min(text: str) -> int:
     return int(m.group(1)) * 60 + int(m.group(2))
 
 
+def _check_mmdd(text: str) -> None:
+    """A month-day that exists (Feb 29 allowed)."""
+    try:
+        if not _MMDD.match(text):
+            raise ValueError
+        dt.date(2024, int(text[:2]), int(text[3:]))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a month-day MM-DD") from None
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -97,6 +107,8 @@ class ShiftTemplate(_Strict):
     starts: list[str] = Field(min_length=1, description="start times HH:MM")
     span_h: float = Field(gt=0, le=13, description="[h] from start to end, lunch included")
     lunch: bool = True
+    lunch_window: str | None = Field(default=None, description="HH:MM-HH:MM meal window for this template "
+                                     "(default: the roster's lunch_window)")
     contracts: list[Literal["full_time", "part_time"]] = ["full_time"]
     day_types: list[str] = list(DAY_TYPES)
     promotion_only: bool = False
@@ -108,12 +120,39 @@ class ShiftTemplate(_Strict):
             hhmm_to_min(s)
         return v
 
+    @field_validator("lunch_window")
+    @classmethod
+    def _lw(cls, v):
+        if v is not None:
+            Window.parse(v)
+        return v
+
     @field_validator("day_types")
     @classmethod
     def _day_types(cls, v):
         for d in v:
             if d not in DAY_TYPES:
                 raise ValueError(f"unknown day type '{d}'; allowed: {', '.join(DAY_TYPES)}")
+        return v
+
+
+class TemporaryAgents(_Strict):
+    """Agents hired for a campaign on top of the pool (a pool adjustment)."""
+
+    count: int = Field(ge=1, le=2000)
+    skills: list[str] = Field(min_length=1)
+    contract: Literal["full_time", "part_time"] = "part_time"
+    hourly_cost: float = Field(gt=0, description="[CNY/h]")
+    max_weekly_h: float | None = Field(default=None, ge=0)
+    id_prefix: str = "T"
+    team: str = "临时"
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, v):
+        for ch in v:
+            if ch not in CHANNELS:
+                raise ValueError(f"unknown channel '{ch}'; allowed: {', '.join(CHANNELS)}")
         return v
 
 
@@ -174,8 +213,7 @@ class Promotion(_Strict):
     @field_validator("main_day")
     @classmethod
     def _mmdd(cls, v):
-        if not _MMDD.match(v):
-            raise ValueError(f"'{v}' is not a month-day MM-DD")
+        _check_mmdd(v)
         return v
 
     @field_validator("presale_at")
@@ -184,6 +222,7 @@ class Promotion(_Strict):
         for s in v:
             if "T" not in s or not _MMDD.match(s.split("T")[0]):
                 raise ValueError(f"'{s}' is not MM-DDTHH:MM")
+            _check_mmdd(s.split("T")[0])
             hhmm_to_min(s.split("T")[1])
         return v
 
@@ -230,6 +269,7 @@ class Scenario(_Strict):
     labour: LabourSpec = LabourSpec()
     pay: PaySpec = PaySpec()
     promotions: list[Promotion] = []
+    temporary_agents: list[TemporaryAgents] = []
     understaffed_penalty: float = Field(default=500.0, ge=0,
                                         description="[cost units] per missing agent-interval at full impact")
     path: str | None = None

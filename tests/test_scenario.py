@@ -1,0 +1,97 @@
+"""Scenario files are validated on load; every error names the file, the key and what is allowed."""
+
+import pytest
+
+from scenarios import DEFAULT_SCENARIO, SCENARIO_DIR
+from scheduler.agents import load_agents, temporary_agents
+from scheduler.errors import InputError
+from scheduler.scenario import load_scenario
+
+
+def write(tmp_path, body, name="s.toml", extends=True):
+    p = tmp_path / name
+    head = f'extends = "{DEFAULT_SCENARIO.as_posix()}"\n' if extends else ""
+    p.write_text(head + body, encoding="utf-8")
+    return p
+
+
+def test_bundled_scenarios_load():
+    for path in sorted(SCENARIO_DIR.glob("*.toml")):
+        sc = load_scenario(path)
+        assert sc.channels and sc.roster.templates, path
+
+
+def test_extends_overrides_only_what_differs(tmp_path):
+    sc = load_scenario(write(tmp_path, 'name = "x"\nshrinkage = 0.25\n[channels.chat]\nconcurrency = 4\n'))
+    base = load_scenario(DEFAULT_SCENARIO)
+    assert sc.name == "x" and sc.shrinkage == 0.25
+    assert sc.channels["chat"].concurrency == 4
+    assert sc.channels["chat"].answer_within_s == base.channels["chat"].answer_within_s  # merged, not replaced
+    assert sc.roster == base.roster and sc.promotions == base.promotions
+
+
+def test_extends_relative_to_the_file(tmp_path):
+    (tmp_path / "a.toml").write_text(f'extends = "{DEFAULT_SCENARIO.as_posix()}"\nname = "a"\nseed = 11\n')
+    sc = load_scenario(write(tmp_path, 'extends = "a.toml"\nname = "b"\n', extends=False))
+    assert sc.seed == 11 and sc.name == "b"
+
+
+@pytest.mark.parametrize("body,key,text", [
+    ("shrinkage = 1.5\n", "shrinkage", "less than 1"),
+    ('[channels.fax]\nanswer_within_s = 20\n', "channels", "unknown channel 'fax'; allowed: chat, phone, email"),
+    ('[windows]\nweekday = "18:00-09:00"\n', "windows", "ends before it starts"),
+    ('[windows]\nweekday = "9am-6pm"\n', "windows", "not a time HH:MM"),
+    ('[windows]\nfestival = "09:00-18:00"\n', "windows", "unknown day type 'festival'"),
+    ('[roster]\nlunch_policy = "whenever"\n', "roster.lunch_policy", "'staggered' or 'fixed'"),
+    ('interval_min = 45\n', "interval_min", "15, 30 or 60"),
+    ('[labour]\nmax_days_per_week = 8\n', "labour.max_days_per_week", "less than or equal to 7"),
+    ('[labour]\nmax_hours = 8\n', "labour.max_hours", "unknown key"),
+    ('colour = "blue"\n', "colour", "unknown key"),
+    ('[channels.phone]\nmodel = "erlang_b"\n', "channels.phone.model", "'erlang_c', 'erlang_a' or 'deferred'"),
+    ('[channels.phone]\nmodel = "erlang_a"\n', "channels.phone", "needs patience_s"),
+    ('[channels.email]\nresponse_window_h = -1\n', "channels.email.response_window_h", "greater than 0"),
+    ('[[promotions]]\nname = "x"\nmain_day = "11-31"\n', "promotions", "not a month-day MM-DD"),
+    ('[[promotions]]\nname = "x"\nmain_day = "11-11"\npresale_at = ["10-20 20:00"]\n', "promotions", "MM-DDTHH:MM"),
+    ('[[promotions]]\nname = "x"\nmain_day = "11-11"\neffects = { fax = { multiplier = 2 } }\n', "promotions",
+     "unknown channel 'fax'"),
+    ('[[temporary_agents]]\ncount = 5\nskills = ["chat", "sms"]\nhourly_cost = 30\n', "temporary_agents",
+     "unknown channel 'sms'"),
+    ('[[roster.templates]]\nname = "t"\nstarts = ["25:00"]\nspan_h = 4\n', "roster.templates", "not a time"),
+    ('[[roster.templates]]\nname = "t"\nstarts = ["09:00"]\nspan_h = 4\nday_types = ["payday"]\n',
+     "roster.templates", "unknown day type 'payday'"),
+    ('[roster]\ntemplates = []\n', "roster.templates", "at least 1 item"),
+])
+def test_validation_errors_name_file_key_and_allowed_values(tmp_path, body, key, text):
+    p = write(tmp_path, body)
+    with pytest.raises(InputError) as err:
+        load_scenario(p)
+    msg = str(err.value)
+    assert msg.startswith(str(p.resolve())), msg
+    assert f"field '{key}" in msg, msg
+    assert text in msg, msg
+    assert "\n" not in msg
+
+
+def test_not_toml(tmp_path):
+    p = write(tmp_path, "name = [unclosed\n")
+    with pytest.raises(InputError, match="not valid TOML"):
+        load_scenario(p)
+
+
+def test_missing_and_cyclic_extends(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        load_scenario(tmp_path / "none.toml")
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text('extends = "b.toml"\n')
+    b.write_text('extends = "a.toml"\n')
+    with pytest.raises(InputError, match="cycle"):
+        load_scenario(a)
+
+
+def test_temporary_agents_join_the_pool(tmp_path):
+    sc = load_scenario(write(tmp_path, '[[temporary_agents]]\ncount = 3\nskills = ["chat"]\nhourly_cost = 30\n'))
+    pool = load_agents(SCENARIO_DIR / "agents.csv")
+    extra = temporary_agents(sc, pool)
+    assert [a.agent_id for a in extra] == ["T001", "T002", "T003"]
+    assert all(a.skills == ("chat",) and a.contract == "part_time" for a in extra)
+    assert not {a.agent_id for a in extra} & {a.agent_id for a in pool}
