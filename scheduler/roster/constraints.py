@@ -1,0 +1,478 @@
+"""Constraint families of the roster model, one class each.
+
+Every family has ``build(problem, model, vars) -> list[Term]``: it adds its constraints to the CP-SAT
+``model`` over the decision variables in ``vars`` (``scheduler.roster.model.RosterVars``) and returns
+its objective terms (empty for hard rules). Hard rules that belong to one agent are added through
+``vars.enforce(constraint, agent_id, family)``: in the normal solve that is a plain constraint; when a
+solve is INFEASIBLE the model is rebuilt with one assumption literal per agent x family, and the
+family's ``describe(problem, agent)`` turns CP-SAT's infeasible core into a one-line explanation.
+
+Decision variables (made in ``model.py``):
+
+- ``x[k]``: agent works shift candidate ``k`` (agent, day, template, start);
+- ``lunch[g, d, shape, l]``: agents of skill group ``g`` on that shift shape taking lunch at minute ``l``;
+- ``split[g, d, t, c]``: heads of skill group ``g`` (agents with the same skills) working channel ``c``
+  in the interval starting at minute ``t`` of day ``d``.
+
+Agents of a skill group are interchangeable within an interval (and, on the same shift shape, for
+lunch), so the model counts heads and who takes which lunch and channel is decided after the solve
+(``model.assign_lunches``, ``model.assign_channels``), keeping channel switches within a shift to a
+minimum. This keeps the model light: a few thousand variables for a 50-agent week.
+
+Penalty variables are named with their context, e.g. ``understaffed(channel=chat, at=2025-11-11T20:00)``;
+the shortfall report (``report.py``) is built from those names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from scheduler.errors import InputError
+from scheduler.roster.problem import PREMIUM_DAY_TYPES, WEEKEND_DAY_TYPES, RosterProblem
+
+# Small weights [cost units]: tie-breakers that must never buy understaffing or a dearer roster by much.
+FAIRNESS_WEIGHT = 1.0    # per weekend (or late) shift of the agent who has the most of them
+LATE_END_MIN = 20 * 60   # a shift ending at or after 20:00 is a late shift
+# convex shortfall: heads missing beyond max(heads, share x requirement) cost (1 + extra) x the weight
+CONVEX_TIERS = ((0.25, 1, 0.5),)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One objective term: ``weight`` [cost units] x ``expr``; ``kind`` is pay, shortfall or fairness."""
+
+    expr: object
+    weight: float
+    kind: str
+
+
+class Family:
+    family = ""
+
+    def build(self, problem: RosterProblem, model, vars) -> list[Term]:
+        raise NotImplementedError
+
+    def describe(self, problem: RosterProblem, agent) -> str:
+        return self.family
+
+
+# -- structure ------------------------------------------------------------------------------------
+class OneShiftPerDay(Family):
+    """At most one shift per agent per day."""
+
+    family = "one_shift_per_day"
+
+    def build(self, problem, model, vars):
+        for ks in vars.by_agent_day.values():
+            if len(ks) > 1:
+                model.add_at_most_one(vars.x[k] for k in ks)
+        return []
+
+
+class LunchPlacement(Family):
+    """Every shift with lunch takes one lunch start among its options (staggered: inside
+    ``lunch_window`` and not in the shift's first or last interval; fixed: ``fixed_lunch_at``): per skill
+    group, day and shift shape, the lunches add up to the agents working that shape."""
+
+    family = "lunch"
+
+    def build(self, problem, model, vars):
+        for (g, d, sid), ks in vars.shape_members.items():
+            starts = vars.cands[ks[0]].lunch_starts
+            if starts:
+                model.add(sum(vars.lunch[g, d, sid, l] for l in starts) == sum(vars.x[k] for k in ks))
+        return []
+
+
+class ChannelAssignment(Family):
+    """Each working interval (shift minus lunch) goes to exactly one of the agent's skills: per skill
+    group, the heads split among its channels add up to its agents on duty."""
+
+    family = "channels"
+
+    def build(self, problem, model, vars):
+        for (g, d, t) in vars.group_slots:
+            model.add(sum(vars.split[g, d, t, ch] for ch in g) == vars.on(g, d, t))
+        return []
+
+
+# -- soft coverage ---------------------------------------------------------------------------------
+class Coverage(Family):
+    """Soft: ``sum_a work[a,t,c] + short[t,c] >= required_scheduled[t,c]``, each missing head costs
+    ``shortfall_weight``. ``short`` is named ``understaffed(channel=c, at=YYYY-MM-DDTHH:MM)``.
+
+    The penalty is convex (``CONVEX_TIERS``): in an interval, heads missing beyond 25% of the
+    requirement (from the second missing head on) cost 1.5x, so an unavoidable shortage is spread over
+    intervals (lunches staggered, say) rather than piled into one: the service level falls faster the
+    more heads an interval lacks. (A second tier at 10% slowed the default week by 2x for no gain.)"""
+
+    family = "coverage"
+
+    def build(self, problem, model, vars):
+        terms = []
+        for row in vars.requirement_rows:
+            req = row.required
+            if req <= 0:
+                continue
+            heads = vars.heads.get((row.day, row.minute, row.channel), [])
+            where = f"channel={row.channel}, at={row.at:%Y-%m-%dT%H:%M}"
+            name = f"understaffed({where})"
+            short = model.new_int_var(0, req, name)
+            model.add(sum(heads) + short >= req)
+            vars.penalties.append((name, short, row.weight, row.index))
+            terms.append(Term(short, row.weight, "shortfall"))
+            for share, floor, extra in CONVEX_TIERS:
+                k = max(floor, math.ceil(share * req))
+                if k < req and heads:
+                    beyond = model.new_int_var(0, req - k, f"understaffed_beyond(heads={k}, {where})")
+                    model.add(beyond >= short - k)
+                    terms.append(Term(beyond, row.weight * extra, "shortfall"))
+        return terms
+
+
+# -- labour rules (hard) -----------------------------------------------------------------------------
+class Leave(Family):
+    """No shift on the agent's unavailable dates."""
+
+    family = "leave"
+
+    def build(self, problem, model, vars):
+        for c in vars.cands:
+            agent = problem.agents[c.agent]
+            if problem.days[c.day] in agent.unavailable:
+                vars.enforce(model.add(vars.x[c.idx] == 0), agent.agent_id, self.family)
+        return []
+
+    def describe(self, problem, agent):
+        dates = sorted(d for d in agent.unavailable if d in problem.days)
+        return "on leave " + ", ".join(d.isoformat() for d in dates)
+
+
+class MaxDaysPerWeek(Family):
+    """At most ``max_days_per_week`` working days, and at least one rest day a week."""
+
+    family = "max_days_per_week"
+
+    def build(self, problem, model, vars):
+        cap = problem.max_working_days
+        if cap >= len(problem.days):
+            return []
+        for a, agent in enumerate(problem.agents):
+            model_ct = model.add(sum(vars.works(a, d) for d in range(len(problem.days))) <= cap)
+            vars.enforce(model_ct, agent.agent_id, self.family)
+        return []
+
+    def describe(self, problem, agent):
+        return f"max_days_per_week={problem.max_working_days}"
+
+
+class DailyHours(Family):
+    """Paid time a day <= ``max_paid_h_per_day + max_overtime_h_per_day``."""
+
+    family = "daily_hours"
+
+    def build(self, problem, model, vars):
+        cap = problem.daily_cap_min()
+        for c in vars.cands:
+            if c.paid_min > cap:
+                vars.enforce(model.add(vars.x[c.idx] == 0), problem.agents[c.agent].agent_id, self.family)
+        return []
+
+    def describe(self, problem, agent):
+        lab = problem.scenario.labour
+        return (f"max_paid_h_per_day={lab.max_paid_h_per_day:g} + "
+                f"max_overtime_h_per_day={lab.max_overtime_h_per_day:g}")
+
+
+class PayCost(Family):
+    """Pay cost of every shift (``PaySpec``), and the overtime minutes ``WeeklyHours`` caps.
+
+    Per shift, with ``rate`` = the agent's hourly cost:
+
+    - on a ``statutory_holiday``: all paid hours at ``pay.statutory_holiday``;
+    - on the agent's working days beyond ``ordinary_days_per_week`` (5) in the week, counted in date
+      order (only possible when ``max_days_per_week`` > 5): all hours at ``pay.rest_day_overtime``;
+    - otherwise ordinary hours at ``pay.weekend`` on weekend and holiday rest days (1.0 elsewhere) and,
+      in the standard hours system, hours beyond ``max_paid_h_per_day`` at
+      ``max(that, pay.workday_overtime)``.
+
+    Per agent and week, ordinary hours beyond ``max_paid_h_per_week`` earn the premium
+    ``(pay.workday_overtime - 1) x rate`` on top (attributed to the latest shifts in the report).
+    In comprehensive-hours mode (``labour.comprehensive_hours``) there is no daily overtime and no
+    rest-day overtime: only the weekly excess is overtime.
+
+    Overtime minutes = daily overtime + rest-day overtime + weekly excess (statutory holiday hours are
+    paid 300% but are not counted against the monthly overtime cap).
+    """
+
+    family = "pay"
+
+    def build(self, problem, model, vars):
+        lab, pay = problem.scenario.labour, problem.scenario.pay
+        std_day = int(round(lab.max_paid_h_per_day * 60))
+        terms = []
+        for c in vars.cands:
+            agent = problem.agents[c.agent]
+            day = problem.days[c.day]
+            cost, ordinary, overtime = shift_pay(problem, agent.hourly_cost, problem.day_types[day],
+                                                 c.paid_min, std_day)
+            vars.cand_cost[c.idx] = cost
+            vars.cand_ordinary_min[c.idx] = ordinary
+            vars.cand_overtime_min[c.idx] = overtime
+            terms.append(Term(vars.x[c.idx], cost, "pay"))
+        n_days = len(problem.days)
+        ordinary_days = problem.ordinary_days_per_week
+        rest_day_ot = (not lab.comprehensive_hours and problem.max_working_days > ordinary_days)
+        for a, agent in enumerate(problem.agents):
+            rate = agent.hourly_cost
+            ordinary = [(vars.x[k], vars.cand_ordinary_min[k]) for d in range(n_days)
+                        for k in vars.by_agent_day.get((a, d), [])]
+            overtime = [(vars.x[k], vars.cand_overtime_min[k]) for d in range(n_days)
+                        for k in vars.by_agent_day.get((a, d), [])]
+            if rest_day_ot:
+                for d in range(ordinary_days, n_days):
+                    ks = [k for k in vars.by_agent_day.get((a, d), [])
+                          if problem.day_types[problem.days[d]] != "statutory_holiday"]
+                    if not ks:
+                        continue
+                    # cond: the agent already worked `ordinary_days` days earlier this week (exact).
+                    prior = sum(vars.works(a, e) for e in range(d))
+                    span = d - ordinary_days + 1
+                    cond = model.new_bool_var(f"rest_day_overtime(agent={agent.agent_id}, on={problem.days[d]})")
+                    model.add(span * cond >= prior - (ordinary_days - 1))
+                    model.add(ordinary_days * cond <= prior)
+                    for k in ks:
+                        z = model.new_bool_var(f"rest_day_shift(agent={agent.agent_id}, shift={k})")
+                        model.add_bool_and([vars.x[k], cond]).only_enforce_if(z)
+                        model.add_bool_or([vars.x[k].Not(), cond.Not(), z])
+                        paid = vars.cands[k].paid_min
+                        delta = paid / 60 * rate * pay.rest_day_overtime - vars.cand_cost[k]
+                        vars.rest_day[k] = (z, delta)
+                        terms.append(Term(z, delta, "pay"))
+                        ordinary.append((z, -vars.cand_ordinary_min[k]))
+                        overtime.append((z, vars.cand_ordinary_min[k]))
+            # weekly excess of ordinary minutes over the standard week, exact: W = max(0, ordinary - std)
+            best = sorted((max((vars.cand_ordinary_min[k] for k in vars.by_agent_day.get((a, d), [])),
+                               default=0) for d in range(n_days)), reverse=True)
+            max_ordinary = sum(best[:problem.max_working_days])
+            std = problem.weekly_std_min()
+            if max_ordinary > std:
+                w = model.new_int_var(0, max_ordinary - std, f"weekly_overtime_min(agent={agent.agent_id})")
+                model.add_max_equality(w, [0, sum(v * m for v, m in ordinary) - std])
+                per_min = (pay.workday_overtime - 1) * rate / 60
+                vars.weekly_excess[a] = (w, per_min)
+                terms.append(Term(w, per_min, "pay"))
+                overtime.append((w, 1))
+            vars.overtime_min[a] = sum(v * m for v, m in overtime if m)
+        return terms
+
+
+def shift_pay(problem: RosterProblem, rate: float, day_type: str, paid_min: int,
+              std_day_min: int) -> tuple[float, int, int]:
+    """(cost, ordinary minutes, overtime minutes) of one shift before weekly rules."""
+    pay, lab = problem.scenario.pay, problem.scenario.labour
+    hours = paid_min / 60
+    if day_type == "statutory_holiday":
+        return hours * rate * pay.statutory_holiday, 0, 0
+    base = pay.weekend if day_type in PREMIUM_DAY_TYPES else 1.0
+    if lab.comprehensive_hours:
+        return hours * rate * base, paid_min, 0
+    ordinary = min(paid_min, std_day_min)
+    over = paid_min - ordinary
+    cost = rate * (ordinary / 60 * base + over / 60 * max(base, pay.workday_overtime))
+    return cost, ordinary, over
+
+
+class WeeklyHours(Family):
+    """Paid time a week <= ``max_paid_h_per_week`` + the week's overtime allowance (the monthly
+    cap pro-rated, less ``month_overtime_h`` already used) and <= the agent's ``max_weekly_h``;
+    overtime minutes (see ``PayCost``) <= the allowance. Needs ``PayCost`` built first."""
+
+    family = "weekly_hours"
+
+    def build(self, problem, model, vars):
+        n_days = len(problem.days)
+        for a, agent in enumerate(problem.agents):
+            ks = [k for d in range(n_days) for k in vars.by_agent_day.get((a, d), [])]
+            if not ks:
+                continue
+            cap = problem.weekly_cap_min(agent)
+            paid = sum(vars.x[k] * vars.cands[k].paid_min for k in ks)
+            vars.enforce(model.add(paid <= cap), agent.agent_id, self.family)
+            allowance = problem.weekly_overtime_allowance_min(agent.agent_id)
+            ot = vars.overtime_min.get(a)
+            if ot is not None and not isinstance(ot, int):
+                vars.enforce(model.add(ot <= allowance), agent.agent_id, self.family)
+        return []
+
+    def describe(self, problem, agent):
+        lab = problem.scenario.labour
+        text = (f"max {problem.weekly_cap_min(agent) / 60:g} paid h this week (max_paid_h_per_week="
+                f"{lab.max_paid_h_per_week:g} + overtime allowance "
+                f"{problem.weekly_overtime_allowance_min(agent.agent_id) / 60:g} h")
+        if agent.max_weekly_h is not None:
+            text += f", max_weekly_h={agent.max_weekly_h:g}"
+        return text + ")"
+
+
+class MinRest(Family):
+    """At least ``min_rest_h`` between the end of one shift and the start of the next, including from
+    last week's last shift into this week."""
+
+    family = "min_rest"
+
+    def build(self, problem, model, vars):
+        rest = pd.Timedelta(hours=problem.scenario.labour.min_rest_h)
+        if rest <= pd.Timedelta(0):
+            return []
+        n_days = len(problem.days)
+        for a, agent in enumerate(problem.agents):
+            last_end = problem.last_shift_end(agent.agent_id)
+            for d in range(n_days):
+                for k in vars.by_agent_day.get((a, d), []):
+                    c = vars.cands[k]
+                    start = problem.at(problem.days[d], c.start_min)
+                    if last_end is not None and start - last_end < rest:
+                        vars.enforce(model.add(vars.x[k] == 0), agent.agent_id, self.family)
+                        continue
+                    end = problem.at(problem.days[d], c.end_min)
+                    for e in range(d + 1, n_days):
+                        if problem.at(problem.days[e], 0) - end >= rest:
+                            break
+                        clash = [j for j in vars.by_agent_day.get((a, e), [])
+                                 if problem.at(problem.days[e], vars.cands[j].start_min) - end < rest]
+                        if clash:
+                            ct = model.add(vars.x[k] + sum(vars.x[j] for j in clash) <= 1)
+                            vars.enforce(ct, agent.agent_id, self.family)
+        return []
+
+    def describe(self, problem, agent):
+        text = f"min_rest_h={problem.scenario.labour.min_rest_h:g}"
+        end = problem.last_shift_end(agent.agent_id)
+        if end is not None:
+            text += f" after the shift ending {end:%Y-%m-%dT%H:%M}"
+        return text
+
+
+class ConsecutiveDays(Family):
+    """At most ``max_consecutive_days`` working days in a row, counting the run that ends last week."""
+
+    family = "consecutive_days"
+
+    def build(self, problem, model, vars):
+        limit = problem.scenario.labour.max_consecutive_days
+        n_days = len(problem.days)
+        for a, agent in enumerate(problem.agents):
+            worked = problem.previous_worked_dates(agent.agent_id)
+            # timeline: `limit` days before the week (constants) then the week's days
+            before = [problem.days[0] - dt.timedelta(days=i) for i in range(limit, 0, -1)]
+            timeline = [(day in worked, None) for day in before] + [(None, d) for d in range(n_days)]
+            for i in range(len(timeline) - limit):
+                window = timeline[i:i + limit + 1]
+                days_in = [d for _, d in window if d is not None]
+                if not days_in:
+                    continue
+                fixed = sum(1 for w, d in window if d is None and w)
+                if len(days_in) + fixed <= limit:
+                    continue
+                rhs = max(0, limit - fixed)
+                ct = model.add(sum(vars.works(a, d) for d in days_in) <= rhs)
+                vars.enforce(ct, agent.agent_id, self.family)
+        return []
+
+    def describe(self, problem, agent):
+        text = f"max_consecutive_days={problem.scenario.labour.max_consecutive_days}"
+        run = problem.trailing_run(agent.agent_id)
+        if run:
+            last = problem.days[0] - dt.timedelta(days=1)
+            text += f" after {run} days worked in a row to {last.isoformat()}"
+        return text
+
+
+class Pinned(Family):
+    """Shifts fixed by the planner (``pinned_shifts``) must be worked."""
+
+    family = "pinned"
+
+    def build(self, problem, model, vars):
+        for (a, d), ks in vars.pinned.items():
+            agent = problem.agents[a]
+            vars.enforce(model.add(sum(vars.x[k] for k in ks) == 1), agent.agent_id, self.family)
+        return []
+
+    def describe(self, problem, agent):
+        rows = [text for _, text in pinned_texts(problem, agent)]
+        return ("pinned shift " if len(rows) == 1 else "pinned shifts ") + ", ".join(rows)
+
+
+def pinned_texts(problem: RosterProblem, agent):
+    """(key, 'YYYY-MM-DD HH:MM-HH:MM') of the agent's pinned shifts, for messages."""
+    pins = problem.pinned_shifts
+    if pins is None or pins.empty:
+        return []
+    out = []
+    for rec in pins[pins["agent_id"] == agent.agent_id].itertuples(index=False):
+        start = pd.Timestamp(rec.shift_start)
+        text = f"{start:%Y-%m-%d %H:%M}"
+        end = getattr(rec, "shift_end", None)
+        if end is not None and not pd.isna(end):
+            text += f"-{pd.Timestamp(end):%H:%M}"
+        out.append(((agent.agent_id, start.date()), text))
+    return out
+
+
+# -- soft preferences -------------------------------------------------------------------------------
+class Fairness(Family):
+    """Spread weekend/holiday shifts and late shifts: penalise the largest number any one agent gets."""
+
+    family = "fairness"
+
+    def build(self, problem, model, vars):
+        terms = []
+        n_days = len(problem.days)
+        groups = {
+            "weekend": lambda d, k: problem.day_types[problem.days[d]] in WEEKEND_DAY_TYPES,
+            "late": lambda d, k: vars.cands[k].end_min >= LATE_END_MIN,
+        }
+        for label, pick in groups.items():
+            counts = []
+            for a in range(len(problem.agents)):
+                ks = [k for d in range(n_days) for k in vars.by_agent_day.get((a, d), []) if pick(d, k)]
+                if ks:
+                    counts.append(sum(vars.x[k] for k in ks))
+            if len(counts) < 2:
+                continue
+            most = model.new_int_var(0, n_days, f"most_{label}_shifts")
+            for cnt in counts:
+                model.add(cnt <= most)
+            terms.append(Term(most, FAIRNESS_WEIGHT, "fairness"))
+        return terms
+
+
+def default_families() -> list[Family]:
+    """The model is this list, built in order (``WeeklyHours`` reads what ``PayCost`` made)."""
+    return [OneShiftPerDay(), LunchPlacement(), ChannelAssignment(), Coverage(), Leave(),
+            MaxDaysPerWeek(), DailyHours(), PayCost(), WeeklyHours(), MinRest(), ConsecutiveDays(),
+            Pinned(), Fairness()]
+
+
+RULE_FAMILIES = ("leave", "max_days_per_week", "daily_hours", "weekly_hours", "min_rest",
+                 "consecutive_days", "pinned")
+
+
+def check_pinned_rows(problem: RosterProblem) -> None:
+    """Pinned rows must name known agents and dates of the week (the rest is checked by the model)."""
+    pins = problem.pinned_shifts
+    if pins is None or pins.empty:
+        return
+    ids = {a.agent_id for a in problem.agents}
+    for i, rec in enumerate(pins.itertuples(index=False)):
+        if rec.agent_id not in ids:
+            raise InputError(f"pinned shift row {i + 1}: unknown agent '{rec.agent_id}'", field="pinned_shifts")
+        if pd.Timestamp(rec.shift_start).date() not in problem.days:
+            raise InputError(f"pinned shift row {i + 1}: {rec.shift_start} is not in the planning days",
+                             field="pinned_shifts")

@@ -1,0 +1,334 @@
+"""Micro tests of the roster model: one tiny instance per constraint family, built in code.
+
+Every solved roster is also re-checked by the solver-agnostic validator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from forecasts.calendar import Calendar
+from scenarios import DEFAULT_SCENARIO
+from scheduler.agents import Agent
+from scheduler.errors import InputError
+from scheduler.roster import RosterProblem, solve_roster
+from scheduler.roster.model import build_model
+from scheduler.scenario import Scenario, load_scenario
+from scheduler.validation import validate_roster
+
+CAL = Calendar.cn()
+BASE = load_scenario(DEFAULT_SCENARIO)
+MON = dt.date(2025, 11, 10)  # an ordinary week: Mon 10 .. Sun 16 Nov 2025
+WEEK = [MON + dt.timedelta(days=i) for i in range(7)]
+
+
+def scenario(*, templates=None, roster=None, labour=None, pay=None, windows=None, **top) -> Scenario:
+    data = BASE.model_dump(exclude={"path"})
+    data["roster"]["time_limit_s"] = 5
+    if templates is not None:
+        data["roster"]["templates"] = templates
+    for key, upd in (("roster", roster), ("labour", labour), ("pay", pay), ("windows", windows)):
+        if upd:
+            data[key].update(upd)
+    data.update(top)
+    return Scenario.model_validate(data)
+
+
+def agent(i: int, skills=("chat",), contract="full_time", cost=30.0, **kw) -> Agent:
+    return Agent(f"A{i:03d}", f"agent{i}", tuple(skills), contract, cost, **kw)
+
+
+def problem(scn: Scenario, agents, days, demand, **kw) -> RosterProblem:
+    """``demand``: {channel: heads} in every open interval, or a function (day, minute) -> {channel: heads}."""
+    empty = pd.DataFrame(columns=["interval_start", "channel", "required_scheduled"])
+    probe = RosterProblem.build(scn, agents, empty, days, calendar=CAL)
+    rows = []
+    for day in days:
+        for minute in probe.grid(day):
+            heads = demand(day, minute) if callable(demand) else demand
+            for ch, n in heads.items():
+                rows.append({"interval_start": probe.at(day, minute), "channel": ch, "required_scheduled": n,
+                             "required_agents": n, "contacts": 0})
+    req = pd.DataFrame(rows, columns=["interval_start", "channel", "required_scheduled", "required_agents",
+                                      "contacts"])
+    return RosterProblem.build(scn, agents, req, days, calendar=CAL, **kw)
+
+
+def solve(p: RosterProblem):
+    roster = solve_roster(p)
+    assert validate_roster(p, roster) == []
+    return roster
+
+
+def shifts_of(roster, agent_id):
+    return roster.shifts[roster.shifts["agent_id"] == agent_id]
+
+
+DAY = {"name": "day", "starts": ["09:00"], "span_h": 9, "lunch": True, "contracts": ["full_time"]}
+
+
+# -- weekly days, daily and weekly hours ------------------------------------------------------------------
+def test_max_days_per_week_and_rest_day():
+    scn = scenario(templates=[DAY])
+    r = solve(problem(scn, [agent(1)], WEEK, {"chat": 1}))
+    assert len(r.shifts) == 5
+    r3 = solve(problem(scenario(templates=[DAY], labour={"max_days_per_week": 3}), [agent(1)], WEEK, {"chat": 1}))
+    assert len(r3.shifts) == 3
+    off = r3.shortfall[~r3.shortfall["interval_start"].dt.date.isin(set(r3.shifts["date"]))]
+    assert len(off) and off["cause"].str.contains("max_days_per_week").all()
+    # max_days_per_week = 7 still leaves one rest day a week
+    r7 = solve(problem(scenario(templates=[DAY], labour={"max_days_per_week": 7}), [agent(1)], WEEK, {"chat": 1}))
+    assert len(r7.shifts) == 6
+
+
+def test_daily_hours_cap_and_daily_overtime_pay():
+    long = {"name": "long", "starts": ["08:00"], "span_h": 12, "lunch": True}
+    win = {"weekday": "08:00-20:00"}
+    r = solve(problem(scenario(templates=[long], windows=win), [agent(1, cost=20)], [MON], {"chat": 1}))
+    assert len(r.shifts) == 1
+    s = r.shifts.iloc[0]
+    assert s["paid_hours"] == 11
+    assert s["pay_multiplier"] == pytest.approx((8 + 3 * 1.5) / 11)
+    assert r.overtime_hours == pytest.approx(3)
+    assert r.cost == pytest.approx(20 * (8 + 4.5))
+    capped = scenario(templates=[long], windows=win, labour={"max_overtime_h_per_day": 2})
+    assert solve(problem(capped, [agent(1)], [MON], {"chat": 1})).shifts.empty
+
+
+def test_weekly_hours_agent_cap_and_overtime_allowance():
+    r = solve(problem(scenario(templates=[DAY]), [agent(1, max_weekly_h=16)], WEEK, {"chat": 1}))
+    assert len(r.shifts) == 2
+    ot = {"name": "nine", "starts": ["09:00"], "span_h": 10, "lunch": True}  # 9 paid h: 1 h overtime
+    win = {"weekday": "09:00-19:00"}
+    r = solve(problem(scenario(templates=[ot], windows=win), [agent(1)], WEEK[:5], {"chat": 1}))
+    # allowance 36 h x 7 / 30 days = 8.4 h a week: at most 8 shifts with 1 h overtime; 5 days -> 5
+    assert len(r.shifts) == 5 and r.overtime_hours == pytest.approx(5)
+    used = problem(scenario(templates=[ot], windows=win), [agent(1)], WEEK[:5], {"chat": 1},
+                   month_overtime_h={"A001": 34})
+    assert len(solve(used).shifts) == 2  # 2 h left this month
+
+
+# -- rest between shifts, consecutive days ------------------------------------------------------------------
+EARLY = {"name": "early", "starts": ["07:00"], "span_h": 9, "lunch": True}
+LATE = {"name": "late", "starts": ["14:00"], "span_h": 9, "lunch": False}
+LONG_DAY = {"weekday": "07:00-23:00"}
+STAG = {"lunch_window": "10:00-14:00"}
+
+
+def test_min_rest_within_week():
+    def demand(day, minute):
+        want = (day == MON and minute >= 16 * 60) or (day == MON + dt.timedelta(days=1) and minute < 14 * 60)
+        return {"chat": int(want)}
+
+    scn = scenario(templates=[EARLY, LATE], windows=LONG_DAY, roster=STAG)
+    r = solve(problem(scn, [agent(1)], WEEK[:2], demand))
+    assert len(r.shifts) == 1  # late Mon 23:00 -> early Tue 07:00 is 8 h < 11 h
+    r0 = solve(problem(scenario(templates=[EARLY, LATE], windows=LONG_DAY, roster=STAG,
+                                labour={"min_rest_h": 0}), [agent(1)], WEEK[:2], demand))
+    assert len(r0.shifts) == 2
+
+
+def late_sunday(agent_id: str) -> pd.DataFrame:
+    """Last week's shift ending Sunday 2025-11-09 at 23:00."""
+    return pd.DataFrame([{"agent_id": agent_id, "date": dt.date(2025, 11, 9),
+                          "shift_start": pd.Timestamp("2025-11-09 14:00"),
+                          "shift_end": pd.Timestamp("2025-11-09 23:00")}])
+
+
+def test_min_rest_across_previous_week():
+    prev = late_sunday("A001")
+    scn = scenario(templates=[EARLY, LATE], windows=LONG_DAY, roster=STAG)
+    r = solve(problem(scn, [agent(1)], [MON], {"chat": 1}, previous_shifts=prev))
+    assert len(r.shifts) == 1 and r.shifts.iloc[0]["template"] == "late"
+
+
+def test_consecutive_days_across_weeks():
+    prev = pd.DataFrame([{"agent_id": "A001", "date": d, "shift_start": pd.Timestamp(d) + pd.Timedelta(hours=9),
+                          "shift_end": pd.Timestamp(d) + pd.Timedelta(hours=18)}
+                         for d in [MON - dt.timedelta(days=i) for i in range(1, 7)]])
+    r = solve(problem(scenario(templates=[DAY]), [agent(1)], WEEK[:3], {"chat": 1}, previous_shifts=prev))
+    assert sorted(r.shifts["date"]) == WEEK[1:3]
+    r2 = solve(problem(scenario(templates=[DAY], labour={"max_consecutive_days": 7}), [agent(1)], WEEK[:3],
+                       {"chat": 1}, previous_shifts=prev))
+    worked = set(r2.shifts["date"])
+    assert len(worked) == 2 and not {WEEK[0], WEEK[1]} <= worked  # the 7th day in a row is allowed, the 8th not
+
+
+# -- lunch -----------------------------------------------------------------------------------------------------
+def test_lunch_staggered_inside_window():
+    r = solve(problem(scenario(templates=[DAY]), [agent(i) for i in (1, 2, 3)], [MON], {"chat": 2}))
+    assert len(r.shifts) == 3 and r.shortfall.empty
+    starts = r.shifts["lunch_start"].dt.strftime("%H:%M")
+    assert set(starts) == {"11:00", "12:00", "13:00"}  # staggered so that two agents are always on
+    assert (r.shifts["lunch_end"].dt.strftime("%H:%M") <= "14:00").all()
+    assert (r.shifts["paid_hours"] == 8).all()
+
+
+def test_lunch_fixed_at_noon():
+    scn = scenario(templates=[DAY], roster={"lunch_policy": "fixed", "fixed_lunch_at": "12:00"})
+    r = solve(problem(scn, [agent(i) for i in (1, 2, 3)], [MON], {"chat": 2}))
+    assert (r.shifts["lunch_start"].dt.strftime("%H:%M") == "12:00").all()
+    noon = r.shortfall[r.shortfall["interval_start"] == pd.Timestamp("2025-11-10 12:00")]
+    assert noon["missing"].tolist() == [2]
+    assert noon["cause"].iloc[0] == "lunch: every shift covering 12:00 takes its lunch then (lunch_policy=fixed)"
+
+
+# -- skills, leave, soft coverage ------------------------------------------------------------------------------
+def test_agent_never_works_a_channel_it_lacks():
+    agents = [agent(1, skills=("chat",)), agent(2, skills=("phone",)), agent(3, skills=("chat", "phone"))]
+    r = solve(problem(scenario(templates=[DAY]), agents, [MON], {"phone": 3, "chat": 0}))
+    worked = set(zip(r.assignments["agent_id"], r.assignments["channel"]))
+    assert ("A001", "phone") not in worked
+    assert r.shortfall["cause"].str.startswith("pool has 2 phone-skilled agents").all()
+
+
+def test_leave_dates():
+    a = agent(1, unavailable=frozenset({WEEK[1]}))
+    r = solve(problem(scenario(templates=[DAY]), [a, agent(2)], WEEK[:3], {"chat": 1}))
+    assert WEEK[1] not in set(shifts_of(r, "A001")["date"])
+
+
+def test_coverage_is_soft_and_shortfall_names_the_pool():
+    p = problem(scenario(templates=[DAY]), [agent(1), agent(2)], [MON], {"chat": 5})
+    r = solve(p)
+    assert len(r.shifts) == 2
+    row = r.shortfall.iloc[0]
+    assert row["cause"] == "pool has 2 chat-skilled agents; 2025-11-10 09:00 needs 5"
+    assert row["missing"] == 3 and row["scheduled_heads"] == 2
+    assert len(r.shortfall) == 9 and r.scheduled["scheduled_heads"].sum() == 16
+    names = {v.name for v in build_model(p).model.proto.variables}
+    assert "understaffed(channel=chat, at=2025-11-10T20:00)" not in names
+    assert "understaffed(channel=chat, at=2025-11-10T09:00)" in names
+
+
+def test_no_template_covers_the_interval():
+    p = problem(scenario(templates=[DAY], windows={"weekday": "09:00-21:00"}), [agent(1)], [MON],
+                lambda d, m: {"chat": int(m >= 19 * 60)})
+    r = solve(p)
+    assert r.shifts.empty
+    assert r.shortfall["cause"].str.startswith("no shift template covers").all()
+
+
+# -- pay ---------------------------------------------------------------------------------------------------
+HOLIDAY = {"name": "holiday", "starts": ["10:00"], "span_h": 8, "lunch": True}
+
+
+def test_statutory_holiday_pays_three_times():
+    day = dt.date(2025, 10, 6)  # Mid-autumn Festival, a statutory holiday
+    p = problem(scenario(templates=[DAY, HOLIDAY]), [agent(1, cost=25)], [day], {"chat": 1})
+    assert p.day_types[day] == "statutory_holiday"
+    r = solve(p)
+    s = r.shifts.iloc[0]
+    assert s["template"] == "holiday" and s["pay_multiplier"] == pytest.approx(3.0)
+    assert s["cost"] == pytest.approx(7 * 25 * 3) and r.premium_cost == pytest.approx(7 * 25 * 2)
+
+
+def test_makeup_workday_uses_the_weekday_window_and_rate():
+    sat, sun = dt.date(2025, 10, 11), dt.date(2025, 10, 12)
+    short = {"name": "short", "starts": ["10:00"], "span_h": 6, "lunch": False}
+    scn = scenario(templates=[DAY, short], windows={"weekend": "10:00-16:00"}, pay={"weekend": 1.2})
+    p = problem(scn, [agent(1), agent(2)], [sat, sun], {"chat": 1})
+    assert p.day_types[sat] == "makeup_workday" and p.day_types[sun] == "weekend"
+    assert (p.open_windows[sat].start_min, p.open_windows[sat].end_min) == (9 * 60, 18 * 60)
+    r = solve(p)
+    by_day = r.shifts.groupby("date")
+    sat_shift = by_day.get_group(sat).iloc[0]
+    assert sat_shift["template"] == "day" and sat_shift["pay_multiplier"] == pytest.approx(1.0)
+    sun_mult = by_day.get_group(sun)["pay_multiplier"].tolist()
+    assert sun_mult and sun_mult == pytest.approx([1.2] * len(sun_mult))
+
+
+def test_sixth_day_is_rest_day_overtime():
+    scn = scenario(templates=[DAY], labour={"max_days_per_week": 6})
+    r = solve(problem(scn, [agent(1, cost=10)], WEEK, {"chat": 1}))
+    assert len(r.shifts) == 6
+    mult = r.shifts.sort_values("date")["pay_multiplier"].tolist()
+    assert mult == pytest.approx([1, 1, 1, 1, 1, 2.0])
+    assert r.overtime_hours == pytest.approx(8)
+
+
+def test_comprehensive_hours_pay_the_weekly_excess():
+    scn = scenario(templates=[DAY], labour={"max_days_per_week": 6, "comprehensive_hours": True})
+    r = solve(problem(scn, [agent(1, cost=10)], WEEK, {"chat": 1}))
+    assert len(r.shifts) == 6
+    assert r.overtime_hours == pytest.approx(8)  # 48 h - 40 h
+    assert r.cost == pytest.approx(48 * 10 + 8 * 0.5 * 10)
+    assert r.shifts.sort_values("date")["pay_multiplier"].iloc[-1] == pytest.approx(1.5)
+
+
+# -- intervals, determinism, conflicts ------------------------------------------------------------------------
+@pytest.mark.parametrize("interval", [30, 15])
+def test_finer_intervals(interval):
+    scn = scenario(interval_min=interval)
+    agents = [agent(1), agent(2, skills=("chat", "phone")), agent(3, contract="part_time")]
+    r = solve(problem(scn, agents, [MON], {"chat": 1, "phone": 1}))
+    assert len(r.shifts) >= 2
+    assert len(r.assignments) == int(r.shifts["paid_hours"].sum() * 60 / interval)
+
+
+def test_same_inputs_and_seed_give_the_same_roster():
+    agents = [agent(i, skills=(("chat",), ("chat", "phone"), ("phone",))[i % 3], cost=28 + i % 4,
+                    contract="part_time" if i % 4 == 3 else "full_time") for i in range(1, 13)]
+
+    def demand(day, minute):
+        return {"chat": 3 + (minute in (600, 660, 900)), "phone": 2}
+
+    p = problem(scenario(roster={"time_limit_s": 2}), agents, WEEK, demand, seed=11)
+    a, b = solve_roster(p), solve_roster(p)
+    assert not a.solver["stopped_by"].startswith("wall_time")  # this run stops on deterministic time
+    pd.testing.assert_frame_equal(a.shifts, b.shifts)
+    pd.testing.assert_frame_equal(a.assignments, b.assignments)
+    assert a.solver["objective"] == b.solver["objective"]
+
+
+def test_min_rest_conflict_is_one_line_naming_agent_and_rules():
+    prev = late_sunday("A007")
+    pins = pd.DataFrame([{"agent_id": "A007", "date": MON, "shift_start": pd.Timestamp("2025-11-10 09:00")}])
+    a = Agent("A007", "张伟", ("chat",), "full_time", 30.0)
+    p = problem(scenario(templates=[DAY]), [a, agent(1)], [MON], {"chat": 1}, previous_shifts=prev, pinned_shifts=pins)
+    with pytest.raises(InputError) as err:
+        solve_roster(p)
+    assert str(err.value) == ("rules conflict: agent A007 (张伟): min_rest_h=11 after the shift ending "
+                              "2025-11-09T23:00 vs pinned shift 2025-11-10 09:00")
+
+
+def test_consecutive_days_conflict_names_both_rules():
+    prev = pd.DataFrame([{"agent_id": "A001", "date": d, "shift_start": pd.Timestamp(d) + pd.Timedelta(hours=9),
+                          "shift_end": pd.Timestamp(d) + pd.Timedelta(hours=18)}
+                         for d in [MON - dt.timedelta(days=i) for i in range(1, 7)]])
+    pins = pd.DataFrame([{"agent_id": "A001", "date": MON, "shift_start": pd.Timestamp("2025-11-10 09:00")}])
+    p = problem(scenario(templates=[DAY]), [agent(1)], WEEK[:2], {"chat": 1}, previous_shifts=prev,
+                pinned_shifts=pins)
+    with pytest.raises(InputError) as err:
+        solve_roster(p)
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith("rules conflict: agent A001 (agent1): ")
+    assert "max_consecutive_days=6 after 6 days worked in a row to 2025-11-09" in msg
+    assert msg.endswith("vs pinned shift 2025-11-10 09:00") and "min_rest" not in msg
+
+
+def test_pinned_shift_on_leave_and_unknown_shape():
+    pins = pd.DataFrame([{"agent_id": "A001", "date": MON, "shift_start": pd.Timestamp("2025-11-10 09:00")}])
+    a = agent(1, unavailable=frozenset({MON}))
+    with pytest.raises(InputError, match=r"agent A001 \(agent1\): on leave 2025-11-10 vs pinned shift"):
+        solve_roster(problem(scenario(templates=[DAY]), [a], [MON], {"chat": 1}, pinned_shifts=pins))
+    odd = pins.assign(shift_start=pd.Timestamp("2025-11-10 07:00"))
+    with pytest.raises(InputError, match="matches no shift template"):
+        solve_roster(problem(scenario(templates=[DAY]), [agent(1)], [MON], {"chat": 1}, pinned_shifts=odd))
+
+
+def test_pinned_and_hinted_shifts_are_kept():
+    pins = pd.DataFrame([{"agent_id": "A002", "date": MON, "shift_start": pd.Timestamp("2025-11-10 09:00")}])
+    p = problem(scenario(templates=[DAY]), [agent(1, cost=20), agent(2, cost=40)], [MON], {"chat": 1},
+                pinned_shifts=pins, hint_shifts=pins)
+    r = solve(p)
+    assert "A002" in set(r.shifts["agent_id"])
+
+
+def test_shortfall_is_spread_by_the_convex_penalty():
+    r = solve(problem(scenario(templates=[DAY]), [agent(1), agent(2)], [MON], {"chat": 2}))
+    assert r.shortfall["missing"].max() == 1  # lunches at different hours: one head short twice
+    assert r.shifts["lunch_start"].nunique() == 2
