@@ -71,13 +71,15 @@ def validate_roster(problem: RosterProblem, roster) -> list[str]:
                 out.add("lunch", f"{label}: lunch lasts {lunch_min} min, lunch_min={spec.lunch_min}")
             if ls < start + problem.interval_min or le > end - problem.interval_min:
                 out.add("lunch", f"{label}: lunch {_hhmm(ls)} in the shift's first or last interval or outside it")
-            if spec.lunch_policy == "fixed":
+            own_window = getattr(tpl, "lunch_window", None) if tpl is not None else None
+            if spec.lunch_policy == "fixed" and not own_window:
                 if ls != hhmm_to_min(spec.fixed_lunch_at):
                     out.add("lunch", f"{label}: lunch at {_hhmm(ls)}, fixed_lunch_at={spec.fixed_lunch_at}")
             else:
-                lw = Window.parse(spec.lunch_window)
+                window_text = own_window or spec.lunch_window
+                lw = Window.parse(window_text)
                 if ls < lw.start_min or le > lw.end_min:
-                    out.add("lunch", f"{label}: lunch {_hhmm(ls)}-{_hhmm(le)} outside lunch_window {spec.lunch_window}")
+                    out.add("lunch", f"{label}: lunch {_hhmm(ls)}-{_hhmm(le)} outside lunch_window {window_text}")
                 if (ls - w.start_min) % problem.interval_min:
                     out.add("lunch", f"{label}: lunch {_hhmm(ls)} does not start on an interval")
         elif tpl is not None and tpl.lunch and spec.lunch_min:

@@ -68,16 +68,18 @@ def test_closed_hour_arrivals_are_carried_to_the_opening(baseline):
     fc = forecast_frame(idx, {"chat": (np.full(idx.size, 10.0), 300.0), "phone": (np.full(idx.size, 10.0), 200.0)})
     req = compute_requirements(fc, baseline, day_mask(idx))
     assert list(req.columns) == REQUIREMENT_COLUMNS
-    for ch, share in (("chat", 0.9), ("phone", 0.4)):
+    for ch in ("chat", "phone"):
+        share = baseline.channels[ch].carry_over_closed
+        spread = math.ceil(baseline.channels[ch].backlog_clear_h)
         r = req[req["channel"] == ch].set_index("interval_start")
         first, second = pd.Timestamp("2025-11-10 09:00"), pd.Timestamp("2025-11-11 09:00")
         assert r.loc[first, "carried_over"] == pytest.approx(share * 9 * 10)     # 00:00-09:00
         assert r.loc[second, "carried_over"] == pytest.approx(share * 15 * 10)   # 18:00-09:00
-        # the backlog is worked off evenly over the first backlog_clear_h (2) open hours
-        ten = first + pd.Timedelta(hours=1)
-        assert r.loc[first, "backlog_contacts"] == pytest.approx(share * 90 / 2)
-        assert r.loc[ten, "backlog_contacts"] == pytest.approx(share * 90 / 2)
-        assert r.loc[first, "contacts"] == pytest.approx(10 + share * 90 / 2)
+        # the backlog is worked off evenly over the first backlog_clear_h open hours
+        for h in range(spread):
+            assert r.loc[first + pd.Timedelta(hours=h), "backlog_contacts"] == pytest.approx(share * 90 / spread)
+        assert r.loc[first + pd.Timedelta(hours=spread), "backlog_contacts"] == 0
+        assert r.loc[first, "contacts"] == pytest.approx(10 + share * 90 / spread)
         closed = ~r["open"]
         assert (r.loc[closed, "contacts"] == 0).all() and (r.loc[closed, "required_agents"] == 0).all()
         assert (r.loc[closed, "required_scheduled"] == 0).all()
@@ -91,7 +93,7 @@ def test_closed_hour_arrivals_are_carried_to_the_opening(baseline):
         # load_erl is the live arrivals' queue; the backlog is plain work on top of it
         assert r.loc[first, "load_erl"] == pytest.approx(float(offered_load(10, 60, r.loc[first, "aht_s"])))
         assert r.loc[first, "backlog_load_erl"] == pytest.approx(
-            float(offered_load(share * 90 / 2, 60, r.loc[first, "aht_s"])))
+            float(offered_load(share * 90 / spread, 60, r.loc[first, "aht_s"])))
 
 
 def test_opening_backlog_adds_plain_work_not_queueing(baseline):
@@ -103,7 +105,8 @@ def test_opening_backlog_adds_plain_work_not_queueing(baseline):
     live = required_agents(float(offered_load(10, 60, 200.0)), 200.0, spec.answer_within_s,
                            spec.service_level_target, spec.max_occupancy)
     at9 = req.loc[pd.Timestamp("2025-11-10 09:00")]
-    extra = float(offered_load(spec.carry_over_closed * 90 / 2, 60, 200.0)) / spec.max_occupancy
+    spread = math.ceil(spec.backlog_clear_h)
+    extra = float(offered_load(spec.carry_over_closed * 90 / spread, 60, 200.0)) / spec.max_occupancy
     assert at9["required_agents"] == int(np.ceil(live + extra - 1e-9))
     assert req.loc[pd.Timestamp("2025-11-10 12:00"), "required_agents"] == live
     no_spread = compute_requirements(fc, with_channel(baseline, "phone", backlog_clear_h=0), day_mask(idx))

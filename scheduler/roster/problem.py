@@ -200,8 +200,14 @@ class RosterProblem:
             d -= dt.timedelta(days=1)
         return run
 
-    def lunch_window(self) -> Window:
-        return Window.parse(self.scenario.roster.lunch_window)
+    def lunch_window(self, template=None) -> Window:
+        """The meal window of a template (its own ``lunch_window``, else the roster's)."""
+        own = getattr(template, "lunch_window", None)
+        return Window.parse(own or self.scenario.roster.lunch_window)
+
+    def lunch_is_fixed(self, template=None) -> bool:
+        """``fixed`` policy puts lunch at ``fixed_lunch_at``, except for templates with their own window."""
+        return self.scenario.roster.lunch_policy == "fixed" and not getattr(template, "lunch_window", None)
 
     def fixed_lunch_min(self) -> int:
         return hhmm_to_min(self.scenario.roster.fixed_lunch_at)
@@ -239,7 +245,6 @@ def shift_shapes(problem: RosterProblem, day: dt.date) -> list[ShiftShape]:
     day_type = problem.day_types[day]
     step = problem.interval_min
     grid = problem.grid(day)
-    lw = problem.lunch_window()
     shapes = []
     for tpl in roster.templates:
         if day_type not in tpl.day_types or (tpl.promotion_only and day not in problem.promotion_days):
@@ -253,9 +258,10 @@ def shift_shapes(problem: RosterProblem, day: dt.date) -> list[ShiftShape]:
             lunch_min = roster.lunch_min if tpl.lunch else 0
             lunch: tuple[int, ...] = ()
             if lunch_min:
-                if roster.lunch_policy == "fixed":
+                if problem.lunch_is_fixed(tpl):
                     options = [problem.fixed_lunch_min()]
                 else:
+                    lw = problem.lunch_window(tpl)
                     options = [t for t in grid if lw.start_min <= t and t + lunch_min <= lw.end_min]
                 lunch = tuple(l for l in options if start + step <= l and l + lunch_min <= end - step)
                 if not lunch:
