@@ -140,6 +140,7 @@ def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
         "dates": [days[0].isoformat(), days[-1].isoformat()],
         "scenario": sc.name,
         "channels": {ch: {"contacts": round(float(forecast.loc[forecast["channel"] == ch, "contacts"].sum()), 1),
+                          "answer_within": _threshold_text(sc.channels[ch]),
                           **service.get(ch, {})} for ch in channels},
         "paid_hours": round(float(roster.paid_hours), 2),
         "cost": round(float(roster.cost), 2),
@@ -160,6 +161,12 @@ def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
     return PlanResult(inputs, forecast, requirements, roster, coverage, summary, notes)
 
 
+def _threshold_text(spec) -> str:
+    if spec.model == "deferred":
+        return f"{spec.response_window_h:g} h"
+    return f"{spec.answer_within_s:g} s"
+
+
 def write_plan(result: PlanResult, out_dir: Path) -> Path:
     with atomic_folder(out_dir) as tmp:
         write_csv(result.forecast, tmp / "forecast.csv")
@@ -173,12 +180,20 @@ def write_plan(result: PlanResult, out_dir: Path) -> Path:
 
 
 def summary_table(summary: dict) -> str:
-    lines = [f"{'channel':<8} {'contacts':>9} {'service level':>14} {'target':>7} {'ASA s':>7}"]
+    lines = [f"{'channel':<8} {'contacts':>9} {'service level':>14} {'target':>7} {'answered in':>12} {'ASA':>9}"]
     for ch, s in summary["channels"].items():
         sl = s.get("service_level")
+        asa = s.get("asa_s")
+        if asa is None or asa != asa:
+            asa_text = "-"
+        elif asa == float("inf"):
+            asa_text = f"unstable x{s.get('unstable_intervals', 0)}"
+        else:
+            asa_text = f"{asa / 3600:.1f} h" if asa >= 3600 else f"{asa:.1f} s"
+        within = s.get("answer_within")
         lines.append(f"{ch:<8} {s['contacts']:>9.0f} {('%.1f%%' % (100 * sl)) if sl is not None else '-':>14} "
-                     f"{('%.0f%%' % (100 * s['target'])) if s.get('target') else '-':>7} "
-                     f"{s.get('asa_s', float('nan')):>7.1f}")
+                     f"{('%.0f%%' % (100 * s['target'])) if s.get('target') else '-':>7} {within or '-':>12} "
+                     f"{asa_text:>9}")
     solver = summary["solver"]
     gap = solver.get("gap")
     lines.append(

@@ -533,8 +533,9 @@ def summarize_service(coverage: pd.DataFrame, scenario) -> dict:
     """Per channel: contact-weighted service level and ASA over open intervals, and the target.
 
     Keys per channel: ``service_level`` (None without contacts), ``target``, ``asa_s`` (inf when some
-    interval with contacts has an unstable queue; NaN without contacts), ``contacts`` (handled in open
-    intervals), ``intervals_below_target`` and ``unstable_intervals``.
+    interval with contacts has an unstable queue; NaN without contacts), ``contacts_measured`` (the
+    contacts the service level is measured on: live arrivals in open intervals for queued channels,
+    every email handled for deferred ones), ``intervals_below_target`` and ``unstable_intervals``.
     """
     out = {}
     for channel, sub in coverage.groupby("channel", sort=False):
@@ -559,7 +560,7 @@ def summarize_service(coverage: pd.DataFrame, scenario) -> dict:
             "service_level": level,
             "target": target,
             "asa_s": mean_asa,
-            "contacts_handled": total,
+            "contacts_measured": total,
             "intervals_below_target": int(np.sum(busy & (sl < target))) if target is not None else 0,
             "unstable_intervals": unstable,
         }
