@@ -60,6 +60,8 @@ def plan(
     agents: AgentsOpt = None,
     calendar: CalendarOpt = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Plan folder. Default: out/<scenario>/<YYYY-Www>/.")] = None,
+    simulate: Annotated[bool, typer.Option("--simulate", help="Also simulate the roster (10 replications) "
+                                           "and add the figures to summary.json.")] = False,
 ):
     """Forecast a week, compute requirements, roster named agents, validate, and write the plan."""
     from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
@@ -69,12 +71,41 @@ def plan(
     typer.echo(wk.describe())
     inputs = load_inputs(wk, scenario, history, agents, calendar)
     result = run_plan(inputs)
+    if simulate:
+        from scheduler.simulation import simulate_result
+
+        result.simulation, result.summary["simulation"] = simulate_result(result, reps=10,
+                                                                          seed=inputs.scenario.seed)
     target = out or Path("out") / inputs.scenario.name / wk.label
     write_plan(result, target)
     for note in result.notes:
         typer.echo(f"note: {note}")
     typer.echo(summary_table(result.summary))
+    if simulate:
+        from scheduler.simulation import simulation_table
+
+        typer.echo(simulation_table(result.summary["simulation"]))
     typer.echo(f"wrote {target}/ (forecast.csv, requirements.csv, shifts.csv, coverage.csv, shortfall.csv, summary.json)")
+
+
+@app.command()
+@user_errors
+def simulate(
+    plan: Annotated[Path, typer.Option("--plan", help="A plan folder written by schedule plan.")],
+    reps: Annotated[int, typer.Option("--reps", help="Replications (confidence intervals over them).")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+):
+    """Discrete-event simulation of a saved plan; writes simulation.csv into the plan folder."""
+    from scheduler.simulation import simulate_plan, simulation_table, write_simulation
+
+    if not plan.is_dir():
+        raise InputError("plan folder not found", file=plan, field="--plan")
+    if reps < 2:
+        raise InputError("--reps must be at least 2 for confidence intervals", field="--reps")
+    per_day, summary = simulate_plan(plan, reps=reps, seed=seed)
+    write_simulation(per_day, plan)
+    typer.echo(simulation_table(summary))
+    typer.echo(f"wrote {plan}/simulation.csv")
 
 
 @app.command()

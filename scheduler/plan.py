@@ -44,6 +44,7 @@ class PlanResult:
     coverage: pd.DataFrame
     summary: dict
     notes: list[str]
+    simulation: pd.DataFrame | None = None
 
 
 def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Path | None = None,
@@ -175,6 +176,10 @@ def write_plan(result: PlanResult, out_dir: Path) -> Path:
         write_csv(result.coverage, tmp / "coverage.csv")
         write_csv(result.roster.shortfall, tmp / "shortfall.csv")
         write_csv(result.roster.assignments, tmp / "assignments.csv")
+        if result.simulation is not None:
+            from scheduler.simulation import write_simulation
+
+            write_simulation(result.simulation, tmp)
         write_json(result.summary, tmp / "summary.json")
     return out_dir
 
