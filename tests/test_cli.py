@@ -119,3 +119,41 @@ def test_week_before_any_history(tmp_path):
 def test_malformed_week(tmp_path):
     result = run("plan", "--week", "2025-99", "--out", tmp_path / "o")
     assert result.exit_code == 2 and "--week" in result.stderr
+
+
+def test_simulate_saved_plan(default_plan):
+    _, out = default_plan
+    result = run("simulate", "--plan", out, "--reps", 3, "--seed", 1)
+    assert result.exit_code == 0, result.output
+    sim = pd.read_csv(out / "simulation.csv")
+    week = sim[sim["date"] == "week"].set_index("channel")
+    assert set(week.index) == {"chat", "phone", "email"}
+    # the projection and the simulation of the same roster agree to a few points on phone
+    assert abs(week.loc["phone", "service_level"] - week.loc["phone", "projected_service_level"]) < 0.05
+
+
+def test_simulate_missing_plan(tmp_path):
+    result = run("simulate", "--plan", tmp_path / "nope")
+    assert result.exit_code == 2 and "plan folder not found" in result.stderr
+
+
+def test_backtest_on_real_bank_calls(tmp_path):
+    from tests.conftest import shared_file
+
+    path = shared_file("us_bank_calls_2003_5min.csv")
+    result = run("backtest", "--history", path, "--calendar", "none", "--folds", 2, "--out", tmp_path / "bt")
+    assert result.exit_code == 0, result.output
+    df = pd.read_csv(tmp_path / "bt" / "backtest.csv")
+    assert {"ours", "seasonal_naive", "mean4_same_weekday", "poisson_floor"} <= set(df["model"])
+    assert "wape" in result.stdout
+
+
+def test_data_generate_reproduces_the_bundled_pool(tmp_path):
+    from scenarios import DEFAULT_AGENTS
+
+    result = run("data", "generate", "--out-history", tmp_path / "h.csv.gz", "--out-agents", tmp_path / "a.csv")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a.csv").read_bytes() == DEFAULT_AGENTS.read_bytes()
+    from forecasts.history import DEFAULT_HISTORY
+    import gzip
+    assert gzip.decompress((tmp_path / "h.csv.gz").read_bytes()) == gzip.decompress(DEFAULT_HISTORY.read_bytes())
