@@ -60,6 +60,10 @@ def plan(
     agents: AgentsOpt = None,
     calendar: CalendarOpt = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Plan folder. Default: out/<scenario>/<YYYY-Www>/.")] = None,
+    previous: Annotated[Optional[Path], typer.Option("--previous", help="Last week's plan folder: minimum rest "
+                        "and consecutive days carry across, and its pattern warm-starts the solver.")] = None,
+    published: Annotated[Optional[Path], typer.Option("--published", help="This week's plan already published: "
+                         "re-plan with as few shift changes as the scenario's change_penalty buys.")] = None,
     simulate: Annotated[bool, typer.Option("--simulate", help="Also simulate the roster (10 replications) "
                                            "and add the figures to summary.json.")] = False,
 ):
@@ -69,7 +73,7 @@ def plan(
 
     wk = parse_week(week)
     typer.echo(wk.describe())
-    inputs = load_inputs(wk, scenario, history, agents, calendar)
+    inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published)
     result = run_plan(inputs)
     if simulate:
         from scheduler.simulation import simulate_result

@@ -33,6 +33,38 @@ class PlanInputs:
     history: History
     calendar: Calendar
     paths: dict[str, str] = field(default_factory=dict)
+    previous_shifts: pd.DataFrame | None = None   # last week's roster: rest and consecutive days carry over
+    published_shifts: pd.DataFrame | None = None  # this week's published roster: minimise changes to it
+
+
+def read_plan_shifts(plan_dir: Path, option: str) -> pd.DataFrame:
+    """``shifts.csv`` of a saved plan folder, with parsed times."""
+    path = Path(plan_dir) / "shifts.csv"
+    if not path.is_file():
+        raise InputError("no shifts.csv in that plan folder", file=path, field=option)
+    df = pd.read_csv(path, encoding="utf-8-sig", dtype={"agent_id": str})
+    for col in ("agent_id", "date", "shift_start", "shift_end", "paid_hours"):
+        if col not in df.columns:
+            raise InputError(f"missing column '{col}'", file=path, row=1, field=col)
+    for col in ("shift_start", "shift_end"):
+        parsed = pd.to_datetime(df[col], format="%Y-%m-%dT%H:%M", errors="coerce")
+        if parsed.isna().any():
+            row = int(np.flatnonzero(parsed.isna().to_numpy())[0]) + 2
+            raise InputError(f"'{df[col].iloc[row - 2]}' is not a time YYYY-MM-DDTHH:MM", file=path, row=row,
+                             field=col)
+        df[col] = parsed
+    df["date"] = df["shift_start"].dt.date
+    return df
+
+
+def month_overtime(previous: pd.DataFrame | None, week: Week, daily_h: float) -> dict[str, float]:
+    """Overtime [h] each agent already worked this month before the week (daily excess of last week)."""
+    if previous is None or previous.empty:
+        return {}
+    first = week.start_date.replace(day=1)
+    same = previous[(previous["date"] >= first) & (previous["date"] < week.start_date)]
+    excess = (same["paid_hours"] - daily_h).clip(lower=0)
+    return {k: float(v) for k, v in excess.groupby(same["agent_id"]).sum().items() if v > 0}
 
 
 @dataclass
@@ -48,7 +80,8 @@ class PlanResult:
 
 
 def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Path | None = None,
-                agents_path: Path | None = None, calendar: str | None = None) -> PlanInputs:
+                agents_path: Path | None = None, calendar: str | None = None,
+                previous_plan: Path | None = None, published_plan: Path | None = None) -> PlanInputs:
     scenario = load_scenario(scenario_path or DEFAULT_SCENARIO)
     agents = load_agents(agents_path or DEFAULT_AGENTS)
     agents = agents + temporary_agents(scenario, agents)
@@ -59,9 +92,15 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     if missing:
         raise InputError(f"history has channel '{missing[0]}' that the scenario does not define",
                          file=history.source, field="channel")
-    return PlanInputs(week, scenario, agents, history, cal, {
-        "scenario": str(scenario_path or DEFAULT_SCENARIO), "agents": str(agents_path or DEFAULT_AGENTS),
-        "history": str(history_path or DEFAULT_HISTORY)})
+    previous = read_plan_shifts(previous_plan, "--previous") if previous_plan else None
+    published = read_plan_shifts(published_plan, "--published") if published_plan else None
+    paths = {"scenario": str(scenario_path or DEFAULT_SCENARIO), "agents": str(agents_path or DEFAULT_AGENTS),
+             "history": str(history_path or DEFAULT_HISTORY)}
+    if previous_plan:
+        paths["previous"] = str(previous_plan)
+    if published_plan:
+        paths["published"] = str(published_plan)
+    return PlanInputs(week, scenario, agents, history, cal, paths, previous, published)
 
 
 def open_mask(scenario: Scenario, calendar: Calendar, days: list[dt.date]) -> tuple[pd.Series, dict]:
@@ -125,7 +164,12 @@ def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
         days=days, day_types={d: cal.day_type(d) for d in days},
         promotion_days={d: e.promo for d, e in promo.items() if e.offset == 0},
         interval_min=sc.interval_min, open_windows=windows, requirements=requirements,
-        agents=inputs.agents, scenario=sc, previous_shifts=None, month_overtime_h={}, seed=sc.seed)
+        agents=inputs.agents, scenario=sc, previous_shifts=inputs.previous_shifts,
+        month_overtime_h=month_overtime(inputs.previous_shifts, week, sc.labour.max_paid_h_per_day),
+        seed=sc.seed, published_shifts=inputs.published_shifts,
+        # last week's pattern, moved a week on, is a warm start when nothing is published
+        hint_shifts=None if inputs.previous_shifts is None else inputs.previous_shifts.assign(
+            shift_start=inputs.previous_shifts["shift_start"] + pd.Timedelta(days=7)))
     t0 = time.perf_counter()
     roster = solve_roster(problem)
     timings["roster_s"] = time.perf_counter() - t0
@@ -151,10 +195,13 @@ def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
         "agents_in_pool": len(inputs.agents),
         "understaffed_agent_intervals": int(roster.shortfall["missing"].sum()) if len(roster.shortfall) else 0,
         "required_agent_hours": round(float(requirements["required_scheduled"].sum() * sc.interval_min / 60), 1),
-        "solver": {k: roster.solver[k] for k in ("status", "objective", "best_bound", "gap", "wall_s")
+        "solver": {k: roster.solver[k] for k in ("status", "objective", "best_bound", "gap", "wall_s",
+                                                 "deterministic_time", "num_variables", "seed", "stopped_by")
                    if k in roster.solver},
         "validation": {"violations": violations},
         "forecast_notes": notes,
+        **({"changes_vs_published": roster.solver.get("changes_vs_published")}
+           if inputs.published_shifts is not None else {}),
         "day_types": {d.isoformat(): cal.day_type(d) for d in days},
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "inputs": {**inputs.paths, "seed": sc.seed, "calendar": cal.kind},

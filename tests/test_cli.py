@@ -157,3 +157,25 @@ def test_data_generate_reproduces_the_bundled_pool(tmp_path):
     from forecasts.history import DEFAULT_HISTORY
     import gzip
     assert gzip.decompress((tmp_path / "h.csv.gz").read_bytes()) == gzip.decompress(DEFAULT_HISTORY.read_bytes())
+
+
+def test_replan_against_published_plan_keeps_it(default_plan, tmp_path):
+    """Re-planning the same week against its own published roster keeps it, but for a change that pays
+    for its change penalty (the published roster was proven only within 1% of optimal)."""
+    _, out = default_plan
+    result = run("plan", "--week", "2025-11", "--published", out, "--out", tmp_path / "again")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "again" / "summary.json").read_text())
+    first = json.loads((out / "summary.json").read_text())
+    a = pd.read_csv(out / "shifts.csv", encoding="utf-8-sig")
+    b = pd.read_csv(tmp_path / "again" / "shifts.csv", encoding="utf-8-sig")
+    changed = set(zip(a["agent_id"], a["shift_start"])) ^ set(zip(b["agent_id"], b["shift_start"]))
+    assert summary["changes_vs_published"] == len(changed) <= 3
+    assert summary["solver"]["objective"] <= first["solver"]["objective"] + 1e-6
+
+
+def test_previous_plan_folder_without_shifts(tmp_path):
+    (tmp_path / "prev").mkdir()
+    result = run("plan", "--week", "2025-12", "--previous", tmp_path / "prev", "--out", tmp_path / "o")
+    assert result.exit_code == 2 and "shifts.csv, field '--previous'" in result.stderr
+    assert not (tmp_path / "o").exists()

@@ -453,11 +453,46 @@ class Fairness(Family):
         return terms
 
 
+def shift_keys(problem: RosterProblem, frame: pd.DataFrame | None) -> set[tuple[int, int, int]]:
+    """(agent index, day index, start minute) of the shifts in ``frame`` that fall in this problem."""
+    if frame is None or frame.empty:
+        return set()
+    a_index = {a.agent_id: i for i, a in enumerate(problem.agents)}
+    d_index = {d: i for i, d in enumerate(problem.days)}
+    keys = set()
+    for rec in frame.itertuples(index=False):
+        start = pd.Timestamp(rec.shift_start)
+        a, d = a_index.get(rec.agent_id), d_index.get(start.date())
+        if a is not None and d is not None:
+            keys.add((a, d, start.hour * 60 + start.minute))
+    return keys
+
+
+class Stability(Family):
+    """Against a published roster: each shift added, removed or moved costs ``roster.change_penalty``
+    (a moved shift is one removed and one added)."""
+
+    family = "changes"
+
+    def build(self, problem, model, vars):
+        published = shift_keys(problem, problem.published_shifts)
+        weight = problem.scenario.roster.change_penalty
+        if not published or weight <= 0:
+            return []
+        terms = []
+        for c in vars.cands:
+            if (c.agent, c.day, c.start_min) in published:
+                terms.append(Term(1 - vars.x[c.idx], weight, "changes"))
+            else:
+                terms.append(Term(vars.x[c.idx], weight, "changes"))
+        return terms
+
+
 def default_families() -> list[Family]:
     """The model is this list, built in order (``WeeklyHours`` reads what ``PayCost`` made)."""
     return [OneShiftPerDay(), LunchPlacement(), ChannelAssignment(), Coverage(), Leave(),
             MaxDaysPerWeek(), DailyHours(), PayCost(), WeeklyHours(), MinRest(), ConsecutiveDays(),
-            Pinned(), Fairness()]
+            Pinned(), Fairness(), Stability()]
 
 
 RULE_FAMILIES = ("leave", "max_days_per_week", "daily_hours", "weekly_hours", "min_rest",

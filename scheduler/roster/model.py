@@ -28,7 +28,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.errors import InputError
 from scheduler.roster.constraints import (RULE_FAMILIES, Family, Term, check_pinned_rows,
-                                          default_families)
+                                          default_families, shift_keys)
 from scheduler.roster.problem import RosterProblem, ShiftShape, shift_shapes
 from scheduler.roster.report import Roster, build_roster
 
@@ -287,7 +287,9 @@ def solve_roster(problem: RosterProblem) -> Roster:
             "solve_wall_s": solver.wall_time, "deterministic_time": solver.deterministic_time,
             "num_variables": len(built.model.proto.variables), "seed": int(problem.seed),
             "stopped_by": _stopped_by(status, solver),
-            "objective_terms": objective_terms(built.terms, solver)}
+            "objective_terms": objective_terms(built.terms, solver),
+            "changes_vs_published": int(round(sum(solver.value(t.expr) for t in built.terms
+                                                  if t.kind == "changes")))}
     return _extract(problem, built, solver, info)
 
 
@@ -400,18 +402,11 @@ def _add_hints(problem: RosterProblem, built: BuiltModel) -> None:
 
     No greedy start: on the default week CP-SAT's own first solutions (interleaved LP-guided and LNS
     workers) beat a greedy set-cover start, which measurably slowed the solve."""
-    hints = problem.hint_shifts
+    hints = problem.hint_shifts if problem.hint_shifts is not None else problem.published_shifts
     if hints is None or hints.empty:
         return
     v = built.vars
-    a_index = {a.agent_id: i for i, a in enumerate(problem.agents)}
-    d_index = {d: i for i, d in enumerate(problem.days)}
-    wanted = set()
-    for rec in hints.itertuples(index=False):
-        start = pd.Timestamp(rec.shift_start)
-        a, d = a_index.get(rec.agent_id), d_index.get(start.date())
-        if a is not None and d is not None:
-            wanted.add((a, d, start.hour * 60 + start.minute))
+    wanted = shift_keys(problem, hints)
     for c in v.cands:
         built.model.add_hint(v.x[c.idx], (c.agent, c.day, c.start_min) in wanted)
 

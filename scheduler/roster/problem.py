@@ -20,7 +20,8 @@ Field reference (units in the names):
 | ``month_overtime_h`` | agent_id -> [h] overtime already worked this month (default 0) |
 | ``seed`` | solver seed: same inputs + seed -> same roster |
 | ``pinned_shifts`` | shifts that must be worked: ``agent_id, date, shift_start`` (+ optional ``shift_end``) |
-| ``hint_shifts`` | a published roster to start from (same columns as ``pinned_shifts``), a warm start only |
+| ``hint_shifts`` | a roster to start from (same columns as ``pinned_shifts``), a warm start only |
+| ``published_shifts`` | this week's roster already published (same columns): a warm start, and each shift added, removed or moved against it costs ``roster.change_penalty`` |
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class RosterProblem:
     seed: int = 7
     pinned_shifts: pd.DataFrame | None = None
     hint_shifts: pd.DataFrame | None = None
+    published_shifts: pd.DataFrame | None = None
 
     def __post_init__(self):
         days = list(self.days)
@@ -81,7 +83,8 @@ class RosterProblem:
             raise InputError("duplicate agent_id in the pool", field="agents")
         for name, frame, cols in (("previous_shifts", self.previous_shifts, SHIFT_COLUMNS),
                                   ("pinned_shifts", self.pinned_shifts, SHIFT_COLUMNS[:3]),
-                                  ("hint_shifts", self.hint_shifts, SHIFT_COLUMNS[:3])):
+                                  ("hint_shifts", self.hint_shifts, SHIFT_COLUMNS[:3]),
+                                  ("published_shifts", self.published_shifts, SHIFT_COLUMNS[:3])):
             if frame is not None:
                 lack = [c for c in cols if c not in frame.columns]
                 if lack:
@@ -93,7 +96,8 @@ class RosterProblem:
               days: list[dt.date], *, calendar=None, previous_shifts: pd.DataFrame | None = None,
               month_overtime_h: dict[str, float] | None = None, seed: int | None = None,
               pinned_shifts: pd.DataFrame | None = None,
-              hint_shifts: pd.DataFrame | None = None) -> "RosterProblem":
+              hint_shifts: pd.DataFrame | None = None,
+              published_shifts: pd.DataFrame | None = None) -> "RosterProblem":
         """Day types from ``calendar`` (default ``Calendar.cn()``), windows and promotion main days
         from the scenario; ``interval_min`` and ``seed`` from the scenario unless given."""
         if calendar is None:
@@ -112,7 +116,7 @@ class RosterProblem:
                    requirements=requirements, agents=list(agents), scenario=scenario,
                    previous_shifts=previous_shifts, month_overtime_h=dict(month_overtime_h or {}),
                    seed=scenario.seed if seed is None else seed, pinned_shifts=pinned_shifts,
-                   hint_shifts=hint_shifts)
+                   hint_shifts=hint_shifts, published_shifts=published_shifts)
 
     # -- derived rules, shared by the model and the validator ----------------------------------
     def at(self, day: dt.date, minute: int) -> pd.Timestamp:
