@@ -157,16 +157,11 @@ def _statutory_cached(year: int) -> dict[dt.date, str]:
 
 def read_calendar_csv(path: str | Path) -> dict[dt.date, tuple[str, str]]:
     """Read ``date,name,kind`` rows into {date: (day_type, name)}; errors name file, row, field."""
+    from scheduler.csvio import read_text_csv
+
     path = Path(path)
-    if not path.is_file():
-        raise InputError("calendar file not found", file=path, field="calendar")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except Exception as exc:  # pandas parser errors carry no stable type
-        raise InputError(f"not a readable CSV ({exc})", file=path) from None
-    for col in ("date", "kind"):
-        if col not in raw.columns:
-            raise InputError(f"missing column '{col}' (expected date,name,kind)", file=path, row=1, field=col)
+    raw = read_text_csv(path, ("date", "kind"), what="calendar file", option="--calendar",
+                        hint="expected date,name,kind")
     out: dict[dt.date, tuple[str, str]] = {}
     for i, rec in enumerate(raw.itertuples(index=False), start=2):
         try:

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scheduler.csvio import read_text_csv
 from scheduler.errors import InputError
 from scheduler.scenario import CHANNELS
 
@@ -117,19 +118,8 @@ def _first_bad(mask: pd.Series) -> int | None:
 def read_history(path: str | Path) -> History:
     """Read and validate a history CSV; every error names file, row and field."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("history file not found", file=path, field="--history")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except Exception as exc:  # pandas raises several parser error types
-        raise InputError(f"not a readable CSV ({' '.join(str(exc).split())})", file=path) from None
-    raw.columns = [c.strip() for c in raw.columns]
-    for col in REQUIRED:
-        if col not in raw.columns:
-            raise InputError(f"missing column '{col}' (need interval_start, channel, contacts[, aht_s])",
-                             file=path, row=1, field=col)
-    if raw.empty:
-        raise InputError("no rows", file=path, row=2)
+    raw = read_text_csv(path, REQUIRED, what="history file", option="--history",
+                        hint="need interval_start, channel, contacts[, aht_s]")
 
     text = raw["interval_start"].str.strip().str.replace("Z", "", regex=False)
     ts = pd.to_datetime(text, format="ISO8601", errors="coerce")

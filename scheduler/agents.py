@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from scheduler.csvio import read_text_csv
 from scheduler.errors import InputError
 from scheduler.scenario import CHANNELS
 
@@ -46,19 +47,7 @@ class Agent:
 
 def load_agents(path: str | Path) -> list[Agent]:
     path = Path(path)
-    if not path.is_file():
-        raise InputError("agent pool file not found", file=path, field="--agents")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except Exception as exc:
-        raise InputError(f"not a readable CSV ({exc})", file=path) from None
-    raw.columns = [c.strip() for c in raw.columns]
-    for col in REQUIRED:
-        if col not in raw.columns:
-            raise InputError(f"missing column '{col}' (required: {', '.join(REQUIRED)})",
-                             file=path, row=1, field=col)
-    if raw.empty:
-        raise InputError("the agent pool is empty", file=path, row=2)
+    raw = read_text_csv(path, REQUIRED, what="agent pool file", option="--agents")
     agents, seen = [], set()
     for i, rec in enumerate(raw.to_dict("records"), start=2):
         aid = rec["agent_id"].strip()

@@ -31,6 +31,23 @@ def hhmm_to_min(text: str) -> int:
     return int(m.group(1)) * 60 + int(m.group(2))
 
 
+def _check_channels(names) -> None:
+    for ch in names:
+        if ch not in CHANNELS:
+            raise ValueError(f"unknown channel '{ch}'; allowed: {', '.join(CHANNELS)}")
+
+
+def _check_day_types(names) -> None:
+    for d in names:
+        if d not in DAY_TYPES:
+            raise ValueError(f"unknown day type '{d}'; allowed: {', '.join(DAY_TYPES)}")
+
+
+def _check_window(text) -> None:
+    if text is not None:
+        Window.parse(text)
+
+
 def _check_mmdd(text: str) -> None:
     """A month-day that exists (Feb 29 allowed)."""
     try:
@@ -123,16 +140,13 @@ class ShiftTemplate(_Strict):
     @field_validator("lunch_window")
     @classmethod
     def _lw(cls, v):
-        if v is not None:
-            Window.parse(v)
+        _check_window(v)
         return v
 
     @field_validator("day_types")
     @classmethod
     def _day_types(cls, v):
-        for d in v:
-            if d not in DAY_TYPES:
-                raise ValueError(f"unknown day type '{d}'; allowed: {', '.join(DAY_TYPES)}")
+        _check_day_types(v)
         return v
 
 
@@ -150,9 +164,7 @@ class TemporaryAgents(_Strict):
     @field_validator("skills")
     @classmethod
     def _skills(cls, v):
-        for ch in v:
-            if ch not in CHANNELS:
-                raise ValueError(f"unknown channel '{ch}'; allowed: {', '.join(CHANNELS)}")
+        _check_channels(v)
         return v
 
 
@@ -231,9 +243,7 @@ class Promotion(_Strict):
     @field_validator("effects")
     @classmethod
     def _effects(cls, v):
-        for ch in v:
-            if ch not in CHANNELS:
-                raise ValueError(f"unknown channel '{ch}'; allowed: {', '.join(CHANNELS)}")
+        _check_channels(v)
         return v
 
     def main_date(self, year: int) -> dt.date:
@@ -279,9 +289,8 @@ class Scenario(_Strict):
     @field_validator("windows")
     @classmethod
     def _windows(cls, v):
-        for key, text in v.items():
-            if key not in DAY_TYPES:
-                raise ValueError(f"unknown day type '{key}'; allowed: {', '.join(DAY_TYPES)}")
+        _check_day_types(v)
+        for text in v.values():
             Window.parse(text)
         missing = [d for d in DAY_TYPES if d not in v]
         if missing:
@@ -291,16 +300,13 @@ class Scenario(_Strict):
     @field_validator("promotion_window")
     @classmethod
     def _pwin(cls, v):
-        if v is not None:
-            Window.parse(v)
+        _check_window(v)
         return v
 
     @field_validator("channels")
     @classmethod
     def _channels(cls, v):
-        for ch in v:
-            if ch not in CHANNELS:
-                raise ValueError(f"unknown channel '{ch}'; allowed: {', '.join(CHANNELS)}")
+        _check_channels(v)
         return v
 
     def window(self, day_type: str, promotion_main_day: bool = False) -> Window:
