@@ -21,6 +21,10 @@ app = typer.Typer(help="Forecast, staff and roster an e-commerce customer-servic
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 data_app = typer.Typer(help="Bundled synthetic data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+actuals_app = typer.Typer(help="Per-contact actuals in an embedded DuckDB database.", no_args_is_help=True)
+app.add_typer(actuals_app, name="actuals")
+history_app = typer.Typer(help="Interval history for the forecaster.", no_args_is_help=True)
+app.add_typer(history_app, name="history")
 
 EXIT_INPUT = 2
 
@@ -217,6 +221,62 @@ def backtest(
         df.to_csv(tmp / "backtest.csv", index=False)
     typer.echo(table)
     typer.echo(f"wrote {target}/backtest.csv")
+
+
+DbOpt = Annotated[Path, typer.Option("--db", help="Actuals database (DuckDB file).")]
+
+
+@actuals_app.command("import")
+@user_errors
+def actuals_import(
+    path: Annotated[Path, typer.Argument(help="Records CSV (.csv/.csv.gz) or Parquet.")],
+    db: DbOpt = Path("actuals.duckdb"),
+    rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Where to list rejected rows.")] = None,
+):
+    """Validate per-contact records and upsert them on contact_id (re-imports are idempotent)."""
+    from scheduler.actuals import import_records
+
+    typer.echo(import_records(path, db, rejects).describe())
+
+
+@app.command()
+@user_errors
+def report(
+    month: Annotated[Optional[str], typer.Option("--month", help="2025-11")] = None,
+    week: Annotated[Optional[str], typer.Option("--week", help="2025-W46")] = None,
+    day: Annotated[Optional[str], typer.Option("--day", help="2025-11-12")] = None,
+    db: DbOpt = Path("actuals.duckdb"),
+    scenario: ScenarioOpt = None,
+    plan: Annotated[Optional[Path], typer.Option("--plan", help="Plan folder for plan vs actual "
+                                                 "(default: out/<scenario>/<YYYY-Www>/ if present).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Report folder.")] = None,
+):
+    """The contract's KPI report: per channel, per day and hour, top topics, plan vs actual, HTML."""
+    from scheduler.actuals import build_report, period_from_options, write_report
+
+    period = period_from_options(month, week, day)
+    rep = build_report(db, period, scenario, plan)
+    target = out or Path("out") / "report" / period.label
+    write_report(rep, target)
+    for note in rep.notes:
+        typer.echo(f"note: {note}")
+    typer.echo(rep.table())
+    typer.echo(f"wrote {target}/")
+
+
+@history_app.command("from-actuals")
+@user_errors
+def history_from_actuals_cmd(
+    out: Annotated[Path, typer.Option("--out", help="History CSV to write.")],
+    db: DbOpt = Path("actuals.duckdb"),
+    interval_min: Annotated[int, typer.Option("--interval-min", help="Interval [min].")] = 60,
+    base: Annotated[Optional[Path], typer.Option("--base", help="A history the actuals replace day by day.")] = None,
+):
+    """Aggregate actuals into the interval history the forecaster reads (feed them back)."""
+    from scheduler.actuals import history_from_actuals
+
+    frame = history_from_actuals(db, out, interval_min, base_history=base)
+    typer.echo(f"wrote {out}: {len(frame)} rows, {int(frame['contacts'].sum())} contacts")
 
 
 @data_app.command("generate")

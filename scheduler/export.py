@@ -90,6 +90,9 @@ def atomic_folder(final: Path):
     created = None if created.exists() else created  # the top-most folder this call creates
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the plan folder is for the team
     try:
         yield tmp
     except BaseException:

@@ -179,3 +179,42 @@ def test_previous_plan_folder_without_shifts(tmp_path):
     result = run("plan", "--week", "2025-12", "--previous", tmp_path / "prev", "--out", tmp_path / "o")
     assert result.exit_code == 2 and "shifts.csv, field '--previous'" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_actuals_import_report_and_history(tmp_path, default_plan):
+    """The documented actuals flow end to end: import (twice: idempotent), the monthly and weekly KPI
+    reports (with plan vs actual against a saved plan), and the history the forecaster reads."""
+    from forecasts.history import read_history
+    from scheduler.actuals.synth import generate_records, write_records
+
+    records = generate_records(5_000, seed=3, start="2025-03-10", days=7)
+    src = write_records(records, tmp_path / "contacts.csv")
+    db = tmp_path / "a.duckdb"
+    first = run("actuals", "import", src, "--db", db)
+    assert first.exit_code == 0, first.output
+    again = run("actuals", "import", src, "--db", db)
+    assert again.exit_code == 0, again.output
+    import duckdb
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from contacts").fetchone()[0] == len(records)
+
+    _, plan_dir = default_plan
+    rep = run("report", "--week", "2025-W11", "--db", db, "--plan", plan_dir, "--out", tmp_path / "rep")
+    assert rep.exit_code == 0, rep.output
+    table = pd.read_csv(tmp_path / "rep" / "report.csv")
+    assert list(table["channel"])[-1] == "total"
+    assert table.loc[table["channel"] == "total", "contacts"].iloc[0] == len(records)
+    assert (tmp_path / "rep" / "report.html").is_file() and (tmp_path / "rep" / "plan_vs_actual.csv").is_file()
+    month = run("report", "--month", "2025-03", "--db", db, "--out", tmp_path / "month")
+    assert month.exit_code == 0, month.output
+
+    hist = run("history", "from-actuals", "--db", db, "--out", tmp_path / "h.csv")
+    assert hist.exit_code == 0, hist.output
+    assert read_history(tmp_path / "h.csv").frame["contacts"].sum() == len(records)
+
+
+def test_actuals_import_bad_file(tmp_path):
+    result = run("actuals", "import", tmp_path / "none.csv", "--db", tmp_path / "a.duckdb")
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "none.csv" in result.stderr
+    assert not (tmp_path / "a.duckdb").exists()
