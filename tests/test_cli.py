@@ -218,3 +218,20 @@ def test_actuals_import_bad_file(tmp_path):
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "none.csv" in result.stderr
     assert not (tmp_path / "a.duckdb").exists()
+
+
+def test_erlang_command_matches_every_published_reference_row():
+    """`schedule erlang --json` against ../shared/data/erlang_reference.csv (exact 60-digit values)."""
+    from tests.conftest import shared_file
+
+    ref = pd.read_csv(shared_file("erlang_reference.csv"))
+    for r in ref.itertuples():
+        args = ["erlang", "--contacts", r.calls_per_interval, "--interval-min", r.interval_s / 60,
+                "--aht-s", r.aht_s, "--answer-within-s", r.target_answer_s, "--json"]
+        got = json.loads(run(*args, "--agents", r.agents).stdout)
+        assert got["p_wait"] == pytest.approx(r.exact_p_wait, abs=1e-6), r.case_id
+        assert got["service_level"] == pytest.approx(r.exact_service_level, abs=1e-6), r.case_id
+        assert got["asa_s"] == pytest.approx(r.exact_asa_s, abs=1e-4), r.case_id
+        # --target just below the row's service level returns exactly its agent count
+        found = json.loads(run(*args, "--target", r.exact_service_level - 1e-9).stdout)
+        assert found["agents"] == r.agents, r.case_id
