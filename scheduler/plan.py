@@ -118,12 +118,16 @@ def open_mask(scenario: Scenario, calendar: Calendar, days: list[dt.date]) -> tu
     return pd.Series(values, index=pd.DatetimeIndex(index, name="interval_start")), windows
 
 
+REFERENCE_DROP = 0.10  # service-level drop that costs one understaffed_penalty at an average hour
+
+
 def shortfall_weights(requirements: pd.DataFrame, scenario: Scenario) -> pd.Series:
     """Cost of one missing head, scaled by the service-level impact of losing it.
 
     Impact = contacts in the interval x drop in service level when one scheduled head is removed,
-    relative to the channel's average contacts per open interval: a head missing at a busy hour,
-    where the queue is tight, costs more than one at a quiet hour.
+    relative to the channel's average contacts per open interval and to a 10-point drop: a head whose
+    loss costs 10 points of service level at an average hour is charged ``understaffed_penalty``; one
+    at a busy hour with a tight queue up to 4x that, one at a quiet hour down to a quarter.
     """
     from scheduler.staffing.requirements import evaluate_coverage
 
@@ -135,7 +139,7 @@ def shortfall_weights(requirements: pd.DataFrame, scenario: Scenario) -> pd.Seri
     drop = np.nan_to_num(at_req - at_minus, nan=0.0).clip(0, 1)
     contacts = req["contacts"].to_numpy(float)
     ref = req["channel"].map(req[req["open"]].groupby("channel")["contacts"].mean()).to_numpy(float)
-    impact = np.divide(contacts * drop, ref * 0.1, out=np.zeros_like(contacts), where=ref > 0)
+    impact = np.divide(contacts * drop, ref * REFERENCE_DROP, out=np.zeros_like(contacts), where=ref > 0)
     return pd.Series(scenario.understaffed_penalty * np.clip(impact, 0.25, 4.0), index=req.index)
 
 
