@@ -133,7 +133,8 @@ def pyworkforce_bound(problem: RosterProblem) -> float | None:
         demand = [[int(total_req.get(problem.at(day, t), 0)) for t in grid]]
         solver = MinRequiredResources(num_days=1, periods=len(grid), shifts_coverage=dict(zip(names, matrix)),
                                       required_resources=demand, cost_dict=dict(zip(names, costs)),
-                                      max_search_time=10, num_search_workers=2)
+                                      max_period_concurrency=10_000, max_shift_concurrency=10_000,
+                                      max_search_time=10.0, num_search_workers=2)
         res = solver.solve()
         total += sum(costs[names.index(r["shift"])] * r["resources"] for r in res["resources_shifts"])
     return total
