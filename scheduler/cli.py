@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from scheduler.errors import InputError
+from scheduler.errors import InputError, run_reporting_user_errors
 
 app = typer.Typer(help="Forecast, staff and roster an e-commerce customer-service team.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -26,7 +26,6 @@ app.add_typer(actuals_app, name="actuals")
 history_app = typer.Typer(help="Interval history for the forecaster.", no_args_is_help=True)
 app.add_typer(history_app, name="history")
 
-EXIT_INPUT = 2
 
 
 def user_errors(fn):
@@ -34,15 +33,11 @@ def user_errors(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except InputError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(EXIT_INPUT) from None
-        except OSError as exc:
-            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-            typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
-            raise typer.Exit(EXIT_INPUT) from None
+        result = {}
+        code = run_reporting_user_errors(lambda: result.setdefault("value", fn(*args, **kwargs)))
+        if code:
+            raise typer.Exit(code)
+        return result.get("value")
 
     return wrapper
 
@@ -221,6 +216,58 @@ def backtest(
         df.to_csv(tmp / "backtest.csv", index=False)
     typer.echo(table)
     typer.echo(f"wrote {target}/backtest.csv")
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files.")],
+    week: Annotated[str, typer.Option("--week", help="Week to plan under every scenario.")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Default: out/compare/<YYYY-Www>/.")] = None,
+    history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", help="Processes (default: one per core).")] = None,
+):
+    """Plan one week under several scenarios side by side: comparison.csv, charts, report.html."""
+    from scheduler.cli_campaign import compare_cmd
+
+    raise typer.Exit(compare_cmd(scenarios, week, out, history, agents, calendar, jobs, echo=typer.echo))
+
+
+@app.command()
+def sweep(
+    week: Annotated[str, typer.Option("--week", help="Week to plan.")],
+    grid: Annotated[list[str], typer.Option("--grid", help="KEY=a:b:step or KEY=a,b,c (repeatable).")],
+    scenario: ScenarioOpt = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Default: out/sweep/<scenario>/<YYYY-Www>/.")] = None,
+    ray: Annotated[Optional[str], typer.Option("--ray", help="Run on Ray: local, auto or ray://host:10001.")] = None,
+    time_limit_s: Annotated[float, typer.Option("--time-limit-s", help="Roster time limit per point [s].")] = 10.0,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", help="Processes (default: one per core).")] = None,
+    history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None,
+    keep_plans: Annotated[bool, typer.Option("--keep-plans", help="Keep every point's plan folder.")] = False,
+):
+    """Cost/service trade-off over a grid of scenario settings: sweep.csv, frontier.png, report.html."""
+    from scheduler.cli_campaign import sweep_cmd
+
+    raise typer.Exit(sweep_cmd(week, grid, scenario, out, ray, time_limit_s, jobs, history, agents, calendar,
+                               keep_plans, echo=typer.echo))
+
+
+class ExportFormatOpt(str, Enum):
+    wide = "wide"
+    xlsx = "xlsx"
+    ics = "ics"
+
+
+@app.command()
+def export(
+    plan: Annotated[Path, typer.Option("--plan", help="A plan folder.")],
+    format: Annotated[ExportFormatOpt, typer.Option("--format", help="wide CSV, Excel or one .ics per agent.")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Default: <plan>/export/.")] = None,
+    agents: AgentsOpt = None,
+):
+    """Vendor exports of a plan: wide CSV (Mon..Sun cells), Excel (a sheet per team), iCalendar per agent."""
+    from scheduler.cli_campaign import export_cmd
+
+    raise typer.Exit(export_cmd(plan, format.value, out, agents, echo=typer.echo))
 
 
 DbOpt = Annotated[Path, typer.Option("--db", help="Actuals database (DuckDB file).")]

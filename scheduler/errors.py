@@ -30,3 +30,23 @@ class InputError(ValueError):
         prefix = ", ".join(where)
         text = " ".join(self.message.split())  # always one line
         return f"{prefix}: {text}" if prefix else text
+
+
+EXIT_INPUT = 2
+
+
+def run_reporting_user_errors(fn, *args, **kwargs) -> int:
+    """Call ``fn``; an error the user caused (bad input, an unreadable file) becomes one line on stderr
+    and exit code 2 instead of a traceback. Returns 0 on success."""
+    import sys
+
+    try:
+        fn(*args, **kwargs)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
+    return 0

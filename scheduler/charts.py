@@ -1,0 +1,185 @@
+"""Charts for ``schedule compare`` and ``schedule sweep`` (matplotlib, no display needed).
+
+Figures are built with the object API (``matplotlib.figure.Figure`` + the Agg canvas), never pyplot,
+so they work in worker processes and on servers without a display, and leave no global state.
+Every function returns a Figure; :func:`save_png` writes it and returns the PNG bytes (for the HTML
+report, which embeds them).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+CHANNEL_COLOURS = {"chat": "#1f77b4", "phone": "#d62728", "email": "#2ca02c"}
+SCENARIO_COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
+DPI = 110
+
+
+def save_png(fig: Figure, path: Path | None = None) -> bytes:
+    """Render ``fig`` as PNG; write it to ``path`` when given. Returns the bytes."""
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    data = buf.getvalue()
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
+
+
+def _colour(i: int) -> str:
+    return SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
+
+
+def staffing_figure(series: dict[str, pd.DataFrame], channels: list[str]) -> Figure:
+    """Forecast contacts against scheduled staff across the week: one row of panels per scenario,
+    one panel per channel. Bars: contacts per interval (left axis); lines: heads rostered on the
+    channel and heads required (right axis). Axes are shared down each channel's column so scenarios
+    compare at a glance."""
+    labels = list(series)
+    n_rows, n_cols = len(labels), max(1, len(channels))
+    fig = Figure(figsize=(4.6 * n_cols + 0.6, 2.5 * n_rows + 0.9), layout="constrained")
+    axes = fig.subplots(n_rows, n_cols, squeeze=False, sharex=True)
+    contact_max = {ch: 1.0 for ch in channels}
+    head_max = {ch: 1.0 for ch in channels}
+    for df in series.values():
+        for ch in channels:
+            sub = df[df["channel"] == ch]
+            if len(sub):
+                contact_max[ch] = max(contact_max[ch], float(sub["contacts"].max()))
+                head_max[ch] = max(head_max[ch], float(sub[["scheduled_heads", "required_scheduled"]].max().max()))
+    twins = []
+    for r, label in enumerate(labels):
+        df = series[label]
+        for c, ch in enumerate(channels):
+            ax = axes[r, c]
+            sub = df[df["channel"] == ch].sort_values("interval_start")
+            colour = CHANNEL_COLOURS.get(ch, "#444444")
+            if len(sub):
+                t = pd.to_datetime(sub["interval_start"])
+                step = (t.iloc[1] - t.iloc[0]) if len(t) > 1 else pd.Timedelta(hours=1)
+                width = step / pd.Timedelta(days=1)
+                ax.bar(t, sub["contacts"], width=width, align="edge", color=colour, alpha=0.28,
+                       label="contacts (forecast)")
+                tw = ax.twinx()
+                twins.append(tw)
+                edges = list(t) + [t.iloc[-1] + step]
+                tw.stairs(sub["required_scheduled"].to_numpy(float), edges, color="#222222", lw=0.9,
+                          ls=(0, (2, 1.5)), label="heads required")
+                tw.stairs(sub["scheduled_heads"].to_numpy(float), edges, color=colour, lw=1.4,
+                          label="heads rostered")
+                tw.set_ylim(0, head_max[ch] * 1.12)
+                if c == n_cols - 1:
+                    tw.set_ylabel("heads")
+                days = pd.date_range(t.iloc[0].normalize(), t.iloc[-1].normalize(), freq="D")
+                ax.set_xticks(days + pd.Timedelta(hours=12))
+                ax.set_xticklabels([d.strftime("%a\n%m-%d") for d in days], fontsize=8)
+                for d in days[1:]:
+                    ax.axvline(d, color="#bbbbbb", lw=0.5)
+                ax.set_xlim(edges[0], edges[-1])
+            ax.set_ylim(0, contact_max[ch] * 1.12)
+            ax.tick_params(axis="y", labelsize=8)
+            if c == 0:
+                ax.set_ylabel(f"{label}\ncontacts / interval", fontsize=9)
+            if r == 0:
+                ax.set_title(ch, fontsize=11, color=colour, fontweight="bold")
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    if twins:
+        h2, n2 = twins[0].get_legend_handles_labels()
+        handles, names = handles + h2, names + n2
+    fig.legend(handles, names, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
+    fig.suptitle("Forecast contacts and rostered heads per interval", fontsize=12)
+    return fig
+
+
+def cost_service_figure(table: pd.DataFrame, channels: list[str]) -> Figure:
+    """Weekly pay cost against the service level reached, per scenario: one marker per channel on
+    the scenario's cost line, with the channel's target as a dotted vertical line where known."""
+    fig = Figure(figsize=(7.6, 4.4), layout="constrained")
+    ax = fig.subplots()
+    markers = {"chat": "o", "phone": "s", "email": "^"}
+    costs = table["cost"].to_numpy(float)
+    for i, row in enumerate(table.itertuples(index=False)):
+        rec = row._asdict()
+        xs = [rec.get(f"service_level_{ch}") for ch in channels]
+        pts = [(x, ch) for x, ch in zip(xs, channels) if x is not None and np.isfinite(x)]
+        if not pts:
+            continue
+        lo, hi = min(p[0] for p in pts), max(p[0] for p in pts)
+        ax.plot([100 * lo, 100 * hi], [rec["cost"], rec["cost"]], color=_colour(i), lw=2, alpha=0.5)
+        for x, ch in pts:
+            ax.scatter(100 * x, rec["cost"], marker=markers.get(ch, "o"), s=70, color=_colour(i),
+                       edgecolor="white", zorder=3)
+        ax.annotate(f"{rec['scenario']}: CNY {rec['cost']:,.0f}", (50 * (lo + hi), rec["cost"]), xytext=(0, 9),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=9, color=_colour(i),
+                    fontweight="bold")
+    for ch in channels:
+        ax.scatter([], [], marker=markers.get(ch, "o"), color="#666666", label=ch)
+    ax.set_xlabel("service level reached over the week [%] (contact-weighted, open hours)")
+    ax.set_ylabel("pay cost of the week [CNY]")
+    finite = costs[np.isfinite(costs)]
+    if len(finite):
+        ax.set_ylim(0, finite.max() * 1.15)
+    ax.set_xlim(-4, 104)
+    ax.axvspan(80, 104, color="#2ca02c", alpha=0.06, lw=0)
+    ax.text(81, ax.get_ylim()[1] * 0.97, "80% and above", fontsize=8, color="#2ca02c", va="top")
+    ax.grid(alpha=0.3)
+    ax.legend(title="channel", fontsize=8, title_fontsize=8, loc="lower left")
+    ax.set_title("Cost against service level, per scenario", fontsize=12)
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    return fig
+
+
+def frontier_figure(df: pd.DataFrame, keys: list[str], x: str = "service_level_overall", y: str = "cost",
+                    title: str = "Cost against service level: the sweep's trade-off",
+                    groups: list[str] | None = None) -> Figure:
+    """Every sweep point (small, labelled with its point number) and the Pareto-efficient ones (no other
+    point of its group is as cheap and at least as good; large, joined in cost order, labelled with
+    their grid values). ``groups``: keys whose values form separate fronts (one colour each), e.g.
+    ``promo_multiplier`` (demand, not a decision)."""
+    fig = Figure(figsize=(8.8, 5.4), layout="constrained")
+    ax = fig.subplots()
+    ok = df[np.isfinite(df[x].astype(float)) & np.isfinite(df[y].astype(float))]
+    groups = [g for g in (groups or []) if g in ok.columns]
+    parts = list(ok.groupby(groups, sort=True)) if groups else [((), ok)]
+    for i, (gval, part) in enumerate(parts):
+        colour = "#c44e52" if not groups else _colour(i)
+        gval = gval if isinstance(gval, tuple) else (gval,)
+        name = ", ".join(_label(k, v) for k, v in zip(groups, gval)) if groups else ""
+        other = part[~part["pareto"].astype(bool)]
+        front = part[part["pareto"].astype(bool)].sort_values(y)
+        ax.scatter(100 * other[x], other[y], s=30, color=colour if groups else "#9a9a9a", alpha=0.55, zorder=2)
+        if len(front) > 1:
+            ax.plot(100 * front[x], front[y], color=colour, lw=1.6, zorder=3)
+        ax.scatter(100 * front[x], front[y], s=80, color=colour, edgecolor="white", zorder=4,
+                   label=f"efficient at {name}" if groups else "Pareto-efficient")
+        for rec in other.to_dict("records"):
+            ax.annotate(f"{rec['point']}", (100 * rec[x], rec[y]), xytext=(4, 3), textcoords="offset points",
+                        fontsize=7, color="#707070")
+        for rec in front.to_dict("records"):
+            text = f"#{rec['point']}: " + ", ".join(_label(k, rec[k]) for k in keys if k not in groups)
+            ax.annotate(text, (100 * rec[x], rec[y]), xytext=(-6, -4), textcoords="offset points", fontsize=8,
+                        color=colour, ha="right", va="top", fontweight="bold")
+    ax.scatter([], [], s=30, color="#9a9a9a", label="dominated point (its number)")
+    ax.margins(x=0.08, y=0.12)
+    ax.set_xlabel("service level reached [%] (contact-weighted over the live channels)")
+    ax.set_ylabel("pay cost of the week [CNY]")
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    ax.set_title(title, fontsize=12)
+    return fig
+
+
+def _label(key: str, value) -> str:
+    v = f"{value:g}" if isinstance(value, float) else str(value)
+    if key == "promo_multiplier":
+        return f"x{v}"
+    if key == "service_level_target":
+        return f"target {v}"
+    return f"{key.split('.')[-1]}={v}"

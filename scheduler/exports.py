@@ -1,0 +1,446 @@
+"""Vendor exports of a plan folder: a wide roster (CSV or Excel) and one calendar file per agent.
+
+``schedule export --plan DIR --format wide|xlsx|ics [--out DIR]`` reads ``DIR/shifts.csv`` (and
+``summary.json`` for the week and the agent pool) and writes into ``--out`` (default ``DIR/export/``):
+
+- ``wide`` -> ``roster_wide.csv``: one row per agent, ``agent_id, agent_name, team``, one column per
+  day headed ``Mon 2025-11-10`` .. ``Sun 2025-11-16``, then ``paid_hours`` for the week. A working day
+  reads ``09:00-18:00 L12:00`` (shift, then ``L`` and the lunch start; ``L12:00-12:30`` when the lunch
+  is not ``lunch_min`` long), a rest day ``休``. A shift ending at midnight reads ``15:00-24:00``.
+  UTF-8 with a BOM so Excel shows Chinese names.
+- ``xlsx`` -> ``roster_wide.xlsx``: the same table, one sheet per team, header row and the three id
+  columns frozen, column widths set, rest days greyed.
+- ``ics`` -> ``ics/<agent_id>.ics``: one calendar per agent, one ``VEVENT`` per shift in local time
+  (``TZID=Asia/Shanghai``, with the ``VTIMEZONE``), lunch, channels and paid hours in the description.
+
+Each file is written to a temporary name and renamed into place (the ``ics`` folder as a whole), so
+a failed export leaves earlier ones intact. :func:`read_wide_csv`, :func:`read_wide_xlsx` and
+:func:`read_ics` parse the files back into shift rows (the round trip the tests check).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from scheduler.errors import InputError
+
+TZID = "Asia/Shanghai"
+REST = "休"
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+ID_COLUMNS = ["agent_id", "agent_name", "team"]
+SHIFT_KEYS = ["agent_id", "date", "shift_start", "shift_end", "lunch_start", "lunch_end"]
+_CELL = re.compile(r"^(?P<start>\d\d:\d\d)-(?P<end>\d\d:\d\d)(?:\s+L(?P<lunch>\d\d:\d\d)(?:-(?P<lunch_end>\d\d:\d\d))?)?$")
+_DAY_HEADER = re.compile(r"^(?:[A-Za-z]{3}\s+)?(?P<date>\d{4}-\d\d-\d\d)$")
+
+
+class ExportFormat(str, Enum):
+    wide = "wide"
+    xlsx = "xlsx"
+    ics = "ics"
+
+
+@dataclass
+class PlanShifts:
+    """A plan's shifts with what the exports need around them."""
+
+    shifts: pd.DataFrame          # shifts.csv, timestamps parsed
+    days: list[dt.date]           # the planning week
+    teams: dict[str, str]         # agent_id -> team ("" when unknown)
+    lunch_min: int                # the usual lunch length [min]
+    week: str
+    source: Path
+
+
+# -- reading a plan -----------------------------------------------------------------------------------------
+def load_plan(plan_dir: str | Path, agents_path: str | Path | None = None) -> PlanShifts:
+    """Read ``shifts.csv`` and ``summary.json`` of a plan folder. Teams come from ``agents_path`` or
+    the pool the plan was made with (``summary.json`` inputs), plus the scenario's campaign hires."""
+    plan = Path(plan_dir)
+    path = plan / "shifts.csv"
+    if not plan.is_dir():
+        raise InputError("plan folder not found", file=plan, field="--plan")
+    if not path.is_file():
+        raise InputError("no shifts.csv: not a plan folder (run schedule plan first)", file=plan, field="--plan")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except Exception as exc:
+        raise InputError(f"not a readable CSV ({exc})", file=path) from None
+    need = ["agent_id", "agent_name", "date", "shift_start", "shift_end", "lunch_start", "lunch_end", "paid_hours"]
+    for col in need:
+        if col not in raw.columns:
+            raise InputError(f"missing column '{col}'", file=path, row=1, field=col)
+    shifts = raw.copy()
+    for i, rec in enumerate(raw.to_dict("records"), start=2):
+        for col in ("shift_start", "shift_end"):
+            _parse_ts(rec[col], path, i, col)
+        for col in ("lunch_start", "lunch_end"):
+            if rec[col]:
+                _parse_ts(rec[col], path, i, col)
+    for col in ("shift_start", "shift_end", "lunch_start", "lunch_end"):
+        shifts[col] = pd.to_datetime(shifts[col].replace("", None), format="%Y-%m-%dT%H:%M")
+    shifts["date"] = pd.to_datetime(shifts["date"], format="%Y-%m-%d").dt.date
+    shifts["paid_hours"] = pd.to_numeric(shifts["paid_hours"], errors="coerce").fillna(0.0)
+    summary = {}
+    if (plan / "summary.json").is_file():
+        try:
+            summary = json.loads((plan / "summary.json").read_text(encoding="utf-8"))
+        except ValueError:
+            raise InputError("not valid JSON", file=plan / "summary.json") from None
+    days = _plan_days(summary, shifts)
+    teams = _teams(summary, agents_path)
+    lunch = (shifts["lunch_end"] - shifts["lunch_start"]).dropna().dt.total_seconds() / 60
+    lunch_min = int(lunch.mode().iloc[0]) if len(lunch) else 60
+    return PlanShifts(shifts, days, teams, lunch_min, summary.get("week", ""), plan)
+
+
+def _parse_ts(text: str, path: Path, row: int, col: str) -> None:
+    try:
+        dt.datetime.strptime(text, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        raise InputError(f"'{text}' is not a time YYYY-MM-DDTHH:MM", file=path, row=row, field=col) from None
+
+
+def _plan_days(summary: dict, shifts: pd.DataFrame) -> list[dt.date]:
+    dates = summary.get("dates")
+    if dates and len(dates) == 2:
+        first, last = dt.date.fromisoformat(dates[0]), dt.date.fromisoformat(dates[1])
+    elif len(shifts):
+        lo, hi = min(shifts["date"]), max(shifts["date"])
+        first, last = lo - dt.timedelta(days=lo.weekday()), hi + dt.timedelta(days=6 - hi.weekday())
+    else:
+        raise InputError("the plan has no shifts and no summary.json with its dates", field="--plan")
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _teams(summary: dict, agents_path) -> dict[str, str]:
+    from scheduler.agents import load_agents, temporary_agents
+    from scheduler.scenario import load_scenario
+
+    inputs = summary.get("inputs", {})
+    path = Path(agents_path) if agents_path else (Path(inputs["agents"]) if inputs.get("agents") else None)
+    if path is None or not path.is_file():
+        if agents_path:
+            raise InputError("agent pool file not found", file=agents_path, field="--agents")
+        return {}
+    pool = load_agents(path)
+    teams = {a.agent_id: a.team for a in pool}
+    sc_path = inputs.get("scenario")
+    if sc_path and Path(sc_path).is_file():
+        try:
+            teams.update({a.agent_id: a.team for a in temporary_agents(load_scenario(sc_path), pool)})
+        except InputError:
+            pass  # the scenario changed since the plan: campaign hires keep no team
+    return teams
+
+
+# -- the wide table ----------------------------------------------------------------------------------------------
+def day_header(d: dt.date) -> str:
+    return f"{DAY_NAMES[d.weekday()]} {d.isoformat()}"
+
+
+def _hm(ts: pd.Timestamp, day: dt.date) -> str:
+    minutes = int((ts - pd.Timestamp(day)).total_seconds() // 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def shift_cell(rec: dict, lunch_min: int) -> str:
+    """``09:00-18:00 L12:00`` (times relative to the shift's date: ``24:00`` is midnight after it)."""
+    day = rec["date"]
+    text = f"{_hm(rec['shift_start'], day)}-{_hm(rec['shift_end'], day)}"
+    if pd.notna(rec.get("lunch_start")):
+        text += f" L{_hm(rec['lunch_start'], day)}"
+        if pd.notna(rec.get("lunch_end")):
+            length = (rec["lunch_end"] - rec["lunch_start"]).total_seconds() / 60
+            if int(length) != lunch_min:
+                text += f"-{_hm(rec['lunch_end'], day)}"
+    return text
+
+
+def wide_frame(plan: PlanShifts) -> pd.DataFrame:
+    """One row per agent with a shift in the plan, sorted by team (agents without one last) and agent_id."""
+    sh = plan.shifts
+    headers = [day_header(d) for d in plan.days]
+    rows = []
+    for aid, grp in sh.groupby("agent_id", sort=False):
+        rec = {"agent_id": aid, "agent_name": grp["agent_name"].iloc[0], "team": plan.teams.get(aid, "")}
+        cells: dict[dt.date, list[str]] = {}
+        for s in grp.sort_values("shift_start").to_dict("records"):
+            cells.setdefault(s["date"], []).append(shift_cell(s, plan.lunch_min))
+        for d, h in zip(plan.days, headers):
+            rec[h] = "; ".join(cells[d]) if d in cells else REST
+        rec["paid_hours"] = round(float(grp["paid_hours"].sum()), 2)
+        rows.append(rec)
+    df = pd.DataFrame(rows, columns=ID_COLUMNS + headers + ["paid_hours"])
+    df["_no_team"] = df["team"] == ""
+    df = df.sort_values(["_no_team", "team", "agent_id"], kind="stable").drop(columns="_no_team")
+    return df.reset_index(drop=True)
+
+
+def parse_wide(df: pd.DataFrame, lunch_min: int = 60, source: str | Path | None = None) -> pd.DataFrame:
+    """Shift rows ``agent_id, date, shift_start, shift_end, lunch_start, lunch_end`` from a wide
+    table (the inverse of :func:`wide_frame`)."""
+    day_cols = {}
+    for c in df.columns:
+        m = _DAY_HEADER.match(str(c).strip())
+        if m:
+            day_cols[c] = dt.date.fromisoformat(m.group("date"))
+    if "agent_id" not in df.columns or not day_cols:
+        raise InputError("not a wide roster: needs agent_id and day columns such as 'Mon 2025-11-10'", file=source)
+    out = []
+    for i, rec in enumerate(df.to_dict("records"), start=2):
+        for col, day in day_cols.items():
+            cell = rec[col]
+            if cell is None or (isinstance(cell, float) and pd.isna(cell)):
+                continue
+            for part in str(cell).split(";"):
+                part = part.strip()
+                if not part or part == REST:
+                    continue
+                m = _CELL.match(part)
+                if not m:
+                    raise InputError(f"'{part}' is not a shift HH:MM-HH:MM [LHH:MM]", file=source, row=i, field=col)
+                base = pd.Timestamp(day)
+                start, end = base + _td(m["start"]), base + _td(m["end"])
+                if end <= start:
+                    end += pd.Timedelta(days=1)
+                lunch = lunch_end = pd.NaT
+                if m["lunch"]:
+                    lunch = base + _td(m["lunch"])
+                    if lunch < start:
+                        lunch += pd.Timedelta(days=1)
+                    lunch_end = (base + _td(m["lunch_end"])) if m["lunch_end"] else lunch + pd.Timedelta(minutes=lunch_min)
+                    if lunch_end <= lunch:
+                        lunch_end += pd.Timedelta(days=1)
+                out.append({"agent_id": str(rec["agent_id"]), "date": day, "shift_start": start, "shift_end": end,
+                            "lunch_start": lunch, "lunch_end": lunch_end})
+    return _shift_rows(pd.DataFrame(out, columns=SHIFT_KEYS))
+
+
+def _td(hhmm: str) -> pd.Timedelta:
+    h, m = map(int, hhmm.split(":"))
+    return pd.Timedelta(hours=h, minutes=m)
+
+
+def _shift_rows(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    for c in ("shift_start", "shift_end", "lunch_start", "lunch_end"):
+        df[c] = pd.to_datetime(df[c])
+    return df.sort_values(["agent_id", "shift_start"]).reset_index(drop=True)
+
+
+def plan_shift_rows(plan: PlanShifts) -> pd.DataFrame:
+    """The plan's shifts reduced to ``SHIFT_KEYS`` (what every export must carry)."""
+    return _shift_rows(plan.shifts[SHIFT_KEYS])
+
+
+# -- writers ---------------------------------------------------------------------------------------------------------
+def _atomic_file(path: Path, write) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_wide_csv(plan: PlanShifts, path: Path) -> Path:
+    df = wide_frame(plan)
+    return _atomic_file(Path(path), lambda p: df.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\n"))
+
+
+def read_wide_csv(path: str | Path, lunch_min: int = 60) -> pd.DataFrame:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return parse_wide(df, lunch_min, source=path)
+
+
+def _sheet_title(team: str, taken: set[str]) -> str:
+    title = re.sub(r"[\[\]:*?/\\]", "_", team or "(no team)")[:31] or "(no team)"
+    base, n = title, 2
+    while title.lower() in taken:
+        suffix = f" ({n})"
+        title = base[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(title.lower())
+    return title
+
+
+def write_wide_xlsx(plan: PlanShifts, path: Path) -> Path:
+    try:
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.utils import get_column_letter
+    except ImportError:
+        raise InputError("the xlsx export needs openpyxl: pip install 'cs-schedule[export]'", field="--format") from None
+    df = wide_frame(plan)
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    head_fill = PatternFill("solid", fgColor="DCE6F1")
+    weekend_fill = PatternFill("solid", fgColor="F2F2F2")
+    rest_font = Font(color="999999")
+    widths = {"agent_id": 10, "agent_name": 12, "team": 12, "paid_hours": 11}
+    teams = list(dict.fromkeys(df["team"])) or [""]
+    for team in teams:
+        ws = wb.create_sheet(_sheet_title(team, taken))
+        part = df[df["team"] == team]
+        ws.append(list(df.columns))
+        for rec in part.itertuples(index=False):
+            ws.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in rec])
+        for j, col in enumerate(df.columns, start=1):
+            letter = get_column_letter(j)
+            cell = ws.cell(row=1, column=j)
+            cell.font = Font(bold=True)
+            cell.fill = head_fill
+            cell.alignment = Alignment(horizontal="center")
+            is_day = _DAY_HEADER.match(col) is not None
+            longest = max([len(str(v)) for v in part[col]] + [0])
+            ws.column_dimensions[letter].width = max(widths.get(col, 10), min(40, longest + 2)) if not is_day \
+                else max(18, min(40, longest + 2))
+            if is_day:
+                weekend = dt.date.fromisoformat(_DAY_HEADER.match(col)["date"]).weekday() >= 5
+                for i in range(2, len(part) + 2):
+                    c = ws.cell(row=i, column=j)
+                    c.alignment = Alignment(horizontal="center")
+                    if weekend:
+                        c.fill = weekend_fill
+                    if c.value == REST:
+                        c.font = rest_font
+        ws.freeze_panes = "D2"
+        ws.auto_filter.ref = ws.dimensions
+    return _atomic_file(Path(path), lambda p: wb.save(p))
+
+
+def read_wide_xlsx(path: str | Path, lunch_min: int = 60) -> pd.DataFrame:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    frames = []
+    for ws in wb.worksheets:
+        rows = list(ws.iter_rows(values_only=True))
+        if not rows:
+            continue
+        frames.append(pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]]))
+    wb.close()
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return parse_wide(df, lunch_min, source=path)
+
+
+def ics_calendars(plan: PlanShifts, now: dt.datetime | None = None) -> dict[str, bytes]:
+    """agent_id -> the bytes of that agent's ``.ics`` (one VEVENT per shift)."""
+    try:
+        from icalendar import Calendar, Event
+    except ImportError:
+        raise InputError("the ics export needs icalendar: pip install 'cs-schedule[export]'", field="--format") from None
+    tz = ZoneInfo(TZID)
+    stamp = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
+    out = {}
+    for aid, grp in plan.shifts.groupby("agent_id", sort=True):
+        name = grp["agent_name"].iloc[0]
+        cal = Calendar()
+        cal.add("prodid", "-//cs-schedule//roster export//EN")
+        cal.add("version", "2.0")
+        cal.add("calscale", "GREGORIAN")
+        cal.add("method", "PUBLISH")
+        cal.add("x-wr-calname", f"{name} ({aid}) {plan.week}".strip())
+        cal.add("x-wr-timezone", TZID)
+        for s in grp.sort_values("shift_start").to_dict("records"):
+            ev = Event()
+            ev.add("uid", f"{s['shift_start']:%Y%m%dT%H%M}-{aid}@cs-schedule")
+            ev.add("dtstamp", stamp)
+            ev.add("dtstart", s["shift_start"].to_pydatetime().replace(tzinfo=tz))
+            ev.add("dtend", s["shift_end"].to_pydatetime().replace(tzinfo=tz))
+            channels = str(s.get("channels") or "").replace("|", ", ")
+            ev.add("summary", f"Shift {shift_cell(s, plan.lunch_min).split(' ')[0]}" + (f" ({channels})" if channels else ""))
+            lines = []
+            if pd.notna(s.get("lunch_start")):
+                lines.append(f"Lunch {s['lunch_start']:%H:%M}-{s['lunch_end']:%H:%M}")
+            else:
+                lines.append("No lunch break")
+            if channels:
+                lines.append(f"Channels: {channels}")
+            lines.append(f"Paid hours: {float(s['paid_hours']):g}")
+            if s.get("day_type"):
+                lines.append(f"Day type: {s['day_type']}")
+            if s.get("promotion"):
+                lines.append(f"Promotion: {s['promotion']}")
+            ev.add("description", "\n".join(lines))
+            ev.add("transp", "OPAQUE")
+            cal.add_component(ev)
+        cal.add_missing_timezones()
+        out[aid] = cal.to_ical()
+    return out
+
+
+def write_ics(plan: PlanShifts, folder: Path, now: dt.datetime | None = None) -> Path:
+    from scheduler.export import atomic_folder
+
+    cals = ics_calendars(plan, now)
+    with atomic_folder(Path(folder)) as tmp:
+        for aid, data in cals.items():
+            (tmp / f"{_safe_name(aid)}.ics").write_bytes(data)
+    return Path(folder)
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", text)
+
+
+_LUNCH = re.compile(r"Lunch (\d\d:\d\d)-(\d\d:\d\d)")
+
+
+def read_ics(path: str | Path) -> pd.DataFrame:
+    """Shift rows (``SHIFT_KEYS``) from one agent's ``.ics``; times as local wall-clock times."""
+    from icalendar import Calendar
+
+    cal = Calendar.from_ical(Path(path).read_bytes())
+    out = []
+    for ev in cal.walk("VEVENT"):
+        start = ev.decoded("dtstart")
+        end = ev.decoded("dtend")
+        uid = str(ev.get("uid"))
+        aid = uid.rsplit("@", 1)[0].split("-", 1)[1]  # UID = <start>-<agent_id>@cs-schedule
+        start_local = pd.Timestamp(start.astimezone(ZoneInfo(TZID)).replace(tzinfo=None))
+        end_local = pd.Timestamp(end.astimezone(ZoneInfo(TZID)).replace(tzinfo=None))
+        lunch = lunch_end = pd.NaT
+        m = _LUNCH.search(str(ev.get("description", "")))
+        if m:
+            lunch = start_local.normalize() + _td(m[1])
+            if lunch < start_local:
+                lunch += pd.Timedelta(days=1)
+            lunch_end = lunch.normalize() + _td(m[2])
+            if lunch_end <= lunch:
+                lunch_end += pd.Timedelta(days=1)
+        out.append({"agent_id": aid, "date": start_local.date(), "shift_start": start_local, "shift_end": end_local,
+                    "lunch_start": lunch, "lunch_end": lunch_end})
+    return _shift_rows(pd.DataFrame(out, columns=SHIFT_KEYS))
+
+
+# -- the command -------------------------------------------------------------------------------------------------------
+def export_plan(plan_dir: str | Path, fmt: str | ExportFormat, out: str | Path | None = None, *,
+                agents_path: str | Path | None = None, now: dt.datetime | None = None) -> Path:
+    """Write one export of a plan folder; returns the file (or, for ics, the folder) written."""
+    fmt = ExportFormat(fmt.value if isinstance(fmt, ExportFormat) else str(fmt).lower()) \
+        if str(getattr(fmt, "value", fmt)).lower() in {f.value for f in ExportFormat} else None
+    if fmt is None:
+        raise InputError("unknown format; allowed: wide, xlsx, ics", field="--format")
+    plan = load_plan(plan_dir, agents_path)
+    target = Path(out) if out else Path(plan_dir) / "export"
+    if fmt is ExportFormat.wide:
+        return write_wide_csv(plan, target / "roster_wide.csv")
+    if fmt is ExportFormat.xlsx:
+        return write_wide_xlsx(plan, target / "roster_wide.xlsx")
+    return write_ics(plan, target / "ics", now)

@@ -1,0 +1,146 @@
+"""Vendor exports: the wide roster (CSV, Excel) and per-agent calendars read back to the same shifts."""
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scheduler.errors import InputError
+from scheduler.exports import (REST, export_plan, load_plan, parse_wide, plan_shift_rows, read_ics, read_wide_csv,
+                               read_wide_xlsx, shift_cell, wide_frame)
+
+GOLDEN = Path(__file__).parent / "golden" / "roster_wide.csv"
+NOW = dt.datetime(2025, 11, 1, 8, 0, tzinfo=dt.timezone.utc)
+
+# A small handcrafted plan: Chinese names, a 6-day week, a shift ending at midnight, a night block on the
+# main day, a part-timer without lunch, a 30-minute lunch, an agent with no team and a temp.
+SHIFTS = [
+    # agent_id, name, date, start, end, lunch_start, lunch_end, paid, channels
+    ("A001", "陆海峰", "2025-11-10", "09:00", "18:00", "12:00", "13:00", 8.0, "chat"),
+    ("A001", "陆海峰", "2025-11-11", "15:00", "24:00", "18:00", "19:00", 8.0, "chat|phone"),
+    ("A001", "陆海峰", "2025-11-13", "09:00", "18:00", "13:00", "14:00", 8.0, "phone"),
+    ("A002", "王晓燕", "2025-11-11", "00:00", "04:00", None, None, 4.0, "chat"),
+    ("A002", "王晓燕", "2025-11-15", "08:00", "12:00", None, None, 4.0, "chat"),
+    ("A003", "许娜", "2025-11-10", "08:00", "17:00", "11:00", "11:30", 8.5, "email"),
+    ("A003", "许娜", "2025-11-11", "08:00", "17:00", "11:00", "12:00", 8.0, "email"),
+    ("A003", "许娜", "2025-11-12", "08:00", "17:00", "11:00", "12:00", 8.0, "email"),
+    ("A003", "许娜", "2025-11-14", "08:00", "17:00", "11:00", "12:00", 8.0, "email"),
+    ("A003", "许娜", "2025-11-15", "08:00", "17:00", "11:00", "12:00", 8.0, "chat"),
+    ("A003", "许娜", "2025-11-16", "08:00", "17:00", "11:00", "12:00", 8.0, "chat"),
+    ("D11P001", "临时坐席 D11P001", "2025-11-11", "20:00", "24:00", None, None, 4.0, "chat"),
+]
+AGENTS = ("agent_id,name,skills,contract,hourly_cost,max_weekly_h,team,unavailable\n"
+          "A001,陆海峰,chat|phone,full_time,38,,A组,\n"
+          "A002,王晓燕,chat,part_time,30,24,B组,\n"
+          "A003,许娜,chat|email,full_time,41,,,\n")
+
+
+def _ts(date: str, hhmm: str | None) -> str:
+    if hhmm is None:
+        return ""
+    d = dt.date.fromisoformat(date)
+    if hhmm == "24:00":
+        return f"{(d + dt.timedelta(days=1)).isoformat()}T00:00"
+    return f"{date}T{hhmm}"
+
+
+@pytest.fixture()
+def plan_dir(tmp_path) -> Path:
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    rows = [{"agent_id": a, "agent_name": n, "date": d, "day_type": "weekday", "shift_start": _ts(d, s),
+             "shift_end": _ts(d, e), "lunch_start": _ts(d, ls), "lunch_end": _ts(d, le), "paid_hours": p,
+             "pay_multiplier": 1.0, "channels": ch, "promotion": "double11" if d == "2025-11-11" else "",
+             "cost": 300.0} for a, n, d, s, e, ls, le, p, ch in SHIFTS]
+    pd.DataFrame(rows).to_csv(plan / "shifts.csv", index=False, encoding="utf-8-sig")
+    (tmp_path / "agents.csv").write_text(AGENTS, encoding="utf-8")
+    summary = {"week": "2025-W46", "dates": ["2025-11-10", "2025-11-16"],
+               "inputs": {"agents": str(tmp_path / "agents.csv"), "scenario": str(tmp_path / "missing.toml")}}
+    (plan / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    return plan
+
+
+def test_wide_golden(plan_dir):
+    path = export_plan(plan_dir, "wide")
+    assert path == plan_dir / "export" / "roster_wide.csv"
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese names as UTF-8
+    if os.environ.get("UPDATE_GOLDEN"):  # UPDATE_GOLDEN=1 pytest tests/test_exports.py, then review the diff
+        GOLDEN.write_text(raw.decode("utf-8-sig"), encoding="utf-8")
+    assert raw.decode("utf-8-sig") == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_wide_cells(plan_dir):
+    df = wide_frame(load_plan(plan_dir))
+    assert list(df.columns) == ["agent_id", "agent_name", "team", "Mon 2025-11-10", "Tue 2025-11-11",
+                                "Wed 2025-11-12", "Thu 2025-11-13", "Fri 2025-11-14", "Sat 2025-11-15",
+                                "Sun 2025-11-16", "paid_hours"]
+    a1 = df.set_index("agent_id").loc["A001"]
+    assert a1["Mon 2025-11-10"] == "09:00-18:00 L12:00"
+    assert a1["Tue 2025-11-11"] == "15:00-24:00 L18:00"
+    assert a1["Wed 2025-11-12"] == REST
+    assert a1["paid_hours"] == 24.0 and a1["team"] == "A组"
+    a3 = df.set_index("agent_id").loc["A003"]
+    assert a3["Mon 2025-11-10"] == "08:00-17:00 L11:00-11:30"  # a lunch of another length says its end
+    assert df.set_index("agent_id").loc["A002", "Tue 2025-11-11"] == "00:00-04:00"
+
+
+@pytest.mark.parametrize("fmt", ["wide", "xlsx"])
+def test_wide_and_xlsx_round_trip(plan_dir, fmt, tmp_path):
+    plan = load_plan(plan_dir)
+    path = export_plan(plan_dir, fmt, tmp_path / "out")
+    back = (read_wide_csv if fmt == "wide" else read_wide_xlsx)(path, plan.lunch_min)
+    pd.testing.assert_frame_equal(back, plan_shift_rows(plan), check_dtype=False)
+
+
+def test_xlsx_layout(plan_dir, tmp_path):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(export_plan(plan_dir, "xlsx", tmp_path / "out"))
+    assert wb.sheetnames == ["A组", "B组", "(no team)"]  # the temp's team is unknown here: no team
+    ws = wb["A组"]
+    assert ws.freeze_panes == "D2"
+    assert [c.value for c in ws[1]][:4] == ["agent_id", "agent_name", "team", "Mon 2025-11-10"]
+    assert ws.column_dimensions["D"].width >= 18
+    assert ws["E2"].value == "15:00-24:00 L18:00"
+
+
+def test_ics_round_trip_and_local_time(plan_dir, tmp_path):
+    plan = load_plan(plan_dir)
+    folder = export_plan(plan_dir, "ics", tmp_path / "out", now=NOW)
+    files = sorted(folder.glob("*.ics"))
+    assert [f.stem for f in files] == ["A001", "A002", "A003", "D11P001"]
+    back = pd.concat([read_ics(f) for f in files]).sort_values(["agent_id", "shift_start"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(back, plan_shift_rows(plan), check_dtype=False)
+    text = (folder / "A001.ics").read_text(encoding="utf-8")
+    assert "DTSTART;TZID=Asia/Shanghai:20251110T090000" in text
+    assert "DTEND;TZID=Asia/Shanghai:20251112T000000" in text  # 15:00-24:00 ends at midnight
+    assert "BEGIN:VTIMEZONE" in text and "TZID:Asia/Shanghai" in text
+    assert "Lunch 12:00-13:00" in text and text.count("BEGIN:VEVENT") == 3
+
+
+def test_bad_cell_names_row_and_column():
+    df = pd.DataFrame({"agent_id": ["A1", "A2"], "Mon 2025-11-10": ["09:00-18:00", "9am-6pm"]})
+    with pytest.raises(InputError, match=r"x.csv:3, field 'Mon 2025-11-10': '9am-6pm' is not a shift"):
+        parse_wide(df, source="x.csv")
+
+
+def test_not_a_plan_folder(tmp_path):
+    with pytest.raises(InputError, match="no shifts.csv"):
+        export_plan(tmp_path, "wide")
+    with pytest.raises(InputError, match="plan folder not found"):
+        export_plan(tmp_path / "nope", "wide")
+
+
+def test_unknown_format(plan_dir):
+    with pytest.raises(InputError, match="allowed: wide, xlsx, ics"):
+        export_plan(plan_dir, "pdf")
+
+
+def test_shift_cell_midnight():
+    rec = {"date": dt.date(2025, 11, 10), "shift_start": pd.Timestamp("2025-11-10T20:00"),
+           "shift_end": pd.Timestamp("2025-11-11T00:00"), "lunch_start": pd.NaT, "lunch_end": pd.NaT}
+    assert shift_cell(rec, 60) == "20:00-24:00"
