@@ -124,10 +124,12 @@ REFERENCE_DROP = 0.10  # service-level drop that costs one understaffed_penalty 
 def shortfall_weights(requirements: pd.DataFrame, scenario: Scenario) -> pd.Series:
     """Cost of one missing head, scaled by the service-level impact of losing it.
 
-    Impact = contacts in the interval x drop in service level when one scheduled head is removed,
-    relative to the channel's average contacts per open interval and to a 10-point drop: a head whose
-    loss costs 10 points of service level at an average hour is charged ``understaffed_penalty``; one
-    at a busy hour with a tight queue up to 4x that, one at a quiet hour down to a quarter.
+    Impact = contacts in the interval relative to the channel's average per open interval (how many
+    contacts a missing head lets down), raised where the queue is tight: by the drop in service level
+    when one scheduled head is removed, relative to a 10-point drop. A head missing at a busy, tight
+    hour costs up to 4x ``understaffed_penalty``, one at a quiet hour down to half of it. The contact
+    share is the floor, so a higher target (more heads, each with a smaller marginal drop) never makes
+    understaffing cheaper.
     """
     from scheduler.staffing.requirements import evaluate_coverage
 
@@ -139,8 +141,9 @@ def shortfall_weights(requirements: pd.DataFrame, scenario: Scenario) -> pd.Seri
     drop = np.nan_to_num(at_req - at_minus, nan=0.0).clip(0, 1)
     contacts = req["contacts"].to_numpy(float)
     ref = req["channel"].map(req[req["open"]].groupby("channel")["contacts"].mean()).to_numpy(float)
-    impact = np.divide(contacts * drop, ref * REFERENCE_DROP, out=np.zeros_like(contacts), where=ref > 0)
-    return pd.Series(scenario.understaffed_penalty * np.clip(impact, 0.25, 4.0), index=req.index)
+    share = np.divide(contacts, ref, out=np.zeros_like(contacts), where=ref > 0)
+    impact = share * np.maximum(drop / REFERENCE_DROP, 1.0)
+    return pd.Series(scenario.understaffed_penalty * np.clip(impact, 0.5, 4.0), index=req.index)
 
 
 def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
