@@ -176,6 +176,10 @@ class RosterSpec(_Strict):
     time_limit_s: float = Field(default=20, gt=0)
     workers: int = Field(default=2, ge=1, le=64)
     relative_gap: float = Field(default=0.01, ge=0, lt=1)
+    search: Literal["deterministic", "portfolio"] = Field(
+        default="deterministic", description="deterministic: interleaved search stopped on a deterministic "
+        "time budget, the same roster every run; portfolio: CP-SAT's parallel portfolio stopped by the clock, "
+        "stronger on large models (hundreds of agents) but not bit-reproducible")
     change_penalty: float = Field(default=60.0, ge=0, description="[CNY] per shift added, removed or moved "
                                   "against a roster already published (plan --published)")
     templates: list[ShiftTemplate] = Field(min_length=1)

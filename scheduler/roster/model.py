@@ -260,9 +260,12 @@ def _solver(problem: RosterProblem) -> cp_model.CpSolver:
     p.num_workers = spec.workers
     p.random_seed = int(problem.seed)
     p.relative_gap_limit = spec.relative_gap
-    p.interleave_search = True
-    p.max_deterministic_time = spec.time_limit_s * DTIME_PER_S
-    p.max_time_in_seconds = spec.time_limit_s * WALL_SAFETY
+    if spec.search == "portfolio":
+        p.max_time_in_seconds = spec.time_limit_s
+    else:
+        p.interleave_search = True
+        p.max_deterministic_time = spec.time_limit_s * DTIME_PER_S
+        p.max_time_in_seconds = spec.time_limit_s * WALL_SAFETY
     return solver
 
 
