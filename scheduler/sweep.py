@@ -285,7 +285,8 @@ def sweep_frame(points: list[dict], outcomes: list[PlanOutcome], scenarios: list
     df = pd.DataFrame(rows)
     df["pareto"] = False
     groups = [k for k in points[0] if k in DEMAND_KEYS] if points else []
-    for _, idx in (df.groupby(groups, sort=False).groups.items() if groups else [(None, df.index)]):
+    by = groups[0] if len(groups) == 1 else groups
+    for _, idx in (df.groupby(by, sort=False).groups.items() if groups else [(None, df.index)]):
         df.loc[idx, "pareto"] = pareto_mask(df.loc[idx, "cost"], df.loc[idx, "service_level_overall"])
     df["pareto"] = df["pareto"].astype(bool)
     for c in df.columns:
