@@ -88,7 +88,7 @@ def plan(
         from scheduler.simulation import simulation_table
 
         typer.echo(simulation_table(result.summary["simulation"]))
-    typer.echo(f"wrote {target}/ (forecast.csv, requirements.csv, shifts.csv, coverage.csv, shortfall.csv, summary.json)")
+    typer.echo(f"wrote {target}/ (forecast.csv, requirements.csv, shifts.csv, coverage.csv, assignments.csv, shortfall.csv, summary.json)")
 
 
 @app.command()
