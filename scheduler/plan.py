@@ -16,7 +16,7 @@ import pandas as pd
 
 from forecasts.calendar import Calendar
 from forecasts.history import DEFAULT_HISTORY, History, read_history
-from forecasts.models import ForecastConfig, forecast_range, promotion_days
+from forecasts.models import ForecastConfig, forecast_range
 from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 from scheduler.agents import Agent, load_agents, temporary_agents
 from scheduler.errors import InputError
@@ -105,12 +105,11 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
 
 def open_mask(scenario: Scenario, calendar: Calendar, days: list[dt.date]) -> tuple[pd.Series, dict]:
     """Boolean Series by interval_start (True = service open) and the window of each day."""
-    promo = promotion_days(scenario.promotions, days[0], days[-1])
+    main_days = scenario.promotion_main_days(days)
     step = scenario.interval_min
     index, values, windows = [], [], {}
     for d in days:
-        main = d in promo and promo[d].offset == 0
-        win = scenario.window(calendar.day_type(d), promotion_main_day=main)
+        win = scenario.window(calendar.day_type(d), promotion_main_day=d in main_days)
         windows[d] = win
         for m in range(0, 1440, step):
             index.append(pd.Timestamp(d) + pd.Timedelta(minutes=m))
@@ -166,10 +165,9 @@ def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
     requirements["shortfall_weight"] = shortfall_weights(requirements, sc)
     timings["requirements_s"] = time.perf_counter() - t0
 
-    promo = promotion_days(sc.promotions, days[0], days[-1])
     problem = RosterProblem(
         days=days, day_types={d: cal.day_type(d) for d in days},
-        promotion_days={d: e.promo for d, e in promo.items() if e.offset == 0},
+        promotion_days=sc.promotion_main_days(days),
         interval_min=sc.interval_min, open_windows=windows, requirements=requirements,
         agents=inputs.agents, scenario=sc, previous_shifts=inputs.previous_shifts,
         month_overtime_h=month_overtime(inputs.previous_shifts, week, sc.labour.max_paid_h_per_day),

@@ -313,6 +313,18 @@ class Scenario(_Strict):
         _check_channels(v)
         return v
 
+    def promotion_main_days(self, days) -> dict[dt.date, str]:
+        """The promotions whose main day falls on one of ``days``: {date: promotion name}."""
+        out: dict[dt.date, str] = {}
+        for d in days:
+            for p in self.promotions:
+                try:
+                    if p.main_date(d.year) == d:
+                        out.setdefault(d, p.name)
+                except ValueError:  # a 02-29 main day in a common year
+                    continue
+        return out
+
     def window(self, day_type: str, promotion_main_day: bool = False) -> Window:
         if promotion_main_day and self.promotion_window:
             return Window.parse(self.promotion_window)

@@ -105,11 +105,7 @@ class RosterProblem:
 
             calendar = Calendar.cn()
         day_types = {d: calendar.day_type(d) for d in days}
-        promo = {}
-        for d in days:
-            for p in scenario.promotions:
-                if p.main_date(d.year) == d:
-                    promo[d] = p.name
+        promo = scenario.promotion_main_days(days)
         windows = {d: scenario.window(day_types[d], d in promo) for d in days}
         return cls(days=list(days), day_types=day_types, promotion_days=promo,
                    interval_min=scenario.interval_min, open_windows=windows,
