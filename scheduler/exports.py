@@ -62,15 +62,16 @@ class PlanShifts:
 
 
 # -- reading a plan -----------------------------------------------------------------------------------------
-def load_plan(plan_dir: str | Path, agents_path: str | Path | None = None) -> PlanShifts:
-    """Read ``shifts.csv`` and ``summary.json`` of a plan folder. Teams come from ``agents_path`` or
-    the pool the plan was made with (``summary.json`` inputs), plus the scenario's campaign hires."""
+def read_shifts(plan_dir: str | Path, option: str = "--plan") -> pd.DataFrame:
+    """``shifts.csv`` of a plan folder with times parsed, ``date`` as dates and ``paid_hours`` numeric;
+    a missing folder or file, a missing column or a malformed time is an error naming file, row and
+    field (``option`` is the command-line option that named the folder)."""
     plan = Path(plan_dir)
     path = plan / "shifts.csv"
     if not plan.is_dir():
-        raise InputError("plan folder not found", file=plan, field="--plan")
+        raise InputError("plan folder not found", file=plan, field=option)
     if not path.is_file():
-        raise InputError("no shifts.csv: not a plan folder (run schedule plan first)", file=plan, field="--plan")
+        raise InputError("no shifts.csv: not a plan folder (run schedule plan first)", file=path, field=option)
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except Exception as exc:
@@ -90,6 +91,14 @@ def load_plan(plan_dir: str | Path, agents_path: str | Path | None = None) -> Pl
         shifts[col] = pd.to_datetime(shifts[col].replace("", None), format="%Y-%m-%dT%H:%M")
     shifts["date"] = pd.to_datetime(shifts["date"], format="%Y-%m-%d").dt.date
     shifts["paid_hours"] = pd.to_numeric(shifts["paid_hours"], errors="coerce").fillna(0.0)
+    return shifts
+
+
+def load_plan(plan_dir: str | Path, agents_path: str | Path | None = None) -> PlanShifts:
+    """Read ``shifts.csv`` and ``summary.json`` of a plan folder. Teams come from ``agents_path`` or
+    the pool the plan was made with (``summary.json`` inputs), plus the scenario's campaign hires."""
+    plan = Path(plan_dir)
+    shifts = read_shifts(plan)
     summary = {}
     if (plan / "summary.json").is_file():
         try:

@@ -37,26 +37,6 @@ class PlanInputs:
     published_shifts: pd.DataFrame | None = None  # this week's published roster: minimise changes to it
 
 
-def read_plan_shifts(plan_dir: Path, option: str) -> pd.DataFrame:
-    """``shifts.csv`` of a saved plan folder, with parsed times."""
-    path = Path(plan_dir) / "shifts.csv"
-    if not path.is_file():
-        raise InputError("no shifts.csv in that plan folder", file=path, field=option)
-    df = pd.read_csv(path, encoding="utf-8-sig", dtype={"agent_id": str})
-    for col in ("agent_id", "date", "shift_start", "shift_end", "paid_hours"):
-        if col not in df.columns:
-            raise InputError(f"missing column '{col}'", file=path, row=1, field=col)
-    for col in ("shift_start", "shift_end"):
-        parsed = pd.to_datetime(df[col], format="%Y-%m-%dT%H:%M", errors="coerce")
-        if parsed.isna().any():
-            row = int(np.flatnonzero(parsed.isna().to_numpy())[0]) + 2
-            raise InputError(f"'{df[col].iloc[row - 2]}' is not a time YYYY-MM-DDTHH:MM", file=path, row=row,
-                             field=col)
-        df[col] = parsed
-    df["date"] = df["shift_start"].dt.date
-    return df
-
-
 def month_overtime(previous: pd.DataFrame | None, week: Week, daily_h: float) -> dict[str, float]:
     """Overtime [h] each agent already worked this month before the week (daily excess of last week)."""
     if previous is None or previous.empty:
@@ -92,8 +72,10 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     if missing:
         raise InputError(f"history has channel '{missing[0]}' that the scenario does not define",
                          file=history.source, field="channel")
-    previous = read_plan_shifts(previous_plan, "--previous") if previous_plan else None
-    published = read_plan_shifts(published_plan, "--published") if published_plan else None
+    from scheduler.exports import read_shifts
+
+    previous = read_shifts(previous_plan, "--previous") if previous_plan else None
+    published = read_shifts(published_plan, "--published") if published_plan else None
     paths = {"scenario": str(scenario_path or DEFAULT_SCENARIO), "agents": str(agents_path or DEFAULT_AGENTS),
              "history": str(history_path or DEFAULT_HISTORY)}
     if previous_plan:
