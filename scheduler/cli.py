@@ -101,8 +101,6 @@ def simulate(
     """Discrete-event simulation of a saved plan; writes simulation.csv into the plan folder."""
     from scheduler.simulation import simulate_plan, simulation_table, write_simulation
 
-    if not plan.is_dir():
-        raise InputError("plan folder not found", file=plan, field="--plan")
     if reps < 2:
         raise InputError("--reps must be at least 2 for confidence intervals", field="--reps")
     per_day, summary = simulate_plan(plan, reps=reps, seed=seed)
