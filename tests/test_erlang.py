@@ -174,6 +174,25 @@ def test_invalid_arguments_raise():
         required_agents(1.0, 180, 20, 1.0)
     with pytest.raises(ValueError):
         required_agents(1.0, 0, 20, 0.8)
+    # the compiled search validates every interval before searching any
+    for bad in (dict(load=[1.0, np.nan]), dict(load=[np.inf]), dict(aht_s=[180, np.inf]),
+                dict(answer_within_s=[-1.0, 20]), dict(target=[0.8, 0.0]), dict(max_occupancy=[1.5, 0.8])):
+        kw = dict(load=[1.0, 2.0], aht_s=180, answer_within_s=20, target=0.8, max_occupancy=1.0) | bad
+        with pytest.raises(ValueError, match=next(iter(bad)).replace("load", "load must")):
+            required_agents(**kw)
+
+
+def test_required_agents_broadcasts_and_survives_extreme_occupancy_caps():
+    loads = np.array([[0.5], [7.0]])
+    aht = np.array([[120.0, 180.0, 600.0]])
+    got = required_agents(loads, aht, 20, 0.8)
+    assert got.shape == (2, 3)
+    for i, j in np.ndindex(got.shape):
+        assert got[i, j] == int(required_agents(float(loads[i, 0]), float(aht[0, j]), 20, 0.8))
+    assert required_agents(5.0, 180, 20, 0.8).shape == ()
+    # a 1% cap puts the first candidate far above the load, where 1 / Erlang B overflows to inf
+    assert int(required_agents(1000.0, 180, 20, 0.8, 0.01)) == 100_000
+    assert int(required_agents(0.01, 180, 20, 0.8, 0.001)) == 10
 
 
 # --- numerical range -------------------------------------------------------------------------------
