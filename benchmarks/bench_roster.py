@@ -1,6 +1,8 @@
-"""Benchmark: the roster optimizer on a default-like week, against a daily relaxation bound.
+"""Benchmark: the roster optimizer on a default-like week, against a daily relaxation bound; or on a
+scenario's real week.
 
     python3 benchmarks/bench_roster.py [--week 2025-W46] [--agents 50] [--time-limit 20] [--seed 7]
+    python3 benchmarks/bench_roster.py --scenario scenarios/double11.toml --week 2025-W46 [--runs 3]
 
 Requirements are synthetic (no forecast needed): a weekday intraday profile for chat, phone and email
 in the baseline 09:00-18:00 window with peaks of about 17 chat, 9 phone and 3 email heads; weekends
@@ -13,6 +15,11 @@ no skills, minimising paid hours so that every interval's total requirement is c
 pyworkforce's MinRequiredResources computes; solved with a small CP-SAT here, and with pyworkforce
 itself side by side when it is importable). The ratio roster paid hours / bound measures what the
 weekly rules, skills and named agents cost in hours. Only ratios measured in this run are reported.
+
+With ``--scenario``, the week is planned as ``schedule plan`` does (bundled history, forecast,
+requirements, the scenario's agents and temporary agents) and the roster is solved ``--runs`` times
+with the scenario's solver settings: each run prints status, objective, bound, gap, the time the solve
+took and the validator's verdict. This is how the Double 11 week (150 agents) is measured.
 """
 
 from __future__ import annotations
@@ -140,6 +147,35 @@ def pyworkforce_bound(problem: RosterProblem) -> float | None:
     return total
 
 
+def campaign(args) -> None:
+    """Solve a scenario's real week ``args.runs`` times (see the module docstring)."""
+    from scheduler.plan import build_problem, load_inputs
+
+    inputs = load_inputs(parse_week(args.week), Path(args.scenario))
+    if args.time_limit is not None or args.gap is not None:
+        upd = {k: v for k, v in (("time_limit_s", args.time_limit), ("relative_gap", args.gap)) if v is not None}
+        inputs.scenario = inputs.scenario.model_copy(update={"roster": inputs.scenario.roster.model_copy(update=upd)})
+    built = build_problem(inputs)
+    problem, spec = built.problem, inputs.scenario.roster
+    print(f"{inputs.scenario.name}, week {inputs.week.describe()}: {len(problem.agents)} agents, "
+          f"{problem.interval_min}-min intervals, {int(built.requirements['required_scheduled'].sum())} required "
+          f"head-intervals; search {spec.search}, {spec.workers} workers, time limit {spec.time_limit_s:g} s, "
+          f"relative gap {spec.relative_gap:g}")
+    gaps, walls = [], []
+    for run in range(args.runs):
+        t0 = time.perf_counter()
+        roster = solve_roster(problem)
+        wall = time.perf_counter() - t0
+        s = roster.solver
+        violations = validate_roster(problem, roster)
+        gaps.append(s["gap"])
+        walls.append(wall)
+        print(f"run {run + 1}: status {s['status']}  objective {s['objective']:.1f}  bound {s['best_bound']:.1f}  "
+              f"gap {s['gap'] * 100:.2f}%  wall {wall:.1f} s (stopped by {s['stopped_by']})  "
+              f"paid h {roster.paid_hours:.0f}  validator {'OK' if not violations else violations[0]}")
+    print(f"worst gap {max(gaps) * 100:.2f}%, slowest {max(walls):.1f} s over {args.runs} runs")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--week", default="2025-W46")
@@ -149,7 +185,11 @@ def main(argv=None) -> None:
     ap.add_argument("--interval", type=int, default=None, help="[min] override interval_min")
     ap.add_argument("--gap", type=float, default=None, help="override roster.relative_gap")
     ap.add_argument("--demand-scale", type=float, default=1.0, help="multiply the synthetic heads")
+    ap.add_argument("--scenario", default=None, help="plan this scenario's real week instead (see above)")
+    ap.add_argument("--runs", type=int, default=1, help="with --scenario: solves to run")
     args = ap.parse_args(argv)
+    if args.scenario:
+        return campaign(args)
 
     scenario = load_scenario(DEFAULT_SCENARIO)
     updates = {}

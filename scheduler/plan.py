@@ -127,10 +127,23 @@ def shortfall_weights(requirements: pd.DataFrame, scenario: Scenario) -> pd.Seri
     return pd.Series(scenario.understaffed_penalty * np.clip(impact, 0.5, 4.0), index=req.index)
 
 
-def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
-    from scheduler.roster import RosterProblem, solve_roster
-    from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, summarize_service
-    from scheduler.validation import validate_roster
+@dataclass
+class PlanProblem:
+    """What the roster step needs, with what produced it: the forecast, the requirements (with their
+    shortfall weights) and the ``RosterProblem``."""
+
+    forecast: pd.DataFrame
+    notes: list
+    channels: list[str]
+    requirements: pd.DataFrame
+    problem: object  # scheduler.roster.RosterProblem
+    timings: dict[str, float]
+
+
+def build_problem(inputs: PlanInputs) -> PlanProblem:
+    """history -> forecast -> requirements -> the roster problem of the week (no solve)."""
+    from scheduler.roster import RosterProblem
+    from scheduler.staffing.requirements import compute_requirements
 
     sc, week, cal = inputs.scenario, inputs.week, inputs.calendar
     days = week.days
@@ -157,6 +170,19 @@ def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
         # last week's pattern, moved a week on, is a warm start when nothing is published
         hint_shifts=None if inputs.previous_shifts is None else inputs.previous_shifts.assign(
             shift_start=inputs.previous_shifts["shift_start"] + pd.Timedelta(days=7)))
+    return PlanProblem(forecast, notes, channels, requirements, problem, timings)
+
+
+def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
+    from scheduler.roster import solve_roster
+    from scheduler.staffing.requirements import evaluate_coverage, summarize_service
+    from scheduler.validation import validate_roster
+
+    sc, week, cal = inputs.scenario, inputs.week, inputs.calendar
+    days = week.days
+    built = build_problem(inputs)
+    forecast, notes, channels = built.forecast, built.notes, built.channels
+    requirements, problem, timings = built.requirements, built.problem, built.timings
     t0 = time.perf_counter()
     roster = solve_roster(problem)
     timings["roster_s"] = time.perf_counter() - t0
