@@ -27,13 +27,16 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from forecasts.backtest import (MODELS, format_summary, read_history_any, rolling_backtest,  # noqa: E402
-                                summarize)
+from forecasts.backtest import (MODELS, format_summary, neutral_scenario, read_history_any,  # noqa: E402
+                                rolling_backtest, summarize)
+from forecasts import kernels as K  # noqa: E402
 from forecasts.calendar import Calendar  # noqa: E402
+from forecasts.models import ForecastConfig, forecast_range  # noqa: E402
 from forecasts.history import load_default_history  # noqa: E402
 from scenarios import DEFAULT_SCENARIO  # noqa: E402
 from scheduler.scenario import load_scenario  # noqa: E402
@@ -44,6 +47,45 @@ PROMO_WEEKS = (dt.date(2024, 11, 11), dt.date(2025, 11, 10), dt.date(2025, 6, 16
 def pooled_wape(df, model: str) -> float:
     sub = df[df["model"] == model]
     return float(sub["abs_error"].sum() / sub["actual_total"].sum())
+
+
+def day_total_oracle(hist, origins: list[dt.date], horizon_days: int = 7) -> dict[str, tuple[float, float]]:
+    """(WAPE, Poisson floor) of forecasts that are told each day's actual total in advance and spread
+    it over the hours by a shape: the mean shape of the last four same weekdays before the origin
+    (``mean4 shape``), or our own forecast's shape for that day (``our shape``).
+
+    A diagnostic, not a model: it shows how much error is left in the hour-to-hour shape once the daily
+    volume is known, which no better forecast of daily volumes can remove. Pooled over channels, folds
+    and open days."""
+    h = hist.aggregate(60)
+    scenario = neutral_scenario(None)
+    config = ForecastConfig(interval_min=60, seed=scenario.seed)
+    sums = {"mean4 shape": [0.0, 0.0, 0.0], "our shape": [0.0, 0.0, 0.0]}  # abs error, actual, floor
+    for origin in origins:
+        fc, _ = forecast_range(h, scenario, Calendar.none(), origin, horizon_days, config)
+        fc_at = fc.assign(day=pd.to_datetime(fc["interval_start"]).dt.date,
+                          slot=pd.to_datetime(fc["interval_start"]).dt.hour)
+        for ch in h.channels:
+            for k in range(horizon_days):
+                day = origin + dt.timedelta(days=k)
+                actual, seen = h.matrix(ch, day, day)
+                total = actual.sum()
+                if not seen[0] or total <= 0:
+                    continue
+                past = [day - dt.timedelta(days=7 * w) for w in range(1, 9) if day - dt.timedelta(days=7 * w) < origin]
+                shapes = [m[0] / m.sum() for m, ok in (h.matrix(ch, d, d) for d in past[:4]) if ok[0] and m.sum() > 0]
+                ours = np.zeros(actual.shape[1])
+                sub = fc_at[(fc_at["channel"] == ch) & (fc_at["day"] == day)]
+                ours[sub["slot"].to_numpy()] = sub["contacts"].to_numpy(float)
+                for name, shape in (("mean4 shape", np.mean(shapes, axis=0) if shapes else None),
+                                    ("our shape", ours / ours.sum() if ours.sum() > 0 else None)):
+                    if shape is None:
+                        continue
+                    acc = sums[name]
+                    acc[0] += float(np.abs(actual[0] - shape * total).sum())
+                    acc[1] += float(total)
+                    acc[2] += float(K.poisson_mad(actual[0]).sum())
+    return {name: (e / t, f / t) for name, (e, t, f) in sums.items() if t > 0}
 
 
 def bank(path: Path, folds: int, peer: bool) -> None:
@@ -58,6 +100,9 @@ def bank(path: Path, folds: int, peer: bool) -> None:
     origins = sorted(df["origin"].unique())
     print(f"== US bank calls, hourly, {len(origins)} folds {origins[0]} .. {origins[-1]} ({wall:.1f} s)")
     print(format_summary(summarize(df), df.attrs.get("notes")))
+    for name, (wape, floor) in day_total_oracle(hist, [dt.date.fromisoformat(str(o)[:10]) for o in origins]).items():
+        print(f"diagnostic, told each day's actual total in advance ({name}): WAPE {100 * wape:.2f}% = "
+              f"{wape / floor:.2f}x the Poisson floor ({100 * floor:.2f}%); 1.5x would be {150 * floor:.2f}%")
     print()
 
 
