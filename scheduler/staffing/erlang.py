@@ -1,4 +1,5 @@
-"""Erlang C (M/M/N) and Erlang A (M/M/N+M) queueing maths: pure, vectorized numpy, no I/O.
+"""Erlang C (M/M/N) and Erlang A (M/M/N+M) queueing maths: pure, vectorized numpy, no I/O (the
+minimum-agents search of :func:`required_agents` is one loop compiled with numba, see there).
 
 Conventions (all functions):
 
