@@ -250,6 +250,20 @@ def test_sixth_day_is_rest_day_overtime():
     assert r.overtime_hours == pytest.approx(8)
 
 
+def test_sixth_day_on_a_statutory_holiday_is_not_rest_day_overtime():
+    # 2026-W40: Mon-Wed ordinary, Thu 1 .. Sat 3 Oct statutory, Sun 4 Oct a holiday rest day. With
+    # statutory hours at 150% here, the cheapest 6-day week rests on Sunday: its 6th day, Sat 3 Oct, is
+    # statutory, so no rest-day premium is due (3 x 80 + 3 x 120 = 600). A rest-day cut that ignored
+    # statutory days would forbid that week and price a dearer one (at least 640).
+    week = [dt.date(2026, 9, 28) + dt.timedelta(days=i) for i in range(7)]
+    scn = scenario(templates=[DAY], labour={"max_days_per_week": 6}, pay={"statutory_holiday": 1.5},
+                   windows={"statutory_holiday": "09:00-18:00", "holiday_rest_day": "09:00-18:00"})
+    r = solve(problem(scn, [agent(1, cost=10)], week, {"chat": 1}))
+    assert sorted(r.shifts["date"].astype(str)) == [str(d) for d in week[:6]]
+    assert r.cost == pytest.approx(600)
+    assert r.solver["status"] == "OPTIMAL"
+
+
 def test_comprehensive_hours_pay_the_weekly_excess():
     scn = scenario(templates=[DAY], labour={"max_days_per_week": 6, "comprehensive_hours": True})
     r = solve(problem(scn, [agent(1, cost=10)], WEEK, {"chat": 1}))
