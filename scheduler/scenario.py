@@ -118,14 +118,22 @@ class ChannelSpec(_Strict):
 
 
 class ShiftTemplate(_Strict):
-    """Shifts an agent may work: a start time and a span, on some day types."""
+    """Shifts an agent may work: a start time and a span, on some day types.
+
+    A split shift (分段班) is a template with a long unpaid break: ``break_h`` replaces the roster's
+    ``lunch_min`` for it and the model places the break inside the template's ``lunch_window``, e.g.
+    ``starts = ["09:00"], span_h = 13, break_h = 5, lunch_window = "12:00-18:00"`` works 8 paid hours
+    around the morning and evening peaks (09:00-12:00 + 17:00-22:00, or 09:00-13:00 + 18:00-22:00)."""
 
     name: str
     starts: list[str] = Field(min_length=1, description="start times HH:MM")
-    span_h: float = Field(gt=0, le=13, description="[h] from start to end, lunch included")
+    span_h: float = Field(gt=0, le=16, description="[h] from start to end, lunch (or split break) included")
     lunch: bool = True
     lunch_window: str | None = Field(default=None, description="HH:MM-HH:MM meal window for this template "
-                                     "(default: the roster's lunch_window)")
+                                     "(default: the roster's lunch_window); for a split shift, the window "
+                                     "its break lies in")
+    break_h: float | None = Field(default=None, gt=0, le=8, description="[h] unpaid break of this template "
+                                  "instead of the roster's lunch_min: a split shift when long")
     contracts: list[Literal["full_time", "part_time"]] = ["full_time"]
     day_types: list[str] = list(DAY_TYPES)
     promotion_only: bool = False
@@ -148,6 +156,19 @@ class ShiftTemplate(_Strict):
     def _day_types(cls, v):
         _check_day_types(v)
         return v
+
+    @model_validator(mode="after")
+    def _split(self):
+        if self.break_h is not None:
+            if not self.lunch:
+                raise ValueError(f"template '{self.name}': break_h needs lunch = true (the break is its lunch)")
+            if not self.lunch_window:
+                raise ValueError(f"template '{self.name}': break_h needs its own lunch_window, where the "
+                                 f"break is placed")
+            if self.break_h >= self.span_h:
+                raise ValueError(f"template '{self.name}': break_h {self.break_h:g} must be shorter than "
+                                 f"span_h {self.span_h:g}")
+        return self
 
 
 class TemporaryAgents(_Strict):

@@ -61,14 +61,16 @@ def validate_roster(problem: RosterProblem, roster) -> list[str]:
         if not w.is_open or start < w.start_min or end > w.end_min:
             out.add("window", f"{label}: shift outside the service window {_hhmm(w.start_min)}-{_hhmm(w.end_min)}")
         lunch_min = 0
+        expected = problem.break_min(tpl) if tpl is not None else spec.lunch_min
         has_lunch = not pd.isna(r.lunch_start)
         if has_lunch:
             ls, le = _minute(r.lunch_start, day), _minute(r.lunch_end, day)
             lunch_min = le - ls
-            if tpl is not None and not (tpl.lunch and spec.lunch_min):
+            if tpl is not None and not expected:
                 out.add("lunch", f"{label}: template '{tpl.name}' has no lunch")
-            if lunch_min != spec.lunch_min:
-                out.add("lunch", f"{label}: lunch lasts {lunch_min} min, lunch_min={spec.lunch_min}")
+            elif lunch_min != expected:
+                what = f"break_h={tpl.break_h:g}" if tpl is not None and tpl.break_h else f"lunch_min={spec.lunch_min}"
+                out.add("lunch", f"{label}: lunch lasts {lunch_min} min, {what}")
             if ls < start + problem.interval_min or le > end - problem.interval_min:
                 out.add("lunch", f"{label}: lunch {_hhmm(ls)} in the shift's first or last interval or outside it")
             own_window = getattr(tpl, "lunch_window", None) if tpl is not None else None
@@ -82,8 +84,8 @@ def validate_roster(problem: RosterProblem, roster) -> list[str]:
                     out.add("lunch", f"{label}: lunch {_hhmm(ls)}-{_hhmm(le)} outside lunch_window {window_text}")
                 if (ls - w.start_min) % problem.interval_min:
                     out.add("lunch", f"{label}: lunch {_hhmm(ls)} does not start on an interval")
-        elif tpl is not None and tpl.lunch and spec.lunch_min:
-            out.add("lunch", f"{label}: template '{tpl.name}' needs a {spec.lunch_min}-min lunch")
+        elif tpl is not None and expected:
+            out.add("lunch", f"{label}: template '{tpl.name}' needs a {expected}-min lunch")
         paid = (end - start - lunch_min) / 60
         if abs(float(r.paid_hours) - paid) > 1e-9:
             out.add("paid hours", f"{label}: paid_hours {r.paid_hours:g}, span minus lunch is {paid:g}")

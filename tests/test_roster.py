@@ -176,6 +176,32 @@ def test_lunch_fixed_at_noon():
     assert noon["cause"].iloc[0] == "lunch: every shift covering 12:00 takes its lunch then (lunch_policy=fixed)"
 
 
+SPLIT = {"name": "split", "starts": ["09:00"], "span_h": 13, "break_h": 5, "lunch_window": "12:00-18:00",
+         "contracts": ["full_time"]}
+
+
+def two_peaks(day, minute):
+    """Chat at 09:00-13:00 and 18:00-22:00 only: a morning and an evening peak."""
+    return {"chat": int(9 * 60 <= minute < 13 * 60 or 18 * 60 <= minute < 22 * 60)}
+
+
+def test_split_shift_covers_two_peaks_with_one_paid_day():
+    scn = scenario(templates=[DAY, SPLIT], windows={"weekday": "09:00-22:00"})
+    r = solve(problem(scn, [agent(1)], [MON], two_peaks))
+    assert r.shortfall.empty
+    (s,) = r.shifts.to_dict("records")
+    assert s["template"] == "split" and s["paid_hours"] == 8
+    assert (s["lunch_start"].strftime("%H:%M"), s["lunch_end"].strftime("%H:%M")) == ("13:00", "18:00")
+    hours = sorted(pd.to_datetime(r.assignments["interval_start"]).dt.hour)
+    assert hours == [9, 10, 11, 12, 18, 19, 20, 21]
+
+
+def test_without_a_split_template_one_agent_cannot_cover_both_peaks():
+    scn = scenario(templates=[DAY], windows={"weekday": "09:00-22:00"})
+    r = solve(problem(scn, [agent(1)], [MON], two_peaks))
+    assert int(r.shortfall["missing"].sum()) == 4  # 18:00-22:00 lies after any day shift
+
+
 # -- skills, leave, soft coverage ------------------------------------------------------------------------------
 def test_agent_never_works_a_channel_it_lacks():
     agents = [agent(1, skills=("chat",)), agent(2, skills=("phone",)), agent(3, skills=("chat", "phone"))]

@@ -60,6 +60,10 @@ def test_extends_relative_to_the_file(tmp_path):
     ('[[roster.templates]]\nname = "t"\nstarts = ["09:00"]\nspan_h = 4\nday_types = ["payday"]\n',
      "roster.templates", "unknown day type 'payday'"),
     ('[roster]\ntemplates = []\n', "roster.templates", "at least 1 item"),
+    ('[[roster.templates]]\nname = "split"\nstarts = ["09:00"]\nspan_h = 13\nbreak_h = 5\n', "roster.templates",
+     "break_h needs its own lunch_window"),
+    ('[[roster.templates]]\nname = "split"\nstarts = ["09:00"]\nspan_h = 13\nbreak_h = 5\nlunch = false\n'
+     'lunch_window = "12:00-18:00"\n', "roster.templates", "break_h needs lunch = true"),
 ])
 def test_validation_errors_name_file_key_and_allowed_values(tmp_path, body, key, text):
     p = write(tmp_path, body)

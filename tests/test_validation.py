@@ -67,6 +67,19 @@ def test_lunch_outside_window_and_wrong_length(solved):
     assert any("lunch_min=60" in x for x in hits(v, "lunch"))
 
 
+def test_split_break_of_the_wrong_length():
+    from test_roster import SPLIT, two_peaks
+
+    p = problem(scenario(templates=[DAY, SPLIT], windows={"weekday": "09:00-22:00"}), [agent(1)], [MON], two_peaks)
+    r = solve_roster(p)
+    assert validate_roster(p, r) == []
+    shifts = r.shifts.copy()
+    shifts.loc[0, "lunch_end"] = shifts.loc[0, "lunch_start"] + pd.Timedelta(hours=4)
+    shifts.loc[0, "paid_hours"] = 9.0
+    v = validate_roster(p, broken(r, shifts=shifts))
+    assert any("break_h=5" in x for x in hits(v, "lunch"))
+
+
 def test_fixed_lunch_policy(solved):
     p, r = solved
     fixed = dataclasses.replace(p, scenario=scenario(templates=p.scenario.roster.model_dump()["templates"],

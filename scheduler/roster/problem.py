@@ -209,6 +209,15 @@ class RosterProblem:
         """``fixed`` policy puts lunch at ``fixed_lunch_at``, except for templates with their own window."""
         return self.scenario.roster.lunch_policy == "fixed" and not getattr(template, "lunch_window", None)
 
+    def break_min(self, template) -> int:
+        """[min] unpaid break of a template's shifts: its own ``break_h`` (a split shift), else the
+        roster's ``lunch_min`` when it has a lunch, else 0."""
+        if not template.lunch:
+            return 0
+        if template.break_h is not None:
+            return int(round(template.break_h * 60))
+        return self.scenario.roster.lunch_min
+
     def fixed_lunch_min(self) -> int:
         return hhmm_to_min(self.scenario.roster.fixed_lunch_at)
 
@@ -255,7 +264,7 @@ def shift_shapes(problem: RosterProblem, day: dt.date) -> list[ShiftShape]:
             end = start + span
             if start < window.start_min or end > window.end_min:
                 continue
-            lunch_min = roster.lunch_min if tpl.lunch else 0
+            lunch_min = problem.break_min(tpl)
             lunch: tuple[int, ...] = ()
             if lunch_min:
                 if problem.lunch_is_fixed(tpl):
