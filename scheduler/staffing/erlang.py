@@ -244,7 +244,10 @@ def _search():
     if _SEARCH is None:
         from numba import njit
 
-        _SEARCH = njit(cache=True, nogil=True)(_search_source)
+        try:
+            _SEARCH = njit(cache=True, nogil=True)(_search_source)
+        except RuntimeError:  # no writable cache location (read-only install and home): compile per process
+            _SEARCH = njit(nogil=True)(_search_source)
     return _SEARCH
 
 
