@@ -207,6 +207,7 @@ def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
         "agents_used": int(shifts["agent_id"].nunique()) if len(shifts) else 0,
         "agents_in_pool": len(inputs.agents),
         "understaffed_agent_intervals": int(roster.shortfall["missing"].sum()) if len(roster.shortfall) else 0,
+        "channel_switches": int(roster.solver.get("channel_switches", 0)),
         "required_agent_hours": round(float(requirements["required_scheduled"].sum() * sc.interval_min / 60), 1),
         "solver": {k: roster.solver[k] for k in ("status", "objective", "best_bound", "gap", "wall_s",
                                                  "deterministic_time", "num_variables", "seed", "stopped_by")

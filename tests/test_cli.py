@@ -6,8 +6,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from scenarios import DEFAULT_SCENARIO
 from scheduler.cli import app
 from scheduler.export import COLUMNS
+from scheduler.scenario import load_scenario
 
 runner = CliRunner()
 
@@ -161,7 +163,11 @@ def test_data_generate_reproduces_the_bundled_pool(tmp_path):
 
 def test_replan_against_published_plan_keeps_it(default_plan, tmp_path):
     """Re-planning the same week against its own published roster keeps it, but for a change that pays
-    for its change penalty (the published roster was proven only within 1% of optimal)."""
+    for its change penalty (the published roster was proven only within relative_gap of optimal).
+
+    Its objective can exceed the first plan's only by that gap: the published roster is a solution of
+    the re-plan with no change, so the re-plan's optimum is at most the first objective, and the solve
+    stops within relative_gap of its optimum (the lunch and channel split are re-solved, not copied)."""
     _, out = default_plan
     result = run("plan", "--week", "2025-11", "--published", out, "--out", tmp_path / "again")
     assert result.exit_code == 0, result.output
@@ -171,7 +177,8 @@ def test_replan_against_published_plan_keeps_it(default_plan, tmp_path):
     b = pd.read_csv(tmp_path / "again" / "shifts.csv", encoding="utf-8-sig")
     changed = set(zip(a["agent_id"], a["shift_start"])) ^ set(zip(b["agent_id"], b["shift_start"]))
     assert summary["changes_vs_published"] == len(changed) <= 3
-    assert summary["solver"]["objective"] <= first["solver"]["objective"] + 1e-6
+    gap = load_scenario(DEFAULT_SCENARIO).roster.relative_gap
+    assert summary["solver"]["objective"] <= first["solver"]["objective"] / (1 - gap) + 1e-6
 
 
 def test_previous_plan_folder_without_shifts(tmp_path):

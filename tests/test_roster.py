@@ -202,6 +202,27 @@ def test_without_a_split_template_one_agent_cannot_cover_both_peaks():
     assert int(r.shortfall["missing"].sum()) == 4  # 18:00-22:00 lies after any day shift
 
 
+def test_channel_switching_counts_the_switches_a_split_forces():
+    from ortools.sat.python import cp_model
+
+    from scheduler.roster.constraints import SWITCH_WEIGHT
+    from scheduler.roster.model import objective_terms
+
+    part = {"name": "p", "starts": ["09:00"], "span_h": 4, "lunch": False, "contracts": ["part_time"]}
+    agents = [agent(i, skills=("chat", "phone"), contract="part_time") for i in (1, 2)]
+    built = build_model(problem(scenario(templates=[part]), agents, [MON], {"chat": 1}))
+    v, model, g = built.vars, built.model, ("chat", "phone")
+    for x in v.x:
+        model.add(x == 1)
+    # both agents on chat at 09:00, both on phone at 10:00 and 11:00, one each at 12:00: 2 + 0 + 1 switches
+    for t, (chat, phone) in {540: (2, 0), 600: (0, 2), 660: (0, 2), 720: (1, 1)}.items():
+        model.add(v.split[g, 0, t, "chat"] == chat)
+        model.add(v.split[g, 0, t, "phone"] == phone)
+    solver = cp_model.CpSolver()
+    assert solver.solve(model) == cp_model.OPTIMAL
+    assert objective_terms(built.terms, solver)["switching"] == pytest.approx(3 * SWITCH_WEIGHT)
+
+
 # -- skills, leave, soft coverage ------------------------------------------------------------------------------
 def test_agent_never_works_a_channel_it_lacks():
     agents = [agent(1, skills=("chat",)), agent(2, skills=("phone",)), agent(3, skills=("chat", "phone"))]
