@@ -203,6 +203,9 @@ class RosterSpec(_Strict):
         "stronger on large models (hundreds of agents) but not bit-reproducible")
     change_penalty: float = Field(default=60.0, ge=0, description="[CNY] per shift added, removed or moved "
                                   "against a roster already published (plan --published)")
+    switch_penalty: float = Field(default=2.0, ge=0, description="[CNY] per channel switch within a shift "
+                                  "that the heads' channel split forces; 0 leaves the split free (a smaller, "
+                                  "faster model)")
     templates: list[ShiftTemplate] = Field(min_length=1)
 
 

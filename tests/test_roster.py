@@ -205,12 +205,12 @@ def test_without_a_split_template_one_agent_cannot_cover_both_peaks():
 def test_channel_switching_counts_the_switches_a_split_forces():
     from ortools.sat.python import cp_model
 
-    from scheduler.roster.constraints import SWITCH_WEIGHT
     from scheduler.roster.model import objective_terms
 
     part = {"name": "p", "starts": ["09:00"], "span_h": 4, "lunch": False, "contracts": ["part_time"]}
     agents = [agent(i, skills=("chat", "phone"), contract="part_time") for i in (1, 2)]
-    built = build_model(problem(scenario(templates=[part]), agents, [MON], {"chat": 1}))
+    scn = scenario(templates=[part], roster={"switch_penalty": 2.5})
+    built = build_model(problem(scn, agents, [MON], {"chat": 1}))
     v, model, g = built.vars, built.model, ("chat", "phone")
     for x in v.x:
         model.add(x == 1)
@@ -220,7 +220,9 @@ def test_channel_switching_counts_the_switches_a_split_forces():
         model.add(v.split[g, 0, t, "phone"] == phone)
     solver = cp_model.CpSolver()
     assert solver.solve(model) == cp_model.OPTIMAL
-    assert objective_terms(built.terms, solver)["switching"] == pytest.approx(3 * SWITCH_WEIGHT)
+    assert objective_terms(built.terms, solver)["switching"] == pytest.approx(3 * 2.5)
+    off = build_model(problem(scenario(templates=[part], roster={"switch_penalty": 0}), agents, [MON], {"chat": 1}))
+    assert not [t for t in off.terms if t.kind == "switching"]
 
 
 # -- skills, leave, soft coverage ------------------------------------------------------------------------------

@@ -36,7 +36,6 @@ from scheduler.roster.problem import PREMIUM_DAY_TYPES, WEEKEND_DAY_TYPES, Roste
 
 # Small weights [cost units]: tie-breakers that must never buy understaffing or a dearer roster by much.
 FAIRNESS_WEIGHT = 1.0    # per weekend (or late) shift of the agent who has the most of them
-SWITCH_WEIGHT = 2.0      # per channel switch a skill group's heads force between consecutive intervals
 LATE_END_MIN = 20 * 60   # a shift ending at or after 20:00 is a late shift
 # convex shortfall: heads missing beyond max(heads, share x requirement) cost (1 + extra) x the weight
 CONVEX_TIERS = ((0.25, 1, 0.5),)
@@ -102,7 +101,7 @@ class ChannelAssignment(Family):
 
 
 class ChannelSwitching(Family):
-    """Small penalty on channel switches within shifts (``SWITCH_WEIGHT`` per switch).
+    """Small penalty on channel switches within shifts (``roster.switch_penalty`` per switch, 2 CNY).
 
     Who works which channel is named after the solve (``model.assign_channels``), which keeps each agent
     on the channel it worked last while the group's count for it allows. What the model decides is the
@@ -118,6 +117,9 @@ class ChannelSwitching(Family):
     def build(self, problem, model, vars):
         terms = []
         step = problem.interval_min
+        weight = problem.scenario.roster.switch_penalty
+        if weight <= 0:
+            return terms
         for (g, d, t), now in vars.group_slots.items():
             before = vars.group_slots.get((g, d, t - step))
             if len(g) < 2 or before is None:
@@ -138,7 +140,7 @@ class ChannelSwitching(Family):
             size = sum(c for _, c in before if c > 0)
             sw = model.new_int_var(0, size, f"channel_switches(skills={'|'.join(g)}, at={at:%Y-%m-%dT%H:%M})")
             model.add(sw >= sum(drops) - sum(off))
-            terms.append(Term(sw, SWITCH_WEIGHT, "switching"))
+            terms.append(Term(sw, weight, "switching"))
         return terms
 
 
