@@ -63,14 +63,28 @@ def _in_range(x: np.ndarray, low: float, high: float, low_open: bool, high_open:
     return bool((lo > low if low_open else lo >= low) and (hi < high if high_open else hi <= high))
 
 
+def _positive_message(name: str) -> str:
+    return f"{name} must be finite and > 0"
+
+
+# Messages of the argument checks, by the error code the compiled search returns for them.
+_BAD_INPUT = {
+    1: "load must be finite and >= 0 [Erlang]",
+    2: _positive_message("aht_s"),
+    3: "answer_within_s must be >= 0",
+    4: "target must be in (0, 1)",
+    5: "max_occupancy must be in (0, 1]",
+}
+
+
 def _check_load(a: np.ndarray) -> None:
     if not _in_range(a, 0.0, np.inf, False, True):
-        raise ValueError("load must be finite and >= 0 [Erlang]")
+        raise ValueError(_BAD_INPUT[1])
 
 
 def _check_positive(name: str, x: np.ndarray) -> None:
     if not _in_range(x, 0.0, np.inf, True, True):
-        raise ValueError(f"{name} must be finite and > 0")
+        raise ValueError(_positive_message(name))
 
 
 def offered_load(contacts, interval_min, aht_s) -> np.ndarray:
@@ -152,9 +166,9 @@ def _min_agents_for_occupancy(a: np.ndarray, max_occupancy: np.ndarray) -> np.nd
 
 def _check_targets(target: np.ndarray, max_occupancy: np.ndarray) -> None:
     if not _in_range(target, 0.0, 1.0, True, True):
-        raise ValueError("target must be in (0, 1)")
+        raise ValueError(_BAD_INPUT[4])
     if not _in_range(max_occupancy, 0.0, 1.0, True, False):
-        raise ValueError("max_occupancy must be in (0, 1]")
+        raise ValueError(_BAD_INPUT[5])
 
 
 def _broadcast_flat(*args) -> tuple[tuple[int, ...], list[np.ndarray]]:
@@ -169,15 +183,6 @@ def _broadcast_flat(*args) -> tuple[tuple[int, ...], list[np.ndarray]]:
     flat = [x.ravel() if x.shape == shape or x.ndim == 0 else np.broadcast_to(x, shape).ravel()
             for x in arrs]
     return shape, flat
-
-
-_BAD_INPUT = {  # error codes of the compiled search -> the message of the plain-numpy checks
-    1: "load must be finite and >= 0 [Erlang]",
-    2: "aht_s must be finite and > 0",
-    3: "answer_within_s must be >= 0",
-    4: "target must be in (0, 1)",
-    5: "max_occupancy must be in (0, 1]",
-}
 
 
 def _search_source(a, aht, t, tgt, occ, rtol, out):  # pragma: no cover - runs compiled (see _search)
@@ -386,7 +391,7 @@ def erlang_a_metrics(agents, load, aht_s, patience_s, answer_within_s) -> dict[s
     _check_positive("aht_s", aht)
     _check_positive("patience_s", pat)
     if np.any(~(t >= 0)):
-        raise ValueError("answer_within_s must be >= 0")
+        raise ValueError(_BAD_INPUT[3])
     shape = n.shape
     n, a, aht, pat, t = (x.ravel() for x in (n, a, aht, pat, t))
     p_wait = np.where(a > 0, 1.0, 0.0)
