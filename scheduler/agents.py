@@ -20,7 +20,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 
 from scheduler.csvio import read_text_csv
 from scheduler.errors import InputError

@@ -130,14 +130,13 @@ class ChannelSwitching(Family):
             off = [v for i, (v, c) in before_terms.items() if c > 0 and i not in now_terms] + \
                   [v for i, (v, c) in now_terms.items() if c < 0 and i not in before_terms]
             at = problem.at(problem.days[d], t)
+            size = sum(c for _, c in before if c > 0)  # heads on duty at t - 1, at most
             drops = []
             for ch in g:
-                size = sum(c for _, c in before if c > 0)
                 drop = model.new_int_var(0, size, f"channel_drop(skills={'|'.join(g)}, channel={ch}, "
                                                   f"at={at:%Y-%m-%dT%H:%M})")
                 model.add(drop >= vars.split[g, d, t - step, ch] - vars.split[g, d, t, ch])
                 drops.append(drop)
-            size = sum(c for _, c in before if c > 0)
             sw = model.new_int_var(0, size, f"channel_switches(skills={'|'.join(g)}, at={at:%Y-%m-%dT%H:%M})")
             model.add(sw >= sum(drops) - sum(off))
             terms.append(Term(sw, weight, "switching"))

@@ -34,7 +34,7 @@ def simulate_mmn(load_erl: float, aht_s: float, agents: int, answer_within_s: fl
         raise ValueError("patience_s must be > 0")
     rng = np.random.default_rng(seed)
     rate = load_erl / aht_s
-    chunks, t_end, total = [], 0.0, 0
+    chunks, t_end = [], 0.0
     while t_end < horizon_s:  # inter-arrival gaps until the horizon is passed
         size = int(rate * (horizon_s - t_end) * 1.05 + 10 * np.sqrt(rate * horizon_s) + 100)
         gaps = rng.exponential(1.0 / rate, size)
