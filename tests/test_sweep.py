@@ -14,22 +14,12 @@ from scheduler.errors import InputError
 from scheduler.scenario import load_scenario
 from scheduler.sweep import apply_point, grid_points, pareto_mask, parse_grid, run_sweep, week_promotions
 from scheduler.weeks import parse_week
+from test_compare import AGENTS as COMPARE_AGENTS
 
 W46 = parse_week("2025-W46")
 
-# A 10-agent pool and a short time limit: each plan solves in seconds.
-AGENTS = """agent_id,name,skills,contract,hourly_cost,max_weekly_h,team,unavailable
-A01,陆海峰,chat|phone,full_time,38,,A组,
-A02,王晓燕,chat|email,full_time,44.5,,B组,
-A03,许娜,chat,full_time,37,,A组,
-A04,田涛,chat|email,full_time,41,,B组,
-A05,许天宇,chat,full_time,38,,A组,
-A06,龙丽娟,phone,full_time,38.5,,B组,
-A07,刘敏,chat|phone,full_time,40,,A组,
-A08,周杰,phone,full_time,39,,B组,
-A09,徐晓雯,chat,part_time,31,24,A组,
-A10,邱浩宇,chat,part_time,31,24,B组,
-"""
+# The first 10 agents of test_compare's pool and a short time limit: each plan solves in seconds.
+AGENTS = "".join(COMPARE_AGENTS.splitlines(keepends=True)[:11])
 
 
 def tiny_inputs(folder):
