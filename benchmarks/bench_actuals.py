@@ -27,8 +27,14 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
-from scheduler.actuals import (build_report, generate_records, history_from_actuals, import_records,  # noqa: E402
-                               write_records, write_report)
+from scheduler.actuals import (  # noqa: E402
+    build_report,
+    generate_records,
+    history_from_actuals,
+    import_records,
+    write_records,
+    write_report,
+)
 
 CACHE = Path(tempfile.gettempdir()) / "cs_schedule_bench"
 

@@ -32,14 +32,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from forecasts.backtest import (MODELS, format_summary, neutral_scenario, read_history_any,  # noqa: E402
-                                rolling_backtest, summarize)
+from core.scenario import load_scenario  # noqa: E402
 from forecasts import kernels as K  # noqa: E402
+from forecasts.backtest import MODELS, format_summary, neutral_scenario, read_history_any, rolling_backtest, summarize  # noqa: E402
 from forecasts.calendar import Calendar  # noqa: E402
-from forecasts.models import ForecastConfig, forecast_range  # noqa: E402
 from forecasts.history import load_default_history  # noqa: E402
+from forecasts.models import ForecastConfig, forecast_range  # noqa: E402
 from scenarios import DEFAULT_SCENARIO  # noqa: E402
-from scheduler.scenario import load_scenario  # noqa: E402
 
 PROMO_WEEKS = (dt.date(2024, 11, 11), dt.date(2025, 11, 10), dt.date(2025, 6, 16))
 

@@ -36,11 +36,11 @@ from ortools.sat.python import cp_model
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.scenario import load_scenario  # noqa: E402
 from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO  # noqa: E402
 from scheduler.agents import Agent, load_agents  # noqa: E402
 from scheduler.roster import RosterProblem, solve_roster  # noqa: E402
 from scheduler.roster.problem import shift_shapes  # noqa: E402
-from scheduler.scenario import load_scenario  # noqa: E402
 from scheduler.validation import validate_roster  # noqa: E402
 from scheduler.weeks import parse_week  # noqa: E402
 

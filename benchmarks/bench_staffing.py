@@ -164,10 +164,10 @@ def requirements_step_ms(repeats: int) -> float:
     """Median time of the whole requirements step of ``schedule plan`` (compute_requirements: chat
     slots and concurrency, the deferred email model, opening backlog, shrinkage) on the default week's
     forecast, baseline scenario, 3 channels x 168 hourly intervals."""
+    from forecasts.models import ForecastConfig, forecast_range
     from scheduler.plan import load_inputs, open_mask
     from scheduler.staffing.requirements import compute_requirements
     from scheduler.weeks import parse_week
-    from forecasts.models import ForecastConfig, forecast_range
 
     inputs = load_inputs(parse_week("2025-W11"))
     sc, week, cal = inputs.scenario, inputs.week, inputs.calendar

@@ -9,7 +9,8 @@ history before the origin, then scored against what happened. Models:
 | ``seasonal_naive`` | last observed same weekday before the origin |
 | ``mean4_same_weekday`` | mean of the last four observed same weekdays before the origin |
 | ``statsforecast`` | statsforecast MSTL peer, only where the package is importable |
-| ``poisson_floor`` | the expected error of a forecast that knows each interval's true mean: ``sum E\\|X - lam\\| / sum lam`` with ``lam`` the actual counts and ``X ~ Poisson(lam)`` |
+| ``poisson_floor`` | the expected error of a forecast that knows each interval's true mean: |
+|  | ``sum E\\|X - lam\\| / sum lam`` with ``lam`` the actual counts and ``X ~ Poisson(lam)`` |
 
 Scores use the days of the fold that have rows in the history (a day with no rows at all is closed
 or not recorded and is skipped, as the actuals are unknown). WAPE = ``sum |actual - forecast| /
@@ -29,12 +30,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.errors import InputError
+from core.names import HOLIDAY_DAY_TYPES
+from core.promotions import promotion_days
 from forecasts import kernels as K
 from forecasts.baselines import BASELINES, StatsForecastPeer
-from forecasts.calendar import HOLIDAY_DAY_TYPES, Calendar
+from forecasts.calendar import Calendar
 from forecasts.history import History, _infer_interval, read_history
-from forecasts.models import ForecastConfig, forecast_range, promotion_days
-from scheduler.errors import InputError
+from forecasts.models import ForecastConfig, forecast_range
 
 MODELS = ("ours", "seasonal_naive", "mean4_same_weekday", "statsforecast", "poisson_floor")
 COLUMNS = ("origin", "channel", "model", "kind", "wape", "abs_error", "actual_total",
@@ -76,8 +79,8 @@ def read_history_any(path: str | Path, channel: str = "phone") -> History:
 def neutral_scenario(scenario=None):
     """The scenario without promotions (for data from elsewhere, whose events we don't know)."""
     if scenario is None:
+        from core.scenario import load_scenario
         from scenarios import DEFAULT_SCENARIO
-        from scheduler.scenario import load_scenario
 
         scenario = load_scenario(DEFAULT_SCENARIO)
     return scenario.model_copy(update={"promotions": []})
@@ -159,7 +162,8 @@ def rolling_backtest(history: History, scenario=None, calendar: Calendar | None 
             a = actual[observed]
             a_total = float(a.sum())
 
-            def score(model: str, mean: np.ndarray, lo=None, hi=None, seconds=float("nan")):
+            def score(model: str, mean: np.ndarray, lo=None, hi=None, seconds=float("nan"), *,
+                      a=a, a_total=a_total, observed=observed, origin=origin, ch=ch, kind=kind):
                 m = mean[observed]
                 cov = cov_all = float("nan")
                 n_cov = n_act = 0
@@ -257,8 +261,8 @@ def run_backtest_cli(history_path: str | Path, folds: int = 8, horizon_days: int
     finer history is aggregated to it. ``out_dir`` is accepted for the command's signature and
     not used (the command writes ``backtest.csv`` there itself).
     """
+    from core.scenario import load_scenario
     from scenarios import DEFAULT_SCENARIO
-    from scheduler.scenario import load_scenario
 
     hist = read_history_any(history_path)
     calendar = Calendar.from_option(calendar_option)

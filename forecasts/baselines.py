@@ -40,7 +40,7 @@ class MeanSameWeekday:
             raise ValueError("k must be at least 1")
         self.k = k
 
-    def fit(self, y: np.ndarray, observed: np.ndarray, dow: np.ndarray) -> "MeanSameWeekday":
+    def fit(self, y: np.ndarray, observed: np.ndarray, dow: np.ndarray) -> MeanSameWeekday:
         y, observed, dow = _check(y, observed, dow)
         slots = y.shape[1]
         self.by_dow_ = np.zeros((7, slots))
@@ -87,7 +87,7 @@ class StatsForecastPeer:
             return False
         return True
 
-    def fit(self, y: np.ndarray, observed: np.ndarray, dow: np.ndarray) -> "StatsForecastPeer":
+    def fit(self, y: np.ndarray, observed: np.ndarray, dow: np.ndarray) -> StatsForecastPeer:
         from statsforecast.models import MSTL, AutoETS
 
         y, observed, dow = _check(y, observed, dow)

@@ -29,11 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scheduler.errors import InputError
+from core.csvio import read_text_csv
+from core.errors import InputError
 
-DAY_TYPES = ("weekday", "weekend", "makeup_workday", "statutory_holiday", "holiday_rest_day")
-WORKING_DAY_TYPES = frozenset({"weekday", "makeup_workday"})
-HOLIDAY_DAY_TYPES = frozenset({"statutory_holiday", "holiday_rest_day"})
 CSV_KINDS = ("holiday", "makeup_workday", "statutory_holiday", "holiday_rest_day", "weekday", "weekend")
 CALENDAR_OPTION = "--calendar PATH"
 
@@ -66,11 +64,11 @@ class Calendar:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def none(cls) -> "Calendar":
+    def none(cls) -> Calendar:
         return cls(kind="none")
 
     @classmethod
-    def cn(cls, override_csv: str | Path | None = None) -> "Calendar":
+    def cn(cls, override_csv: str | Path | None = None) -> Calendar:
         holidays_tbl, _ = _cc_tables()
         years = frozenset(d.year for d in holidays_tbl)
         cal = cls(kind="CN", covered_years=years)
@@ -80,7 +78,7 @@ class Calendar:
         return cal
 
     @classmethod
-    def from_option(cls, value: str | Path | None) -> "Calendar":
+    def from_option(cls, value: str | Path | None) -> Calendar:
         """``CN`` (default), ``none``, or a path to a CSV that extends the CN calendar."""
         if value is None or str(value).upper() == "CN":
             return cls.cn()
@@ -136,7 +134,8 @@ class Calendar:
             return self._weekly(day), ""
         holidays_tbl, workdays_tbl = _cc_tables()
         if day in workdays_tbl:
-            return "makeup_workday", str(workdays_tbl[day].value if hasattr(workdays_tbl[day], "value") else workdays_tbl[day])
+            entry = workdays_tbl[day]
+            return "makeup_workday", str(entry.value if hasattr(entry, "value") else entry)
         if day in holidays_tbl:
             name = holidays_tbl[day]
             name = str(getattr(name, "value", name))
@@ -157,8 +156,6 @@ def _statutory_cached(year: int) -> dict[dt.date, str]:
 
 def read_calendar_csv(path: str | Path) -> dict[dt.date, tuple[str, str]]:
     """Read ``date,name,kind`` rows into {date: (day_type, name)}; errors name file, row, field."""
-    from scheduler.csvio import read_text_csv
-
     path = Path(path)
     raw = read_text_csv(path, ("date", "kind"), what="calendar file", option="--calendar",
                         hint="expected date,name,kind")

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scheduler.csvio import read_text_csv
-from scheduler.errors import InputError
-from scheduler.scenario import CHANNELS
+from core.csvio import read_text_csv
+from core.errors import InputError
+from core.names import CHANNELS
 
 REQUIRED = ("interval_start", "channel", "contacts")
 DEFAULT_HISTORY = Path(__file__).resolve().parent / "data" / "history.csv.gz"
@@ -53,20 +53,20 @@ class History:
     def last_date(self) -> dt.date:
         return self.frame["interval_start"].iloc[-1].date()
 
-    def before(self, day: dt.date) -> "History":
+    def before(self, day: dt.date) -> History:
         """Only the rows strictly before ``day`` (what a forecast for ``day`` may use)."""
         cut = pd.Timestamp(day)
         return History(self.frame[self.frame["interval_start"] < cut].reset_index(drop=True),
                        self.interval_min, self.source)
 
-    def between(self, start: dt.date, end: dt.date) -> "History":
+    def between(self, start: dt.date, end: dt.date) -> History:
         """Rows on dates in [start, end]."""
         lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
         ts = self.frame["interval_start"]
         return History(self.frame[(ts >= lo) & (ts < hi)].reset_index(drop=True),
                        self.interval_min, self.source)
 
-    def aggregate(self, interval_min: int) -> "History":
+    def aggregate(self, interval_min: int) -> History:
         """Sum contacts into coarser intervals; AHT becomes the contact-weighted mean."""
         if interval_min == self.interval_min:
             return self

@@ -46,10 +46,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.errors import InputError
+from core.names import HOLIDAY_DAY_TYPES, WORKING_DAY_TYPES
+from core.promotions import promotion_days
 from forecasts import kernels as K
-from forecasts.calendar import HOLIDAY_DAY_TYPES, WORKING_DAY_TYPES, Calendar
+from forecasts.calendar import Calendar
 from forecasts.history import History
-from scheduler.errors import InputError
 
 WEEKDAY_CLASSES = 7  # Mon..Sun
 
@@ -73,36 +75,6 @@ class ForecastConfig:
     special_ref_days: int = 10          # regular days behind the local level a special day is compared to
     calib_folds: int = 8                # weekly origins before the end of history for the p10/p90 spread
     seed: int = 7
-
-
-@dataclass(frozen=True)
-class EventDay:
-    """What makes a date special: a promotion phase and/or a holiday."""
-
-    promo: str | None = None
-    offset: int = 0          # days from the promotion's main day
-    presale_hours: tuple[int, ...] = ()
-
-
-def promotion_days(promotions, start: dt.date, end: dt.date) -> dict[dt.date, EventDay]:
-    """Map every date in [start, end] touched by a promotion to its (event, offset from main day)."""
-    out: dict[dt.date, EventDay] = {}
-    for year in range(start.year - 1, end.year + 2):
-        for p in promotions:
-            first, last = p.span(year)
-            main = p.main_date(year)
-            pre: dict[dt.date, list[int]] = {}
-            for inst in p.presale_instants(year):
-                pre.setdefault(inst.date(), []).append(inst.hour)
-            d = first
-            while d <= last:
-                if start <= d <= end:
-                    off = (d - main).days
-                    cur = out.get(d)
-                    if cur is None or abs(off) < abs(cur.offset):
-                        out[d] = EventDay(p.name, off, tuple(pre.get(d, ())))
-                d += dt.timedelta(days=1)
-    return out
 
 
 @dataclass
@@ -225,7 +197,7 @@ class Forecaster:
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_scenario(cls, scenario, calendar: Calendar, config: ForecastConfig | None = None) -> "Forecaster":
+    def from_scenario(cls, scenario, calendar: Calendar, config: ForecastConfig | None = None) -> Forecaster:
         fallback, forced = {}, {}
         for p in scenario.promotions:
             for ch, eff in p.effects.items():
@@ -236,7 +208,7 @@ class Forecaster:
                    config=config or ForecastConfig(interval_min=scenario.interval_min, seed=scenario.seed))
 
     # ------------------------------------------------------------------------------------------
-    def fit(self, history: History) -> "Forecaster":
+    def fit(self, history: History) -> Forecaster:
         cfg = self.config
         hist = history.aggregate(cfg.interval_min) if history.interval_min != cfg.interval_min else history
         self.history = hist
@@ -493,7 +465,8 @@ class Forecaster:
                                   np.where(np.isfinite(A), Y, 0).sum(axis=1),
                                   out=np.full(n, np.nan), where=np.where(np.isfinite(A), Y, 0).sum(axis=1) > 0)
             usable = regular & (base_f > 0)
-            ref = pd.Series(np.where(usable, daily_aht, np.nan)).rolling(57, center=True, min_periods=5).mean().to_numpy()
+            ref = (pd.Series(np.where(usable, daily_aht, np.nan))
+                   .rolling(57, center=True, min_periods=5).mean().to_numpy())
             rel = daily_aht / ref
             for keys, mask in ((info.promo_key, pr), (info.holiday_name, hol)):
                 for key in np.unique(keys[mask]):
@@ -536,8 +509,9 @@ class Forecaster:
                 # the band holds the mean (a sparse interval's p90 of counts can be 0 below a mean of 0.1)
                 "contacts_p10": np.minimum(q[0], mu).ravel(), "contacts_p90": np.maximum(q[-1], mu).ravel(),
                 "aht_s": aht.ravel()}))
-        return pd.concat(frames, ignore_index=True).sort_values(["interval_start", "channel"],
-                                                                key=_channel_order, kind="stable").reset_index(drop=True)
+        out = pd.concat(frames, ignore_index=True)
+        return out.sort_values(["interval_start", "channel"], key=_channel_order,
+                               kind="stable").reset_index(drop=True)
 
     def _predict_channel(self, f: ChannelFit, info: _DayInfo, start: dt.date, slots: int):
         n = len(info.dates)

@@ -31,8 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecasts.calendar import HOLIDAY_DAY_TYPES, Calendar
-from scheduler.scenario import CHANNELS, Scenario, load_scenario
+from core.names import CHANNELS, HOLIDAY_DAY_TYPES
+from core.scenario import Scenario, load_scenario
+from forecasts.calendar import Calendar
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_HISTORY = DATA_DIR / "history.csv.gz"

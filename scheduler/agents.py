@@ -20,10 +20,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-
-from scheduler.csvio import read_text_csv
-from scheduler.errors import InputError
-from scheduler.scenario import CHANNELS
+from core.csvio import read_text_csv
+from core.errors import InputError
+from core.names import CHANNELS
 
 REQUIRED = ("agent_id", "name", "skills", "contract", "hourly_cost")
 CONTRACTS = ("full_time", "part_time")

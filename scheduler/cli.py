@@ -11,11 +11,11 @@ import functools
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from scheduler.errors import InputError, run_reporting_user_errors
+from core.errors import InputError, run_reporting_user_errors
 
 app = typer.Typer(help="Forecast, staff and roster an e-commerce customer-service team.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -42,11 +42,12 @@ def user_errors(fn):
     return wrapper
 
 
-HistoryOpt = Annotated[Optional[Path], typer.Option("--history", help="History CSV: interval_start, channel, "
+HistoryOpt = Annotated[Path | None, typer.Option("--history", help="History CSV: interval_start, channel, "
                                                     "contacts[, aht_s]. Default: the bundled synthetic history.")]
-ScenarioOpt = Annotated[Optional[Path], typer.Option("--scenario", help="Scenario TOML. Default: scenarios/baseline.toml.")]
-AgentsOpt = Annotated[Optional[Path], typer.Option("--agents", help="Agent pool CSV. Default: scenarios/agents.csv.")]
-CalendarOpt = Annotated[Optional[str], typer.Option("--calendar", help="CN (default), none, or a CSV "
+ScenarioOpt = Annotated[Path | None, typer.Option("--scenario",
+                                                  help="Scenario TOML. Default: scenarios/baseline.toml.")]
+AgentsOpt = Annotated[Path | None, typer.Option("--agents", help="Agent pool CSV. Default: scenarios/agents.csv.")]
+CalendarOpt = Annotated[str | None, typer.Option("--calendar", help="CN (default), none, or a CSV "
                                                     "date,name,kind that extends the CN calendar.")]
 
 
@@ -58,10 +59,10 @@ def plan(
     history: HistoryOpt = None,
     agents: AgentsOpt = None,
     calendar: CalendarOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Plan folder. Default: out/<scenario>/<YYYY-Www>/.")] = None,
-    previous: Annotated[Optional[Path], typer.Option("--previous", help="Last week's plan folder: minimum rest "
+    out: Annotated[Path | None, typer.Option("--out", help="Plan folder. Default: out/<scenario>/<YYYY-Www>/.")] = None,
+    previous: Annotated[Path | None, typer.Option("--previous", help="Last week's plan folder: minimum rest "
                         "and consecutive days carry across, and its pattern warm-starts the solver.")] = None,
-    published: Annotated[Optional[Path], typer.Option("--published", help="This week's plan already published: "
+    published: Annotated[Path | None, typer.Option("--published", help="This week's plan already published: "
                          "re-plan with as few shift changes as the scenario's change_penalty buys.")] = None,
     simulate: Annotated[bool, typer.Option("--simulate", help="Also simulate the roster (10 replications) "
                                            "and add the figures to summary.json.")] = False,
@@ -88,7 +89,8 @@ def plan(
         from scheduler.simulation import simulation_table
 
         typer.echo(simulation_table(result.summary["simulation"]))
-    typer.echo(f"wrote {target}/ (forecast.csv, requirements.csv, shifts.csv, coverage.csv, assignments.csv, shortfall.csv, summary.json)")
+    typer.echo(f"wrote {target}/ (forecast.csv, requirements.csv, shifts.csv, coverage.csv, assignments.csv, "
+               "shortfall.csv, summary.json)")
 
 
 @app.command()
@@ -116,8 +118,9 @@ def erlang(
     aht_s: Annotated[float, typer.Option("--aht-s", help="Average handle time [s].")],
     answer_within_s: Annotated[float, typer.Option("--answer-within-s", help="Service-level threshold [s].")],
     interval_min: Annotated[float, typer.Option("--interval-min", help="Interval length [min].")] = 60,
-    agents: Annotated[Optional[int], typer.Option("--agents", help="Agents on the queue: report their service.")] = None,
-    target: Annotated[Optional[float], typer.Option("--target", help="Service-level target in (0, 1): find the agents.")] = None,
+    agents: Annotated[int | None, typer.Option("--agents", help="Agents on the queue: report their service.")] = None,
+    target: Annotated[float | None, typer.Option("--target",
+                                                 help="Service-level target in (0, 1): find the agents.")] = None,
     max_occupancy: Annotated[float, typer.Option("--max-occupancy", help="Occupancy cap in (0, 1].")] = 1.0,
     shrinkage: Annotated[float, typer.Option("--shrinkage", help="Share of paid time off the phones, [0, 1).")] = 0.0,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -142,22 +145,22 @@ def erlang(
 @app.command()
 @user_errors
 def forecast(
-    week: Annotated[Optional[str], typer.Option("--week", help="Week to forecast.")] = None,
-    start: Annotated[Optional[str], typer.Option("--start", help="First day YYYY-MM-DD (with --days).")] = None,
+    week: Annotated[str | None, typer.Option("--week", help="Week to forecast.")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="First day YYYY-MM-DD (with --days).")] = None,
     days: Annotated[int, typer.Option("--days", help="Days to forecast from --start.")] = 7,
     history: HistoryOpt = None,
     scenario: ScenarioOpt = None,
     calendar: CalendarOpt = None,
     interval_min: Annotated[int, typer.Option("--interval-min", help="Output interval [min]: 15, 30 or 60.")] = 60,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for forecast.csv.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for forecast.csv.")] = None,
 ):
     """Forecast contacts per channel and interval from history before the start."""
+    from core.scenario import load_scenario
     from forecasts.calendar import Calendar
     from forecasts.history import DEFAULT_HISTORY, read_history
     from forecasts.models import ForecastConfig, forecast_range
     from scenarios import DEFAULT_SCENARIO
     from scheduler.export import atomic_folder, write_csv
-    from scheduler.scenario import load_scenario
     from scheduler.weeks import parse_week
 
     if (week is None) == (start is None):
@@ -200,7 +203,7 @@ def backtest(
     horizon_days: Annotated[int, typer.Option("--horizon-days", help="Days forecast from each origin.")] = 7,
     calendar: CalendarOpt = None,
     scenario: ScenarioOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for backtest.csv.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for backtest.csv.")] = None,
 ):
     """Rolling-origin backtest: WAPE per channel of our model, baselines, a peer and the Poisson floor."""
     from forecasts.backtest import run_backtest_cli
@@ -220,9 +223,9 @@ def backtest(
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files.")],
     week: Annotated[str, typer.Option("--week", help="Week to plan under every scenario.")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="Default: out/compare/<YYYY-Www>/.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Default: out/compare/<YYYY-Www>/.")] = None,
     history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", help="Processes (default: one per core).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Processes (default: one per core).")] = None,
 ):
     """Plan one week under several scenarios side by side: comparison.csv, charts, report.html."""
     from scheduler.cli_campaign import compare_cmd
@@ -235,10 +238,10 @@ def sweep(
     week: Annotated[str, typer.Option("--week", help="Week to plan.")],
     grid: Annotated[list[str], typer.Option("--grid", help="KEY=a:b:step or KEY=a,b,c (repeatable).")],
     scenario: ScenarioOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Default: out/sweep/<scenario>/<YYYY-Www>/.")] = None,
-    ray: Annotated[Optional[str], typer.Option("--ray", help="Run on Ray: local, auto or ray://host:10001.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Default: out/sweep/<scenario>/<YYYY-Www>/.")] = None,
+    ray: Annotated[str | None, typer.Option("--ray", help="Run on Ray: local, auto or ray://host:10001.")] = None,
     time_limit_s: Annotated[float, typer.Option("--time-limit-s", help="Roster time limit per point [s].")] = 10.0,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", help="Processes (default: one per core).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Processes (default: one per core).")] = None,
     history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None,
     keep_plans: Annotated[bool, typer.Option("--keep-plans", help="Keep every point's plan folder.")] = False,
 ):
@@ -259,7 +262,7 @@ class ExportFormatOpt(str, Enum):
 def export(
     plan: Annotated[Path, typer.Option("--plan", help="A plan folder.")],
     format: Annotated[ExportFormatOpt, typer.Option("--format", help="wide CSV, Excel or one .ics per agent.")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="Default: <plan>/export/.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Default: <plan>/export/.")] = None,
     agents: AgentsOpt = None,
 ):
     """Vendor exports of a plan: wide CSV (Mon..Sun cells), Excel (a sheet per team), iCalendar per agent."""
@@ -276,7 +279,7 @@ DbOpt = Annotated[Path, typer.Option("--db", help="Actuals database (DuckDB file
 def actuals_import(
     path: Annotated[Path, typer.Argument(help="Records CSV (.csv/.csv.gz) or Parquet.")],
     db: DbOpt = Path("actuals.duckdb"),
-    rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Where to list rejected rows.")] = None,
+    rejects: Annotated[Path | None, typer.Option("--rejects", help="Where to list rejected rows.")] = None,
 ):
     """Validate per-contact records and upsert them on contact_id (re-imports are idempotent)."""
     from scheduler.actuals import import_records
@@ -287,14 +290,14 @@ def actuals_import(
 @app.command()
 @user_errors
 def report(
-    month: Annotated[Optional[str], typer.Option("--month", help="2025-11")] = None,
-    week: Annotated[Optional[str], typer.Option("--week", help="2025-W46")] = None,
-    day: Annotated[Optional[str], typer.Option("--day", help="2025-11-12")] = None,
+    month: Annotated[str | None, typer.Option("--month", help="2025-11")] = None,
+    week: Annotated[str | None, typer.Option("--week", help="2025-W46")] = None,
+    day: Annotated[str | None, typer.Option("--day", help="2025-11-12")] = None,
     db: DbOpt = Path("actuals.duckdb"),
     scenario: ScenarioOpt = None,
-    plan: Annotated[Optional[Path], typer.Option("--plan", help="Plan folder for plan vs actual "
+    plan: Annotated[Path | None, typer.Option("--plan", help="Plan folder for plan vs actual "
                                                  "(default: out/<scenario>/<YYYY-Www>/ if present).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Report folder.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Report folder.")] = None,
 ):
     """The contract's KPI report: per channel, per day and hour, top topics, plan vs actual, HTML."""
     from scheduler.actuals import build_report, period_from_options, write_report
@@ -315,7 +318,7 @@ def history_from_actuals_cmd(
     out: Annotated[Path, typer.Option("--out", help="History CSV to write.")],
     db: DbOpt = Path("actuals.duckdb"),
     interval_min: Annotated[int, typer.Option("--interval-min", help="Interval [min].")] = 60,
-    base: Annotated[Optional[Path], typer.Option("--base", help="A history the actuals replace day by day.")] = None,
+    base: Annotated[Path | None, typer.Option("--base", help="A history the actuals replace day by day.")] = None,
 ):
     """Aggregate actuals into the interval history the forecaster reads (feed them back)."""
     from scheduler.actuals import history_from_actuals
@@ -327,9 +330,9 @@ def history_from_actuals_cmd(
 @data_app.command("generate")
 @user_errors
 def data_generate(
-    out_history: Annotated[Optional[Path], typer.Option("--out-history", help="Default: the bundled file.")] = None,
-    out_agents: Annotated[Optional[Path], typer.Option("--out-agents", help="Default: scenarios/agents.csv.")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Generator seed.")] = None,
+    out_history: Annotated[Path | None, typer.Option("--out-history", help="Default: the bundled file.")] = None,
+    out_agents: Annotated[Path | None, typer.Option("--out-agents", help="Default: scenarios/agents.csv.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Generator seed.")] = None,
 ):
     """Re-create the bundled synthetic history and agent pool (seeded, byte-identical for a seed)."""
     import dataclasses

@@ -7,16 +7,16 @@ wraps them in thin typer commands: ``raise typer.Exit(compare_cmd(...))``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
-from scheduler.errors import InputError, run_reporting_user_errors
+from core.errors import InputError, run_reporting_user_errors
 
 _guard = run_reporting_user_errors
 
 
-def compare_cmd(scenarios: list[Path], week: str, out: Optional[Path] = None, history: Optional[Path] = None,
-                agents: Optional[Path] = None, calendar: Optional[str] = None, jobs: Optional[int] = None,
+def compare_cmd(scenarios: list[Path], week: str, out: Path | None = None, history: Path | None = None,
+                agents: Path | None = None, calendar: str | None = None, jobs: int | None = None,
                 echo: Callable[[str], None] = print) -> int:
     """``schedule compare SCENARIO... --week W [--out DIR] [--jobs N]``."""
     from scheduler.compare import compare_scenarios, comparison_table
@@ -32,9 +32,9 @@ def compare_cmd(scenarios: list[Path], week: str, out: Optional[Path] = None, hi
     return _guard(run)
 
 
-def sweep_cmd(week: str, grid: list[str], scenario: Optional[Path] = None, out: Optional[Path] = None,
-              ray: Optional[str] = None, time_limit_s: Optional[float] = 10.0, jobs: Optional[int] = None,
-              history: Optional[Path] = None, agents: Optional[Path] = None, calendar: Optional[str] = None,
+def sweep_cmd(week: str, grid: list[str], scenario: Path | None = None, out: Path | None = None,
+              ray: str | None = None, time_limit_s: float | None = 10.0, jobs: int | None = None,
+              history: Path | None = None, agents: Path | None = None, calendar: str | None = None,
               keep_plans: bool = False, echo: Callable[[str], None] = print) -> int:
     """``schedule sweep --scenario S --week W --grid KEY=VALUES ... [--ray ADDRESS] [--time-limit-s T]``."""
     from scheduler.sweep import run_sweep, sweep_table
@@ -53,7 +53,7 @@ def sweep_cmd(week: str, grid: list[str], scenario: Optional[Path] = None, out: 
     return _guard(run)
 
 
-def export_cmd(plan: Path, fmt: str, out: Optional[Path] = None, agents: Optional[Path] = None,
+def export_cmd(plan: Path, fmt: str, out: Path | None = None, agents: Path | None = None,
                echo: Callable[[str], None] = print) -> int:
     """``schedule export --plan DIR --format wide|xlsx|ics [--out DIR] [--agents CSV]``."""
     from scheduler.exports import export_plan

@@ -24,16 +24,17 @@ import dataclasses
 import os
 import re
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from scheduler.errors import InputError
-from scheduler.scenario import Scenario, load_scenario
+from core.errors import InputError
+from core.scenario import Scenario, load_scenario
 
 DEFAULT_OUT = Path("out") / "compare"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -88,10 +89,10 @@ def with_workers(scenario: Scenario, workers: int) -> Scenario:
 def run_job(job: PlanJob) -> PlanOutcome:
     """Run one plan (the function every executor maps). Errors a user can cause come back as
     ``PlanOutcome.error`` (one line); anything else raises."""
+    from scenarios import DEFAULT_AGENTS
     from scheduler.agents import load_agents, temporary_agents
     from scheduler.plan import load_inputs, run_plan, write_plan
     from scheduler.weeks import parse_week
-    from scenarios import DEFAULT_AGENTS
 
     t0 = time.perf_counter()
     try:
@@ -352,7 +353,8 @@ def comparison_table(df: pd.DataFrame, wall_s: dict[str, float] | None = None) -
     lines.append(("cost CNY", [_int(v) for v in df["cost"]]))
     lines.append(("  premium CNY", [_int(v) for v in df["premium_cost"]]))
     lines.append(("overtime hours", [_int(v) for v in df["overtime_hours"]]))
-    lines.append(("agents used / pool", [f"{_int(a)}/{_int(b)}" for a, b in zip(df["agents_used"], df["agents_in_pool"])]))
+    used = [f"{_int(a)}/{_int(b)}" for a, b in zip(df["agents_used"], df["agents_in_pool"])]
+    lines.append(("agents used / pool", used))
     for ch in channels:
         lines.append((f"service level {ch}", [_pct(v) for v in df[f"service_level_{ch}"]]))
     for ch in channels:

@@ -32,14 +32,15 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from scheduler.errors import InputError
+from core.errors import InputError
 
 TZID = "Asia/Shanghai"
 REST = "休"
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ID_COLUMNS = ["agent_id", "agent_name", "team"]
 SHIFT_KEYS = ["agent_id", "date", "shift_start", "shift_end", "lunch_start", "lunch_end"]
-_CELL = re.compile(r"^(?P<start>\d\d:\d\d)-(?P<end>\d\d:\d\d)(?:\s+L(?P<lunch>\d\d:\d\d)(?:-(?P<lunch_end>\d\d:\d\d))?)?$")
+_CELL = re.compile(r"^(?P<start>\d\d:\d\d)-(?P<end>\d\d:\d\d)"
+                   r"(?:\s+L(?P<lunch>\d\d:\d\d)(?:-(?P<lunch_end>\d\d:\d\d))?)?$")
 _DAY_HEADER = re.compile(r"^(?:[A-Za-z]{3}\s+)?(?P<date>\d{4}-\d\d-\d\d)$")
 
 
@@ -132,8 +133,8 @@ def _plan_days(summary: dict, shifts: pd.DataFrame) -> list[dt.date]:
 
 
 def _teams(summary: dict, agents_path) -> dict[str, str]:
+    from core.scenario import load_scenario
     from scheduler.agents import load_agents, temporary_agents
-    from scheduler.scenario import load_scenario
 
     inputs = summary.get("inputs", {})
     path = Path(agents_path) if agents_path else (Path(inputs["agents"]) if inputs.get("agents") else None)
@@ -227,7 +228,8 @@ def parse_wide(df: pd.DataFrame, lunch_min: int = 60, source: str | Path | None 
                     lunch = base + _td(m["lunch"])
                     if lunch < start:
                         lunch += pd.Timedelta(days=1)
-                    lunch_end = (base + _td(m["lunch_end"])) if m["lunch_end"] else lunch + pd.Timedelta(minutes=lunch_min)
+                    lunch_end = ((base + _td(m["lunch_end"])) if m["lunch_end"]
+                                 else lunch + pd.Timedelta(minutes=lunch_min))
                     if lunch_end <= lunch:
                         lunch_end += pd.Timedelta(days=1)
                 out.append({"agent_id": str(rec["agent_id"]), "date": day, "shift_start": start, "shift_end": end,
@@ -293,7 +295,8 @@ def write_wide_xlsx(plan: PlanShifts, path: Path) -> Path:
         from openpyxl.styles import Alignment, Font, PatternFill
         from openpyxl.utils import get_column_letter
     except ImportError:
-        raise InputError("the xlsx export needs openpyxl: pip install 'cs-schedule[export]'", field="--format") from None
+        raise InputError("the xlsx export needs openpyxl: pip install 'cs-schedule[export]'",
+                         field="--format") from None
     df = wide_frame(plan)
     wb = Workbook()
     wb.remove(wb.active)
@@ -353,9 +356,10 @@ def ics_calendars(plan: PlanShifts, now: dt.datetime | None = None) -> dict[str,
     try:
         from icalendar import Calendar, Event
     except ImportError:
-        raise InputError("the ics export needs icalendar: pip install 'cs-schedule[export]'", field="--format") from None
+        raise InputError("the ics export needs icalendar: pip install 'cs-schedule[export]'",
+                         field="--format") from None
     tz = ZoneInfo(TZID)
-    stamp = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
+    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     out = {}
     for aid, grp in plan.shifts.groupby("agent_id", sort=True):
         name = grp["agent_name"].iloc[0]
@@ -373,7 +377,8 @@ def ics_calendars(plan: PlanShifts, now: dt.datetime | None = None) -> dict[str,
             ev.add("dtstart", s["shift_start"].to_pydatetime().replace(tzinfo=tz))
             ev.add("dtend", s["shift_end"].to_pydatetime().replace(tzinfo=tz))
             channels = str(s.get("channels") or "").replace("|", ", ")
-            ev.add("summary", f"Shift {shift_cell(s, plan.lunch_min).split(' ')[0]}" + (f" ({channels})" if channels else ""))
+            title = f"Shift {shift_cell(s, plan.lunch_min).split(' ')[0]}"
+            ev.add("summary", title + (f" ({channels})" if channels else ""))
             lines = []
             if pd.notna(s.get("lunch_start")):
                 lines.append(f"Lunch {s['lunch_start']:%H:%M}-{s['lunch_end']:%H:%M}")

@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.errors import InputError
+from core.scenario import Scenario, load_scenario
 from forecasts.calendar import Calendar
 from forecasts.history import DEFAULT_HISTORY, History, read_history
 from forecasts.models import ForecastConfig, forecast_range
 from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 from scheduler.agents import Agent, load_agents, temporary_agents
-from scheduler.errors import InputError
 from scheduler.export import atomic_folder, write_csv, write_json
-from scheduler.scenario import Scenario, load_scenario
 from scheduler.weeks import Week
 
 
@@ -115,7 +115,8 @@ def shortfall_weights(requirements: pd.DataFrame, scenario: Scenario) -> pd.Seri
     from scheduler.staffing.requirements import evaluate_coverage
 
     req = requirements
-    heads = req[["interval_start", "channel", "required_scheduled"]].rename(columns={"required_scheduled": "scheduled_heads"})
+    heads = req[["interval_start", "channel", "required_scheduled"]].rename(
+        columns={"required_scheduled": "scheduled_heads"})
     at_req = evaluate_coverage(req, heads, scenario)["service_level"].to_numpy()
     heads_minus = heads.assign(scheduled_heads=np.maximum(heads["scheduled_heads"] - 1, 0))
     at_minus = evaluate_coverage(req, heads_minus, scenario)["service_level"].to_numpy()

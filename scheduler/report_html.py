@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from scheduler.scenario import Scenario
+from core.scenario import Scenario
 
 CSS = """
 body { font-family: -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", Helvetica, Arial, sans-serif;
@@ -60,7 +60,7 @@ def _hhmm(minute: int) -> str:
 
 def scenario_facts(sc: Scenario) -> dict[str, str]:
     """What a brand planner needs to know about a scenario, in words."""
-    from scheduler.scenario import hhmm_to_min
+    from core.scenario import hhmm_to_min
 
     wins = {}
     for k, v in sc.windows.items():
@@ -81,7 +81,8 @@ def scenario_facts(sc: Scenario) -> dict[str, str]:
         f"{g.count} {'/'.join(g.skills)} {g.contract.replace('_', '-')} at CNY {g.hourly_cost:g}/h"
         for g in sc.temporary_agents)
     targets = ", ".join(f"{ch} {100 * c.service_level_target:.0f}% in "
-                        f"{(str(int(c.answer_within_s)) + ' s') if c.model != 'deferred' else str(int(c.response_window_h or 0)) + ' h'}"
+                        + (f"{int(c.answer_within_s)} s" if c.model != "deferred"
+                           else f"{int(c.response_window_h or 0)} h")
                         for ch, c in sc.channels.items())
     return {"description": sc.description, "service windows": windows, "shift templates": "; ".join(shifts),
             "campaign hires": hire_text, "labour": f"max {sc.labour.max_days_per_week} days a week, "
@@ -101,11 +102,12 @@ def compare_report(table: pd.DataFrame, outcomes, scenarios: list[Scenario], wee
             f"{len(labels)} scenario(s) &middot; pay cost in CNY, service level contact-weighted over open hours"
             f"</p>")
     cards = []
-    for i, rec in enumerate(table.to_dict("records")):
+    for _i, rec in enumerate(table.to_dict("records")):
         sl = " &middot; ".join(f"{ch} {_fmt_pct(rec.get(f'service_level_{ch}'))}" for ch in channels)
         cards.append(f'<div class="card"><div class="lbl">{html.escape(rec["scenario"])}</div>'
                      f'<div class="big">CNY {_fmt_int(rec["cost"])}</div>'
-                     f'<div class="lbl">{_fmt_int(rec["paid_hours"])} paid h &middot; {_fmt_int(rec["agents_used"])} agents'
+                     f'<div class="lbl">{_fmt_int(rec["paid_hours"])} paid h &middot; '
+                     f'{_fmt_int(rec["agents_used"])} agents'
                      f'</div><div class="lbl">{sl}</div></div>')
     body = [head, f'<div class="cards">{"".join(cards)}</div>']
 
@@ -160,11 +162,13 @@ def compare_report(table: pd.DataFrame, outcomes, scenarios: list[Scenario], wee
     if "staffing.png" in pngs:
         body.append(_img(pngs["staffing.png"], "forecast contacts and rostered heads"))
     if "cost_service.png" in pngs:
-        body.append("<h2>Cost against service level</h2>" + _img(pngs["cost_service.png"], "cost against service level"))
+        body.append("<h2>Cost against service level</h2>"
+                    + _img(pngs["cost_service.png"], "cost against service level"))
     facts = [scenario_facts(sc) for sc in scenarios]
     keys = list(facts[0]) if facts else []
-    frows = "".join("<tr><td>" + html.escape(k) + "</td>" + "".join(
-        f'<td style="text-align:left;white-space:normal">{html.escape(f[k])}</td>' for f in facts) + "</tr>" for k in keys)
+    cell = '<td style="text-align:left;white-space:normal">{}</td>'
+    frows = "".join("<tr><td>" + html.escape(k) + "</td>"
+                    + "".join(cell.format(html.escape(f[k])) for f in facts) + "</tr>" for k in keys)
     body.append("<h2>What each scenario assumes</h2><table><thead><tr><th></th>"
                 + "".join(f"<th style='text-align:left'>{html.escape(l)}</th>" for l in labels)
                 + f"</tr></thead><tbody>{frows}</tbody></table>")

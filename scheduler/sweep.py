@@ -39,18 +39,28 @@ import itertools
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from scheduler.compare import (Executor, LocalExecutor, PlanJob, PlanOutcome, RayExecutor, channel_order,
-                               run_jobs, split_cores, with_workers)
-from scheduler.errors import InputError
-from scheduler.scenario import Scenario, load_scenario
+from core.errors import InputError
+from core.promotions import promotion_days
+from core.scenario import Scenario, load_scenario
+from scheduler.compare import (
+    Executor,
+    LocalExecutor,
+    PlanJob,
+    PlanOutcome,
+    RayExecutor,
+    channel_order,
+    run_jobs,
+    split_cores,
+    with_workers,
+)
 
 DEFAULT_OUT = Path("out") / "sweep"
 DEFAULT_TIME_LIMIT_S = 10.0
@@ -154,7 +164,6 @@ def grid_points(grid: dict[str, list]) -> list[dict]:
 # -- applying a point to a scenario ------------------------------------------------------------------------
 def week_promotions(scenario: Scenario, week) -> list[str]:
     """Names of the scenario's promotions that touch a day of ``week`` (lead-up, main day or tail)."""
-    from forecasts.models import promotion_days
 
     days = promotion_days(scenario.promotions, week.start_date, week.end_date)
     return sorted({e.promo for e in days.values()})

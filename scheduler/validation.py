@@ -20,8 +20,9 @@ from collections import defaultdict
 
 import pandas as pd
 
-from scheduler.roster.problem import PREMIUM_DAY_TYPES, RosterProblem
-from scheduler.scenario import Window, hhmm_to_min
+from core.names import PREMIUM_DAY_TYPES
+from core.scenario import Window, hhmm_to_min
+from scheduler.roster.problem import RosterProblem
 
 REL_TOL = 1e-6
 MAX_PER_RULE = 20  # violations listed per rule before "... and N more"
@@ -119,7 +120,7 @@ def validate_roster(problem: RosterProblem, roster) -> list[str]:
 
     # -- weekly rules, min rest, consecutive days, pinned --------------------------------------------
     by_agent: dict[str, list] = defaultdict(list)
-    for (aid, day), s in sorted(worked.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+    for (aid, _day), s in sorted(worked.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         by_agent[aid].append(s)
     pay = _pay(problem, agents, by_agent)
     for aid, rows in by_agent.items():
@@ -142,7 +143,7 @@ def validate_roster(problem: RosterProblem, roster) -> list[str]:
         spans = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in zip(prev["shift_start"], prev["shift_end"])] + spans
         spans.sort()
         rest = pd.Timedelta(hours=lab.min_rest_h)
-        for (s0, e0), (s1, e1) in zip(spans, spans[1:]):
+        for (_s0, e0), (s1, _e1) in zip(spans, spans[1:]):
             if s1 >= pd.Timestamp(problem.days[0]) and s1 - e0 < rest:
                 out.add("min_rest", f"{aid}: {(s1 - e0).total_seconds() / 3600:g} h between the shift ending "
                                     f"{e0:%Y-%m-%dT%H:%M} and the one starting {s1:%Y-%m-%dT%H:%M} "
@@ -288,7 +289,7 @@ def _pay(problem: RosterProblem, agents: dict, by_agent: dict[str, list]) -> dic
             p[1] += take * (pay.workday_overtime - 1) * rate / 60
             p[3] += take
             excess -= take
-        for s, cost, _, ot in parts:
+        for s, cost, _, _ot in parts:
             shift_cost[aid, pd.Timestamp(s.shift_start)] = cost
         overtime[aid] = sum(p[3] for p in parts)
     return {"shift_cost": shift_cost, "overtime_min": defaultdict(float, overtime), "base": base_total}

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from scheduler.errors import InputError
+from core.errors import InputError
 
 _ISO_WEEK = re.compile(r"^(\d{4})-?W?(\d{1,2})$", re.IGNORECASE)
 

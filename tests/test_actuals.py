@@ -10,13 +10,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.errors import InputError
+from core.scenario import load_scenario
 from forecasts.history import read_history
 from scenarios import DEFAULT_SCENARIO
-from scheduler.actuals import (build_report, generate_records, history_from_actuals, import_records,
-                               parse_period, period_from_options, write_records, write_report)
+from scheduler.actuals import (
+    build_report,
+    generate_records,
+    history_from_actuals,
+    import_records,
+    parse_period,
+    period_from_options,
+    write_records,
+    write_report,
+)
 from scheduler.actuals.report import BY_DAY_COLUMNS, BY_HOUR_COLUMNS, REPORT_COLUMNS
-from scheduler.errors import InputError
-from scheduler.scenario import load_scenario
 
 SCENARIO = load_scenario(DEFAULT_SCENARIO)
 THRESHOLD_S = {"chat": 30.0, "phone": 20.0, "email": 24 * 3600.0}

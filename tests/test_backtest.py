@@ -8,14 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.scenario import load_scenario
 from forecasts import kernels as K
-from forecasts.backtest import (MODELS, fold_origins, read_history_any, rolling_backtest, run_backtest_cli,
-                                summarize)
+from forecasts.backtest import MODELS, fold_origins, read_history_any, rolling_backtest, run_backtest_cli, summarize
 from forecasts.baselines import MeanSameWeekday, SeasonalNaive
 from forecasts.calendar import Calendar
 from forecasts.history import History, load_default_history
 from scenarios import DEFAULT_SCENARIO
-from scheduler.scenario import load_scenario
 from tests.conftest import shared_file
 
 D = dt.date

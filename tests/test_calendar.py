@@ -3,8 +3,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from core.errors import InputError
 from forecasts.calendar import Calendar, read_calendar_csv
-from scheduler.errors import InputError
 from tests.conftest import shared_file
 
 D = dt.date

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from core.scenario import load_scenario
 from scenarios import DEFAULT_SCENARIO
 from scheduler.cli import app
 from scheduler.export import COLUMNS
-from scheduler.scenario import load_scenario
 
 runner = CliRunner()
 
@@ -88,7 +88,8 @@ def _history_with(tmp_path, bad_line):
 
 @pytest.mark.parametrize("args,needle", [
     (lambda t: ["--history", _history_with(t, "2025-03-03T10:00,chat,-4")], "hist.csv:3, field 'contacts': negative"),
-    (lambda t: ["--history", _history_with(t, "2025-03-03T10:00,wechat,4")], "hist.csv:3, field 'channel': unknown channel"),
+    (lambda t: ["--history", _history_with(t, "2025-03-03T10:00,wechat,4")],
+     "hist.csv:3, field 'channel': unknown channel"),
     (lambda t: ["--history", _history_with(t, "2025/03/03 10h,chat,4")], "hist.csv:3, field 'interval_start'"),
     (lambda t: ["--history", t / "missing.csv"], "missing.csv, field '--history': history file not found"),
     (lambda t: ["--agents", t / "nobody.csv"], "nobody.csv, field '--agents'"),
@@ -156,8 +157,9 @@ def test_data_generate_reproduces_the_bundled_pool(tmp_path):
     result = run("data", "generate", "--out-history", tmp_path / "h.csv.gz", "--out-agents", tmp_path / "a.csv")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "a.csv").read_bytes() == DEFAULT_AGENTS.read_bytes()
-    from forecasts.history import DEFAULT_HISTORY
     import gzip
+
+    from forecasts.history import DEFAULT_HISTORY
     assert gzip.decompress((tmp_path / "h.csv.gz").read_bytes()) == gzip.decompress(DEFAULT_HISTORY.read_bytes())
 
 

@@ -6,11 +6,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core.errors import InputError
+from core.scenario import load_scenario
 from scenarios import DEFAULT_SCENARIO
-from scheduler.compare import (COMPARISON_COLUMNS, InlineExecutor, LocalExecutor, comparison_frame,
-                               compare_scenarios, scenario_labels, split_cores)
-from scheduler.errors import InputError
-from scheduler.scenario import load_scenario
+from scheduler.compare import (
+    COMPARISON_COLUMNS,
+    InlineExecutor,
+    LocalExecutor,
+    compare_scenarios,
+    comparison_frame,
+    scenario_labels,
+    split_cores,
+)
 
 WEEK = "2025-W46"
 

@@ -8,12 +8,22 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scheduler.errors import InputError
-from scheduler.exports import (REST, export_plan, load_plan, parse_wide, plan_shift_rows, read_ics, read_wide_csv,
-                               read_wide_xlsx, shift_cell, wide_frame)
+from core.errors import InputError
+from scheduler.exports import (
+    REST,
+    export_plan,
+    load_plan,
+    parse_wide,
+    plan_shift_rows,
+    read_ics,
+    read_wide_csv,
+    read_wide_xlsx,
+    shift_cell,
+    wide_frame,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "roster_wide.csv"
-NOW = dt.datetime(2025, 11, 1, 8, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 11, 1, 8, 0, tzinfo=dt.UTC)
 
 # A small handcrafted plan: Chinese names, a 6-day week, a shift ending at midnight, a night block on the
 # main day, a part-timer without lunch, a 30-minute lunch, an agent with no team and a temp.

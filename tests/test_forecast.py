@@ -13,14 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.errors import InputError
+from core.scenario import load_scenario
 from forecasts import kernels as K
 from forecasts.backtest import read_history_any
 from forecasts.calendar import Calendar
 from forecasts.history import History, load_default_history
-from forecasts.models import Forecaster, ForecastConfig, forecast_range
+from forecasts.models import ForecastConfig, Forecaster, forecast_range
 from scenarios import DEFAULT_SCENARIO
-from scheduler.errors import InputError
-from scheduler.scenario import load_scenario
 from tests.conftest import shared_file
 
 D = dt.date

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.errors import InputError
 from forecasts.history import read_history
-from scheduler.errors import InputError
 from tests.conftest import shared_file
 
 GOOD = """interval_start,channel,contacts,aht_s
@@ -42,15 +42,18 @@ def test_aht_is_optional(tmp_path):
     assert h.frame["aht_s"].isna().all()
 
 
+HEAD = "interval_start,channel,contacts\n2025-03-03T09:00,chat,1\n"  # a header and one good row
+
+
 @pytest.mark.parametrize("text,row,field,what", [
     ("interval_start,channel,contacts\n2025-03-03T09:00,chat,-3\n", 2, "contacts", "negative"),
-    ("interval_start,channel,contacts\n2025-03-03T09:00,chat,1\n2025-03-03T10:00,fax,1\n", 3, "channel", "unknown channel 'fax'"),
+    (HEAD + "2025-03-03T10:00,fax,1\n", 3, "channel", "unknown channel 'fax'"),
     ("interval_start,channel,contacts\n2025-03-03T09:00,chat,abc\n", 2, "contacts", "not a number"),
-    ("interval_start,channel,contacts\n2025-03-03T09:00,chat,1\n03/03/2025 9am,chat,1\n", 3, "interval_start", "not a time"),
-    ("interval_start,channel,contacts\n2025-03-03T09:00,chat,1\n2025-03-03T09:00,chat,2\n", 3, "interval_start", "duplicate"),
+    (HEAD + "03/03/2025 9am,chat,1\n", 3, "interval_start", "not a time"),
+    (HEAD + "2025-03-03T09:00,chat,2\n", 3, "interval_start", "duplicate"),
     ("interval_start,channel,contacts,aht_s\n2025-03-03T09:00,chat,1,0\n", 2, "aht_s", "positive"),
     ("interval_start,channel\n2025-03-03T09:00,chat\n", 1, "contacts", "missing column"),
-    ("interval_start,channel,contacts\n2025-03-03T09:00,chat,1\n2025-03-03T09:02,chat,1\n", 3, "interval_start", "at least 5 minutes"),
+    (HEAD + "2025-03-03T09:02,chat,1\n", 3, "interval_start", "at least 5 minutes"),
 ])
 def test_bad_input_names_file_row_field(tmp_path, text, row, field, what):
     p = write(tmp_path, text)
@@ -82,7 +85,8 @@ def test_real_bank_calls_import(tmp_path):
     """The US bank call-centre data (5-minute, weekdays only) converts and imports."""
     raw = pd.read_csv(shared_file("us_bank_calls_2003_5min.csv"))
     p = tmp_path / "bank.csv"
-    pd.DataFrame({"interval_start": raw["DateTime"], "channel": "phone", "contacts": raw["Calls"]}).to_csv(p, index=False)
+    frame = pd.DataFrame({"interval_start": raw["DateTime"], "channel": "phone", "contacts": raw["Calls"]})
+    frame.to_csv(p, index=False)
     h = read_history(p)
     assert h.interval_min == 5
     assert h.frame["contacts"].sum() == raw["Calls"].sum()

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scheduler.errors import InputError
-from scheduler.scenario import load_scenario
+from core.errors import InputError
+from core.scenario import load_scenario
 from scheduler.staffing.erlang import offered_load, required_agents, service_level
 from scheduler.staffing.requirements import (
     REQUIREMENT_COLUMNS,

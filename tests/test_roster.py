@@ -10,13 +10,13 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from core.errors import InputError
+from core.scenario import Scenario, load_scenario
 from forecasts.calendar import Calendar
 from scenarios import DEFAULT_SCENARIO
 from scheduler.agents import Agent
-from scheduler.errors import InputError
 from scheduler.roster import RosterProblem, solve_roster
 from scheduler.roster.model import build_model
-from scheduler.scenario import Scenario, load_scenario
 from scheduler.validation import validate_roster
 
 CAL = Calendar.cn()

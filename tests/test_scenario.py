@@ -2,10 +2,10 @@
 
 import pytest
 
+from core.errors import InputError
+from core.scenario import load_scenario
 from scenarios import DEFAULT_SCENARIO, SCENARIO_DIR
 from scheduler.agents import load_agents, temporary_agents
-from scheduler.errors import InputError
-from scheduler.scenario import load_scenario
 
 
 def write(tmp_path, body, name="s.toml", extends=True):

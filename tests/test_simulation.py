@@ -9,11 +9,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.errors import InputError
+from core.scenario import load_scenario
 from scenarios import DEFAULT_SCENARIO
-from scheduler.errors import InputError
-from scheduler.scenario import load_scenario
-from scheduler.simulation import (SIMULATION_COLUMNS, priority_service_levels, run_queue, simulate_channel,
-                                  simulate_plan, simulate_result, write_simulation)
+from scheduler.simulation import (
+    SIMULATION_COLUMNS,
+    priority_service_levels,
+    run_queue,
+    simulate_channel,
+    simulate_plan,
+    simulate_result,
+    write_simulation,
+)
 from scheduler.simulation.plan_sim import simulate_coverage, t_quantile_975
 from scheduler.simulation.priority import first_passage_survival
 from scheduler.staffing.erlang import asa_s, service_level

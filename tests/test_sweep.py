@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_compare import AGENTS as COMPARE_AGENTS
 
+from core.errors import InputError
+from core.scenario import load_scenario
 from scenarios import DEFAULT_SCENARIO
-from scheduler.errors import InputError
-from scheduler.scenario import load_scenario
 from scheduler.sweep import apply_point, grid_points, pareto_mask, parse_grid, run_sweep, week_promotions
 from scheduler.weeks import parse_week
-from test_compare import AGENTS as COMPARE_AGENTS
 
 W46 = parse_week("2025-W46")
 

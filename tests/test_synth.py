@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.names import CHANNELS
+from core.scenario import load_scenario
 from forecasts.calendar import Calendar
 from forecasts.synth import (
     DEFAULT_HISTORY,
@@ -20,7 +22,6 @@ from forecasts.synth import (
 )
 from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 from scheduler.agents import load_agents
-from scheduler.scenario import CHANNELS, load_scenario
 
 SHORT = SynthParams(start_date=dt.date(2025, 10, 1), end_date=dt.date(2025, 11, 30))
 
@@ -56,7 +57,7 @@ def daily(hourly) -> pd.DataFrame:
         for year in range(2022, 2027):
             first, last = promo.span(year)
             special |= (days.date >= first) & (days.date <= last)
-    for year, eve in ((2023, "2023-01-21"), (2024, "2024-02-09"), (2025, "2025-01-28")):
+    for _year, eve in ((2023, "2023-01-21"), (2024, "2024-02-09"), (2025, "2025-01-28")):
         centre = pd.Timestamp(eve)
         special |= (days >= centre - pd.Timedelta(days=10)) & (days <= centre + pd.Timedelta(days=20))
     tot["normal"] = ~special & tot["day_type"].isin(["weekday", "weekend"])
@@ -178,7 +179,7 @@ def test_makeup_workday_has_the_weekday_intraday_shape(hourly, daily):
 
 def test_spring_festival_statutory_days_are_low(daily):
     stat = daily[(daily["day_type"] == "statutory_holiday")]
-    for year, month in ((2023, 1), (2024, 2), (2025, 1)):
+    for year, _month in ((2023, 1), (2024, 2), (2025, 1)):
         sf_days = [d for d in stat.index if d.startswith(str(year))
                    and Calendar.cn().day_info(dt.date.fromisoformat(d))[1] == "Spring Festival"]
         assert len(sf_days) >= 3

@@ -8,11 +8,11 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from test_roster import DAY, MON, WEEK, agent, problem, scenario
 
 from scheduler.agents import Agent
 from scheduler.roster import solve_roster
 from scheduler.validation import validate_roster
-from test_roster import DAY, MON, WEEK, agent, problem, scenario
 
 
 @pytest.fixture(scope="module")

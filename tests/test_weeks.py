@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from scheduler.errors import InputError
+from core.errors import InputError
 from scheduler.weeks import parse_week
 
 

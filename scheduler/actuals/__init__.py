@@ -7,8 +7,16 @@ realistic records for tests, demos and the benchmark.
 """
 
 from scheduler.actuals.history import history_frame, history_from_actuals
-from scheduler.actuals.report import (Period, Report, build_report, find_plans, parse_period, period_from_options,
-                                      render_html, write_report)
+from scheduler.actuals.report import (
+                                      Period,
+                                      Report,
+                                      build_report,
+                                      find_plans,
+                                      parse_period,
+                                      period_from_options,
+                                      render_html,
+                                      write_report,
+)
 from scheduler.actuals.store import DEFAULT_DB, ImportResult, default_rejects_path, import_records
 from scheduler.actuals.synth import generate_records, write_records
 

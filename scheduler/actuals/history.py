@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.errors import InputError
+from core.names import CHANNELS
 from scheduler.actuals.store import DEFAULT_DB, check_schema, connect
-from scheduler.errors import InputError
-from scheduler.scenario import CHANNELS
 
 HISTORY_COLUMNS = ["interval_start", "channel", "contacts", "aht_s"]
 

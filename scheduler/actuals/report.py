@@ -66,9 +66,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from core.errors import InputError
+from core.names import CHANNELS
+from core.scenario import Scenario
 from scheduler.actuals.store import check_schema, connect, sql_str
-from scheduler.errors import InputError
-from scheduler.scenario import CHANNELS, Scenario
 
 PeriodKind = Literal["month", "week", "day"]
 REPORT_COLUMNS = ["channel", "contacts", "answered", "abandoned", "service_level", "avg_response_s",
@@ -218,8 +219,8 @@ def _thresholds(scenario: Scenario) -> dict[str, tuple[float, float]]:
 def _load_scenario(scenario) -> Scenario:
     if isinstance(scenario, Scenario):
         return scenario
+    from core.scenario import load_scenario
     from scenarios import DEFAULT_SCENARIO
-    from scheduler.scenario import load_scenario
 
     return load_scenario(scenario if scenario is not None else DEFAULT_SCENARIO)
 

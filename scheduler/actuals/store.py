@@ -42,7 +42,7 @@ columns keep their types (timestamp, boolean, number) and text columns there are
   again). Each import is logged in table ``imports`` (time, file, counts, rejects file).
 
 Errors a user can cause (missing file, missing column, a file that is not CSV or Parquet, a
-database that is locked or not a DuckDB file) raise :class:`~scheduler.errors.InputError` naming
+database that is locked or not a DuckDB file) raise :class:`~core.errors.InputError` naming
 the file and field.
 """
 
@@ -58,8 +58,8 @@ from pathlib import Path
 
 import duckdb
 
-from scheduler.errors import InputError
-from scheduler.scenario import CHANNELS
+from core.errors import InputError
+from core.names import CHANNELS
 
 DEFAULT_DB = Path("actuals.duckdb")
 REQUIRED = ("contact_id", "channel", "arrived_at", "answered_at", "ended_at", "abandoned")

@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scheduler.scenario import CHANNELS
+from core.names import CHANNELS
 
 RECORD_COLUMNS = ("contact_id", "channel", "arrived_at", "answered_at", "ended_at", "abandoned",
                   "satisfaction", "topic", "vip")

@@ -31,8 +31,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from scheduler.errors import InputError
-from scheduler.roster.problem import PREMIUM_DAY_TYPES, WEEKEND_DAY_TYPES, RosterProblem
+from core.errors import InputError
+from core.names import PREMIUM_DAY_TYPES, WEEKEND_DAY_TYPES
+from scheduler.roster.problem import RosterProblem
 
 # Small weights [cost units]: tie-breakers that must never buy understaffing or a dearer roster by much.
 FAIRNESS_WEIGHT = 1.0    # per weekend (or late) shift of the agent who has the most of them
@@ -467,7 +468,7 @@ class Pinned(Family):
     family = "pinned"
 
     def build(self, problem, model, vars):
-        for (a, d), ks in vars.pinned.items():
+        for (a, _d), ks in vars.pinned.items():
             agent = problem.agents[a]
             vars.enforce(model.add(sum(vars.x[k] for k in ks) == 1), agent.agent_id, self.family)
         return []

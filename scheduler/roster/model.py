@@ -26,9 +26,8 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from scheduler.errors import InputError
-from scheduler.roster.constraints import (RULE_FAMILIES, Family, Term, check_pinned_rows,
-                                          default_families, shift_keys)
+from core.errors import InputError
+from scheduler.roster.constraints import RULE_FAMILIES, Family, Term, check_pinned_rows, default_families, shift_keys
 from scheduler.roster.problem import RosterProblem, ShiftShape, shift_shapes
 from scheduler.roster.report import Roster, build_roster
 

@@ -9,11 +9,12 @@ Field reference (units in the names):
 | field | meaning |
 |---|---|
 | ``days`` | the planning dates, ascending and consecutive (a week Mon..Sun; 1-7 days in tests) |
-| ``day_types`` | date -> day type (``forecasts.calendar.DAY_TYPES``) |
+| ``day_types`` | date -> day type (``core.names.DAY_TYPES``) |
 | ``promotion_days`` | date -> promotion name, only for promotion main days |
 | ``interval_min`` | [min] planning interval: 60, 30 or 15 |
 | ``open_windows`` | date -> service ``Window``; closed when start == end |
-| ``requirements`` | DataFrame ``interval_start, channel, required_scheduled`` (+ ``required_agents``, ``contacts``, optional ``shortfall_weight`` [cost units per missing head-interval]) |
+| ``requirements`` | DataFrame ``interval_start, channel, required_scheduled`` (+ ``required_agents``, |
+|  | ``contacts``, optional ``shortfall_weight`` [cost units per missing head-interval]) |
 | ``agents`` | the pool (``scheduler.agents.Agent``) |
 | ``scenario`` | roster, labour and pay settings |
 | ``previous_shifts`` | last week's published shifts ``agent_id, date, shift_start, shift_end`` (or None) |
@@ -21,7 +22,8 @@ Field reference (units in the names):
 | ``seed`` | solver seed: same inputs + seed -> same roster |
 | ``pinned_shifts`` | shifts that must be worked: ``agent_id, date, shift_start`` (+ optional ``shift_end``) |
 | ``hint_shifts`` | a roster to start from (same columns as ``pinned_shifts``), a warm start only |
-| ``published_shifts`` | this week's roster already published (same columns): a warm start, and each shift added, removed or moved against it costs ``roster.change_penalty`` |
+| ``published_shifts`` | this week's roster already published (same columns): a warm start, and each |
+|  | shift added, removed or moved against it costs ``roster.change_penalty`` |
 """
 
 from __future__ import annotations
@@ -34,14 +36,12 @@ from functools import cached_property
 
 import pandas as pd
 
+from core.errors import InputError
+from core.scenario import Scenario, Window, hhmm_to_min
 from scheduler.agents import Agent
-from scheduler.errors import InputError
-from scheduler.scenario import Scenario, Window, hhmm_to_min
 
 REQUIRED_COLUMNS = ("interval_start", "channel", "required_scheduled")
 SHIFT_COLUMNS = ("agent_id", "date", "shift_start", "shift_end")
-WEEKEND_DAY_TYPES = frozenset({"weekend", "holiday_rest_day", "statutory_holiday"})
-PREMIUM_DAY_TYPES = frozenset({"weekend", "holiday_rest_day"})  # pay.weekend applies here
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,7 +97,7 @@ class RosterProblem:
               month_overtime_h: dict[str, float] | None = None, seed: int | None = None,
               pinned_shifts: pd.DataFrame | None = None,
               hint_shifts: pd.DataFrame | None = None,
-              published_shifts: pd.DataFrame | None = None) -> "RosterProblem":
+              published_shifts: pd.DataFrame | None = None) -> RosterProblem:
         """Day types from ``calendar`` (default ``Calendar.cn()``), windows and promotion main days
         from the scenario; ``interval_min`` and ``seed`` from the scenario unless given."""
         if calendar is None:

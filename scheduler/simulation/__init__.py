@@ -7,8 +7,13 @@
 """
 
 from scheduler.simulation.engine import run_queue, simulate_channel
-from scheduler.simulation.plan_sim import (SIMULATION_COLUMNS, simulate_plan, simulate_result, simulation_table,
-                                          write_simulation)
+from scheduler.simulation.plan_sim import (
+                                          SIMULATION_COLUMNS,
+                                          simulate_plan,
+                                          simulate_result,
+                                          simulation_table,
+                                          write_simulation,
+)
 from scheduler.simulation.priority import priority_service_levels
 
 __all__ = ["run_queue", "simulate_channel", "priority_service_levels", "simulate_plan", "simulate_result",

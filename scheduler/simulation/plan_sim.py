@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scheduler.errors import InputError
+from core.errors import InputError
 from scheduler.simulation.engine import simulate_channel
 
 __all__ = ["SIMULATION_COLUMNS", "simulate_plan", "simulate_result", "simulate_coverage", "write_simulation",
@@ -249,7 +249,7 @@ def simulate_plan(plan_dir, reps: int = 10, seed: int = 7, vip_share: dict[str, 
                   handle_cv: float = 1.0, scenario=None) -> tuple[pd.DataFrame, dict]:
     """Simulate a plan folder: ``coverage.csv``, ``assignments.csv`` when present, and the scenario
     named in ``summary.json`` (``inputs.scenario``) unless ``scenario`` is given. Writes nothing."""
-    from scheduler.scenario import load_scenario
+    from core.scenario import load_scenario
 
     plan_dir = Path(plan_dir)
     if not plan_dir.is_dir():

@@ -20,7 +20,7 @@ stable from patience of a second to patience -> infinity (where it tends to Erla
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -59,7 +59,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from scheduler.errors import InputError
+from core.errors import InputError
 from scheduler.staffing.erlang import (
     asa_s,
     erlang_a_metrics,
@@ -370,8 +370,9 @@ def compute_requirements(forecast: pd.DataFrame, scenario, open_mask) -> pd.Data
     dict channel -> Series; or a DataFrame (see :func:`_open_flags`).
 
     Returns one row per input row, in input order, with :data:`REQUIREMENT_COLUMNS`
-    (``backlog_contacts``: for email the backlog waiting at the end of the interval, for queued channels the carried-over contacts worked in it). ``attrs["unplaced_contacts"]`` maps each
-    channel to contacts that arrive after its last open interval.
+    (``backlog_contacts``: for email the backlog waiting at the end of the interval, for queued channels
+    the carried-over contacts worked in it). ``attrs["unplaced_contacts"]`` maps each channel to
+    contacts that arrive after its last open interval.
     """
     _check_frame(forecast, ("interval_start", "channel", "contacts", "aht_s"), "forecast")
     interval_s = scenario.interval_min * 60.0

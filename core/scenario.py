@@ -15,10 +15,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from forecasts.calendar import DAY_TYPES
-from scheduler.errors import InputError
+from core.errors import InputError
+from core.names import CHANNELS, DAY_TYPES
+from core.promotions import promotion_main_days
 
-CHANNELS = ("chat", "phone", "email")
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 _MMDD = re.compile(r"^(0[1-9]|1[0-2])-([0-2]\d|3[01])$")
 
@@ -69,7 +69,7 @@ class Window(_Strict):
     end_min: int
 
     @classmethod
-    def parse(cls, text: str) -> "Window":
+    def parse(cls, text: str) -> Window:
         text = text.strip()
         if text.lower() == "closed":
             return cls(start_min=0, end_min=0)
@@ -339,15 +339,7 @@ class Scenario(_Strict):
 
     def promotion_main_days(self, days) -> dict[dt.date, str]:
         """The promotions whose main day falls on one of ``days``: {date: promotion name}."""
-        out: dict[dt.date, str] = {}
-        for d in days:
-            for p in self.promotions:
-                try:
-                    if p.main_date(d.year) == d:
-                        out.setdefault(d, p.name)
-                except ValueError:  # a 02-29 main day in a common year
-                    continue
-        return out
+        return promotion_main_days(self.promotions, days)
 
     def window(self, day_type: str, promotion_main_day: bool = False) -> Window:
         if promotion_main_day and self.promotion_window:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scheduler.errors import InputError
+from core.errors import InputError
 
 
 def read_text_csv(path: str | Path, required: tuple[str, ...], *, what: str, option: str | None = None,
