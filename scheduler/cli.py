@@ -155,12 +155,13 @@ def forecast(
     out: Annotated[Path | None, typer.Option("--out", help="Folder for forecast.csv.")] = None,
 ):
     """Forecast contacts per channel and interval from history before the start."""
+    from core.atomic import atomic_folder
     from core.scenario import load_scenario
     from forecasts.calendar import Calendar
     from forecasts.history import DEFAULT_HISTORY, read_history
     from forecasts.models import ForecastConfig, forecast_range
     from scenarios import DEFAULT_SCENARIO
-    from scheduler.export import atomic_folder, write_csv
+    from scheduler.export import write_csv
     from scheduler.weeks import parse_week
 
     if (week is None) == (start is None):
@@ -206,8 +207,8 @@ def backtest(
     out: Annotated[Path | None, typer.Option("--out", help="Folder for backtest.csv.")] = None,
 ):
     """Rolling-origin backtest: WAPE per channel of our model, baselines, a peer and the Poisson floor."""
+    from core.atomic import atomic_folder
     from forecasts.backtest import run_backtest_cli
-    from scheduler.export import atomic_folder
 
     if folds < 1 or horizon_days < 1:
         raise InputError("--folds and --horizon-days must be at least 1", field="--folds")

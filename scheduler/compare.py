@@ -4,7 +4,7 @@ Each scenario is a full ``schedule plan`` (forecast -> requirements -> roster ->
 own process; its plan folder is kept as ``<out>/<scenario>/<YYYY-Www>/``. Beside them the comparison
 writes ``comparison.csv`` (one row per scenario, columns ``COMPARISON_COLUMNS``), two charts and a
 self-contained ``report.html`` a planner can mail to the brand. Everything is written into a temporary
-folder renamed into place at the end (:func:`scheduler.export.atomic_folder`): a failed scenario
+folder renamed into place at the end (:func:`core.atomic.atomic_folder`): a failed scenario
 leaves nothing behind.
 
 Cores: one CP-SAT solve uses ``roster.workers`` threads. ``compare`` runs ``min(scenarios, cores)``
@@ -421,7 +421,8 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
     and fill ``simulated_service_level_<channel>``. Returns the table (``comparison.csv``) and each
     plan's summary.
     """
-    from scheduler.export import atomic_folder, write_csv
+    from core.atomic import atomic_folder
+    from scheduler.export import write_csv
     from scheduler.weeks import parse_week
 
     t0 = time.perf_counter()

@@ -1,16 +1,13 @@
 """Writing plan folders: fixed column orders, local timestamps ``YYYY-MM-DDTHH:MM``, all or nothing.
 
-Files are written into a temporary sibling folder and renamed into place at the end, so a failed
-run never leaves a half-written plan (and an earlier plan in the same folder is replaced whole).
+Files are written into a temporary sibling folder and renamed into place at the end
+(:func:`core.atomic.atomic_folder`), so a failed run never leaves a half-written plan (and an earlier
+plan in the same folder is replaced whole).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -78,32 +75,3 @@ def _finite(o):
 def write_json(obj, path: Path) -> None:
     text = json.dumps(_finite(obj), indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
     path.write_text(text + "\n", encoding="utf-8")
-
-
-@contextmanager
-def atomic_folder(final: Path):
-    """Yield a temporary folder beside ``final``; on success it replaces ``final`` in one rename."""
-    final = Path(final).absolute()
-    created = final.parent
-    while not created.parent.exists():
-        created = created.parent
-    created = None if created.exists() else created  # the top-most folder this call creates
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the plan folder is for the team
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if created is not None:
-            shutil.rmtree(created, ignore_errors=True)
-        raise
-    old = None
-    if final.exists():
-        old = final.parent / f".{final.name}.old.{os.getpid()}"
-        os.replace(final, old)
-    os.replace(tmp, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

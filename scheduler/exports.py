@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -32,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from core.atomic import atomic_file, atomic_folder
 from core.errors import InputError
 
 TZID = "Asia/Shanghai"
@@ -255,22 +254,9 @@ def plan_shift_rows(plan: PlanShifts) -> pd.DataFrame:
 
 
 # -- writers ---------------------------------------------------------------------------------------------------------
-def _atomic_file(path: Path, write) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_wide_csv(plan: PlanShifts, path: Path) -> Path:
     df = wide_frame(plan)
-    return _atomic_file(Path(path), lambda p: df.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\n"))
+    return atomic_file(Path(path), lambda p: df.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\n"))
 
 
 def read_wide_csv(path: str | Path, lunch_min: int = 60) -> pd.DataFrame:
@@ -333,7 +319,7 @@ def write_wide_xlsx(plan: PlanShifts, path: Path) -> Path:
                         c.font = rest_font
         ws.freeze_panes = "D2"
         ws.auto_filter.ref = ws.dimensions
-    return _atomic_file(Path(path), lambda p: wb.save(p))
+    return atomic_file(Path(path), lambda p: wb.save(p))
 
 
 def read_wide_xlsx(path: str | Path, lunch_min: int = 60) -> pd.DataFrame:
@@ -400,8 +386,6 @@ def ics_calendars(plan: PlanShifts, now: dt.datetime | None = None) -> dict[str,
 
 
 def write_ics(plan: PlanShifts, folder: Path, now: dt.datetime | None = None) -> Path:
-    from scheduler.export import atomic_folder
-
     cals = ics_calendars(plan, now)
     with atomic_folder(Path(folder)) as tmp:
         for aid, data in cals.items():

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.atomic import atomic_folder
 from core.errors import InputError
 from core.scenario import Scenario, load_scenario
 from forecasts.calendar import Calendar
@@ -21,7 +22,7 @@ from forecasts.history import DEFAULT_HISTORY, History, read_history
 from forecasts.models import ForecastConfig, forecast_range
 from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 from scheduler.agents import Agent, load_agents, temporary_agents
-from scheduler.export import atomic_folder, write_csv, write_json
+from scheduler.export import write_csv, write_json
 from scheduler.weeks import Week
 
 

@@ -310,9 +310,10 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
               calendar: str | None = None, keep_plans: bool = False, executor: Executor | None = None,
               log: Callable = print) -> SweepResult:
     """Plan ``week`` at every grid point and write ``sweep.csv``, ``frontier.png`` and ``report.html``."""
+    from core.atomic import atomic_folder
     from scenarios import DEFAULT_SCENARIO
     from scheduler import charts
-    from scheduler.export import atomic_folder, write_csv
+    from scheduler.export import write_csv
     from scheduler.report_html import sweep_report
     from scheduler.weeks import parse_week
 

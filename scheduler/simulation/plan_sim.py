@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -37,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.atomic import atomic_file
 from core.errors import InputError
 from scheduler.simulation.engine import simulate_channel
 
@@ -291,15 +290,8 @@ def write_simulation(per_day: pd.DataFrame, folder) -> Path:
     out = per_day[SIMULATION_COLUMNS].copy()
     for c, digits in _ROUND.items():
         out[c] = pd.to_numeric(out[c]).round(digits)
-    fd, tmp = tempfile.mkstemp(prefix=".simulation.", suffix=".csv", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            out.to_csv(fh, index=False, lineterminator="\n")
-        os.replace(tmp, folder / "simulation.csv")
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return folder / "simulation.csv"
+    return atomic_file(folder / "simulation.csv",
+                       lambda tmp: out.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n"))
 
 
 def simulation_table(summary: dict) -> str:
