@@ -161,7 +161,7 @@ def forecast(
     from forecasts.history import DEFAULT_HISTORY, read_history
     from forecasts.models import ForecastConfig, forecast_range
     from scenarios import DEFAULT_SCENARIO
-    from scheduler.export import write_csv
+    from scheduler.plan_folder import write_csv
     from scheduler.weeks import parse_week
 
     if (week is None) == (start is None):

@@ -56,7 +56,7 @@ def sweep_cmd(week: str, grid: list[str], scenario: Path | None = None, out: Pat
 def export_cmd(plan: Path, fmt: str, out: Path | None = None, agents: Path | None = None,
                echo: Callable[[str], None] = print) -> int:
     """``schedule export --plan DIR --format wide|xlsx|ics [--out DIR] [--agents CSV]``."""
-    from scheduler.exports import export_plan
+    from scheduler.vendor_export import export_plan
 
     def run():
         path = export_plan(plan, fmt, out, agents_path=agents)

@@ -422,7 +422,7 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
     plan's summary.
     """
     from core.atomic import atomic_folder
-    from scheduler.export import write_csv
+    from scheduler.plan_folder import write_csv
     from scheduler.weeks import parse_week
 
     t0 = time.perf_counter()

@@ -1,7 +1,7 @@
 """``schedule plan``: history -> forecast -> requirements -> roster -> validation -> files.
 
 Everything a user can get wrong is loaded and checked before any work starts, and the plan folder is
-written only at the end, in one rename (see :mod:`scheduler.export`).
+written only at the end, in one rename (see :mod:`scheduler.plan_folder`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from forecasts.history import DEFAULT_HISTORY, History, read_history
 from forecasts.models import ForecastConfig, forecast_range
 from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 from scheduler.agents import Agent, load_agents, temporary_agents
-from scheduler.export import write_csv, write_json
+from scheduler.plan_folder import write_csv, write_json
 from scheduler.weeks import Week
 
 
@@ -73,7 +73,7 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     if missing:
         raise InputError(f"history has channel '{missing[0]}' that the scenario does not define",
                          file=history.source, field="channel")
-    from scheduler.exports import read_shifts
+    from scheduler.vendor_export import read_shifts
 
     previous = read_shifts(previous_plan, "--previous") if previous_plan else None
     published = read_shifts(published_plan, "--published") if published_plan else None

@@ -313,7 +313,7 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
     from core.atomic import atomic_folder
     from scenarios import DEFAULT_SCENARIO
     from scheduler import charts
-    from scheduler.export import write_csv
+    from scheduler.plan_folder import write_csv
     from scheduler.report_html import sweep_report
     from scheduler.weeks import parse_week
 

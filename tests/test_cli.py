@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from core.scenario import load_scenario
 from scenarios import DEFAULT_SCENARIO
 from scheduler.cli import app
-from scheduler.export import COLUMNS
+from scheduler.plan_folder import COLUMNS
 
 runner = CliRunner()
 

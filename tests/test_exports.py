@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from core.errors import InputError
-from scheduler.exports import (
+from scheduler.vendor_export import (
     REST,
     export_plan,
     load_plan,

@@ -517,7 +517,7 @@ def write_report(report: Report, out_dir: str | Path) -> Path:
     """Write report.csv, by_day.csv, by_hour.csv, topics.csv, [plan_vs_actual.csv] and report.html,
     all or nothing (the folder is replaced whole)."""
     from core.atomic import atomic_folder
-    from scheduler.export import write_csv
+    from scheduler.plan_folder import write_csv
 
     out_dir = Path(out_dir)
     page = render_html(report)
