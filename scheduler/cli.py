@@ -69,6 +69,7 @@ def plan(
 ):
     """Forecast a week, compute requirements, roster named agents, validate, and write the plan."""
     from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
+    from scheduler.plan_folder import PLAN_FILES
     from scheduler.weeks import parse_week
 
     wk = parse_week(week)
@@ -89,8 +90,7 @@ def plan(
         from scheduler.simulation import simulation_table
 
         typer.echo(simulation_table(result.summary["simulation"]))
-    typer.echo(f"wrote {target}/ (forecast.csv, requirements.csv, shifts.csv, coverage.csv, assignments.csv, "
-               "shortfall.csv, summary.json)")
+    typer.echo(f"wrote {target}/ ({', '.join(PLAN_FILES)})")
 
 
 @app.command()
@@ -161,7 +161,7 @@ def forecast(
     from forecasts.history import DEFAULT_HISTORY, read_history
     from forecasts.models import ForecastConfig, forecast_range
     from scenarios import DEFAULT_SCENARIO
-    from scheduler.plan_folder import write_csv
+    from scheduler.plan_folder import FORECAST, write_csv
     from scheduler.weeks import parse_week
 
     if (week is None) == (start is None):
@@ -186,13 +186,13 @@ def forecast(
     fc, notes = forecast_range(hist, sc, cal, first, n_days, ForecastConfig(interval_min=interval_min, seed=sc.seed))
     target = out or Path("out") / "forecast" / label
     with atomic_folder(target) as tmp:
-        write_csv(fc, tmp / "forecast.csv")
+        write_csv(fc, tmp / FORECAST)
     for note in notes:
         typer.echo(f"note: {note}")
     daily = fc.assign(date=fc["interval_start"].dt.date).pivot_table(index="date", columns="channel",
                                                                       values="contacts", aggfunc="sum")
     typer.echo(daily.round(0).to_string())
-    typer.echo(f"wrote {target}/forecast.csv")
+    typer.echo(f"wrote {target}/{FORECAST}")
 
 
 @app.command()

@@ -7,6 +7,7 @@ written only at the end, in one rename (see :mod:`scheduler.plan_folder`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.atomic import atomic_folder
 from core.errors import InputError
 from core.scenario import Scenario, load_scenario
 from forecasts.calendar import Calendar
@@ -22,7 +22,8 @@ from forecasts.history import DEFAULT_HISTORY, History, read_history
 from forecasts.models import ForecastConfig, forecast_range
 from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 from scheduler.agents import Agent, load_agents, temporary_agents
-from scheduler.plan_folder import write_csv, write_json
+from scheduler.plan_folder import PlanFolder
+from scheduler.simulation import write_simulation
 from scheduler.weeks import Week
 
 
@@ -73,10 +74,8 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     if missing:
         raise InputError(f"history has channel '{missing[0]}' that the scenario does not define",
                          file=history.source, field="channel")
-    from scheduler.vendor_export import read_shifts
-
-    previous = read_shifts(previous_plan, "--previous") if previous_plan else None
-    published = read_shifts(published_plan, "--published") if published_plan else None
+    previous = PlanFolder(previous_plan, "--previous").shifts() if previous_plan else None
+    published = PlanFolder(published_plan, "--published").shifts() if published_plan else None
     paths = {"scenario": str(scenario_path or DEFAULT_SCENARIO), "agents": str(agents_path or DEFAULT_AGENTS),
              "history": str(history_path or DEFAULT_HISTORY)}
     if previous_plan:
@@ -232,19 +231,13 @@ def _threshold_text(spec) -> str:
 
 
 def write_plan(result: PlanResult, out_dir: Path) -> Path:
-    with atomic_folder(out_dir) as tmp:
-        write_csv(result.forecast, tmp / "forecast.csv")
-        write_csv(result.requirements.drop(columns=["shortfall_weight"], errors="ignore"), tmp / "requirements.csv")
-        write_csv(result.roster.shifts, tmp / "shifts.csv", bom=True)
-        write_csv(result.coverage, tmp / "coverage.csv")
-        write_csv(result.roster.shortfall, tmp / "shortfall.csv")
-        write_csv(result.roster.assignments, tmp / "assignments.csv")
-        if result.simulation is not None:
-            from scheduler.simulation import write_simulation
-
-            write_simulation(result.simulation, tmp)
-        write_json(result.summary, tmp / "summary.json")
-    return out_dir
+    """Write the plan folder, all or nothing (:meth:`scheduler.plan_folder.PlanFolder.write`)."""
+    roster = result.roster
+    extra = None if result.simulation is None else functools.partial(write_simulation, result.simulation)
+    return PlanFolder(out_dir).write(
+        forecast=result.forecast, requirements=result.requirements.drop(columns=["shortfall_weight"], errors="ignore"),
+        shifts=roster.shifts, coverage=result.coverage, assignments=roster.assignments, shortfall=roster.shortfall,
+        summary=result.summary, extra=extra)
 
 
 def summary_table(summary: dict) -> str:

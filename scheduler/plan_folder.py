@@ -1,31 +1,60 @@
-"""Writing plan folders: fixed column orders, local timestamps ``YYYY-MM-DDTHH:MM``, all or nothing.
+"""The plan folder: its files, their columns and formats, one all-or-nothing write, and reading it back.
 
-Files are written into a temporary sibling folder and renamed into place at the end
-(:func:`core.atomic.atomic_folder`), so a failed run never leaves a half-written plan (and an earlier
-plan in the same folder is replaced whole).
+``schedule plan`` writes one folder per plan; ``--previous`` and ``--published``, ``schedule simulate``,
+``schedule export`` and ``schedule report`` read it back. Its files (:data:`PLAN_FILES`):
+
+- forecast, requirements, coverage, assignments and shortfall: one row per interval (and channel,
+  or agent), columns in their published order (:data:`COLUMNS`, extra columns after them);
+- shifts: one row per agent shift, UTF-8 with a BOM so that Excel shows Chinese names;
+- ``summary.json``: the plan's figures, solver status and inputs;
+- ``simulation.csv`` when the plan was simulated (written by :mod:`scheduler.simulation`).
+
+Times are local ``YYYY-MM-DDTHH:MM``, numbers rounded per column (:data:`ROUND`).
+:meth:`PlanFolder.write` writes every file into a temporary sibling folder renamed into place at the
+end (:func:`core.atomic.atomic_folder`), so a failed run never leaves a half-written plan and an
+earlier plan in the folder is replaced whole. The readers check what their caller needs and name
+file, row and field when something is wrong. :func:`write_csv` and :func:`write_json` format the
+other output folders (forecast, comparison, sweep, KPI report) the same way.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from core.atomic import atomic_folder
+from core.errors import InputError
+
 TIME_FMT = "%Y-%m-%dT%H:%M"
 
+FORECAST = "forecast.csv"
+REQUIREMENTS = "requirements.csv"
+SHIFTS = "shifts.csv"
+COVERAGE = "coverage.csv"
+ASSIGNMENTS = "assignments.csv"
+SHORTFALL = "shortfall.csv"
+SUMMARY = "summary.json"
+PLAN_FILES = (FORECAST, REQUIREMENTS, SHIFTS, COVERAGE, ASSIGNMENTS, SHORTFALL, SUMMARY)
+BOM_FILES = frozenset({SHIFTS})  # read by people in Excel
+
 COLUMNS = {
-    "forecast.csv": ["interval_start", "channel", "contacts", "contacts_p10", "contacts_p90", "aht_s"],
-    "requirements.csv": ["interval_start", "channel", "contacts", "aht_s", "required_agents",
-                         "required_scheduled", "open", "arrivals", "carried_over", "load_erl"],
-    "shifts.csv": ["agent_id", "agent_name", "date", "day_type", "shift_start", "shift_end", "lunch_start",
-                   "lunch_end", "paid_hours", "pay_multiplier", "channels", "promotion", "cost"],
-    "coverage.csv": ["interval_start", "channel", "contacts", "aht_s", "required_agents", "scheduled_agents",
-                     "service_level", "asa_s", "occupancy", "required_scheduled", "scheduled_heads", "open"],
-    "assignments.csv": ["interval_start", "agent_id", "channel"],
-    "shortfall.csv": ["interval_start", "channel", "required_scheduled", "scheduled_heads", "missing", "cause"],
+    FORECAST: ["interval_start", "channel", "contacts", "contacts_p10", "contacts_p90", "aht_s"],
+    REQUIREMENTS: ["interval_start", "channel", "contacts", "aht_s", "required_agents",
+                   "required_scheduled", "open", "arrivals", "carried_over", "load_erl"],
+    SHIFTS: ["agent_id", "agent_name", "date", "day_type", "shift_start", "shift_end", "lunch_start",
+             "lunch_end", "paid_hours", "pay_multiplier", "channels", "promotion", "cost"],
+    COVERAGE: ["interval_start", "channel", "contacts", "aht_s", "required_agents", "scheduled_agents",
+               "service_level", "asa_s", "occupancy", "required_scheduled", "scheduled_heads", "open"],
+    ASSIGNMENTS: ["interval_start", "agent_id", "channel"],
+    SHORTFALL: ["interval_start", "channel", "required_scheduled", "scheduled_heads", "missing", "cause"],
 }
+SHIFT_TIMES = ("shift_start", "shift_end", "lunch_start", "lunch_end")
+SHIFT_NEEDS = ("agent_id", "agent_name", "date", *SHIFT_TIMES, "paid_hours")  # what a reader of shifts needs
 ROUND = {"contacts": 2, "contacts_p10": 0, "contacts_p90": 0, "aht_s": 1, "arrivals": 2, "carried_over": 2,
          "load_erl": 3, "scheduled_agents": 2, "service_level": 4, "asa_s": 1, "occupancy": 4,
          "paid_hours": 2, "pay_multiplier": 3, "cost": 2}
@@ -75,3 +104,136 @@ def _finite(o):
 def write_json(obj, path: Path) -> None:
     text = json.dumps(_finite(obj), indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
     path.write_text(text + "\n", encoding="utf-8")
+
+
+# -- the folder ---------------------------------------------------------------------------------------------
+class PlanFolder:
+    """A plan folder on disk. ``option`` is the command-line option that named it (``--plan``,
+    ``--previous``, ``--published``): errors about the folder name it."""
+
+    def __init__(self, path: str | Path, option: str = "--plan"):
+        self.path = Path(path)
+        self.option = option
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    # -- writing
+    def write(self, *, forecast: pd.DataFrame, requirements: pd.DataFrame, shifts: pd.DataFrame,
+              coverage: pd.DataFrame, assignments: pd.DataFrame, shortfall: pd.DataFrame, summary: dict,
+              extra: Callable[[Path], object] | None = None) -> Path:
+        """Write the plan, all or nothing; ``extra(folder)`` writes further files (e.g. the simulation)
+        into the temporary folder before it is renamed into place."""
+        frames = {FORECAST: forecast, REQUIREMENTS: requirements, SHIFTS: shifts, COVERAGE: coverage,
+                  SHORTFALL: shortfall, ASSIGNMENTS: assignments}
+        with atomic_folder(self.path) as tmp:
+            for name, frame in frames.items():
+                write_csv(frame, tmp / name, bom=name in BOM_FILES)
+            if extra is not None:
+                extra(tmp)
+            write_json(summary, tmp / SUMMARY)
+        return self.path
+
+    # -- reading
+    def shifts(self) -> pd.DataFrame:
+        """The shifts with times parsed (``NaT`` for no lunch), ``date`` as dates and ``paid_hours``
+        numeric; every other column as text."""
+        path = self._existing(SHIFTS)
+        raw = _read_csv(path, dtype=str, keep_default_na=False)
+        _require(raw, path, SHIFT_NEEDS)
+        shifts = raw.copy()
+        for i, rec in enumerate(raw.to_dict("records"), start=2):
+            for col in SHIFT_TIMES:
+                if rec[col] or col in ("shift_start", "shift_end"):
+                    _check_time(rec[col], path, i, col)
+        for col in SHIFT_TIMES:
+            shifts[col] = pd.to_datetime(shifts[col].replace("", None), format=TIME_FMT)
+        shifts["date"] = pd.to_datetime(shifts["date"], format="%Y-%m-%d").dt.date
+        shifts["paid_hours"] = pd.to_numeric(shifts["paid_hours"], errors="coerce").fillna(0.0)
+        return shifts
+
+    def forecast(self, required: Iterable[str] = (), numbers: Iterable[str] = ()) -> pd.DataFrame:
+        """The forecast (see :meth:`coverage` for ``required`` and ``numbers``)."""
+        return self._interval_table(FORECAST, required, numbers)
+
+    def coverage(self, required: Iterable[str] = (), numbers: Iterable[str] = ()) -> pd.DataFrame:
+        """The coverage table with ``interval_start`` parsed and the columns ``required`` present; the
+        ``numbers`` columns must also be numbers in every row (as floats)."""
+        return self._interval_table(COVERAGE, required, numbers)
+
+    def assignments(self, required: Iterable[str] = (), missing_ok: bool = False) -> pd.DataFrame | None:
+        """Which channel each agent works each interval (None when absent and ``missing_ok``)."""
+        if missing_ok and self.path.is_dir() and not self.file(ASSIGNMENTS).is_file():
+            return None
+        return self._interval_table(ASSIGNMENTS, required, ())
+
+    def summary(self, missing_ok: bool = False) -> dict:
+        """``summary.json`` ({} when absent and ``missing_ok``)."""
+        if missing_ok and self.path.is_dir() and not self.file(SUMMARY).is_file():
+            return {}
+        path = self._existing(SUMMARY)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            raise InputError("not valid JSON", file=path) from None
+        if not isinstance(data, dict):
+            raise InputError("not a JSON object", file=path)
+        return data
+
+    def input_path(self, key: str) -> str:
+        """The input file the plan was made with, as ``summary.json`` records it (``inputs.<key>``:
+        ``scenario``, ``agents``, ``history``)."""
+        inputs = self.summary().get("inputs")
+        if not isinstance(inputs, dict) or not isinstance(inputs.get(key), str) or not inputs[key]:
+            raise InputError(f"{SUMMARY} names no {key}", file=self.file(SUMMARY), field=f"inputs.{key}")
+        return inputs[key]
+
+    def _existing(self, name: str) -> Path:
+        if not self.path.is_dir():
+            raise InputError("plan folder not found", file=self.path, field=self.option)
+        path = self.file(name)
+        if not path.is_file():
+            raise InputError(f"no {name}: not a plan folder (run schedule plan first)", file=path, field=self.option)
+        return path
+
+    def _interval_table(self, name: str, required: Iterable[str], numbers: Iterable[str]) -> pd.DataFrame:
+        path = self._existing(name)
+        numbers = tuple(numbers)
+        table = _read_csv(path)
+        _require(table, path, dict.fromkeys(("interval_start", "channel", *required, *numbers)))
+        starts = pd.to_datetime(table["interval_start"].astype(str).str.strip(), format="ISO8601", errors="coerce")
+        bad = np.flatnonzero(starts.isna().to_numpy())
+        if len(bad):
+            raise InputError(f"'{table['interval_start'].iloc[bad[0]]}' is not a time YYYY-MM-DDTHH:MM", file=path,
+                             row=int(bad[0]) + 2, field="interval_start")
+        table["interval_start"] = starts
+        for col in numbers:
+            values = pd.to_numeric(table[col], errors="coerce")
+            bad = np.flatnonzero(values.isna().to_numpy())
+            if len(bad):
+                raise InputError(f"'{table[col].iloc[bad[0]]}' is not a number", file=path, row=int(bad[0]) + 2,
+                                 field=col)
+            table[col] = values.astype(float)
+        return table
+
+
+def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path, encoding="utf-8-sig", **kwargs)
+    except Exception as exc:  # pandas raises several parser error types
+        raise InputError(f"not a readable CSV ({' '.join(str(exc).split())})", file=path) from None
+    table.columns = [str(c).strip() for c in table.columns]
+    return table
+
+
+def _require(table: pd.DataFrame, path: Path, columns: Iterable[str]) -> None:
+    for col in columns:
+        if col not in table.columns:
+            raise InputError(f"missing column '{col}'", file=path, row=1, field=col)
+
+
+def _check_time(text: str, path: Path, row: int, col: str) -> None:
+    try:
+        dt.datetime.strptime(text, TIME_FMT)
+    except ValueError:
+        raise InputError(f"'{text}' is not a time YYYY-MM-DDTHH:MM", file=path, row=row, field=col) from None

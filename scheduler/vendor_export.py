@@ -1,7 +1,8 @@
 """Vendor exports of a plan folder: a wide roster (CSV or Excel) and one calendar file per agent.
 
-``schedule export --plan DIR --format wide|xlsx|ics [--out DIR]`` reads ``DIR/shifts.csv`` (and
-``summary.json`` for the week and the agent pool) and writes into ``--out`` (default ``DIR/export/``):
+``schedule export --plan DIR --format wide|xlsx|ics [--out DIR]`` reads the plan's shifts (and its
+``summary.json`` for the week and the agent pool, :class:`~scheduler.plan_folder.PlanFolder`) and writes
+into ``--out`` (default ``DIR/export/``):
 
 - ``wide`` -> ``roster_wide.csv``: one row per agent, ``agent_id, agent_name, team``, one column per
   day headed ``Mon 2025-11-10`` .. ``Sun 2025-11-16``, then ``paid_hours`` for the week. A working day
@@ -21,7 +22,6 @@ a failed export leaves earlier ones intact. :func:`read_wide_csv`, :func:`read_w
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -32,6 +32,7 @@ import pandas as pd
 
 from core.atomic import atomic_file, atomic_folder
 from core.errors import InputError
+from scheduler.plan_folder import PlanFolder
 
 TZID = "Asia/Shanghai"
 REST = "休"
@@ -53,7 +54,7 @@ class ExportFormat(str, Enum):
 class PlanShifts:
     """A plan's shifts with what the exports need around them."""
 
-    shifts: pd.DataFrame          # shifts.csv, timestamps parsed
+    shifts: pd.DataFrame          # PlanFolder.shifts(): timestamps parsed
     days: list[dt.date]           # the planning week
     teams: dict[str, str]         # agent_id -> team ("" when unknown)
     lunch_min: int                # the usual lunch length [min]
@@ -62,61 +63,17 @@ class PlanShifts:
 
 
 # -- reading a plan -----------------------------------------------------------------------------------------
-def read_shifts(plan_dir: str | Path, option: str = "--plan") -> pd.DataFrame:
-    """``shifts.csv`` of a plan folder with times parsed, ``date`` as dates and ``paid_hours`` numeric;
-    a missing folder or file, a missing column or a malformed time is an error naming file, row and
-    field (``option`` is the command-line option that named the folder)."""
-    plan = Path(plan_dir)
-    path = plan / "shifts.csv"
-    if not plan.is_dir():
-        raise InputError("plan folder not found", file=plan, field=option)
-    if not path.is_file():
-        raise InputError("no shifts.csv: not a plan folder (run schedule plan first)", file=path, field=option)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except Exception as exc:
-        raise InputError(f"not a readable CSV ({exc})", file=path) from None
-    need = ["agent_id", "agent_name", "date", "shift_start", "shift_end", "lunch_start", "lunch_end", "paid_hours"]
-    for col in need:
-        if col not in raw.columns:
-            raise InputError(f"missing column '{col}'", file=path, row=1, field=col)
-    shifts = raw.copy()
-    for i, rec in enumerate(raw.to_dict("records"), start=2):
-        for col in ("shift_start", "shift_end"):
-            _parse_ts(rec[col], path, i, col)
-        for col in ("lunch_start", "lunch_end"):
-            if rec[col]:
-                _parse_ts(rec[col], path, i, col)
-    for col in ("shift_start", "shift_end", "lunch_start", "lunch_end"):
-        shifts[col] = pd.to_datetime(shifts[col].replace("", None), format="%Y-%m-%dT%H:%M")
-    shifts["date"] = pd.to_datetime(shifts["date"], format="%Y-%m-%d").dt.date
-    shifts["paid_hours"] = pd.to_numeric(shifts["paid_hours"], errors="coerce").fillna(0.0)
-    return shifts
-
-
 def load_plan(plan_dir: str | Path, agents_path: str | Path | None = None) -> PlanShifts:
-    """Read ``shifts.csv`` and ``summary.json`` of a plan folder. Teams come from ``agents_path`` or
-    the pool the plan was made with (``summary.json`` inputs), plus the scenario's campaign hires."""
-    plan = Path(plan_dir)
-    shifts = read_shifts(plan)
-    summary = {}
-    if (plan / "summary.json").is_file():
-        try:
-            summary = json.loads((plan / "summary.json").read_text(encoding="utf-8"))
-        except ValueError:
-            raise InputError("not valid JSON", file=plan / "summary.json") from None
+    """Read the shifts and ``summary.json`` of a plan folder. Teams come from ``agents_path`` or the
+    pool the plan was made with (``summary.json`` inputs), plus the scenario's campaign hires."""
+    folder = PlanFolder(plan_dir)
+    shifts = folder.shifts()
+    summary = folder.summary(missing_ok=True)
     days = _plan_days(summary, shifts)
     teams = _teams(summary, agents_path)
     lunch = (shifts["lunch_end"] - shifts["lunch_start"]).dropna().dt.total_seconds() / 60
     lunch_min = int(lunch.mode().iloc[0]) if len(lunch) else 60
-    return PlanShifts(shifts, days, teams, lunch_min, summary.get("week", ""), plan)
-
-
-def _parse_ts(text: str, path: Path, row: int, col: str) -> None:
-    try:
-        dt.datetime.strptime(text, "%Y-%m-%dT%H:%M")
-    except ValueError:
-        raise InputError(f"'{text}' is not a time YYYY-MM-DDTHH:MM", file=path, row=row, field=col) from None
+    return PlanShifts(shifts, days, teams, lunch_min, summary.get("week", ""), folder.path)
 
 
 def _plan_days(summary: dict, shifts: pd.DataFrame) -> list[dt.date]:

@@ -66,10 +66,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from core.atomic import atomic_folder
 from core.errors import InputError
 from core.names import CHANNELS
 from core.scenario import Scenario
 from scheduler.actuals.store import check_schema, connect, sql_str
+from scheduler.plan_folder import PlanFolder, write_csv
 
 PeriodKind = Literal["month", "week", "day"]
 REPORT_COLUMNS = ["channel", "contacts", "answered", "abandoned", "service_level", "avg_response_s",
@@ -384,32 +386,6 @@ def _assemble(per: Period, sc: Scenario, thr: dict, parts: pd.DataFrame, topics:
 # ---------------------------------------------------------------------------------------------
 # plan versus actual
 # ---------------------------------------------------------------------------------------------
-def _read_plan_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError("plan file not found", file=path, field="--plan")
-    try:
-        f = pd.read_csv(path, encoding="utf-8-sig")
-    except Exception as exc:  # pandas raises several parser error types
-        raise InputError(f"not a readable CSV ({' '.join(str(exc).split())})", file=path) from None
-    f.columns = [str(c).strip() for c in f.columns]
-    for col in required:
-        if col not in f.columns:
-            raise InputError(f"missing column '{col}'", file=path, row=1, field=col)
-    ts = pd.to_datetime(f["interval_start"].astype(str).str.strip(), format="ISO8601", errors="coerce")
-    bad = np.flatnonzero(ts.isna().to_numpy())
-    if len(bad):
-        raise InputError(f"'{f['interval_start'].iloc[bad[0]]}' is not a time YYYY-MM-DDTHH:MM", file=path,
-                         row=int(bad[0]) + 2, field="interval_start")
-    f["interval_start"] = ts
-    for col in required[2:]:
-        v = pd.to_numeric(f[col], errors="coerce")
-        bad = np.flatnonzero(v.isna().to_numpy())
-        if len(bad):
-            raise InputError(f"'{f[col].iloc[bad[0]]}' is not a number", file=path, row=int(bad[0]) + 2, field=col)
-        f[col] = v.astype(float)
-    return f
-
-
 def find_plans(per: Period, scenario_name: str, plan_dir: str | Path | None = None,
                plans_root: str | Path = "out") -> list[tuple[str, Path]]:
     """(week label, folder) of the saved plans to compare with ``per``."""
@@ -440,9 +416,8 @@ def _plan_section(report: Report, con, per: Period, sc: Scenario, plan_dir, plan
     rows, intervals = [], []
     lo, hi = pd.Timestamp(per.start), pd.Timestamp(per.stop)
     for week, folder in plans:
-        fc = _read_plan_csv(folder / "forecast.csv", ("interval_start", "channel", "contacts"))
-        cov = _read_plan_csv(folder / "coverage.csv", ("interval_start", "channel", "required_agents",
-                                                       "scheduled_agents"))
+        fc = PlanFolder(folder).forecast(numbers=("contacts",))
+        cov = PlanFolder(folder).coverage(numbers=("required_agents", "scheduled_agents"))
         fc = fc[(fc["interval_start"] >= lo) & (fc["interval_start"] < hi)].copy()
         cov = cov[(cov["interval_start"] >= lo) & (cov["interval_start"] < hi)].copy()
         if fc.empty:
@@ -516,9 +491,6 @@ def _rounded(df: pd.DataFrame) -> pd.DataFrame:
 def write_report(report: Report, out_dir: str | Path) -> Path:
     """Write report.csv, by_day.csv, by_hour.csv, topics.csv, [plan_vs_actual.csv] and report.html,
     all or nothing (the folder is replaced whole)."""
-    from core.atomic import atomic_folder
-    from scheduler.plan_folder import write_csv
-
     out_dir = Path(out_dir)
     page = render_html(report)
     with atomic_folder(out_dir) as tmp:

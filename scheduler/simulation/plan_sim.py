@@ -26,7 +26,6 @@ the same figures, and adding replications or channels does not change the others
 
 from __future__ import annotations
 
-import json
 import math
 import time
 import zlib
@@ -37,6 +36,7 @@ import pandas as pd
 
 from core.atomic import atomic_file
 from core.errors import InputError
+from scheduler.plan_folder import COVERAGE, PlanFolder
 from scheduler.simulation.engine import simulate_channel
 
 __all__ = ["SIMULATION_COLUMNS", "simulate_plan", "simulate_result", "simulate_coverage", "write_simulation",
@@ -250,31 +250,12 @@ def simulate_plan(plan_dir, reps: int = 10, seed: int = 7, vip_share: dict[str, 
     named in ``summary.json`` (``inputs.scenario``) unless ``scenario`` is given. Writes nothing."""
     from core.scenario import load_scenario
 
-    plan_dir = Path(plan_dir)
-    if not plan_dir.is_dir():
-        raise InputError("plan folder not found", file=plan_dir, field="--plan")
-    cov_path = plan_dir / "coverage.csv"
-    if not cov_path.is_file():
-        raise InputError("the plan folder has no coverage.csv", file=cov_path)
+    plan = PlanFolder(plan_dir)
+    coverage = plan.coverage(required=_COVERAGE_NEEDS)
+    cov_path = plan.file(COVERAGE)
     if scenario is None:
-        sum_path = plan_dir / "summary.json"
-        try:
-            path = json.loads(sum_path.read_text(encoding="utf-8"))["inputs"]["scenario"]
-        except FileNotFoundError:
-            raise InputError("the plan folder has no summary.json", file=sum_path) from None
-        except (ValueError, KeyError, TypeError):
-            raise InputError("summary.json names no scenario", file=sum_path, field="inputs.scenario") from None
-        scenario = load_scenario(path)
-    coverage = pd.read_csv(cov_path)
-    missing = [c for c in _COVERAGE_NEEDS if c not in coverage.columns]
-    if missing:
-        raise InputError(f"no column '{missing[0]}'", file=cov_path, field=missing[0])
-    assign_path = plan_dir / "assignments.csv"
-    assignments = None
-    if assign_path.is_file():
-        assignments = pd.read_csv(assign_path)
-        if not {"interval_start", "channel"} <= set(assignments.columns):
-            raise InputError("needs columns interval_start, agent_id, channel", file=assign_path)
+        scenario = load_scenario(plan.input_path("scenario"))
+    assignments = plan.assignments(missing_ok=True)
     try:
         heads = _heads_frame(assignments, coverage)
         return simulate_coverage(coverage, scenario, heads, reps, seed, vip_share, handle_cv)
