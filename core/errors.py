@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 
@@ -32,14 +33,21 @@ class InputError(ValueError):
         return f"{prefix}: {text}" if prefix else text
 
 
+class SolverError(InputError):
+    """The solver found no roster within the scenario's time limit (``roster.time_limit_s``).
+
+    Not a bug: the user can raise the limit or relax the rules, so the CLI reports it like bad input
+    (one line, exit code 2); ``schedule sweep`` keeps such a point as a row without a roster.
+    """
+
+
 EXIT_INPUT = 2
 
 
 def run_reporting_user_errors(fn, *args, **kwargs) -> int:
-    """Call ``fn``; an error the user caused (bad input, an unreadable file) becomes one line on stderr
-    and exit code 2 instead of a traceback. Returns 0 on success."""
-    import sys
-
+    """Call ``fn``; an error the user caused (bad input, an unreadable file, no roster in time) becomes
+    one line on stderr and exit code 2 instead of a traceback. Returns 0 on success. Any other
+    exception is a bug and propagates with its traceback."""
     try:
         fn(*args, **kwargs)
     except InputError as exc:

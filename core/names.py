@@ -1,10 +1,14 @@
 """Names shared along the data flow: channels and day types, in their published order.
 
 One place for each: the order channels are listed in files and tables, their colours in every chart,
-and which day types are working days, holidays, or weekend-like rest days.
+which day types are working days, holidays, or weekend-like rest days, and the vendor export formats
+(here rather than in :mod:`scheduler.vendor_export` so that the CLI can offer them without importing
+pandas).
 """
 
 from __future__ import annotations
+
+from enum import Enum
 
 CHANNELS = ("chat", "phone", "email")
 """The channels a scenario may define, in the order files, tables and charts list them."""
@@ -26,3 +30,11 @@ def channel_colour(channel: str) -> str:
 def channel_rank(channel: str) -> int:
     """Sort key: the published channel order, unknown channels after it."""
     return CHANNELS.index(channel) if channel in CHANNELS else len(CHANNELS)
+
+
+class ExportFormat(str, Enum):
+    """``schedule export --format``: a wide CSV, an Excel workbook (a sheet per team), one .ics per agent."""
+
+    wide = "wide"
+    xlsx = "xlsx"
+    ics = "ics"

@@ -1,7 +1,13 @@
 """The ``schedule`` command: thin commands that parse, call one library function and print.
 
-Errors a user can cause print one line (file, row, field) on stderr and exit with code 2; nothing is
-written.
+Every command is registered through :func:`command`, which runs it under the one error reporter
+(:func:`core.errors.run_reporting_user_errors`): an error a user can cause (bad input, a missing or
+unreadable file, infeasible rules, no roster within ``roster.time_limit_s``) prints one line naming
+file, row and field on stderr and exits with code 2, and nothing is written. Anything else, such as a
+roster that fails validation, is a bug of ours and keeps its traceback.
+
+Command bodies import what they use when they run, so that ``schedule --help`` and ``schedule erlang``
+start without loading pandas, the forecaster or the solver.
 """
 
 from __future__ import annotations
@@ -9,13 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from core.errors import InputError, run_reporting_user_errors
+from core.names import ExportFormat
 
 app = typer.Typer(help="Forecast, staff and roster an e-commerce customer-service team.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -27,19 +33,22 @@ history_app = typer.Typer(help="Interval history for the forecaster.", no_args_i
 app.add_typer(history_app, name="history")
 
 
+def command(group: typer.Typer = app, name: str | None = None):
+    """Register the decorated function as a command of ``group`` (default: ``schedule``), run under
+    the one error reporter (see the module docstring)."""
 
-def user_errors(fn):
-    """Turn InputError (and unreadable files) into one line on stderr and exit code 2."""
+    def register(fn):
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            code = run_reporting_user_errors(fn, *args, **kwargs)
+            if code:
+                raise typer.Exit(code)
 
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        result = {}
-        code = run_reporting_user_errors(lambda: result.setdefault("value", fn(*args, **kwargs)))
-        if code:
-            raise typer.Exit(code)
-        return result.get("value")
+        run.reports_user_errors = True
+        group.command(name)(run)
+        return run
 
-    return wrapper
+    return register
 
 
 HistoryOpt = Annotated[Path | None, typer.Option("--history", help="History CSV: interval_start, channel, "
@@ -51,8 +60,7 @@ CalendarOpt = Annotated[str | None, typer.Option("--calendar", help="CN (default
                                                     "date,name,kind that extends the CN calendar.")]
 
 
-@app.command()
-@user_errors
+@command()
 def plan(
     week: Annotated[str, typer.Option("--week", help="2025-11, 2025-W11 or any date in the week (2025-11-12).")],
     scenario: ScenarioOpt = None,
@@ -93,8 +101,7 @@ def plan(
     typer.echo(f"wrote {target}/ ({', '.join(PLAN_FILES)})")
 
 
-@app.command()
-@user_errors
+@command()
 def simulate(
     plan: Annotated[Path, typer.Option("--plan", help="A plan folder written by schedule plan.")],
     reps: Annotated[int, typer.Option("--reps", help="Replications (confidence intervals over them).")] = 10,
@@ -111,8 +118,7 @@ def simulate(
     typer.echo(f"wrote {plan}/simulation.csv")
 
 
-@app.command()
-@user_errors
+@command()
 def erlang(
     contacts: Annotated[float, typer.Option("--contacts", help="Contacts arriving in the interval.")],
     aht_s: Annotated[float, typer.Option("--aht-s", help="Average handle time [s].")],
@@ -142,8 +148,7 @@ def erlang(
         typer.echo(f"scheduled agents after {shrinkage:.0%} shrinkage: {rep['scheduled_agents']}")
 
 
-@app.command()
-@user_errors
+@command()
 def forecast(
     week: Annotated[str | None, typer.Option("--week", help="Week to forecast.")] = None,
     start: Annotated[str | None, typer.Option("--start", help="First day YYYY-MM-DD (with --days).")] = None,
@@ -195,8 +200,7 @@ def forecast(
     typer.echo(f"wrote {target}/{FORECAST}")
 
 
-@app.command()
-@user_errors
+@command()
 def backtest(
     history: Annotated[Path, typer.Option("--history", help="History CSV (our schema, or the raw bank-calls "
                                           "export DateTime,Calls).")],
@@ -220,7 +224,7 @@ def backtest(
     typer.echo(f"wrote {target}/backtest.csv")
 
 
-@app.command()
+@command()
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files.")],
     week: Annotated[str, typer.Option("--week", help="Week to plan under every scenario.")],
@@ -231,10 +235,10 @@ def compare(
     """Plan one week under several scenarios side by side: comparison.csv, charts, report.html."""
     from scheduler.cli_campaign import compare_cmd
 
-    raise typer.Exit(compare_cmd(scenarios, week, out, history, agents, calendar, jobs, echo=typer.echo))
+    compare_cmd(scenarios, week, out, history, agents, calendar, jobs, echo=typer.echo)
 
 
-@app.command()
+@command()
 def sweep(
     week: Annotated[str, typer.Option("--week", help="Week to plan.")],
     grid: Annotated[list[str], typer.Option("--grid", help="KEY=a:b:step or KEY=a,b,c (repeatable).")],
@@ -249,34 +253,27 @@ def sweep(
     """Cost/service trade-off over a grid of scenario settings: sweep.csv, frontier.png, report.html."""
     from scheduler.cli_campaign import sweep_cmd
 
-    raise typer.Exit(sweep_cmd(week, grid, scenario, out, ray, time_limit_s, jobs, history, agents, calendar,
-                               keep_plans, echo=typer.echo))
+    sweep_cmd(week, grid, scenario, out, ray, time_limit_s, jobs, history, agents, calendar, keep_plans,
+              echo=typer.echo)
 
 
-class ExportFormatOpt(str, Enum):
-    wide = "wide"
-    xlsx = "xlsx"
-    ics = "ics"
-
-
-@app.command()
+@command()
 def export(
     plan: Annotated[Path, typer.Option("--plan", help="A plan folder.")],
-    format: Annotated[ExportFormatOpt, typer.Option("--format", help="wide CSV, Excel or one .ics per agent.")],
+    format: Annotated[ExportFormat, typer.Option("--format", help="wide CSV, Excel or one .ics per agent.")],
     out: Annotated[Path | None, typer.Option("--out", help="Default: <plan>/export/.")] = None,
     agents: AgentsOpt = None,
 ):
     """Vendor exports of a plan: wide CSV (Mon..Sun cells), Excel (a sheet per team), iCalendar per agent."""
     from scheduler.cli_campaign import export_cmd
 
-    raise typer.Exit(export_cmd(plan, format.value, out, agents, echo=typer.echo))
+    export_cmd(plan, format, out, agents, echo=typer.echo)
 
 
 DbOpt = Annotated[Path, typer.Option("--db", help="Actuals database (DuckDB file).")]
 
 
-@actuals_app.command("import")
-@user_errors
+@command(actuals_app, "import")
 def actuals_import(
     path: Annotated[Path, typer.Argument(help="Records CSV (.csv/.csv.gz) or Parquet.")],
     db: DbOpt = Path("actuals.duckdb"),
@@ -288,8 +285,7 @@ def actuals_import(
     typer.echo(import_records(path, db, rejects).describe())
 
 
-@app.command()
-@user_errors
+@command()
 def report(
     month: Annotated[str | None, typer.Option("--month", help="2025-11")] = None,
     week: Annotated[str | None, typer.Option("--week", help="2025-W46")] = None,
@@ -313,8 +309,7 @@ def report(
     typer.echo(f"wrote {target}/")
 
 
-@history_app.command("from-actuals")
-@user_errors
+@command(history_app, "from-actuals")
 def history_from_actuals_cmd(
     out: Annotated[Path, typer.Option("--out", help="History CSV to write.")],
     db: DbOpt = Path("actuals.duckdb"),
@@ -328,8 +323,7 @@ def history_from_actuals_cmd(
     typer.echo(f"wrote {out}: {len(frame)} rows, {int(frame['contacts'].sum())} contacts")
 
 
-@data_app.command("generate")
-@user_errors
+@command(data_app, "generate")
 def data_generate(
     out_history: Annotated[Path | None, typer.Option("--out-history", help="Default: the bundled file.")] = None,
     out_agents: Annotated[Path | None, typer.Option("--out-agents", help="Default: scenarios/agents.csv.")] = None,

@@ -33,7 +33,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from core.errors import InputError
+from core.errors import InputError, SolverError
 from core.scenario import Scenario, load_scenario
 
 DEFAULT_OUT = Path("out") / "compare"
@@ -87,8 +87,8 @@ def with_workers(scenario: Scenario, workers: int) -> Scenario:
 
 
 def run_job(job: PlanJob) -> PlanOutcome:
-    """Run one plan (the function every executor maps). Errors a user can cause come back as
-    ``PlanOutcome.error`` (one line); anything else raises."""
+    """Run one plan (the function every executor maps). Errors a user can cause, and no roster within
+    the time limit, come back as ``PlanOutcome.error`` (one line); anything else (a bug) raises."""
     from scenarios import DEFAULT_AGENTS
     from scheduler.agents import load_agents, temporary_agents
     from scheduler.plan import load_inputs, run_plan, write_plan
@@ -119,11 +119,11 @@ def run_job(job: PlanJob) -> PlanOutcome:
             write_plan(result, Path(job.plan_dir))
         series = _series(result)
         offered = offered_contacts(result.coverage)
-    except InputError as exc:
-        return PlanOutcome(job.label, {}, wall_s=time.perf_counter() - t0, error=str(exc), error_kind="input")
-    except RuntimeError as exc:  # e.g. no roster within roster.time_limit_s: the user can raise it
+    except SolverError as exc:  # no roster within roster.time_limit_s: the user can raise it
         return PlanOutcome(job.label, {}, wall_s=time.perf_counter() - t0, error=f"scenario {job.label}: {exc}",
                            error_kind="solver")
+    except InputError as exc:
+        return PlanOutcome(job.label, {}, wall_s=time.perf_counter() - t0, error=str(exc), error_kind="input")
     return PlanOutcome(job.label, result.summary, series, offered, time.perf_counter() - t0)
 
 

@@ -189,7 +189,11 @@ def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
     timings["roster_s"] = time.perf_counter() - t0
     violations = validate_roster(problem, roster)
     if violations:
-        raise RuntimeError("the roster failed validation: " + "; ".join(violations[:5]))
+        # Not the user's input but a bug of ours (the model and the validator disagree): it stays a
+        # RuntimeError, so that the CLI shows its traceback instead of a one-line user error.
+        raise RuntimeError(f"internal error, please report it: the solver's roster for {week.label} under scenario "
+                           f"'{sc.name}' failed validation ({len(violations)} violation(s)): "
+                           + "; ".join(violations[:5]))
 
     coverage = evaluate_coverage(requirements, roster.scheduled, sc)
     service = summarize_service(coverage, sc)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,6 +31,7 @@ import pandas as pd
 
 from core.atomic import atomic_file, atomic_folder
 from core.errors import InputError
+from core.names import ExportFormat
 from scheduler.plan_folder import PlanFolder
 
 TZID = "Asia/Shanghai"
@@ -42,12 +42,6 @@ SHIFT_KEYS = ["agent_id", "date", "shift_start", "shift_end", "lunch_start", "lu
 _CELL = re.compile(r"^(?P<start>\d\d:\d\d)-(?P<end>\d\d:\d\d)"
                    r"(?:\s+L(?P<lunch>\d\d:\d\d)(?:-(?P<lunch_end>\d\d:\d\d))?)?$")
 _DAY_HEADER = re.compile(r"^(?:[A-Za-z]{3}\s+)?(?P<date>\d{4}-\d\d-\d\d)$")
-
-
-class ExportFormat(str, Enum):
-    wide = "wide"
-    xlsx = "xlsx"
-    ics = "ics"
 
 
 @dataclass
@@ -388,10 +382,11 @@ def read_ics(path: str | Path) -> pd.DataFrame:
 def export_plan(plan_dir: str | Path, fmt: str | ExportFormat, out: str | Path | None = None, *,
                 agents_path: str | Path | None = None, now: dt.datetime | None = None) -> Path:
     """Write one export of a plan folder; returns the file (or, for ics, the folder) written."""
-    fmt = ExportFormat(fmt.value if isinstance(fmt, ExportFormat) else str(fmt).lower()) \
-        if str(getattr(fmt, "value", fmt)).lower() in {f.value for f in ExportFormat} else None
-    if fmt is None:
-        raise InputError("unknown format; allowed: wide, xlsx, ics", field="--format")
+    try:
+        fmt = ExportFormat(str(getattr(fmt, "value", fmt)).lower())
+    except ValueError:
+        raise InputError(f"unknown format; allowed: {', '.join(f.value for f in ExportFormat)}",
+                         field="--format") from None
     plan = load_plan(plan_dir, agents_path)
     target = Path(out) if out else Path(plan_dir) / "export"
     if fmt is ExportFormat.wide:

@@ -244,3 +244,39 @@ def test_erlang_command_matches_every_published_reference_row():
         # --target just below the row's service level returns exactly its agent count
         found = json.loads(run(*args, "--target", r.exact_service_level - 1e-9).stdout)
         assert found["agents"] == r.agents, r.case_id
+
+
+def test_every_command_reports_user_errors():
+    """Every command, in every group, is registered through cli.command (the one error reporter)."""
+    from scheduler.cli import app
+
+    def commands(group):
+        yield from group.registered_commands
+        for sub in group.registered_groups:
+            yield from commands(sub.typer_instance)
+
+    found = {c.callback.__name__: getattr(c.callback, "reports_user_errors", False) for c in commands(app)}
+    assert {"plan", "compare", "sweep", "export", "erlang", "data_generate"} <= set(found)
+    assert all(found.values()), [name for name, ok in found.items() if not ok]
+
+
+def test_no_roster_in_time_is_one_line_exit_2(tmp_path, monkeypatch):
+    from core.errors import SolverError
+
+    def no_roster(problem):
+        raise SolverError("CP-SAT found no roster (UNKNOWN) within roster.time_limit_s=60; raise it")
+
+    monkeypatch.setattr("scheduler.roster.model.solve_roster", no_roster)
+    result = run("plan", "--week", "2025-11", "--out", tmp_path / "o")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        "error: CP-SAT found no roster (UNKNOWN) within roster.time_limit_s=60; raise it"]
+    assert "Traceback" not in result.output and not (tmp_path / "o").exists()
+
+
+def test_bad_input_to_a_campaign_command_is_one_line_exit_2(tmp_path):
+    result = run("export", "--plan", tmp_path / "nope", "--format", "wide")
+    assert result.exit_code == 2 and result.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'nope'}, field '--plan': plan folder not found"]
+    result = run("compare", DEFAULT_SCENARIO, "--week", "2025-W46", "--jobs", 0, "--out", tmp_path / "c")
+    assert result.exit_code == 2 and "field '--jobs'" in result.stderr and not (tmp_path / "c").exists()

@@ -203,3 +203,21 @@ def test_comparison_reads_simulation_figures():
     df = comparison_frame([PlanOutcome("x", summary)])
     assert df.loc[0, "simulated_service_level_chat"] == 0.77
     assert df.loc[0, "contacts_chat"] == 10.0
+
+
+def test_no_roster_in_time_is_a_solver_outcome(tmp_path, monkeypatch):
+    """The solver's time-out (here forced: CP-SAT returns UNKNOWN) comes back as an outcome a sweep can
+    keep, not as a user error that stops the run."""
+    from ortools.sat.python import cp_model
+
+    from scheduler.compare import PlanJob, run_job, run_jobs
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", lambda self, model, *a, **k: cp_model.UNKNOWN)
+    small, _, agents = tiny_inputs(tmp_path / "in")
+    job = PlanJob("small", load_scenario(small), WEEK, agents_path=str(agents))
+    outcome = run_job(job)
+    assert outcome.error_kind == "solver" and outcome.summary == {}
+    assert outcome.error.startswith("scenario small: CP-SAT found no roster (UNKNOWN) within roster.time_limit_s=5")
+    assert run_jobs([job], InlineExecutor(), log=lambda *_: None, tolerate_solver=True)[0].error_kind == "solver"
+    with pytest.raises(InputError, match="no roster"):
+        run_jobs([job], InlineExecutor(), log=lambda *_: None)

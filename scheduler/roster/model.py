@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from core.errors import InputError
+from core.errors import InputError, SolverError
 from scheduler.roster.constraints import RULE_FAMILIES, Family, Term, check_pinned_rows, default_families, shift_keys
 from scheduler.roster.problem import RosterProblem, ShiftShape, shift_shapes
 from scheduler.roster.report import Roster, build_roster
@@ -280,8 +280,8 @@ def solve_roster(problem: RosterProblem) -> Roster:
     if status == cp_model.INFEASIBLE:
         raise InputError(explain_conflict(problem))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise RuntimeError(f"CP-SAT found no roster ({solver.status_name(status)}) within "
-                           f"roster.time_limit_s={problem.scenario.roster.time_limit_s:g}; raise it")
+        raise SolverError(f"CP-SAT found no roster ({solver.status_name(status)}) within "
+                          f"roster.time_limit_s={problem.scenario.roster.time_limit_s:g}; raise it")
     obj = solver.objective_value / SCALE
     bound = solver.best_objective_bound / SCALE
     info = {"status": solver.status_name(status), "objective": obj, "best_bound": bound,
