@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -345,6 +346,14 @@ class Scenario(_Strict):
         if promotion_main_day and self.promotion_window:
             return Window.parse(self.promotion_window)
         return Window.parse(self.windows[day_type])
+
+    def check_channels(self, channels: Iterable[str], *, what: str, file: str | Path | None = None) -> None:
+        """Raise an InputError naming the first of ``channels`` that this scenario does not define.
+        ``what`` says where they come from ("history", "the plan"), ``file`` the file they were read from."""
+        for channel in channels:
+            if channel not in self.channels:
+                raise InputError(f"{what} has channel '{channel}' that scenario '{self.name}' does not define",
+                                 file=file, field="channel")
 
 
 def _merge(base: dict, over: dict) -> dict:

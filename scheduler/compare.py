@@ -102,10 +102,7 @@ def run_job(job: PlanJob) -> PlanOutcome:
         pool = load_agents(_path(job.agents_path) or DEFAULT_AGENTS)
         inputs = dataclasses.replace(inputs, scenario=job.scenario,
                                      agents=pool + temporary_agents(job.scenario, pool))
-        missing = [c for c in inputs.history.channels if c not in job.scenario.channels]
-        if missing:
-            raise InputError(f"history has channel '{missing[0]}' that scenario {job.label} does not define",
-                             file=inputs.history.source, field="channel")
+        job.scenario.check_channels(inputs.history.channels, what="history", file=inputs.history.source)
         result = run_plan(inputs, log=lambda *a, **k: None)
         if job.simulate:
             from scheduler.simulation import simulate_result

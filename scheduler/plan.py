@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.errors import InputError
 from core.scenario import Scenario, load_scenario
 from forecasts.calendar import Calendar
 from forecasts.history import DEFAULT_HISTORY, History, read_history
@@ -70,10 +69,7 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     history = read_history(history_path or DEFAULT_HISTORY)
     cal = Calendar.from_option(calendar)
     cal.check_covers(week.start_date, week.end_date, what=f"week {week.label}")
-    missing = [c for c in history.channels if c not in scenario.channels]
-    if missing:
-        raise InputError(f"history has channel '{missing[0]}' that the scenario does not define",
-                         file=history.source, field="channel")
+    scenario.check_channels(history.channels, what="history", file=history.source)
     previous = PlanFolder(previous_plan, "--previous").shifts() if previous_plan else None
     published = PlanFolder(published_plan, "--published").shifts() if published_plan else None
     paths = {"scenario": str(scenario_path or DEFAULT_SCENARIO), "agents": str(agents_path or DEFAULT_AGENTS),

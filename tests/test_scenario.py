@@ -99,3 +99,13 @@ def test_temporary_agents_join_the_pool(tmp_path):
     assert [a.agent_id for a in extra] == ["T001", "T002", "T003"]
     assert all(a.skills == ("chat",) and a.contract == "part_time" for a in extra)
     assert not {a.agent_id for a in extra} & {a.agent_id for a in pool}
+
+
+def test_a_channel_the_scenario_does_not_define_names_file_and_scenario():
+    sc = load_scenario(DEFAULT_SCENARIO)
+    no_email = sc.model_copy(update={"channels": {k: v for k, v in sc.channels.items() if k != "email"}})
+    no_email.check_channels(["chat", "phone"], what="history", file="h.csv")
+    with pytest.raises(InputError) as exc:
+        no_email.check_channels(["chat", "email", "phone"], what="history", file="h.csv")
+    assert str(exc.value) == (f"h.csv, field 'channel': history has channel 'email' that scenario '{sc.name}' "
+                              "does not define")

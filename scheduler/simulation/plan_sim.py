@@ -153,8 +153,7 @@ def simulate_coverage(coverage: pd.DataFrame, scenario, heads: pd.DataFrame, rep
         hd[["interval_start", "channel", "heads"]], on=["interval_start", "channel"], how="left")
     rows, summary_channels = [], {}
     for channel, sub in cov.groupby("channel", sort=False):
-        if channel not in scenario.channels:
-            raise InputError(f"the plan has channel '{channel}' that the scenario does not define", field="channel")
+        scenario.check_channels([channel], what="the plan")
         spec = scenario.channels[channel]
         share = float(vip_share.get(channel, getattr(spec, "vip_share", 0.0) or 0.0))
         if not 0 <= share < 1:

@@ -394,8 +394,7 @@ def compute_requirements(forecast: pd.DataFrame, scenario, open_mask) -> pd.Data
     cols["backlog_contacts"][:] = np.nan
     unplaced = {}
     for channel, group in out.groupby("channel", sort=False).indices.items():
-        if channel not in scenario.channels:
-            raise InputError(f"forecast has channel '{channel}' that the scenario does not define", field="channel")
+        scenario.check_channels([channel], what="the forecast")
         spec = scenario.channels[channel]
         rows, starts, start_s = _positions(out["interval_start"], np.asarray(group))
         if len(start_s) > 1 and np.min(np.diff(start_s)) < interval_s:
@@ -481,9 +480,7 @@ def evaluate_coverage(requirements: pd.DataFrame, scheduled_heads: pd.DataFrame,
     occ = np.full(len(merged), np.nan)
     interval_s = scenario.interval_min * 60.0
     for channel, group in merged.groupby("channel", sort=False).indices.items():
-        if channel not in scenario.channels:
-            raise InputError(f"requirements have channel '{channel}' that the scenario does not define",
-                             field="channel")
+        scenario.check_channels([channel], what="the requirements table")
         spec = scenario.channels[channel]
         rows, starts, start_s = _positions(merged["interval_start"], np.asarray(group))
         is_open = merged["open"].to_numpy(bool)[rows]
