@@ -28,10 +28,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from icalendar import Calendar, Event
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from core.atomic import atomic_file, atomic_folder
 from core.errors import InputError
 from core.names import ExportFormat
+from core.scenario import load_scenario
+from scheduler.agents import load_agents, temporary_agents
 from scheduler.plan_folder import PlanFolder
 
 TZID = "Asia/Shanghai"
@@ -83,9 +89,6 @@ def _plan_days(summary: dict, shifts: pd.DataFrame) -> list[dt.date]:
 
 
 def _teams(summary: dict, agents_path) -> dict[str, str]:
-    from core.scenario import load_scenario
-    from scheduler.agents import load_agents, temporary_agents
-
     inputs = summary.get("inputs", {})
     path = Path(agents_path) if agents_path else (Path(inputs["agents"]) if inputs.get("agents") else None)
     if path is None or not path.is_file():
@@ -227,13 +230,6 @@ def _sheet_title(team: str, taken: set[str]) -> str:
 
 
 def write_wide_xlsx(plan: PlanShifts, path: Path) -> Path:
-    try:
-        from openpyxl import Workbook
-        from openpyxl.styles import Alignment, Font, PatternFill
-        from openpyxl.utils import get_column_letter
-    except ImportError:
-        raise InputError("the xlsx export needs openpyxl: pip install 'cs-schedule[export]'",
-                         field="--format") from None
     df = wide_frame(plan)
     wb = Workbook()
     wb.remove(wb.active)
@@ -274,8 +270,6 @@ def write_wide_xlsx(plan: PlanShifts, path: Path) -> Path:
 
 
 def read_wide_xlsx(path: str | Path, lunch_min: int = 60) -> pd.DataFrame:
-    from openpyxl import load_workbook
-
     wb = load_workbook(path, read_only=True, data_only=True)
     frames = []
     for ws in wb.worksheets:
@@ -290,11 +284,6 @@ def read_wide_xlsx(path: str | Path, lunch_min: int = 60) -> pd.DataFrame:
 
 def ics_calendars(plan: PlanShifts, now: dt.datetime | None = None) -> dict[str, bytes]:
     """agent_id -> the bytes of that agent's ``.ics`` (one VEVENT per shift)."""
-    try:
-        from icalendar import Calendar, Event
-    except ImportError:
-        raise InputError("the ics export needs icalendar: pip install 'cs-schedule[export]'",
-                         field="--format") from None
     tz = ZoneInfo(TZID)
     stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     out = {}
@@ -353,8 +342,6 @@ _LUNCH = re.compile(r"Lunch (\d\d:\d\d)-(\d\d:\d\d)")
 
 def read_ics(path: str | Path) -> pd.DataFrame:
     """Shift rows (``SHIFT_KEYS``) from one agent's ``.ics``; times as local wall-clock times."""
-    from icalendar import Calendar
-
     cal = Calendar.from_ical(Path(path).read_bytes())
     out = []
     for ev in cal.walk("VEVENT"):
