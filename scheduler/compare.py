@@ -21,6 +21,7 @@ The same job machinery (:class:`PlanJob`, :func:`run_job`, the executors) runs `
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
 import re
 import time
@@ -33,17 +34,30 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+import core
+import forecasts
+import scenarios
+import scheduler
+from core.atomic import atomic_folder
 from core.errors import InputError, SolverError
+from core.names import channel_rank
 from core.scenario import Scenario, load_scenario
+from scenarios import DEFAULT_AGENTS
+from scheduler.agents import load_agents, temporary_agents
+from scheduler.plan import load_inputs, run_plan, write_plan
+from scheduler.plan_folder import write_csv
+from scheduler.report_html import compare_report
+from scheduler.simulation import simulate_result
+from scheduler.weeks import parse_week
 
 DEFAULT_OUT = Path("out") / "compare"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-# comparison.csv: channel columns are expanded per channel in scenario order (chat, phone, email).
+# comparison.csv: channel columns are expanded per channel in the published order (chat, phone, email);
+# agents_in_pool, solver_status, week and forecast_contacts_<channel> follow them.
 COMPARISON_COLUMNS = ["scenario", "contacts_<channel>", "required_agent_hours", "paid_hours", "cost",
                       "agents_used", "overtime_hours", "premium_cost", "service_level_<channel>",
                       "simulated_service_level_<channel>", "shortfall_agent_intervals", "solver_gap"]
-EXTRA_COLUMNS = ["agents_in_pool", "solver_status", "week", "forecast_contacts_<channel>"]
 
 
 # -- jobs -------------------------------------------------------------------------------------------
@@ -89,11 +103,6 @@ def with_workers(scenario: Scenario, workers: int) -> Scenario:
 def run_job(job: PlanJob) -> PlanOutcome:
     """Run one plan (the function every executor maps). Errors a user can cause, and no roster within
     the time limit, come back as ``PlanOutcome.error`` (one line); anything else (a bug) raises."""
-    from scenarios import DEFAULT_AGENTS
-    from scheduler.agents import load_agents, temporary_agents
-    from scheduler.plan import load_inputs, run_plan, write_plan
-    from scheduler.weeks import parse_week
-
     t0 = time.perf_counter()
     try:
         week = parse_week(job.week)
@@ -103,10 +112,8 @@ def run_job(job: PlanJob) -> PlanOutcome:
         inputs = dataclasses.replace(inputs, scenario=job.scenario,
                                      agents=pool + temporary_agents(job.scenario, pool))
         job.scenario.check_channels(inputs.history.channels, what="history", file=inputs.history.source)
-        result = run_plan(inputs, log=lambda *a, **k: None)
+        result = run_plan(inputs)
         if job.simulate:
-            from scheduler.simulation import simulate_result
-
             result.simulation, result.summary["simulation"] = simulate_result(result, reps=10,
                                                                               seed=job.scenario.seed)
         result.summary.setdefault("solver", {})["workers"] = job.scenario.roster.workers
@@ -186,8 +193,6 @@ class LocalExecutor:
         items = list(items)
         if self.slots == 1 or len(items) <= 1:
             return InlineExecutor().map(fn, items, on_done)
-        import multiprocessing
-
         out: list = [None] * len(items)
         with ProcessPoolExecutor(max_workers=min(self.slots, len(items)),
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -213,7 +218,7 @@ class RayExecutor:
 
     def __init__(self, address: str = "local", cpus_per_task: int = 1, num_cpus: int | None = None):
         try:
-            import ray
+            import ray  # an optional dependency: loaded only for --ray
         except ImportError:
             raise InputError("Ray is not installed: pip install 'cs-schedule[ray]'", field="--ray") from None
         self._ray = ray
@@ -226,11 +231,7 @@ class RayExecutor:
                 ray.init(num_cpus=num_cpus or os.cpu_count(), include_dashboard=False, log_to_driver=False,
                          runtime_env=env, configure_logging=False)
             else:
-                import forecasts
-                import scenarios
-                import scheduler
-
-                mods = [Path(m.__file__).parent for m in (scheduler, forecasts, scenarios)]
+                mods = [Path(m.__file__).parent for m in (core, scheduler, forecasts, scenarios)]
                 try:
                     ray.init(address=address, runtime_env={"py_modules": [str(m) for m in mods]},
                              log_to_driver=False, configure_logging=False)
@@ -289,12 +290,9 @@ def run_jobs(jobs: list[PlanJob], executor: Executor, log: Callable = print,
 
 # -- the comparison table -----------------------------------------------------------------------------
 def channel_order(summaries: Iterable[dict]) -> list[str]:
-    out: list[str] = []
-    for s in summaries:
-        for ch in s.get("channels", {}):
-            if ch not in out:
-                out.append(ch)
-    return out
+    """The channels of any of the plans, in the published order (:data:`core.names.CHANNELS`)."""
+    present = {ch for s in summaries for ch in s.get("channels", {})}
+    return sorted(present, key=lambda ch: (channel_rank(ch), ch))
 
 
 def comparison_row(label: str, summary: dict, channels: list[str], offered: dict[str, float] | None = None) -> dict:
@@ -418,10 +416,6 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
     and fill ``simulated_service_level_<channel>``. Returns the table (``comparison.csv``) and each
     plan's summary.
     """
-    from core.atomic import atomic_folder
-    from scheduler.plan_folder import write_csv
-    from scheduler.weeks import parse_week
-
     t0 = time.perf_counter()
     if not scenario_paths:
         raise InputError("give at least one scenario file", field="SCENARIO")
@@ -454,8 +448,7 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
 
 def write_compare_charts(folder: Path, outcomes: list[PlanOutcome], table: pd.DataFrame,
                          scenarios: list[Scenario], week, wall_s: dict[str, float]) -> list[str]:
-    from scheduler import charts
-    from scheduler.report_html import compare_report
+    from scheduler import charts  # matplotlib: not loaded by the worker processes that import run_job
 
     channels = channel_order(o.summary for o in outcomes)
     staffing = charts.staffing_figure({o.label: o.series for o in outcomes}, channels)

@@ -22,7 +22,10 @@ from forecasts.models import ForecastConfig, forecast_range
 from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 from scheduler.agents import Agent, load_agents, temporary_agents
 from scheduler.plan_folder import PlanFolder
+from scheduler.roster import RosterProblem
 from scheduler.simulation import write_simulation
+from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, summarize_service
+from scheduler.validation import validate_roster
 from scheduler.weeks import Week
 
 
@@ -108,8 +111,6 @@ def shortfall_weights(requirements: pd.DataFrame, scenario: Scenario) -> pd.Seri
     share is the floor, so a higher target (more heads, each with a smaller marginal drop) never makes
     understaffing cheaper.
     """
-    from scheduler.staffing.requirements import evaluate_coverage
-
     req = requirements
     heads = req[["interval_start", "channel", "required_scheduled"]].rename(
         columns={"required_scheduled": "scheduled_heads"})
@@ -133,15 +134,12 @@ class PlanProblem:
     notes: list
     channels: list[str]
     requirements: pd.DataFrame
-    problem: object  # scheduler.roster.RosterProblem
+    problem: RosterProblem
     timings: dict[str, float]
 
 
 def build_problem(inputs: PlanInputs) -> PlanProblem:
     """history -> forecast -> requirements -> the roster problem of the week (no solve)."""
-    from scheduler.roster import RosterProblem
-    from scheduler.staffing.requirements import compute_requirements
-
     sc, week, cal = inputs.scenario, inputs.week, inputs.calendar
     days = week.days
     timings = {}
@@ -170,10 +168,12 @@ def build_problem(inputs: PlanInputs) -> PlanProblem:
     return PlanProblem(forecast, notes, channels, requirements, problem, timings)
 
 
-def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
-    from scheduler.roster import solve_roster
-    from scheduler.staffing.requirements import evaluate_coverage, summarize_service
-    from scheduler.validation import validate_roster
+def run_plan(inputs: PlanInputs) -> PlanResult:
+    """Forecast, requirements, roster and validation of the week; the plan in memory (nothing written).
+
+    Raises InputError for bad input or infeasible rules, SolverError when CP-SAT finds no roster in
+    time, and RuntimeError when the roster fails validation (a bug of ours, not of the input)."""
+    from scheduler.roster import solve_roster  # loads OR-Tools; scheduler.roster defers it (see there)
 
     sc, week, cal = inputs.scenario, inputs.week, inputs.calendar
     days = week.days

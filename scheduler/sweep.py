@@ -47,9 +47,12 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from core.atomic import atomic_folder
 from core.errors import InputError
 from core.promotions import promotion_days
 from core.scenario import Scenario, load_scenario
+from scenarios import DEFAULT_SCENARIO
+from scheduler import charts
 from scheduler.compare import (
     Executor,
     LocalExecutor,
@@ -61,11 +64,13 @@ from scheduler.compare import (
     split_cores,
     with_workers,
 )
+from scheduler.plan_folder import write_csv
+from scheduler.report_html import sweep_report
+from scheduler.weeks import parse_week
 
 DEFAULT_OUT = Path("out") / "sweep"
 DEFAULT_TIME_LIMIT_S = 10.0
 MAX_POINTS = 500
-SPECIAL_KEYS = ("promo_multiplier", "service_level_target")
 # Keys that change demand rather than a decision: points are compared (Pareto) only at the same demand.
 DEMAND_KEYS = ("promo_multiplier",)
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z0-9_]+))*$")
@@ -310,13 +315,6 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
               calendar: str | None = None, keep_plans: bool = False, executor: Executor | None = None,
               log: Callable = print) -> SweepResult:
     """Plan ``week`` at every grid point and write ``sweep.csv``, ``frontier.png`` and ``report.html``."""
-    from core.atomic import atomic_folder
-    from scenarios import DEFAULT_SCENARIO
-    from scheduler import charts
-    from scheduler.plan_folder import write_csv
-    from scheduler.report_html import sweep_report
-    from scheduler.weeks import parse_week
-
     t0 = time.perf_counter()
     wk = parse_week(week)
     grid = parse_grid(grid_specs)
