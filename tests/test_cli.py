@@ -280,3 +280,14 @@ def test_bad_input_to_a_campaign_command_is_one_line_exit_2(tmp_path):
         f"error: {tmp_path / 'nope'}, field '--plan': plan folder not found"]
     result = run("compare", DEFAULT_SCENARIO, "--week", "2025-W46", "--jobs", 0, "--out", tmp_path / "c")
     assert result.exit_code == 2 and "field '--jobs'" in result.stderr and not (tmp_path / "c").exists()
+
+
+def test_cli_starts_without_pandas_or_the_solver():
+    """Command bodies import lazily, so `schedule --help` and `schedule erlang` start fast."""
+    import subprocess
+    import sys
+
+    code = ("import sys, scheduler.cli\n"
+            "print(sorted(m for m in ('pandas', 'ortools', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
