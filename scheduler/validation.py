@@ -22,7 +22,7 @@ import pandas as pd
 
 from core.names import PREMIUM_DAY_TYPES
 from core.scenario import Window, hhmm_to_min
-from scheduler.roster.problem import RosterProblem
+from scheduler.roster.problem import RosterProblem, required_heads
 
 REL_TOL = 1e-6
 MAX_PER_RULE = 20  # violations listed per rule before "... and N more"
@@ -197,7 +197,7 @@ def validate_roster(problem: RosterProblem, roster) -> list[str]:
         if reported.get((t, c)) != have:
             out.add("scheduled", f"{c} at {t:%Y-%m-%d %H:%M}: scheduled_heads {reported.get((t, c))}, "
                                  f"assignments give {have}")
-        need = int(-(-float(n) // 1)) if n == n else 0
+        need = required_heads(n)
         if t.date() in problem.days and need > have:
             expected_short[t, c] = need - have
     got_short = {(pd.Timestamp(t), c): int(m) for t, c, m in zip(

@@ -28,7 +28,7 @@ from ortools.sat.python import cp_model
 
 from core.errors import InputError
 from scheduler.roster.constraints import RULE_FAMILIES, Family, Term, check_pinned_rows, default_families, shift_keys
-from scheduler.roster.problem import RosterProblem, ShiftShape, shift_shapes
+from scheduler.roster.problem import RosterProblem, ShiftShape, required_heads, shift_shapes
 from scheduler.roster.report import Roster, build_roster
 
 SCALE = 100            # objective in cost units x 100 (CP-SAT needs integer coefficients)
@@ -103,8 +103,8 @@ def requirement_rows(problem: RosterProblem) -> list[RequirementRow]:
         d = day_index.get(at.date())
         if d is None:
             continue
-        rows.append(RequirementRow(idx, d, at.hour * 60 + at.minute, str(ch), at,
-                                   int(-(-float(n) // 1)) if n == n else 0, float(weight)))
+        rows.append(RequirementRow(idx, d, at.hour * 60 + at.minute, str(ch), at, required_heads(n),
+                                   float(weight)))
     return rows
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from scheduler.roster.problem import RosterProblem, shift_shapes
+from scheduler.roster.problem import RosterProblem, required_heads, shift_shapes
 
 PENALTY_NAME = re.compile(r"^understaffed\(channel=(?P<channel>[^,]+), at=(?P<at>[^)]+)\)$")
 SHIFT_COLUMNS = ["agent_id", "agent_name", "date", "day_type", "template", "shift_start", "shift_end",
@@ -113,7 +113,7 @@ def shortfall_frame(problem: RosterProblem, penalty_values: list[tuple], schedul
     """One row per understaffed requirement, read from the penalty variables' names."""
     heads = {(pd.Timestamp(t), ch): n for t, ch, n in
              zip(scheduled["interval_start"], scheduled["channel"], scheduled["scheduled_heads"])}
-    req = {(pd.Timestamp(t), str(ch)): int(-(-float(n) // 1)) for t, ch, n in
+    req = {(pd.Timestamp(t), str(ch)): required_heads(n) for t, ch, n in
            zip(pd.to_datetime(problem.requirements["interval_start"]), problem.requirements["channel"],
                problem.requirements["required_scheduled"])}
     diag = _Diagnostics(problem, shifts, assignments)
