@@ -1,9 +1,9 @@
 """Constraint families of the roster model, one class each.
 
-Every family has ``build(problem, model, vars) -> list[Term]``: it adds its constraints to the CP-SAT
-``model`` over the decision variables in ``vars`` (``scheduler.roster.model.RosterVars``) and returns
+Every family has ``build(problem, model, rv) -> list[Term]``: it adds its constraints to the CP-SAT
+``model`` over the decision variables in ``rv`` (``scheduler.roster.model.RosterVars``) and returns
 its objective terms (empty for hard rules). Hard rules that belong to one agent are added through
-``vars.enforce(constraint, agent_id, family)``: in the normal solve that is a plain constraint; when a
+``rv.enforce(constraint, agent_id, family)``: in the normal solve that is a plain constraint; when a
 solve is INFEASIBLE the model is rebuilt with one assumption literal per agent x family, and the
 family's ``describe(problem, agent)`` turns CP-SAT's infeasible core into a one-line explanation.
 
@@ -28,12 +28,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
 from core.errors import InputError
 from core.names import PREMIUM_DAY_TYPES, WEEKEND_DAY_TYPES
+from scheduler.agents import Agent
 from scheduler.roster.problem import RosterProblem
+
+if TYPE_CHECKING:  # the validator imports this module: no solver at run time
+    from ortools.sat.python import cp_model
+
+    from scheduler.roster.model import RosterVars
 
 # Small weights [cost units]: tie-breakers that must never buy understaffing or a dearer roster by much.
 FAIRNESS_WEIGHT = 1.0    # per weekend (or late) shift of the agent who has the most of them
@@ -42,22 +49,26 @@ LATE_END_MIN = 20 * 60   # a shift ending at or after 20:00 is a late shift
 CONVEX_TIERS = ((0.25, 1, 0.5),)
 
 
+TermKind = Literal["pay", "shortfall", "switching", "fairness", "changes"]
+"""What an objective term pays for; ``Roster.solver["objective_terms"]`` sums the objective by kind."""
+
+
 @dataclass(frozen=True)
 class Term:
-    """One objective term: ``weight`` [cost units] x ``expr``; ``kind`` is pay, shortfall or fairness."""
+    """One objective term: ``weight`` [cost units] x ``expr`` (a CP-SAT linear expression)."""
 
-    expr: object
+    expr: cp_model.LinearExprT
     weight: float
-    kind: str
+    kind: TermKind
 
 
 class Family:
     family = ""
 
-    def build(self, problem: RosterProblem, model, vars) -> list[Term]:
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         raise NotImplementedError
 
-    def describe(self, problem: RosterProblem, agent) -> str:
+    def describe(self, problem: RosterProblem, agent: Agent) -> str:
         return self.family
 
 
@@ -67,10 +78,10 @@ class OneShiftPerDay(Family):
 
     family = "one_shift_per_day"
 
-    def build(self, problem, model, vars):
-        for ks in vars.by_agent_day.values():
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
+        for ks in rv.by_agent_day.values():
             if len(ks) > 1:
-                model.add_at_most_one(vars.x[k] for k in ks)
+                model.add_at_most_one(rv.x[k] for k in ks)
         return []
 
 
@@ -81,11 +92,11 @@ class LunchPlacement(Family):
 
     family = "lunch"
 
-    def build(self, problem, model, vars):
-        for (g, d, sid), ks in vars.shape_members.items():
-            starts = vars.cands[ks[0]].lunch_starts
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
+        for (g, d, sid), ks in rv.shape_members.items():
+            starts = rv.cands[ks[0]].lunch_starts
             if starts:
-                model.add(sum(vars.lunch[g, d, sid, l] for l in starts) == sum(vars.x[k] for k in ks))
+                model.add(sum(rv.lunch[g, d, sid, l] for l in starts) == sum(rv.x[k] for k in ks))
         return []
 
 
@@ -95,9 +106,9 @@ class ChannelAssignment(Family):
 
     family = "channels"
 
-    def build(self, problem, model, vars):
-        for (g, d, t) in vars.group_slots:
-            model.add(sum(vars.split[g, d, t, ch] for ch in g) == vars.on(g, d, t))
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
+        for (g, d, t) in rv.group_slots:
+            model.add(sum(rv.split[g, d, t, ch] for ch in g) == rv.on(g, d, t))
         return []
 
 
@@ -115,14 +126,14 @@ class ChannelSwitching(Family):
 
     family = "channel_switching"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         terms = []
         step = problem.interval_min
         weight = problem.scenario.roster.switch_penalty
         if weight <= 0:
             return terms
-        for (g, d, t), now in vars.group_slots.items():
-            before = vars.group_slots.get((g, d, t - step))
+        for (g, d, t), now in rv.group_slots.items():
+            before = rv.group_slots.get((g, d, t - step))
             if len(g) < 2 or before is None:
                 continue
             now_terms = {v.index: (v, c) for v, c in now}
@@ -136,7 +147,7 @@ class ChannelSwitching(Family):
             for ch in g:
                 drop = model.new_int_var(0, size, f"channel_drop(skills={'|'.join(g)}, channel={ch}, "
                                                   f"at={at:%Y-%m-%dT%H:%M})")
-                model.add(drop >= vars.split[g, d, t - step, ch] - vars.split[g, d, t, ch])
+                model.add(drop >= rv.split[g, d, t - step, ch] - rv.split[g, d, t, ch])
                 drops.append(drop)
             sw = model.new_int_var(0, size, f"channel_switches(skills={'|'.join(g)}, at={at:%Y-%m-%dT%H:%M})")
             model.add(sw >= sum(drops) - sum(off))
@@ -156,18 +167,18 @@ class Coverage(Family):
 
     family = "coverage"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         terms = []
-        for row in vars.requirement_rows:
+        for row in rv.requirement_rows:
             req = row.required
             if req <= 0:
                 continue
-            heads = vars.heads.get((row.day, row.minute, row.channel), [])
+            heads = rv.heads.get((row.day, row.minute, row.channel), [])
             where = f"channel={row.channel}, at={row.at:%Y-%m-%dT%H:%M}"
             name = f"understaffed({where})"
             short = model.new_int_var(0, req, name)
             model.add(sum(heads) + short >= req)
-            vars.penalties.append((name, short, row.weight, row.index))
+            rv.penalties.append((name, short, row.weight, row.index))
             terms.append(Term(short, row.weight, "shortfall"))
             for share, floor, extra in CONVEX_TIERS:
                 k = max(floor, math.ceil(share * req))
@@ -184,14 +195,14 @@ class Leave(Family):
 
     family = "leave"
 
-    def build(self, problem, model, vars):
-        for c in vars.cands:
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
+        for c in rv.cands:
             agent = problem.agents[c.agent]
             if problem.days[c.day] in agent.unavailable:
-                vars.enforce(model.add(vars.x[c.idx] == 0), agent.agent_id, self.family)
+                rv.enforce(model.add(rv.x[c.idx] == 0), agent.agent_id, self.family)
         return []
 
-    def describe(self, problem, agent):
+    def describe(self, problem: RosterProblem, agent: Agent) -> str:
         dates = sorted(d for d in agent.unavailable if d in problem.days)
         return "on leave " + ", ".join(d.isoformat() for d in dates)
 
@@ -201,16 +212,16 @@ class MaxDaysPerWeek(Family):
 
     family = "max_days_per_week"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         cap = problem.max_working_days
         if cap >= len(problem.days):
             return []
         for a, agent in enumerate(problem.agents):
-            model_ct = model.add(sum(vars.works(a, d) for d in range(len(problem.days))) <= cap)
-            vars.enforce(model_ct, agent.agent_id, self.family)
+            model_ct = model.add(sum(rv.works(a, d) for d in range(len(problem.days))) <= cap)
+            rv.enforce(model_ct, agent.agent_id, self.family)
         return []
 
-    def describe(self, problem, agent):
+    def describe(self, problem: RosterProblem, agent: Agent) -> str:
         return f"max_days_per_week={problem.max_working_days}"
 
 
@@ -219,14 +230,14 @@ class DailyHours(Family):
 
     family = "daily_hours"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         cap = problem.daily_cap_min()
-        for c in vars.cands:
+        for c in rv.cands:
             if c.paid_min > cap:
-                vars.enforce(model.add(vars.x[c.idx] == 0), problem.agents[c.agent].agent_id, self.family)
+                rv.enforce(model.add(rv.x[c.idx] == 0), problem.agents[c.agent].agent_id, self.family)
         return []
 
-    def describe(self, problem, agent):
+    def describe(self, problem: RosterProblem, agent: Agent) -> str:
         lab = problem.scenario.labour
         return (f"max_paid_h_per_day={lab.max_paid_h_per_day:g} + "
                 f"max_overtime_h_per_day={lab.max_overtime_h_per_day:g}")
@@ -255,32 +266,32 @@ class PayCost(Family):
 
     family = "pay"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         lab, pay = problem.scenario.labour, problem.scenario.pay
         std_day = int(round(lab.max_paid_h_per_day * 60))
         terms = []
-        for c in vars.cands:
+        for c in rv.cands:
             agent = problem.agents[c.agent]
             day = problem.days[c.day]
             cost, ordinary, overtime = shift_pay(problem, agent.hourly_cost, problem.day_types[day],
                                                  c.paid_min, std_day)
-            vars.cand_cost[c.idx] = cost
-            vars.cand_ordinary_min[c.idx] = ordinary
-            vars.cand_overtime_min[c.idx] = overtime
-            terms.append(Term(vars.x[c.idx], cost, "pay"))
+            rv.cand_cost[c.idx] = cost
+            rv.cand_ordinary_min[c.idx] = ordinary
+            rv.cand_overtime_min[c.idx] = overtime
+            terms.append(Term(rv.x[c.idx], cost, "pay"))
         n_days = len(problem.days)
         ordinary_days = problem.ordinary_days_per_week
         rest_day_ot = (not lab.comprehensive_hours and problem.max_working_days > ordinary_days)
         for a, agent in enumerate(problem.agents):
             rate = agent.hourly_cost
-            ordinary = [(vars.x[k], vars.cand_ordinary_min[k]) for d in range(n_days)
-                        for k in vars.by_agent_day.get((a, d), [])]
-            overtime = [(vars.x[k], vars.cand_overtime_min[k]) for d in range(n_days)
-                        for k in vars.by_agent_day.get((a, d), [])]
+            ordinary = [(rv.x[k], rv.cand_ordinary_min[k]) for d in range(n_days)
+                        for k in rv.by_agent_day.get((a, d), [])]
+            overtime = [(rv.x[k], rv.cand_overtime_min[k]) for d in range(n_days)
+                        for k in rv.by_agent_day.get((a, d), [])]
             if rest_day_ot:
-                self._rest_day_overtime(problem, model, vars, a, agent, terms, ordinary, overtime)
+                self._rest_day_overtime(problem, model, rv, a, agent, terms, ordinary, overtime)
             # weekly excess of ordinary minutes over the standard week, exact: W = max(0, ordinary - std)
-            best = sorted((max((vars.cand_ordinary_min[k] for k in vars.by_agent_day.get((a, d), [])),
+            best = sorted((max((rv.cand_ordinary_min[k] for k in rv.by_agent_day.get((a, d), [])),
                                default=0) for d in range(n_days)), reverse=True)
             max_ordinary = sum(best[:problem.max_working_days])
             std = problem.weekly_std_min()
@@ -288,15 +299,17 @@ class PayCost(Family):
                 w = model.new_int_var(0, max_ordinary - std, f"weekly_overtime_min(agent={agent.agent_id})")
                 model.add_max_equality(w, [0, sum(v * m for v, m in ordinary) - std])
                 per_min = (pay.workday_overtime - 1) * rate / 60
-                vars.weekly_excess[a] = (w, per_min)
+                rv.weekly_excess[a] = (w, per_min)
                 terms.append(Term(w, per_min, "pay"))
                 overtime.append((w, 1))
-            vars.overtime_min[a] = sum(v * m for v, m in overtime if m)
+            rv.overtime_min[a] = sum(v * m for v, m in overtime if m)
         return terms
 
 
     @staticmethod
-    def _rest_day_overtime(problem, model, vars, a, agent, terms, ordinary, overtime) -> None:
+    def _rest_day_overtime(problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars, a: int, agent: Agent,
+                           terms: list[Term], ordinary: list[tuple[object, int]],
+                           overtime: list[tuple[object, int]]) -> None:
         """Premium of the agent's working days beyond the ordinary ones, in date order: a shift on day
         d >= O (O = ordinary days) is rest-day overtime (z = 1) iff the agent worked O days before d,
         statutory holidays excepted (they are paid 300% instead).
@@ -314,30 +327,30 @@ class PayCost(Family):
         rate = agent.hourly_cost
         zs = []
         for d in range(ordinary_days, n_days):
-            ks = [k for k in vars.by_agent_day.get((a, d), [])
+            ks = [k for k in rv.by_agent_day.get((a, d), [])
                   if problem.day_types[problem.days[d]] != "statutory_holiday"]
             if not ks:
                 continue
-            prior = sum(vars.works(a, e) for e in range(d))
+            prior = sum(rv.works(a, e) for e in range(d))
             span = d - ordinary_days + 1
             cond = model.new_bool_var(f"rest_day_overtime(agent={agent.agent_id}, on={problem.days[d]})")
             model.add(span * cond >= prior - (ordinary_days - 1))
             model.add(ordinary_days * cond <= prior)
             for k in ks:
                 z = model.new_bool_var(f"rest_day_shift(agent={agent.agent_id}, shift={k})")
-                model.add_bool_and([vars.x[k], cond]).only_enforce_if(z)
-                model.add_bool_or([vars.x[k].Not(), cond.Not(), z])
-                paid = vars.cands[k].paid_min
-                delta = paid / 60 * rate * pay.rest_day_overtime - vars.cand_cost[k]
-                vars.rest_day[k] = (z, delta)
+                model.add_bool_and([rv.x[k], cond]).only_enforce_if(z)
+                model.add_bool_or([rv.x[k].Not(), cond.Not(), z])
+                paid = rv.cands[k].paid_min
+                delta = paid / 60 * rate * pay.rest_day_overtime - rv.cand_cost[k]
+                rv.rest_day[k] = (z, delta)
                 zs.append(z)
                 terms.append(Term(z, delta, "pay"))
-                ordinary.append((z, -vars.cand_ordinary_min[k]))
-                overtime.append((z, vars.cand_ordinary_min[k]))
+                ordinary.append((z, -rv.cand_ordinary_min[k]))
+                overtime.append((z, rv.cand_ordinary_min[k]))
         if zs:
             statutory_late = sum(problem.day_types[problem.days[d]] == "statutory_holiday"
                                  for d in range(ordinary_days, n_days))
-            model.add(sum(zs) >= sum(vars.works(a, d) for d in range(n_days))
+            model.add(sum(zs) >= sum(rv.works(a, d) for d in range(n_days))
                       - ordinary_days - statutory_late)
 
 def shift_pay(problem: RosterProblem, rate: float, day_type: str, paid_min: int,
@@ -363,22 +376,22 @@ class WeeklyHours(Family):
 
     family = "weekly_hours"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         n_days = len(problem.days)
         for a, agent in enumerate(problem.agents):
-            ks = [k for d in range(n_days) for k in vars.by_agent_day.get((a, d), [])]
+            ks = [k for d in range(n_days) for k in rv.by_agent_day.get((a, d), [])]
             if not ks:
                 continue
             cap = problem.weekly_cap_min(agent)
-            paid = sum(vars.x[k] * vars.cands[k].paid_min for k in ks)
-            vars.enforce(model.add(paid <= cap), agent.agent_id, self.family)
+            paid = sum(rv.x[k] * rv.cands[k].paid_min for k in ks)
+            rv.enforce(model.add(paid <= cap), agent.agent_id, self.family)
             allowance = problem.weekly_overtime_allowance_min(agent.agent_id)
-            ot = vars.overtime_min.get(a)
+            ot = rv.overtime_min.get(a)
             if ot is not None and not isinstance(ot, int):
-                vars.enforce(model.add(ot <= allowance), agent.agent_id, self.family)
+                rv.enforce(model.add(ot <= allowance), agent.agent_id, self.family)
         return []
 
-    def describe(self, problem, agent):
+    def describe(self, problem: RosterProblem, agent: Agent) -> str:
         lab = problem.scenario.labour
         text = (f"max {problem.weekly_cap_min(agent) / 60:g} paid h this week (max_paid_h_per_week="
                 f"{lab.max_paid_h_per_week:g} + overtime allowance "
@@ -394,7 +407,7 @@ class MinRest(Family):
 
     family = "min_rest"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         rest = pd.Timedelta(hours=problem.scenario.labour.min_rest_h)
         if rest <= pd.Timedelta(0):
             return []
@@ -402,24 +415,24 @@ class MinRest(Family):
         for a, agent in enumerate(problem.agents):
             last_end = problem.last_shift_end(agent.agent_id)
             for d in range(n_days):
-                for k in vars.by_agent_day.get((a, d), []):
-                    c = vars.cands[k]
+                for k in rv.by_agent_day.get((a, d), []):
+                    c = rv.cands[k]
                     start = problem.at(problem.days[d], c.start_min)
                     if last_end is not None and start - last_end < rest:
-                        vars.enforce(model.add(vars.x[k] == 0), agent.agent_id, self.family)
+                        rv.enforce(model.add(rv.x[k] == 0), agent.agent_id, self.family)
                         continue
                     end = problem.at(problem.days[d], c.end_min)
                     for e in range(d + 1, n_days):
                         if problem.at(problem.days[e], 0) - end >= rest:
                             break
-                        clash = [j for j in vars.by_agent_day.get((a, e), [])
-                                 if problem.at(problem.days[e], vars.cands[j].start_min) - end < rest]
+                        clash = [j for j in rv.by_agent_day.get((a, e), [])
+                                 if problem.at(problem.days[e], rv.cands[j].start_min) - end < rest]
                         if clash:
-                            ct = model.add(vars.x[k] + sum(vars.x[j] for j in clash) <= 1)
-                            vars.enforce(ct, agent.agent_id, self.family)
+                            ct = model.add(rv.x[k] + sum(rv.x[j] for j in clash) <= 1)
+                            rv.enforce(ct, agent.agent_id, self.family)
         return []
 
-    def describe(self, problem, agent):
+    def describe(self, problem: RosterProblem, agent: Agent) -> str:
         text = f"min_rest_h={problem.scenario.labour.min_rest_h:g}"
         end = problem.last_shift_end(agent.agent_id)
         if end is not None:
@@ -432,7 +445,7 @@ class ConsecutiveDays(Family):
 
     family = "consecutive_days"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         limit = problem.scenario.labour.max_consecutive_days
         n_days = len(problem.days)
         for a, agent in enumerate(problem.agents):
@@ -449,11 +462,11 @@ class ConsecutiveDays(Family):
                 if len(days_in) + fixed <= limit:
                     continue
                 rhs = max(0, limit - fixed)
-                ct = model.add(sum(vars.works(a, d) for d in days_in) <= rhs)
-                vars.enforce(ct, agent.agent_id, self.family)
+                ct = model.add(sum(rv.works(a, d) for d in days_in) <= rhs)
+                rv.enforce(ct, agent.agent_id, self.family)
         return []
 
-    def describe(self, problem, agent):
+    def describe(self, problem: RosterProblem, agent: Agent) -> str:
         text = f"max_consecutive_days={problem.scenario.labour.max_consecutive_days}"
         run = problem.trailing_run(agent.agent_id)
         if run:
@@ -467,18 +480,18 @@ class Pinned(Family):
 
     family = "pinned"
 
-    def build(self, problem, model, vars):
-        for (a, _d), ks in vars.pinned.items():
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
+        for (a, _d), ks in rv.pinned.items():
             agent = problem.agents[a]
-            vars.enforce(model.add(sum(vars.x[k] for k in ks) == 1), agent.agent_id, self.family)
+            rv.enforce(model.add(sum(rv.x[k] for k in ks) == 1), agent.agent_id, self.family)
         return []
 
-    def describe(self, problem, agent):
+    def describe(self, problem: RosterProblem, agent: Agent) -> str:
         rows = [text for _, text in pinned_texts(problem, agent)]
         return ("pinned shift " if len(rows) == 1 else "pinned shifts ") + ", ".join(rows)
 
 
-def pinned_texts(problem: RosterProblem, agent):
+def pinned_texts(problem: RosterProblem, agent: Agent) -> list[tuple[tuple[str, dt.date], str]]:
     """(key, 'YYYY-MM-DD HH:MM-HH:MM') of the agent's pinned shifts, for messages."""
     pins = problem.pinned_shifts
     if pins is None or pins.empty:
@@ -500,19 +513,19 @@ class Fairness(Family):
 
     family = "fairness"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         terms = []
         n_days = len(problem.days)
         groups = {
             "weekend": lambda d, k: problem.day_types[problem.days[d]] in WEEKEND_DAY_TYPES,
-            "late": lambda d, k: vars.cands[k].end_min >= LATE_END_MIN,
+            "late": lambda d, k: rv.cands[k].end_min >= LATE_END_MIN,
         }
         for label, pick in groups.items():
             counts = []
             for a in range(len(problem.agents)):
-                ks = [k for d in range(n_days) for k in vars.by_agent_day.get((a, d), []) if pick(d, k)]
+                ks = [k for d in range(n_days) for k in rv.by_agent_day.get((a, d), []) if pick(d, k)]
                 if ks:
-                    counts.append(sum(vars.x[k] for k in ks))
+                    counts.append(sum(rv.x[k] for k in ks))
             if len(counts) < 2:
                 continue
             most = model.new_int_var(0, n_days, f"most_{label}_shifts")
@@ -543,17 +556,17 @@ class Stability(Family):
 
     family = "changes"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         published = shift_keys(problem, problem.published_shifts)
         weight = problem.scenario.roster.change_penalty
         if not published or weight <= 0:
             return []
         terms = []
-        for c in vars.cands:
+        for c in rv.cands:
             if (c.agent, c.day, c.start_min) in published:
-                terms.append(Term(1 - vars.x[c.idx], weight, "changes"))
+                terms.append(Term(1 - rv.x[c.idx], weight, "changes"))
             else:
-                terms.append(Term(vars.x[c.idx], weight, "changes"))
+                terms.append(Term(rv.x[c.idx], weight, "changes"))
         return terms
 
 

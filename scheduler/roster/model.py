@@ -234,7 +234,7 @@ def _hhmm(minute: int) -> str:
 @dataclass
 class BuiltModel:
     model: cp_model.CpModel
-    vars: RosterVars
+    rv: RosterVars
     terms: list[Term] = field(default_factory=list)
 
 
@@ -242,14 +242,14 @@ def build_model(problem: RosterProblem, families: list[Family] | None = None,
                 explain: bool = False) -> BuiltModel:
     model = cp_model.CpModel()
     cands = generate_candidates(problem)
-    vars = RosterVars(problem, model, cands, explain=explain)
+    rv = RosterVars(problem, model, cands, explain=explain)
     terms: list[Term] = []
     for fam in families or default_families():
-        terms += fam.build(problem, model, vars)
+        terms += fam.build(problem, model, rv)
     if not explain:
         model.minimize(sum(int(round(t.weight * SCALE)) * t.expr for t in terms
                            if int(round(t.weight * SCALE)) != 0))
-    return BuiltModel(model, vars, terms)
+    return BuiltModel(model, rv, terms)
 
 
 def _solver(problem: RosterProblem) -> cp_model.CpSolver:
@@ -314,7 +314,7 @@ def _stopped_by(status, solver: cp_model.CpSolver) -> str:
 
 
 def _extract(problem: RosterProblem, built: BuiltModel, solver: cp_model.CpSolver, info: dict) -> Roster:
-    v = built.vars
+    v = built.rv
     shifts = []
     for c in v.cands:
         if not solver.boolean_value(v.x[c.idx]):
@@ -407,7 +407,7 @@ def _add_hints(problem: RosterProblem, built: BuiltModel) -> None:
     hints = problem.hint_shifts if problem.hint_shifts is not None else problem.published_shifts
     if hints is None or hints.empty:
         return
-    v = built.vars
+    v = built.rv
     wanted = shift_keys(problem, hints)
     for c in v.cands:
         built.model.add_hint(v.x[c.idx], (c.agent, c.day, c.start_min) in wanted)
@@ -443,7 +443,7 @@ def explain_conflict(problem: RosterProblem) -> str:
 
 def _core(sub: RosterProblem) -> list[str]:
     built = build_model(sub, explain=True)
-    lits = built.vars.rule_literals
+    lits = built.rv.rule_literals
     if not lits:
         return []
 
