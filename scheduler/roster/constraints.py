@@ -261,7 +261,8 @@ class PayCost(Family):
     rest-day overtime: only the weekly excess is overtime.
 
     Overtime minutes = daily overtime + rest-day overtime + weekly excess (statutory holiday hours are
-    paid 300% but are not counted against the monthly overtime cap).
+    paid 300% but are not counted against the monthly overtime cap); they go to ``rv.overtime``, the
+    ``OvertimeLedger`` the hours caps read.
     """
 
     family = "pay"
@@ -282,6 +283,7 @@ class PayCost(Family):
         n_days = len(problem.days)
         ordinary_days = problem.ordinary_days_per_week
         rest_day_ot = (not lab.comprehensive_hours and problem.max_working_days > ordinary_days)
+        overtime_by_agent = {}
         for a, agent in enumerate(problem.agents):
             rate = agent.hourly_cost
             ordinary = [(rv.x[k], rv.cand_ordinary_min[k]) for d in range(n_days)
@@ -302,7 +304,9 @@ class PayCost(Family):
                 rv.weekly_excess[a] = (w, per_min)
                 terms.append(Term(w, per_min, "pay"))
                 overtime.append((w, 1))
-            rv.overtime_min[a] = sum(v * m for v, m in overtime if m)
+            if any(m for _, m in overtime):
+                overtime_by_agent[a] = sum(v * m for v, m in overtime if m)
+        rv.overtime.write(overtime_by_agent, self.family)
         return terms
 
 
@@ -353,6 +357,38 @@ class PayCost(Family):
             model.add(sum(zs) >= sum(rv.works(a, d) for d in range(n_days))
                       - ordinary_days - statutory_late)
 
+class OvertimeLedger:
+    """Overtime minutes of each agent this week, as CP-SAT expressions [min]: what the pay rules count
+    and the hours caps limit.
+
+    ``PayCost`` writes it once (daily + rest-day overtime + weekly excess, per agent index);
+    ``WeeklyHours`` reads it to hold overtime within the month's allowance. The families meet here
+    rather than through an attribute one of them happens to fill first: reading the ledger before it
+    is written, or writing it twice, raises, so a family list that puts the cap before the pay (or
+    leaves the pay out) fails loudly instead of silently dropping the overtime cap."""
+
+    def __init__(self) -> None:
+        self._minutes: dict[int, cp_model.LinearExprT] | None = None
+        self._writer = ""
+
+    @property
+    def written(self) -> bool:
+        return self._minutes is not None
+
+    def write(self, minutes: dict[int, cp_model.LinearExprT], writer: str) -> None:
+        """``minutes``: agent index -> overtime minutes, for the agents who can work any overtime."""
+        if self._minutes is not None:
+            raise RuntimeError(f"{writer} writes the overtime ledger that {self._writer} already wrote")
+        self._minutes, self._writer = dict(minutes), writer
+
+    def minutes(self, agent: int, reader: str) -> cp_model.LinearExprT | None:
+        """Overtime minutes of agent index ``agent``; None when no shift of the agent has any."""
+        if self._minutes is None:
+            raise RuntimeError(f"{reader} reads the overtime ledger before it is written: build PayCost "
+                               f"before {reader} in the family list")
+        return self._minutes.get(agent)
+
+
 def shift_pay(problem: RosterProblem, rate: float, day_type: str, paid_min: int,
               std_day_min: int) -> tuple[float, int, int]:
     """(cost, ordinary minutes, overtime minutes) of one shift before weekly rules."""
@@ -372,7 +408,7 @@ def shift_pay(problem: RosterProblem, rate: float, day_type: str, paid_min: int,
 class WeeklyHours(Family):
     """Paid time a week <= ``max_paid_h_per_week`` + the week's overtime allowance (the monthly
     cap pro-rated, less ``month_overtime_h`` already used) and <= the agent's ``max_weekly_h``;
-    overtime minutes (see ``PayCost``) <= the allowance. Needs ``PayCost`` built first."""
+    overtime minutes (``rv.overtime``, the ledger ``PayCost`` writes) <= the allowance."""
 
     family = "weekly_hours"
 
@@ -386,8 +422,8 @@ class WeeklyHours(Family):
             paid = sum(rv.x[k] * rv.cands[k].paid_min for k in ks)
             rv.enforce(model.add(paid <= cap), agent.agent_id, self.family)
             allowance = problem.weekly_overtime_allowance_min(agent.agent_id)
-            ot = rv.overtime_min.get(a)
-            if ot is not None and not isinstance(ot, int):
+            ot = rv.overtime.minutes(a, self.family)
+            if ot is not None:
                 rv.enforce(model.add(ot <= allowance), agent.agent_id, self.family)
         return []
 
@@ -571,7 +607,8 @@ class Stability(Family):
 
 
 def default_families() -> list[Family]:
-    """The model is this list, built in order (``WeeklyHours`` reads what ``PayCost`` made)."""
+    """The model is this list, built in order (``WeeklyHours`` reads the ``OvertimeLedger`` that
+    ``PayCost`` writes)."""
     return [OneShiftPerDay(), LunchPlacement(), ChannelAssignment(), ChannelSwitching(), Coverage(), Leave(),
             MaxDaysPerWeek(), DailyHours(), PayCost(), WeeklyHours(), MinRest(), ConsecutiveDays(),
             Pinned(), Fairness(), Stability()]

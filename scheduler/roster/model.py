@@ -27,7 +27,15 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from core.errors import InputError
-from scheduler.roster.constraints import RULE_FAMILIES, Family, Term, check_pinned_rows, default_families, shift_keys
+from scheduler.roster.constraints import (
+    RULE_FAMILIES,
+    Family,
+    OvertimeLedger,
+    Term,
+    check_pinned_rows,
+    default_families,
+    shift_keys,
+)
 from scheduler.roster.problem import RosterProblem, ShiftShape, required_heads, shift_shapes
 from scheduler.roster.report import Roster, build_roster
 
@@ -169,7 +177,8 @@ class RosterVars:
         self.cand_overtime_min: dict[int, int] = {}
         self.rest_day: dict[int, tuple[cp_model.IntVar, float]] = {}
         self.weekly_excess: dict[int, tuple[cp_model.IntVar, float]] = {}
-        self.overtime_min: dict[int, object] = {}
+        # written by PayCost, read by WeeklyHours
+        self.overtime = OvertimeLedger()
         # assumption literals, one per (agent_id, family), only when explaining a conflict
         self.rule_literals: dict[tuple[str, str], cp_model.IntVar] | None = {} if explain else None
         self._model = model
