@@ -1,11 +1,12 @@
-"""Constraint families of the roster model, one class each.
+"""Constraint families of the roster model, one class each, and the list the model is made of.
 
-Every family has ``build(problem, model, rv) -> list[Term]``: it adds its constraints to the CP-SAT
-``model`` over the decision variables in ``rv`` (``scheduler.roster.model.RosterVars``) and returns
-its objective terms (empty for hard rules). Hard rules that belong to one agent are added through
-``rv.enforce(constraint, agent_id, family)``: in the normal solve that is a plain constraint; when a
-solve is INFEASIBLE the model is rebuilt with one assumption literal per agent x family, and the
-family's ``describe(problem, agent)`` turns CP-SAT's infeasible core into a one-line explanation.
+Every family has ``build(problem, model, rv) -> list[Term]`` (``family.py``): it adds its constraints
+to the CP-SAT ``model`` over the decision variables in ``rv`` (``scheduler.roster.model.RosterVars``)
+and returns its objective terms (empty for rules that only constrain). The hard per-agent rules
+(leave, working days, hours, rest, pinned shifts) are ``HardRule`` classes in ``rules.py``, each with
+its conflict explanation, shortfall diagnosis and validator check; this module holds the structure
+(shifts, lunches, channels), soft coverage, pay and the soft preferences, and the registry,
+``default_families()``.
 
 Decision variables (made in ``model.py``):
 
@@ -25,17 +26,16 @@ the shortfall report (``report.py``) is built from those names.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from core.errors import InputError
 from core.names import PREMIUM_DAY_TYPES, WEEKEND_DAY_TYPES
 from scheduler.agents import Agent
+from scheduler.roster.family import Family, HardRule, Term
 from scheduler.roster.problem import RosterProblem
+from scheduler.roster.rules import ConsecutiveDays, DailyHours, Leave, MaxDaysPerWeek, MinRest, Pinned, WeeklyHours
 
 if TYPE_CHECKING:  # the validator imports this module: no solver at run time
     from ortools.sat.python import cp_model
@@ -49,34 +49,11 @@ LATE_END_MIN = 20 * 60   # a shift ending at or after 20:00 is a late shift
 CONVEX_TIERS = ((0.25, 1, 0.5),)
 
 
-TermKind = Literal["pay", "shortfall", "switching", "fairness", "changes"]
-"""What an objective term pays for; ``Roster.solver["objective_terms"]`` sums the objective by kind."""
-
-
-@dataclass(frozen=True)
-class Term:
-    """One objective term: ``weight`` [cost units] x ``expr`` (a CP-SAT linear expression)."""
-
-    expr: cp_model.LinearExprT
-    weight: float
-    kind: TermKind
-
-
-class Family:
-    family = ""
-
-    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
-        raise NotImplementedError
-
-    def describe(self, problem: RosterProblem, agent: Agent) -> str:
-        return self.family
-
-
 # -- structure ------------------------------------------------------------------------------------
 class OneShiftPerDay(Family):
     """At most one shift per agent per day."""
 
-    family = "one_shift_per_day"
+    name = "one_shift_per_day"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         for ks in rv.by_agent_day.values():
@@ -90,7 +67,7 @@ class LunchPlacement(Family):
     ``lunch_window`` and not in the shift's first or last interval; fixed: ``fixed_lunch_at``): per skill
     group, day and shift shape, the lunches add up to the agents working that shape."""
 
-    family = "lunch"
+    name = "lunch"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         for (g, d, sid), ks in rv.shape_members.items():
@@ -104,7 +81,7 @@ class ChannelAssignment(Family):
     """Each working interval (shift minus lunch) goes to exactly one of the agent's skills: per skill
     group, the heads split among its channels add up to its agents on duty."""
 
-    family = "channels"
+    name = "channels"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         for (g, d, t) in rv.group_slots:
@@ -124,7 +101,7 @@ class ChannelSwitching(Family):
     assignment must do, penalised so that among rosters of equal cost the steadiest split wins (it
     cut the default week's switches from 261 to 35 in 1,368 consecutive agent-hours)."""
 
-    family = "channel_switching"
+    name = "channel_switching"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         terms = []
@@ -165,7 +142,7 @@ class Coverage(Family):
     intervals (lunches staggered, say) rather than piled into one: the service level falls faster the
     more heads an interval lacks. (A second tier at 10% slowed the default week by 2x for no gain.)"""
 
-    family = "coverage"
+    name = "coverage"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         terms = []
@@ -189,60 +166,7 @@ class Coverage(Family):
         return terms
 
 
-# -- labour rules (hard) -----------------------------------------------------------------------------
-class Leave(Family):
-    """No shift on the agent's unavailable dates."""
-
-    family = "leave"
-
-    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
-        for c in rv.cands:
-            agent = problem.agents[c.agent]
-            if problem.days[c.day] in agent.unavailable:
-                rv.enforce(model.add(rv.x[c.idx] == 0), agent.agent_id, self.family)
-        return []
-
-    def describe(self, problem: RosterProblem, agent: Agent) -> str:
-        dates = sorted(d for d in agent.unavailable if d in problem.days)
-        return "on leave " + ", ".join(d.isoformat() for d in dates)
-
-
-class MaxDaysPerWeek(Family):
-    """At most ``max_days_per_week`` working days, and at least one rest day a week."""
-
-    family = "max_days_per_week"
-
-    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
-        cap = problem.max_working_days
-        if cap >= len(problem.days):
-            return []
-        for a, agent in enumerate(problem.agents):
-            model_ct = model.add(sum(rv.works(a, d) for d in range(len(problem.days))) <= cap)
-            rv.enforce(model_ct, agent.agent_id, self.family)
-        return []
-
-    def describe(self, problem: RosterProblem, agent: Agent) -> str:
-        return f"max_days_per_week={problem.max_working_days}"
-
-
-class DailyHours(Family):
-    """Paid time a day <= ``max_paid_h_per_day + max_overtime_h_per_day``."""
-
-    family = "daily_hours"
-
-    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
-        cap = problem.daily_cap_min()
-        for c in rv.cands:
-            if c.paid_min > cap:
-                rv.enforce(model.add(rv.x[c.idx] == 0), problem.agents[c.agent].agent_id, self.family)
-        return []
-
-    def describe(self, problem: RosterProblem, agent: Agent) -> str:
-        lab = problem.scenario.labour
-        return (f"max_paid_h_per_day={lab.max_paid_h_per_day:g} + "
-                f"max_overtime_h_per_day={lab.max_overtime_h_per_day:g}")
-
-
+# -- pay ------------------------------------------------------------------------------------------------
 class PayCost(Family):
     """Pay cost of every shift (``PaySpec``), and the overtime minutes ``WeeklyHours`` caps.
 
@@ -265,7 +189,7 @@ class PayCost(Family):
     ``OvertimeLedger`` the hours caps read.
     """
 
-    family = "pay"
+    name = "pay"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         lab, pay = problem.scenario.labour, problem.scenario.pay
@@ -306,7 +230,7 @@ class PayCost(Family):
                 overtime.append((w, 1))
             if any(m for _, m in overtime):
                 overtime_by_agent[a] = sum(v * m for v, m in overtime if m)
-        rv.overtime.write(overtime_by_agent, self.family)
+        rv.overtime.write(overtime_by_agent, self.name)
         return terms
 
 
@@ -405,149 +329,11 @@ def shift_pay(problem: RosterProblem, rate: float, day_type: str, paid_min: int,
     return cost, ordinary, over
 
 
-class WeeklyHours(Family):
-    """Paid time a week <= ``max_paid_h_per_week`` + the week's overtime allowance (the monthly
-    cap pro-rated, less ``month_overtime_h`` already used) and <= the agent's ``max_weekly_h``;
-    overtime minutes (``rv.overtime``, the ledger ``PayCost`` writes) <= the allowance."""
-
-    family = "weekly_hours"
-
-    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
-        n_days = len(problem.days)
-        for a, agent in enumerate(problem.agents):
-            ks = [k for d in range(n_days) for k in rv.by_agent_day.get((a, d), [])]
-            if not ks:
-                continue
-            cap = problem.weekly_cap_min(agent)
-            paid = sum(rv.x[k] * rv.cands[k].paid_min for k in ks)
-            rv.enforce(model.add(paid <= cap), agent.agent_id, self.family)
-            allowance = problem.weekly_overtime_allowance_min(agent.agent_id)
-            ot = rv.overtime.minutes(a, self.family)
-            if ot is not None:
-                rv.enforce(model.add(ot <= allowance), agent.agent_id, self.family)
-        return []
-
-    def describe(self, problem: RosterProblem, agent: Agent) -> str:
-        lab = problem.scenario.labour
-        text = (f"max {problem.weekly_cap_min(agent) / 60:g} paid h this week (max_paid_h_per_week="
-                f"{lab.max_paid_h_per_week:g} + overtime allowance "
-                f"{problem.weekly_overtime_allowance_min(agent.agent_id) / 60:g} h")
-        if agent.max_weekly_h is not None:
-            text += f", max_weekly_h={agent.max_weekly_h:g}"
-        return text + ")"
-
-
-class MinRest(Family):
-    """At least ``min_rest_h`` between the end of one shift and the start of the next, including from
-    last week's last shift into this week."""
-
-    family = "min_rest"
-
-    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
-        rest = pd.Timedelta(hours=problem.scenario.labour.min_rest_h)
-        if rest <= pd.Timedelta(0):
-            return []
-        n_days = len(problem.days)
-        for a, agent in enumerate(problem.agents):
-            last_end = problem.last_shift_end(agent.agent_id)
-            for d in range(n_days):
-                for k in rv.by_agent_day.get((a, d), []):
-                    c = rv.cands[k]
-                    start = problem.at(problem.days[d], c.start_min)
-                    if last_end is not None and start - last_end < rest:
-                        rv.enforce(model.add(rv.x[k] == 0), agent.agent_id, self.family)
-                        continue
-                    end = problem.at(problem.days[d], c.end_min)
-                    for e in range(d + 1, n_days):
-                        if problem.at(problem.days[e], 0) - end >= rest:
-                            break
-                        clash = [j for j in rv.by_agent_day.get((a, e), [])
-                                 if problem.at(problem.days[e], rv.cands[j].start_min) - end < rest]
-                        if clash:
-                            ct = model.add(rv.x[k] + sum(rv.x[j] for j in clash) <= 1)
-                            rv.enforce(ct, agent.agent_id, self.family)
-        return []
-
-    def describe(self, problem: RosterProblem, agent: Agent) -> str:
-        text = f"min_rest_h={problem.scenario.labour.min_rest_h:g}"
-        end = problem.last_shift_end(agent.agent_id)
-        if end is not None:
-            text += f" after the shift ending {end:%Y-%m-%dT%H:%M}"
-        return text
-
-
-class ConsecutiveDays(Family):
-    """At most ``max_consecutive_days`` working days in a row, counting the run that ends last week."""
-
-    family = "consecutive_days"
-
-    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
-        limit = problem.scenario.labour.max_consecutive_days
-        n_days = len(problem.days)
-        for a, agent in enumerate(problem.agents):
-            worked = problem.previous_worked_dates(agent.agent_id)
-            # timeline: `limit` days before the week (constants) then the week's days
-            before = [problem.days[0] - dt.timedelta(days=i) for i in range(limit, 0, -1)]
-            timeline = [(day in worked, None) for day in before] + [(None, d) for d in range(n_days)]
-            for i in range(len(timeline) - limit):
-                window = timeline[i:i + limit + 1]
-                days_in = [d for _, d in window if d is not None]
-                if not days_in:
-                    continue
-                fixed = sum(1 for w, d in window if d is None and w)
-                if len(days_in) + fixed <= limit:
-                    continue
-                rhs = max(0, limit - fixed)
-                ct = model.add(sum(rv.works(a, d) for d in days_in) <= rhs)
-                rv.enforce(ct, agent.agent_id, self.family)
-        return []
-
-    def describe(self, problem: RosterProblem, agent: Agent) -> str:
-        text = f"max_consecutive_days={problem.scenario.labour.max_consecutive_days}"
-        run = problem.trailing_run(agent.agent_id)
-        if run:
-            last = problem.days[0] - dt.timedelta(days=1)
-            text += f" after {run} days worked in a row to {last.isoformat()}"
-        return text
-
-
-class Pinned(Family):
-    """Shifts fixed by the planner (``pinned_shifts``) must be worked."""
-
-    family = "pinned"
-
-    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
-        for (a, _d), ks in rv.pinned.items():
-            agent = problem.agents[a]
-            rv.enforce(model.add(sum(rv.x[k] for k in ks) == 1), agent.agent_id, self.family)
-        return []
-
-    def describe(self, problem: RosterProblem, agent: Agent) -> str:
-        rows = [text for _, text in pinned_texts(problem, agent)]
-        return ("pinned shift " if len(rows) == 1 else "pinned shifts ") + ", ".join(rows)
-
-
-def pinned_texts(problem: RosterProblem, agent: Agent) -> list[tuple[tuple[str, dt.date], str]]:
-    """(key, 'YYYY-MM-DD HH:MM-HH:MM') of the agent's pinned shifts, for messages."""
-    pins = problem.pinned_shifts
-    if pins is None or pins.empty:
-        return []
-    out = []
-    for rec in pins[pins["agent_id"] == agent.agent_id].itertuples(index=False):
-        start = pd.Timestamp(rec.shift_start)
-        text = f"{start:%Y-%m-%d %H:%M}"
-        end = getattr(rec, "shift_end", None)
-        if end is not None and not pd.isna(end):
-            text += f"-{pd.Timestamp(end):%H:%M}"
-        out.append(((agent.agent_id, start.date()), text))
-    return out
-
-
 # -- soft preferences -------------------------------------------------------------------------------
 class Fairness(Family):
     """Spread weekend/holiday shifts and late shifts: penalise the largest number any one agent gets."""
 
-    family = "fairness"
+    name = "fairness"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         terms = []
@@ -590,7 +376,7 @@ class Stability(Family):
     """Against a published roster: each shift added, removed or moved costs ``roster.change_penalty``
     (a moved shift is one removed and one added)."""
 
-    family = "changes"
+    name = "changes"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         published = shift_keys(problem, problem.published_shifts)
@@ -607,26 +393,15 @@ class Stability(Family):
 
 
 def default_families() -> list[Family]:
-    """The model is this list, built in order (``WeeklyHours`` reads the ``OvertimeLedger`` that
-    ``PayCost`` writes)."""
+    """The registry: the model is this list, built in this order (the order fixes the CP-SAT model,
+    so keep it when refactoring). ``PayCost`` comes before ``WeeklyHours``, which reads the
+    ``OvertimeLedger`` it writes. The hard rules, in this order, are also the order of a conflict's
+    explanation (``Pinned`` last), of the shortfall report's diagnosis and of the validator's checks."""
     return [OneShiftPerDay(), LunchPlacement(), ChannelAssignment(), ChannelSwitching(), Coverage(), Leave(),
             MaxDaysPerWeek(), DailyHours(), PayCost(), WeeklyHours(), MinRest(), ConsecutiveDays(),
             Pinned(), Fairness(), Stability()]
 
 
-RULE_FAMILIES = ("leave", "max_days_per_week", "daily_hours", "weekly_hours", "min_rest",
-                 "consecutive_days", "pinned")
-
-
-def check_pinned_rows(problem: RosterProblem) -> None:
-    """Pinned rows must name known agents and dates of the week (the rest is checked by the model)."""
-    pins = problem.pinned_shifts
-    if pins is None or pins.empty:
-        return
-    ids = {a.agent_id for a in problem.agents}
-    for i, rec in enumerate(pins.itertuples(index=False)):
-        if rec.agent_id not in ids:
-            raise InputError(f"pinned shift row {i + 1}: unknown agent '{rec.agent_id}'", field="pinned_shifts")
-        if pd.Timestamp(rec.shift_start).date() not in problem.days:
-            raise InputError(f"pinned shift row {i + 1}: {rec.shift_start} is not in the planning days",
-                             field="pinned_shifts")
+def hard_rules(families: list[Family] | None = None) -> list[HardRule]:
+    """The hard per-agent rules of ``families`` (default: the registry), in registry order."""
+    return [f for f in (default_families() if families is None else families) if isinstance(f, HardRule)]

@@ -27,17 +27,11 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from core.errors import InputError
-from scheduler.roster.constraints import (
-    RULE_FAMILIES,
-    Family,
-    OvertimeLedger,
-    Term,
-    check_pinned_rows,
-    default_families,
-    shift_keys,
-)
+from scheduler.roster.constraints import OvertimeLedger, default_families, hard_rules, shift_keys
+from scheduler.roster.family import Family, HardRule, Term
 from scheduler.roster.problem import RosterProblem, ShiftShape, required_heads, shift_shapes
 from scheduler.roster.report import Roster, build_roster
+from scheduler.roster.rules import check_pinned_rows
 
 SCALE = 100            # objective in cost units x 100 (CP-SAT needs integer coefficients)
 DTIME_PER_S = 0.5      # deterministic-time units per second of roster.time_limit_s
@@ -194,12 +188,17 @@ class RosterVars:
     def group_slots(self):
         return self._on
 
-    def enforce(self, constraint, agent_id: str, family: str) -> None:
+    def enforce(self, constraint: cp_model.Constraint, agent_id: str, rule: HardRule) -> None:
+        """Add ``constraint`` of hard rule ``rule`` for ``agent_id``: as is in a solve, under the
+        (agent, rule) assumption literal when a conflict is explained."""
+        if not isinstance(rule, HardRule):
+            raise TypeError(f"{type(rule).__name__} enforces a per-agent rule but is not a HardRule, so no "
+                            f"conflict explanation, shortfall diagnosis or validator check would know of it")
         if self.rule_literals is None:
             return
-        key = (agent_id, family)
+        key = (agent_id, rule.name)
         if key not in self.rule_literals:
-            self.rule_literals[key] = self._model.new_bool_var(f"rule(agent={agent_id}, family={family})")
+            self.rule_literals[key] = self._model.new_bool_var(f"rule(agent={agent_id}, family={rule.name})")
         constraint.only_enforce_if(self.rule_literals[key])
 
 
@@ -429,7 +428,6 @@ def explain_conflict(problem: RosterProblem) -> str:
     Agents only interact through soft coverage, so a conflict lies within one agent: each agent with
     pinned shifts (every agent when none are pinned) is solved alone with an assumption literal per
     rule family; the infeasible core is shrunk by dropping literals one at a time."""
-    families = {f.family: f for f in default_families()}
     pins = problem.pinned_shifts
     ids = list(dict.fromkeys(pins["agent_id"])) if pins is not None and not pins.empty else \
         [a.agent_id for a in problem.agents]
@@ -441,9 +439,7 @@ def explain_conflict(problem: RosterProblem) -> str:
         sub = replace(problem, agents=[agent], requirements=empty, pinned_shifts=sub_pins, hint_shifts=None)
         core = _core(sub)
         if core:
-            order = [f for f in RULE_FAMILIES if f in core and f != "pinned"] + \
-                    (["pinned"] if "pinned" in core else [])
-            descs = [families[f].describe(sub, agent) for f in order]
+            descs = [rule.describe(sub, agent) for rule in hard_rules() if rule.name in core]
             parts.append(f"agent {agent.agent_id} ({agent.name}): " + " vs ".join(descs))
     if not parts:
         return "rules conflict: the hard labour rules admit no roster (no single agent explains it)"
