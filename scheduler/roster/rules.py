@@ -103,7 +103,9 @@ class DailyHours(HardRule):
                 f"max_overtime_h_per_day={lab.max_overtime_h_per_day:g}")
 
     def diagnose(self, diag: ShortfallDiagnostics, agent: Agent, day: dt.date, shape: ShiftShape) -> str | None:
-        return None  # not looked at by the shortfall report so far
+        if shape.paid_min > diag.problem.daily_cap_min():
+            return "over the daily hours cap"
+        return None
 
     def validate(self, problem: RosterProblem, worked: WorkedShifts, out: Violations) -> None:
         cap = problem.daily_cap_min()
