@@ -4,6 +4,17 @@
 ``scheduled``, ``shortfall``) and totals, never the model, and returns human-readable violations
 (empty = valid). It imports no solver, so it also checks rosters made by hand or by another tool.
 
+The checks mirror the roster model:
+
+- the shifts are read once into ``WorkedShifts`` (unknown agents, dates outside the plan and second
+  shifts of a day are violations and go no further);
+- checks of the roster's structure live here, one small function each: templates and service
+  window, lunches, paid hours, channel assignments, cost, coverage;
+- every hard per-agent rule checks itself (``HardRule.validate`` in ``scheduler.roster.rules``),
+  for each rule the registry (``scheduler.roster.constraints.default_families``) lists, so a rule
+  added to the model is validated without a change here. Those checks are written from the rules'
+  definitions, not by calling the model's code.
+
 Pay rules recomputed here (the same rules ``scheduler.roster.constraints.PayCost`` documents, written
 again independently): statutory holiday shifts at ``pay.statutory_holiday``; in the standard hours
 system, an agent's working days beyond ``ordinary_days_per_week`` in date order at
@@ -17,200 +28,39 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
 from core.names import PREMIUM_DAY_TYPES
 from core.scenario import Window, hhmm_to_min
-from scheduler.roster.problem import RosterProblem
+from scheduler.agents import Agent
+from scheduler.roster.constraints import hard_rules
+from scheduler.roster.problem import RosterProblem, required_heads
+from scheduler.roster.report import Roster
 
 REL_TOL = 1e-6
 MAX_PER_RULE = 20  # violations listed per rule before "... and N more"
 
 
-def validate_roster(problem: RosterProblem, roster) -> list[str]:
-    out = _Violations()
-    shifts = roster.shifts
-    agents = {a.agent_id: a for a in problem.agents}
-    step = pd.Timedelta(minutes=problem.interval_min)
-    lab, spec = problem.scenario.labour, problem.scenario.roster
-    worked: dict[tuple[str, dt.date], object] = {}
-
-    # -- each shift: agent, date, template, window, lunch, paid hours, leave -------------------------
-    for r in shifts.itertuples(index=False):
-        agent = agents.get(r.agent_id)
-        label = f"{r.agent_id} {pd.Timestamp(r.shift_start):%Y-%m-%d %H:%M}"
-        if agent is None:
-            out.add("agent", f"{label}: unknown agent")
-            continue
-        day = pd.Timestamp(r.shift_start).date()
-        if day not in problem.days or pd.Timestamp(r.date).date() != day:
-            out.add("date", f"{label}: date {r.date} is not a planning day or not the shift's start date")
-            continue
-        if (r.agent_id, day) in worked:
-            out.add("one shift per day", f"{label}: second shift of the agent that day")
-            continue
-        worked[r.agent_id, day] = r
-        if day in agent.unavailable:
-            out.add("leave", f"{label}: the agent is on leave that day")
-        start, end = _minute(r.shift_start, day), _minute(r.shift_end, day)
-        tpl = _match_template(problem, agent, day, start, end, getattr(r, "template", None))
-        if tpl is None:
-            out.add("template", f"{label}-{pd.Timestamp(r.shift_end):%H:%M}: matches no shift template allowed "
-                                f"for a {agent.contract} agent on {problem.day_types[day]}")
-        w = problem.open_windows[day]
-        if not w.is_open or start < w.start_min or end > w.end_min:
-            out.add("window", f"{label}: shift outside the service window {_hhmm(w.start_min)}-{_hhmm(w.end_min)}")
-        lunch_min = 0
-        expected = problem.break_min(tpl) if tpl is not None else spec.lunch_min
-        has_lunch = not pd.isna(r.lunch_start)
-        if has_lunch:
-            ls, le = _minute(r.lunch_start, day), _minute(r.lunch_end, day)
-            lunch_min = le - ls
-            if tpl is not None and not expected:
-                out.add("lunch", f"{label}: template '{tpl.name}' has no lunch")
-            elif lunch_min != expected:
-                what = f"break_h={tpl.break_h:g}" if tpl is not None and tpl.break_h else f"lunch_min={spec.lunch_min}"
-                out.add("lunch", f"{label}: lunch lasts {lunch_min} min, {what}")
-            if ls < start + problem.interval_min or le > end - problem.interval_min:
-                out.add("lunch", f"{label}: lunch {_hhmm(ls)} in the shift's first or last interval or outside it")
-            own_window = getattr(tpl, "lunch_window", None) if tpl is not None else None
-            if spec.lunch_policy == "fixed" and not own_window:
-                if ls != hhmm_to_min(spec.fixed_lunch_at):
-                    out.add("lunch", f"{label}: lunch at {_hhmm(ls)}, fixed_lunch_at={spec.fixed_lunch_at}")
-            else:
-                window_text = own_window or spec.lunch_window
-                lw = Window.parse(window_text)
-                if ls < lw.start_min or le > lw.end_min:
-                    out.add("lunch", f"{label}: lunch {_hhmm(ls)}-{_hhmm(le)} outside lunch_window {window_text}")
-                if (ls - w.start_min) % problem.interval_min:
-                    out.add("lunch", f"{label}: lunch {_hhmm(ls)} does not start on an interval")
-        elif tpl is not None and expected:
-            out.add("lunch", f"{label}: template '{tpl.name}' needs a {expected}-min lunch")
-        paid = (end - start - lunch_min) / 60
-        if abs(float(r.paid_hours) - paid) > 1e-9:
-            out.add("paid hours", f"{label}: paid_hours {r.paid_hours:g}, span minus lunch is {paid:g}")
-        if paid * 60 > problem.daily_cap_min() + 1e-9:
-            out.add("daily hours", f"{label}: {paid:g} paid h > max_paid_h_per_day + max_overtime_h_per_day "
-                                   f"= {problem.daily_cap_min() / 60:g}")
-
-    # -- assignments: inside worked intervals, skills, exactly one channel per worked interval ---------
-    seen: dict[tuple[str, pd.Timestamp], str] = {}
-    for r in roster.assignments.itertuples(index=False):
-        at = pd.Timestamp(r.interval_start)
-        label = f"{r.agent_id} at {at:%Y-%m-%d %H:%M}"
-        agent = agents.get(r.agent_id)
-        if agent is None:
-            out.add("assignment", f"{label}: unknown agent")
-            continue
-        if not agent.can(r.channel):
-            out.add("skills", f"{label}: works {r.channel} without the skill (skills {'|'.join(agent.skills)})")
-        if (r.agent_id, at) in seen:
-            out.add("one channel", f"{label}: works {seen[r.agent_id, at]} and {r.channel} at once")
-            continue
-        seen[r.agent_id, at] = r.channel
-        s = worked.get((r.agent_id, at.date()))
-        if s is None or not _works_at(s, at, step):
-            out.add("assignment", f"{label}: assigned {r.channel} outside a worked interval (shift minus lunch)")
-    for (aid, day), s in worked.items():
-        for t in problem.grid(day):
-            at = problem.at(day, t)
-            if _works_at(s, at, step) and (aid, at) not in seen:
-                out.add("one channel", f"{aid} at {at:%Y-%m-%d %H:%M}: on shift but assigned no channel")
-
-    # -- weekly rules, min rest, consecutive days, pinned --------------------------------------------
-    by_agent: dict[str, list] = defaultdict(list)
-    for (aid, _day), s in sorted(worked.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        by_agent[aid].append(s)
-    pay = _pay(problem, agents, by_agent)
-    for aid, rows in by_agent.items():
-        agent = agents[aid]
-        if len(rows) > problem.max_working_days:
-            out.add("max_days_per_week", f"{aid}: {len(rows)} working days > max_days_per_week "
-                                         f"{problem.max_working_days} (one rest day a week at least)")
-        paid_min = sum(int(round(float(s.paid_hours) * 60)) for s in rows)
-        if paid_min > problem.weekly_cap_min(agent):
-            cap_h = problem.weekly_cap_min(agent) / 60
-            out.add("weekly hours", f"{aid}: {paid_min / 60:g} paid h > weekly cap {cap_h:g} "
-                                    f"(max_paid_h_per_week + overtime allowance, max_weekly_h)")
-        ot = pay["overtime_min"][aid]
-        allowance = problem.weekly_overtime_allowance_min(aid)
-        if ot > allowance:
-            out.add("overtime", f"{aid}: {ot / 60:g} overtime h > this week's allowance {allowance / 60:g} "
-                                f"(max_overtime_h_per_month pro-rated, less month_overtime_h)")
-        spans = [(pd.Timestamp(s.shift_start), pd.Timestamp(s.shift_end)) for s in rows]
-        prev = problem.previous_for(aid)
-        spans = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in zip(prev["shift_start"], prev["shift_end"])] + spans
-        spans.sort()
-        rest = pd.Timedelta(hours=lab.min_rest_h)
-        for (_s0, e0), (s1, _e1) in zip(spans, spans[1:]):
-            if s1 >= pd.Timestamp(problem.days[0]) and s1 - e0 < rest:
-                out.add("min_rest", f"{aid}: {(s1 - e0).total_seconds() / 3600:g} h between the shift ending "
-                                    f"{e0:%Y-%m-%dT%H:%M} and the one starting {s1:%Y-%m-%dT%H:%M} "
-                                    f"< min_rest_h={lab.min_rest_h:g}")
-        dates = {pd.Timestamp(s.shift_start).date() for s in rows} | problem.previous_worked_dates(aid)
-        run = 0
-        d = problem.days[0] - dt.timedelta(days=lab.max_consecutive_days + 1)
-        while d <= problem.days[-1]:
-            run = run + 1 if d in dates else 0
-            if run > lab.max_consecutive_days and d >= problem.days[0]:
-                out.add("consecutive days", f"{aid}: {run} days worked in a row to {d.isoformat()} > "
-                                            f"max_consecutive_days={lab.max_consecutive_days}")
-            d += dt.timedelta(days=1)
-    pins = problem.pinned_shifts
-    if pins is not None and not pins.empty:
-        for p in pins.itertuples(index=False):
-            start = pd.Timestamp(p.shift_start)
-            s = worked.get((p.agent_id, start.date()))
-            if s is None or pd.Timestamp(s.shift_start) != start:
-                out.add("pinned", f"{p.agent_id}: pinned shift {start:%Y-%m-%d %H:%M} not worked")
-
-    # -- cost --------------------------------------------------------------------------------------------
-    for r in shifts.itertuples(index=False):
-        key = (r.agent_id, pd.Timestamp(r.shift_start))
-        if key in pay["shift_cost"] and not _close(float(r.cost), pay["shift_cost"][key]):
-            out.add("cost", f"{r.agent_id} {key[1]:%Y-%m-%d %H:%M}: cost {float(r.cost):.4f}, "
-                            f"the pay rules give {pay['shift_cost'][key]:.4f}")
-    total = sum(pay["shift_cost"].values())
-    if not _close(float(roster.cost), total):
-        out.add("cost", f"roster cost {float(roster.cost):.4f}, the pay rules give {total:.4f}")
-    if not _close(float(roster.premium_cost), total - pay["base"]):
-        out.add("cost", f"premium_cost {float(roster.premium_cost):.4f}, the pay rules give {total - pay['base']:.4f}")
-    paid_total = float(shifts["paid_hours"].sum()) if len(shifts) else 0.0
-    if not _close(float(roster.paid_hours), paid_total):
-        out.add("cost", f"paid_hours {float(roster.paid_hours):g}, the shifts sum to {paid_total:g}")
-    ot_total = sum(pay["overtime_min"].values()) / 60
-    if not _close(float(roster.overtime_hours), ot_total):
-        out.add("overtime", f"overtime_hours {float(roster.overtime_hours):g}, the pay rules give {ot_total:g}")
-
-    # -- coverage ----------------------------------------------------------------------------------------
-    counts = defaultdict(int)
-    for r in roster.assignments.itertuples(index=False):
-        counts[pd.Timestamp(r.interval_start), r.channel] += 1
-    reported = {(pd.Timestamp(t), c): int(n) for t, c, n in zip(
-        roster.scheduled["interval_start"], roster.scheduled["channel"], roster.scheduled["scheduled_heads"])}
-    req = problem.requirements
-    expected_short = {}
-    for t, c, n in zip(pd.to_datetime(req["interval_start"]), req["channel"], req["required_scheduled"]):
-        t = pd.Timestamp(t)
-        have = counts.get((t, c), 0)
-        if reported.get((t, c)) != have:
-            out.add("scheduled", f"{c} at {t:%Y-%m-%d %H:%M}: scheduled_heads {reported.get((t, c))}, "
-                                 f"assignments give {have}")
-        need = int(-(-float(n) // 1)) if n == n else 0
-        if t.date() in problem.days and need > have:
-            expected_short[t, c] = need - have
-    got_short = {(pd.Timestamp(t), c): int(m) for t, c, m in zip(
-        roster.shortfall["interval_start"], roster.shortfall["channel"], roster.shortfall["missing"])}
-    for key in sorted(set(expected_short) | set(got_short)):
-        if expected_short.get(key, 0) != got_short.get(key, 0):
-            out.add("shortfall", f"{key[1]} at {key[0]:%Y-%m-%d %H:%M}: shortfall reports "
-                                 f"{got_short.get(key, 0)} missing, coverage gives {expected_short.get(key, 0)}")
+def validate_roster(problem: RosterProblem, roster: Roster) -> list[str]:
+    out = Violations()
+    worked = read_shifts(problem, roster.shifts, out)
+    check_templates(problem, worked, out)
+    check_lunches(problem, worked, out)
+    check_paid_hours(problem, worked, out)
+    check_assignments(problem, roster.assignments, worked, out)
+    for rule in hard_rules():
+        rule.validate(problem, worked, out)
+    check_cost(problem, roster, worked, out)
+    check_coverage(problem, roster, out)
     return out.lines()
 
 
-# -- helpers ---------------------------------------------------------------------------------------------
-class _Violations:
+class Violations:
+    """Violation lines grouped by rule, each line ``<rule>: <text>``."""
+
     def __init__(self):
         self.by_rule: dict[str, list[str]] = defaultdict(list)
 
@@ -226,6 +76,212 @@ class _Violations:
         return out
 
 
+@dataclass
+class WorkedShifts:
+    """The roster's shifts that name a known agent on a planning day, one per agent and day, as the
+    checks read them: ``by_day[agent_id, date]`` and ``by_agent[agent_id]`` (rows of
+    ``Roster.shifts`` in date order, agents in id order), and ``pay``, the cost and overtime the
+    validator computes from the pay rules."""
+
+    problem: RosterProblem
+    agents: dict[str, Agent]
+    by_day: dict[tuple[str, dt.date], object]
+
+    @cached_property
+    def by_agent(self) -> dict[str, list]:
+        out: dict[str, list] = defaultdict(list)
+        for (aid, _day), s in sorted(self.by_day.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            out[aid].append(s)
+        return dict(out)
+
+    @cached_property
+    def pay(self) -> PayCheck:
+        return _pay(self.problem, self.agents, self.by_agent)
+
+    @staticmethod
+    def label(s) -> str:
+        return f"{s.agent_id} {pd.Timestamp(s.shift_start):%Y-%m-%d %H:%M}"
+
+    @staticmethod
+    def day(s) -> dt.date:
+        return pd.Timestamp(s.shift_start).date()
+
+    def span_paid_min(self, s) -> int:
+        """[min] paid by the shift's own times: its span less its lunch."""
+        day = self.day(s)
+        paid = _minute(s.shift_end, day) - _minute(s.shift_start, day)
+        if not pd.isna(s.lunch_start):
+            paid -= _minute(s.lunch_end, day) - _minute(s.lunch_start, day)
+        return paid
+
+
+@dataclass
+class PayCheck:
+    """What the pay rules give the roster's shifts: ``shift_cost[agent_id, shift_start]``,
+    ``overtime_min[agent_id]`` and ``base`` (paid hours x hourly cost)."""
+
+    shift_cost: dict[tuple[str, pd.Timestamp], float]
+    overtime_min: dict[str, float]
+    base: float
+
+
+# -- the shifts -----------------------------------------------------------------------------------------
+def read_shifts(problem: RosterProblem, shifts: pd.DataFrame, out: Violations) -> WorkedShifts:
+    """Index the shifts by agent and day; unknown agents, dates off the plan and a second shift the
+    same day are violations and are left out of the other checks."""
+    agents = {a.agent_id: a for a in problem.agents}
+    by_day: dict[tuple[str, dt.date], object] = {}
+    for r in shifts.itertuples(index=False):
+        label = WorkedShifts.label(r)
+        if r.agent_id not in agents:
+            out.add("agent", f"{label}: unknown agent")
+            continue
+        day = WorkedShifts.day(r)
+        if day not in problem.days or pd.Timestamp(r.date).date() != day:
+            out.add("date", f"{label}: date {r.date} is not a planning day or not the shift's start date")
+            continue
+        if (r.agent_id, day) in by_day:
+            out.add("one shift per day", f"{label}: second shift of the agent that day")
+            continue
+        by_day[r.agent_id, day] = r
+    return WorkedShifts(problem, agents, by_day)
+
+
+def check_templates(problem: RosterProblem, worked: WorkedShifts, out: Violations) -> None:
+    """Each shift is a template start allowed for the agent's contract that day, inside the window."""
+    for (aid, day), s in worked.by_day.items():
+        agent = worked.agents[aid]
+        start, end = _minute(s.shift_start, day), _minute(s.shift_end, day)
+        if _match_template(problem, agent, day, start, end, getattr(s, "template", None)) is None:
+            out.add("template", f"{worked.label(s)}-{pd.Timestamp(s.shift_end):%H:%M}: matches no shift template "
+                                f"allowed for a {agent.contract} agent on {problem.day_types[day]}")
+        w = problem.open_windows[day]
+        if not w.is_open or start < w.start_min or end > w.end_min:
+            out.add("window", f"{worked.label(s)}: shift outside the service window "
+                              f"{_hhmm(w.start_min)}-{_hhmm(w.end_min)}")
+
+
+def check_lunches(problem: RosterProblem, worked: WorkedShifts, out: Violations) -> None:
+    """The lunch (or split-shift break) its template asks for: its length, inside the shift but not in
+    its first or last interval, at ``fixed_lunch_at`` or inside the lunch window on the grid."""
+    spec = problem.scenario.roster
+    for (aid, day), s in worked.by_day.items():
+        label = worked.label(s)
+        start, end = _minute(s.shift_start, day), _minute(s.shift_end, day)
+        tpl = _match_template(problem, worked.agents[aid], day, start, end, getattr(s, "template", None))
+        expected = problem.break_min(tpl) if tpl is not None else spec.lunch_min
+        if pd.isna(s.lunch_start):
+            if tpl is not None and expected:
+                out.add("lunch", f"{label}: template '{tpl.name}' needs a {expected}-min lunch")
+            continue
+        ls, le = _minute(s.lunch_start, day), _minute(s.lunch_end, day)
+        if tpl is not None and not expected:
+            out.add("lunch", f"{label}: template '{tpl.name}' has no lunch")
+        elif le - ls != expected:
+            what = f"break_h={tpl.break_h:g}" if tpl is not None and tpl.break_h else f"lunch_min={spec.lunch_min}"
+            out.add("lunch", f"{label}: lunch lasts {le - ls} min, {what}")
+        if ls < start + problem.interval_min or le > end - problem.interval_min:
+            out.add("lunch", f"{label}: lunch {_hhmm(ls)} in the shift's first or last interval or outside it")
+        own_window = getattr(tpl, "lunch_window", None) if tpl is not None else None
+        if spec.lunch_policy == "fixed" and not own_window:
+            if ls != hhmm_to_min(spec.fixed_lunch_at):
+                out.add("lunch", f"{label}: lunch at {_hhmm(ls)}, fixed_lunch_at={spec.fixed_lunch_at}")
+            continue
+        window_text = own_window or spec.lunch_window
+        lw = Window.parse(window_text)
+        if ls < lw.start_min or le > lw.end_min:
+            out.add("lunch", f"{label}: lunch {_hhmm(ls)}-{_hhmm(le)} outside lunch_window {window_text}")
+        if (ls - problem.open_windows[day].start_min) % problem.interval_min:
+            out.add("lunch", f"{label}: lunch {_hhmm(ls)} does not start on an interval")
+
+
+def check_paid_hours(problem: RosterProblem, worked: WorkedShifts, out: Violations) -> None:
+    """``paid_hours`` is the shift's span less its lunch."""
+    for s in worked.by_day.values():
+        paid = worked.span_paid_min(s) / 60
+        if abs(float(s.paid_hours) - paid) > 1e-9:
+            out.add("paid hours", f"{worked.label(s)}: paid_hours {s.paid_hours:g}, span minus lunch is {paid:g}")
+
+
+# -- channels -------------------------------------------------------------------------------------------
+def check_assignments(problem: RosterProblem, assignments: pd.DataFrame, worked: WorkedShifts,
+                      out: Violations) -> None:
+    """Assignments inside worked intervals, on the agent's skills, exactly one channel per worked interval."""
+    step = pd.Timedelta(minutes=problem.interval_min)
+    seen: dict[tuple[str, pd.Timestamp], str] = {}
+    for r in assignments.itertuples(index=False):
+        at = pd.Timestamp(r.interval_start)
+        label = f"{r.agent_id} at {at:%Y-%m-%d %H:%M}"
+        agent = worked.agents.get(r.agent_id)
+        if agent is None:
+            out.add("assignment", f"{label}: unknown agent")
+            continue
+        if not agent.can(r.channel):
+            out.add("skills", f"{label}: works {r.channel} without the skill (skills {'|'.join(agent.skills)})")
+        if (r.agent_id, at) in seen:
+            out.add("one channel", f"{label}: works {seen[r.agent_id, at]} and {r.channel} at once")
+            continue
+        seen[r.agent_id, at] = r.channel
+        s = worked.by_day.get((r.agent_id, at.date()))
+        if s is None or not _works_at(s, at, step):
+            out.add("assignment", f"{label}: assigned {r.channel} outside a worked interval (shift minus lunch)")
+    for (aid, day), s in worked.by_day.items():
+        for t in problem.grid(day):
+            at = problem.at(day, t)
+            if _works_at(s, at, step) and (aid, at) not in seen:
+                out.add("one channel", f"{aid} at {at:%Y-%m-%d %H:%M}: on shift but assigned no channel")
+
+
+# -- cost and coverage ------------------------------------------------------------------------------------
+def check_cost(problem: RosterProblem, roster: Roster, worked: WorkedShifts, out: Violations) -> None:
+    """Each shift's cost and the roster's totals against the pay rules."""
+    pay = worked.pay
+    for r in roster.shifts.itertuples(index=False):
+        key = (r.agent_id, pd.Timestamp(r.shift_start))
+        if key in pay.shift_cost and not _close(float(r.cost), pay.shift_cost[key]):
+            out.add("cost", f"{r.agent_id} {key[1]:%Y-%m-%d %H:%M}: cost {float(r.cost):.4f}, "
+                            f"the pay rules give {pay.shift_cost[key]:.4f}")
+    total = sum(pay.shift_cost.values())
+    if not _close(float(roster.cost), total):
+        out.add("cost", f"roster cost {float(roster.cost):.4f}, the pay rules give {total:.4f}")
+    if not _close(float(roster.premium_cost), total - pay.base):
+        out.add("cost", f"premium_cost {float(roster.premium_cost):.4f}, the pay rules give {total - pay.base:.4f}")
+    shifts = roster.shifts
+    paid_total = float(shifts["paid_hours"].sum()) if len(shifts) else 0.0
+    if not _close(float(roster.paid_hours), paid_total):
+        out.add("cost", f"paid_hours {float(roster.paid_hours):g}, the shifts sum to {paid_total:g}")
+    ot_total = sum(pay.overtime_min.values()) / 60
+    if not _close(float(roster.overtime_hours), ot_total):
+        out.add("overtime", f"overtime_hours {float(roster.overtime_hours):g}, the pay rules give {ot_total:g}")
+
+
+def check_coverage(problem: RosterProblem, roster: Roster, out: Violations) -> None:
+    """``scheduled`` counts the assignments, and ``shortfall`` lists exactly the missing heads."""
+    counts = defaultdict(int)
+    for r in roster.assignments.itertuples(index=False):
+        counts[pd.Timestamp(r.interval_start), r.channel] += 1
+    reported = {(pd.Timestamp(t), c): int(n) for t, c, n in zip(
+        roster.scheduled["interval_start"], roster.scheduled["channel"], roster.scheduled["scheduled_heads"])}
+    req = problem.requirements
+    expected_short = {}
+    for t, c, n in zip(pd.to_datetime(req["interval_start"]), req["channel"], req["required_scheduled"]):
+        t = pd.Timestamp(t)
+        have = counts.get((t, c), 0)
+        if reported.get((t, c)) != have:
+            out.add("scheduled", f"{c} at {t:%Y-%m-%d %H:%M}: scheduled_heads {reported.get((t, c))}, "
+                                 f"assignments give {have}")
+        need = required_heads(n)
+        if t.date() in problem.days and need > have:
+            expected_short[t, c] = need - have
+    got_short = {(pd.Timestamp(t), c): int(m) for t, c, m in zip(
+        roster.shortfall["interval_start"], roster.shortfall["channel"], roster.shortfall["missing"])}
+    for key in sorted(set(expected_short) | set(got_short)):
+        if expected_short.get(key, 0) != got_short.get(key, 0):
+            out.add("shortfall", f"{key[1]} at {key[0]:%Y-%m-%d %H:%M}: shortfall reports "
+                                 f"{got_short.get(key, 0)} missing, coverage gives {expected_short.get(key, 0)}")
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
 def _minute(ts, day: dt.date) -> int:
     return int((pd.Timestamp(ts) - pd.Timestamp(day)).total_seconds() // 60)
 
@@ -260,7 +316,7 @@ def _match_template(problem: RosterProblem, agent, day: dt.date, start: int, end
     return None
 
 
-def _pay(problem: RosterProblem, agents: dict, by_agent: dict[str, list]) -> dict:
+def _pay(problem: RosterProblem, agents: dict[str, Agent], by_agent: dict[str, list]) -> PayCheck:
     """Cost per shift, base cost and overtime minutes per agent, from the pay rules."""
     pay, lab = problem.scenario.pay, problem.scenario.labour
     std_day = lab.max_paid_h_per_day * 60
@@ -292,4 +348,4 @@ def _pay(problem: RosterProblem, agents: dict, by_agent: dict[str, list]) -> dic
         for s, cost, _, _ot in parts:
             shift_cost[aid, pd.Timestamp(s.shift_start)] = cost
         overtime[aid] = sum(p[3] for p in parts)
-    return {"shift_cost": shift_cost, "overtime_min": defaultdict(float, overtime), "base": base_total}
+    return PayCheck(shift_cost, defaultdict(float, overtime), base_total)

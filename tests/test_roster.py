@@ -211,7 +211,7 @@ def test_channel_switching_counts_the_switches_a_split_forces():
     agents = [agent(i, skills=("chat", "phone"), contract="part_time") for i in (1, 2)]
     scn = scenario(templates=[part], roster={"switch_penalty": 2.5})
     built = build_model(problem(scn, agents, [MON], {"chat": 1}))
-    v, model, g = built.vars, built.model, ("chat", "phone")
+    v, model, g = built.rv, built.model, ("chat", "phone")
     for x in v.x:
         model.add(x == 1)
     # both agents on chat at 09:00, both on phone at 10:00 and 11:00, one each at 12:00: 2 + 0 + 1 switches

@@ -12,7 +12,8 @@ from test_roster import DAY, MON, WEEK, agent, problem, scenario
 
 from scheduler.agents import Agent
 from scheduler.roster import solve_roster
-from scheduler.validation import validate_roster
+from scheduler.roster.constraints import hard_rules
+from scheduler.validation import Violations, read_shifts, validate_roster
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +188,92 @@ def test_shortfall_report_must_match_coverage(solved):
     assert hits(validate_roster(p, broken(r, scheduled=tampered)), "scheduled")
     assert len(r.shortfall)  # the fixture leaves weekends short (4 agents, 5 days each)
     assert hits(validate_roster(p, broken(r, shortfall=r.shortfall.iloc[1:])), "shortfall")
+
+
+# -- every hard rule of the registry, broken one at a time ------------------------------------------------
+def _stricter_labour(p, **labour):
+    return dataclasses.replace(p, scenario=scenario(templates=p.scenario.roster.model_dump()["templates"],
+                                                    labour=labour))
+
+
+def _first_shift(r):
+    return r.shifts.sort_values("shift_start").iloc[0]
+
+
+def _break_leave(p, r):
+    s = _first_shift(r)
+    agents = [dataclasses.replace(a, unavailable=frozenset({s["date"]})) if a.agent_id == s["agent_id"] else a
+              for a in p.agents]
+    return dataclasses.replace(p, agents=agents), s["agent_id"]
+
+
+def _break_max_days(p, r):
+    works = r.shifts.groupby("agent_id").size()
+    return _stricter_labour(p, max_days_per_week=int(works.max()) - 1), works.idxmax()
+
+
+def _break_daily_hours(p, r):
+    return _stricter_labour(p, max_paid_h_per_day=6, max_overtime_h_per_day=1), _first_shift(r)["agent_id"]
+
+
+def _break_weekly_overtime(p, r):
+    """8 paid h a day over a 7-h standard day: 1 h of daily overtime a shift, none allowed this month."""
+    aid = _first_shift(r)["agent_id"]
+    return _stricter_labour(p, max_paid_h_per_day=7, max_overtime_h_per_month=0), aid
+
+
+def _break_min_rest(p, r):
+    aid = _first_shift(r)["agent_id"]
+    prev_day = MON - dt.timedelta(days=1)
+    prev = pd.DataFrame([{"agent_id": aid, "date": prev_day,
+                          "shift_start": pd.Timestamp(prev_day) + pd.Timedelta(hours=14),
+                          "shift_end": pd.Timestamp(prev_day) + pd.Timedelta(hours=23)}])
+    return dataclasses.replace(p, previous_shifts=prev), aid
+
+
+def _break_consecutive_days(p, r):
+    aid = _first_shift(r)["agent_id"]
+    run = pd.DataFrame([{"agent_id": aid, "date": d, "shift_start": pd.Timestamp(d) + pd.Timedelta(hours=9),
+                         "shift_end": pd.Timestamp(d) + pd.Timedelta(hours=18)}
+                        for d in [MON - dt.timedelta(days=i) for i in range(1, 7)]])
+    return dataclasses.replace(p, previous_shifts=run), aid
+
+
+def _break_pinned(p, r):
+    """Pin a day-shift start on a day the agent rests."""
+    worked = set(zip(r.shifts["agent_id"], r.shifts["date"]))
+    aid, day = next((a.agent_id, d) for a in p.agents if a.contract == "full_time" for d in WEEK
+                    if (a.agent_id, d) not in worked)
+    pins = pd.DataFrame([{"agent_id": aid, "date": day, "shift_start": pd.Timestamp(day) + pd.Timedelta(hours=9)}])
+    return dataclasses.replace(p, pinned_shifts=pins), aid
+
+
+BREAKS = {  # hard rule -> (how to break it against the solved roster, the violation's rule label)
+    "leave": (_break_leave, "leave"),
+    "max_days_per_week": (_break_max_days, "max_days_per_week"),
+    "daily_hours": (_break_daily_hours, "daily hours"),
+    "weekly_hours": (_break_weekly_overtime, "overtime"),
+    "min_rest": (_break_min_rest, "min_rest"),
+    "consecutive_days": (_break_consecutive_days, "consecutive days"),
+    "pinned": (_break_pinned, "pinned"),
+}
+
+
+def test_every_hard_rule_has_a_validator_test_that_breaks_it():
+    assert set(BREAKS) == {rule.name for rule in hard_rules()}
+
+
+@pytest.mark.parametrize("name", sorted(BREAKS))
+def test_validator_catches_each_hard_rule_and_names_the_agent(solved, name):
+    p, r = solved
+    breaker, label = BREAKS[name]
+    stricter, aid = breaker(p, r)
+    v = hits(validate_roster(stricter, r), label)
+    assert v and any(aid in line for line in v), validate_roster(stricter, r)
+    from scheduler.roster.constraints import hard_rules
+
+    rule = next(x for x in hard_rules() if x.name == name)
+
+    out = Violations()
+    rule.validate(stricter, read_shifts(stricter, r.shifts, out), out)
+    assert hits(out.lines(), label)  # the rule's own check finds it, not another one

@@ -1,11 +1,12 @@
-"""Constraint families of the roster model, one class each.
+"""Constraint families of the roster model, one class each, and the list the model is made of.
 
-Every family has ``build(problem, model, vars) -> list[Term]``: it adds its constraints to the CP-SAT
-``model`` over the decision variables in ``vars`` (``scheduler.roster.model.RosterVars``) and returns
-its objective terms (empty for hard rules). Hard rules that belong to one agent are added through
-``vars.enforce(constraint, agent_id, family)``: in the normal solve that is a plain constraint; when a
-solve is INFEASIBLE the model is rebuilt with one assumption literal per agent x family, and the
-family's ``describe(problem, agent)`` turns CP-SAT's infeasible core into a one-line explanation.
+Every family has ``build(problem, model, rv) -> list[Term]`` (``family.py``): it adds its constraints
+to the CP-SAT ``model`` over the decision variables in ``rv`` (``scheduler.roster.model.RosterVars``)
+and returns its objective terms (empty for rules that only constrain). The hard per-agent rules
+(leave, working days, hours, rest, pinned shifts) are ``HardRule`` classes in ``rules.py``, each with
+its conflict explanation, shortfall diagnosis and validator check; this module holds the structure
+(shifts, lunches, channels), soft coverage, pay and the soft preferences, and the registry,
+``default_families()``.
 
 Decision variables (made in ``model.py``):
 
@@ -25,15 +26,21 @@ the shortfall report (``report.py``) is built from those names.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from core.errors import InputError
 from core.names import PREMIUM_DAY_TYPES, WEEKEND_DAY_TYPES
+from scheduler.agents import Agent
+from scheduler.roster.family import Family, HardRule, Term
 from scheduler.roster.problem import RosterProblem
+from scheduler.roster.rules import ConsecutiveDays, DailyHours, Leave, MaxDaysPerWeek, MinRest, Pinned, WeeklyHours
+
+if TYPE_CHECKING:  # the validator imports this module: no solver at run time
+    from ortools.sat.python import cp_model
+
+    from scheduler.roster.model import RosterVars
 
 # Small weights [cost units]: tie-breakers that must never buy understaffing or a dearer roster by much.
 FAIRNESS_WEIGHT = 1.0    # per weekend (or late) shift of the agent who has the most of them
@@ -42,35 +49,16 @@ LATE_END_MIN = 20 * 60   # a shift ending at or after 20:00 is a late shift
 CONVEX_TIERS = ((0.25, 1, 0.5),)
 
 
-@dataclass(frozen=True)
-class Term:
-    """One objective term: ``weight`` [cost units] x ``expr``; ``kind`` is pay, shortfall or fairness."""
-
-    expr: object
-    weight: float
-    kind: str
-
-
-class Family:
-    family = ""
-
-    def build(self, problem: RosterProblem, model, vars) -> list[Term]:
-        raise NotImplementedError
-
-    def describe(self, problem: RosterProblem, agent) -> str:
-        return self.family
-
-
 # -- structure ------------------------------------------------------------------------------------
 class OneShiftPerDay(Family):
     """At most one shift per agent per day."""
 
-    family = "one_shift_per_day"
+    name = "one_shift_per_day"
 
-    def build(self, problem, model, vars):
-        for ks in vars.by_agent_day.values():
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
+        for ks in rv.by_agent_day.values():
             if len(ks) > 1:
-                model.add_at_most_one(vars.x[k] for k in ks)
+                model.add_at_most_one(rv.x[k] for k in ks)
         return []
 
 
@@ -79,13 +67,13 @@ class LunchPlacement(Family):
     ``lunch_window`` and not in the shift's first or last interval; fixed: ``fixed_lunch_at``): per skill
     group, day and shift shape, the lunches add up to the agents working that shape."""
 
-    family = "lunch"
+    name = "lunch"
 
-    def build(self, problem, model, vars):
-        for (g, d, sid), ks in vars.shape_members.items():
-            starts = vars.cands[ks[0]].lunch_starts
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
+        for (g, d, sid), ks in rv.shape_members.items():
+            starts = rv.cands[ks[0]].lunch_starts
             if starts:
-                model.add(sum(vars.lunch[g, d, sid, l] for l in starts) == sum(vars.x[k] for k in ks))
+                model.add(sum(rv.lunch[g, d, sid, l] for l in starts) == sum(rv.x[k] for k in ks))
         return []
 
 
@@ -93,11 +81,11 @@ class ChannelAssignment(Family):
     """Each working interval (shift minus lunch) goes to exactly one of the agent's skills: per skill
     group, the heads split among its channels add up to its agents on duty."""
 
-    family = "channels"
+    name = "channels"
 
-    def build(self, problem, model, vars):
-        for (g, d, t) in vars.group_slots:
-            model.add(sum(vars.split[g, d, t, ch] for ch in g) == vars.on(g, d, t))
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
+        for (g, d, t) in rv.group_slots:
+            model.add(sum(rv.split[g, d, t, ch] for ch in g) == rv.on(g, d, t))
         return []
 
 
@@ -113,16 +101,16 @@ class ChannelSwitching(Family):
     assignment must do, penalised so that among rosters of equal cost the steadiest split wins (it
     cut the default week's switches from 261 to 35 in 1,368 consecutive agent-hours)."""
 
-    family = "channel_switching"
+    name = "channel_switching"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         terms = []
         step = problem.interval_min
         weight = problem.scenario.roster.switch_penalty
         if weight <= 0:
             return terms
-        for (g, d, t), now in vars.group_slots.items():
-            before = vars.group_slots.get((g, d, t - step))
+        for (g, d, t), now in rv.group_slots.items():
+            before = rv.group_slots.get((g, d, t - step))
             if len(g) < 2 or before is None:
                 continue
             now_terms = {v.index: (v, c) for v, c in now}
@@ -136,7 +124,7 @@ class ChannelSwitching(Family):
             for ch in g:
                 drop = model.new_int_var(0, size, f"channel_drop(skills={'|'.join(g)}, channel={ch}, "
                                                   f"at={at:%Y-%m-%dT%H:%M})")
-                model.add(drop >= vars.split[g, d, t - step, ch] - vars.split[g, d, t, ch])
+                model.add(drop >= rv.split[g, d, t - step, ch] - rv.split[g, d, t, ch])
                 drops.append(drop)
             sw = model.new_int_var(0, size, f"channel_switches(skills={'|'.join(g)}, at={at:%Y-%m-%dT%H:%M})")
             model.add(sw >= sum(drops) - sum(off))
@@ -154,20 +142,20 @@ class Coverage(Family):
     intervals (lunches staggered, say) rather than piled into one: the service level falls faster the
     more heads an interval lacks. (A second tier at 10% slowed the default week by 2x for no gain.)"""
 
-    family = "coverage"
+    name = "coverage"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         terms = []
-        for row in vars.requirement_rows:
+        for row in rv.requirement_rows:
             req = row.required
             if req <= 0:
                 continue
-            heads = vars.heads.get((row.day, row.minute, row.channel), [])
+            heads = rv.heads.get((row.day, row.minute, row.channel), [])
             where = f"channel={row.channel}, at={row.at:%Y-%m-%dT%H:%M}"
             name = f"understaffed({where})"
             short = model.new_int_var(0, req, name)
             model.add(sum(heads) + short >= req)
-            vars.penalties.append((name, short, row.weight, row.index))
+            rv.penalties.append((name, short, row.weight, row.index))
             terms.append(Term(short, row.weight, "shortfall"))
             for share, floor, extra in CONVEX_TIERS:
                 k = max(floor, math.ceil(share * req))
@@ -178,60 +166,7 @@ class Coverage(Family):
         return terms
 
 
-# -- labour rules (hard) -----------------------------------------------------------------------------
-class Leave(Family):
-    """No shift on the agent's unavailable dates."""
-
-    family = "leave"
-
-    def build(self, problem, model, vars):
-        for c in vars.cands:
-            agent = problem.agents[c.agent]
-            if problem.days[c.day] in agent.unavailable:
-                vars.enforce(model.add(vars.x[c.idx] == 0), agent.agent_id, self.family)
-        return []
-
-    def describe(self, problem, agent):
-        dates = sorted(d for d in agent.unavailable if d in problem.days)
-        return "on leave " + ", ".join(d.isoformat() for d in dates)
-
-
-class MaxDaysPerWeek(Family):
-    """At most ``max_days_per_week`` working days, and at least one rest day a week."""
-
-    family = "max_days_per_week"
-
-    def build(self, problem, model, vars):
-        cap = problem.max_working_days
-        if cap >= len(problem.days):
-            return []
-        for a, agent in enumerate(problem.agents):
-            model_ct = model.add(sum(vars.works(a, d) for d in range(len(problem.days))) <= cap)
-            vars.enforce(model_ct, agent.agent_id, self.family)
-        return []
-
-    def describe(self, problem, agent):
-        return f"max_days_per_week={problem.max_working_days}"
-
-
-class DailyHours(Family):
-    """Paid time a day <= ``max_paid_h_per_day + max_overtime_h_per_day``."""
-
-    family = "daily_hours"
-
-    def build(self, problem, model, vars):
-        cap = problem.daily_cap_min()
-        for c in vars.cands:
-            if c.paid_min > cap:
-                vars.enforce(model.add(vars.x[c.idx] == 0), problem.agents[c.agent].agent_id, self.family)
-        return []
-
-    def describe(self, problem, agent):
-        lab = problem.scenario.labour
-        return (f"max_paid_h_per_day={lab.max_paid_h_per_day:g} + "
-                f"max_overtime_h_per_day={lab.max_overtime_h_per_day:g}")
-
-
+# -- pay ------------------------------------------------------------------------------------------------
 class PayCost(Family):
     """Pay cost of every shift (``PaySpec``), and the overtime minutes ``WeeklyHours`` caps.
 
@@ -250,37 +185,39 @@ class PayCost(Family):
     rest-day overtime: only the weekly excess is overtime.
 
     Overtime minutes = daily overtime + rest-day overtime + weekly excess (statutory holiday hours are
-    paid 300% but are not counted against the monthly overtime cap).
+    paid 300% but are not counted against the monthly overtime cap); they go to ``rv.overtime``, the
+    ``OvertimeLedger`` the hours caps read.
     """
 
-    family = "pay"
+    name = "pay"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         lab, pay = problem.scenario.labour, problem.scenario.pay
         std_day = int(round(lab.max_paid_h_per_day * 60))
         terms = []
-        for c in vars.cands:
+        for c in rv.cands:
             agent = problem.agents[c.agent]
             day = problem.days[c.day]
             cost, ordinary, overtime = shift_pay(problem, agent.hourly_cost, problem.day_types[day],
                                                  c.paid_min, std_day)
-            vars.cand_cost[c.idx] = cost
-            vars.cand_ordinary_min[c.idx] = ordinary
-            vars.cand_overtime_min[c.idx] = overtime
-            terms.append(Term(vars.x[c.idx], cost, "pay"))
+            rv.cand_cost[c.idx] = cost
+            rv.cand_ordinary_min[c.idx] = ordinary
+            rv.cand_overtime_min[c.idx] = overtime
+            terms.append(Term(rv.x[c.idx], cost, "pay"))
         n_days = len(problem.days)
         ordinary_days = problem.ordinary_days_per_week
         rest_day_ot = (not lab.comprehensive_hours and problem.max_working_days > ordinary_days)
+        overtime_by_agent = {}
         for a, agent in enumerate(problem.agents):
             rate = agent.hourly_cost
-            ordinary = [(vars.x[k], vars.cand_ordinary_min[k]) for d in range(n_days)
-                        for k in vars.by_agent_day.get((a, d), [])]
-            overtime = [(vars.x[k], vars.cand_overtime_min[k]) for d in range(n_days)
-                        for k in vars.by_agent_day.get((a, d), [])]
+            ordinary = [(rv.x[k], rv.cand_ordinary_min[k]) for d in range(n_days)
+                        for k in rv.by_agent_day.get((a, d), [])]
+            overtime = [(rv.x[k], rv.cand_overtime_min[k]) for d in range(n_days)
+                        for k in rv.by_agent_day.get((a, d), [])]
             if rest_day_ot:
-                self._rest_day_overtime(problem, model, vars, a, agent, terms, ordinary, overtime)
+                self._rest_day_overtime(problem, model, rv, a, agent, terms, ordinary, overtime)
             # weekly excess of ordinary minutes over the standard week, exact: W = max(0, ordinary - std)
-            best = sorted((max((vars.cand_ordinary_min[k] for k in vars.by_agent_day.get((a, d), [])),
+            best = sorted((max((rv.cand_ordinary_min[k] for k in rv.by_agent_day.get((a, d), [])),
                                default=0) for d in range(n_days)), reverse=True)
             max_ordinary = sum(best[:problem.max_working_days])
             std = problem.weekly_std_min()
@@ -288,15 +225,19 @@ class PayCost(Family):
                 w = model.new_int_var(0, max_ordinary - std, f"weekly_overtime_min(agent={agent.agent_id})")
                 model.add_max_equality(w, [0, sum(v * m for v, m in ordinary) - std])
                 per_min = (pay.workday_overtime - 1) * rate / 60
-                vars.weekly_excess[a] = (w, per_min)
+                rv.weekly_excess[a] = (w, per_min)
                 terms.append(Term(w, per_min, "pay"))
                 overtime.append((w, 1))
-            vars.overtime_min[a] = sum(v * m for v, m in overtime if m)
+            if any(m for _, m in overtime):
+                overtime_by_agent[a] = sum(v * m for v, m in overtime if m)
+        rv.overtime.write(overtime_by_agent, self.name)
         return terms
 
 
     @staticmethod
-    def _rest_day_overtime(problem, model, vars, a, agent, terms, ordinary, overtime) -> None:
+    def _rest_day_overtime(problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars, a: int, agent: Agent,
+                           terms: list[Term], ordinary: list[tuple[object, int]],
+                           overtime: list[tuple[object, int]]) -> None:
         """Premium of the agent's working days beyond the ordinary ones, in date order: a shift on day
         d >= O (O = ordinary days) is rest-day overtime (z = 1) iff the agent worked O days before d,
         statutory holidays excepted (they are paid 300% instead).
@@ -314,31 +255,63 @@ class PayCost(Family):
         rate = agent.hourly_cost
         zs = []
         for d in range(ordinary_days, n_days):
-            ks = [k for k in vars.by_agent_day.get((a, d), [])
+            ks = [k for k in rv.by_agent_day.get((a, d), [])
                   if problem.day_types[problem.days[d]] != "statutory_holiday"]
             if not ks:
                 continue
-            prior = sum(vars.works(a, e) for e in range(d))
+            prior = sum(rv.works(a, e) for e in range(d))
             span = d - ordinary_days + 1
             cond = model.new_bool_var(f"rest_day_overtime(agent={agent.agent_id}, on={problem.days[d]})")
             model.add(span * cond >= prior - (ordinary_days - 1))
             model.add(ordinary_days * cond <= prior)
             for k in ks:
                 z = model.new_bool_var(f"rest_day_shift(agent={agent.agent_id}, shift={k})")
-                model.add_bool_and([vars.x[k], cond]).only_enforce_if(z)
-                model.add_bool_or([vars.x[k].Not(), cond.Not(), z])
-                paid = vars.cands[k].paid_min
-                delta = paid / 60 * rate * pay.rest_day_overtime - vars.cand_cost[k]
-                vars.rest_day[k] = (z, delta)
+                model.add_bool_and([rv.x[k], cond]).only_enforce_if(z)
+                model.add_bool_or([rv.x[k].Not(), cond.Not(), z])
+                paid = rv.cands[k].paid_min
+                delta = paid / 60 * rate * pay.rest_day_overtime - rv.cand_cost[k]
+                rv.rest_day[k] = (z, delta)
                 zs.append(z)
                 terms.append(Term(z, delta, "pay"))
-                ordinary.append((z, -vars.cand_ordinary_min[k]))
-                overtime.append((z, vars.cand_ordinary_min[k]))
+                ordinary.append((z, -rv.cand_ordinary_min[k]))
+                overtime.append((z, rv.cand_ordinary_min[k]))
         if zs:
             statutory_late = sum(problem.day_types[problem.days[d]] == "statutory_holiday"
                                  for d in range(ordinary_days, n_days))
-            model.add(sum(zs) >= sum(vars.works(a, d) for d in range(n_days))
+            model.add(sum(zs) >= sum(rv.works(a, d) for d in range(n_days))
                       - ordinary_days - statutory_late)
+
+class OvertimeLedger:
+    """Overtime minutes of each agent this week, as CP-SAT expressions [min]: what the pay rules count
+    and the hours caps limit.
+
+    ``PayCost`` writes it once (daily + rest-day overtime + weekly excess, per agent index);
+    ``WeeklyHours`` reads it to hold overtime within the month's allowance. The families meet here
+    rather than through an attribute one of them happens to fill first: reading the ledger before it
+    is written, or writing it twice, raises, so a family list that puts the cap before the pay (or
+    leaves the pay out) fails loudly instead of silently dropping the overtime cap."""
+
+    def __init__(self) -> None:
+        self._minutes: dict[int, cp_model.LinearExprT] | None = None
+        self._writer = ""
+
+    @property
+    def written(self) -> bool:
+        return self._minutes is not None
+
+    def write(self, minutes: dict[int, cp_model.LinearExprT], writer: str) -> None:
+        """``minutes``: agent index -> overtime minutes, for the agents who can work any overtime."""
+        if self._minutes is not None:
+            raise RuntimeError(f"{writer} writes the overtime ledger that {self._writer} already wrote")
+        self._minutes, self._writer = dict(minutes), writer
+
+    def minutes(self, agent: int, reader: str) -> cp_model.LinearExprT | None:
+        """Overtime minutes of agent index ``agent``; None when no shift of the agent has any."""
+        if self._minutes is None:
+            raise RuntimeError(f"{reader} reads the overtime ledger before it is written: build PayCost "
+                               f"before {reader} in the family list")
+        return self._minutes.get(agent)
+
 
 def shift_pay(problem: RosterProblem, rate: float, day_type: str, paid_min: int,
               std_day_min: int) -> tuple[float, int, int]:
@@ -356,163 +329,25 @@ def shift_pay(problem: RosterProblem, rate: float, day_type: str, paid_min: int,
     return cost, ordinary, over
 
 
-class WeeklyHours(Family):
-    """Paid time a week <= ``max_paid_h_per_week`` + the week's overtime allowance (the monthly
-    cap pro-rated, less ``month_overtime_h`` already used) and <= the agent's ``max_weekly_h``;
-    overtime minutes (see ``PayCost``) <= the allowance. Needs ``PayCost`` built first."""
-
-    family = "weekly_hours"
-
-    def build(self, problem, model, vars):
-        n_days = len(problem.days)
-        for a, agent in enumerate(problem.agents):
-            ks = [k for d in range(n_days) for k in vars.by_agent_day.get((a, d), [])]
-            if not ks:
-                continue
-            cap = problem.weekly_cap_min(agent)
-            paid = sum(vars.x[k] * vars.cands[k].paid_min for k in ks)
-            vars.enforce(model.add(paid <= cap), agent.agent_id, self.family)
-            allowance = problem.weekly_overtime_allowance_min(agent.agent_id)
-            ot = vars.overtime_min.get(a)
-            if ot is not None and not isinstance(ot, int):
-                vars.enforce(model.add(ot <= allowance), agent.agent_id, self.family)
-        return []
-
-    def describe(self, problem, agent):
-        lab = problem.scenario.labour
-        text = (f"max {problem.weekly_cap_min(agent) / 60:g} paid h this week (max_paid_h_per_week="
-                f"{lab.max_paid_h_per_week:g} + overtime allowance "
-                f"{problem.weekly_overtime_allowance_min(agent.agent_id) / 60:g} h")
-        if agent.max_weekly_h is not None:
-            text += f", max_weekly_h={agent.max_weekly_h:g}"
-        return text + ")"
-
-
-class MinRest(Family):
-    """At least ``min_rest_h`` between the end of one shift and the start of the next, including from
-    last week's last shift into this week."""
-
-    family = "min_rest"
-
-    def build(self, problem, model, vars):
-        rest = pd.Timedelta(hours=problem.scenario.labour.min_rest_h)
-        if rest <= pd.Timedelta(0):
-            return []
-        n_days = len(problem.days)
-        for a, agent in enumerate(problem.agents):
-            last_end = problem.last_shift_end(agent.agent_id)
-            for d in range(n_days):
-                for k in vars.by_agent_day.get((a, d), []):
-                    c = vars.cands[k]
-                    start = problem.at(problem.days[d], c.start_min)
-                    if last_end is not None and start - last_end < rest:
-                        vars.enforce(model.add(vars.x[k] == 0), agent.agent_id, self.family)
-                        continue
-                    end = problem.at(problem.days[d], c.end_min)
-                    for e in range(d + 1, n_days):
-                        if problem.at(problem.days[e], 0) - end >= rest:
-                            break
-                        clash = [j for j in vars.by_agent_day.get((a, e), [])
-                                 if problem.at(problem.days[e], vars.cands[j].start_min) - end < rest]
-                        if clash:
-                            ct = model.add(vars.x[k] + sum(vars.x[j] for j in clash) <= 1)
-                            vars.enforce(ct, agent.agent_id, self.family)
-        return []
-
-    def describe(self, problem, agent):
-        text = f"min_rest_h={problem.scenario.labour.min_rest_h:g}"
-        end = problem.last_shift_end(agent.agent_id)
-        if end is not None:
-            text += f" after the shift ending {end:%Y-%m-%dT%H:%M}"
-        return text
-
-
-class ConsecutiveDays(Family):
-    """At most ``max_consecutive_days`` working days in a row, counting the run that ends last week."""
-
-    family = "consecutive_days"
-
-    def build(self, problem, model, vars):
-        limit = problem.scenario.labour.max_consecutive_days
-        n_days = len(problem.days)
-        for a, agent in enumerate(problem.agents):
-            worked = problem.previous_worked_dates(agent.agent_id)
-            # timeline: `limit` days before the week (constants) then the week's days
-            before = [problem.days[0] - dt.timedelta(days=i) for i in range(limit, 0, -1)]
-            timeline = [(day in worked, None) for day in before] + [(None, d) for d in range(n_days)]
-            for i in range(len(timeline) - limit):
-                window = timeline[i:i + limit + 1]
-                days_in = [d for _, d in window if d is not None]
-                if not days_in:
-                    continue
-                fixed = sum(1 for w, d in window if d is None and w)
-                if len(days_in) + fixed <= limit:
-                    continue
-                rhs = max(0, limit - fixed)
-                ct = model.add(sum(vars.works(a, d) for d in days_in) <= rhs)
-                vars.enforce(ct, agent.agent_id, self.family)
-        return []
-
-    def describe(self, problem, agent):
-        text = f"max_consecutive_days={problem.scenario.labour.max_consecutive_days}"
-        run = problem.trailing_run(agent.agent_id)
-        if run:
-            last = problem.days[0] - dt.timedelta(days=1)
-            text += f" after {run} days worked in a row to {last.isoformat()}"
-        return text
-
-
-class Pinned(Family):
-    """Shifts fixed by the planner (``pinned_shifts``) must be worked."""
-
-    family = "pinned"
-
-    def build(self, problem, model, vars):
-        for (a, _d), ks in vars.pinned.items():
-            agent = problem.agents[a]
-            vars.enforce(model.add(sum(vars.x[k] for k in ks) == 1), agent.agent_id, self.family)
-        return []
-
-    def describe(self, problem, agent):
-        rows = [text for _, text in pinned_texts(problem, agent)]
-        return ("pinned shift " if len(rows) == 1 else "pinned shifts ") + ", ".join(rows)
-
-
-def pinned_texts(problem: RosterProblem, agent):
-    """(key, 'YYYY-MM-DD HH:MM-HH:MM') of the agent's pinned shifts, for messages."""
-    pins = problem.pinned_shifts
-    if pins is None or pins.empty:
-        return []
-    out = []
-    for rec in pins[pins["agent_id"] == agent.agent_id].itertuples(index=False):
-        start = pd.Timestamp(rec.shift_start)
-        text = f"{start:%Y-%m-%d %H:%M}"
-        end = getattr(rec, "shift_end", None)
-        if end is not None and not pd.isna(end):
-            text += f"-{pd.Timestamp(end):%H:%M}"
-        out.append(((agent.agent_id, start.date()), text))
-    return out
-
-
 # -- soft preferences -------------------------------------------------------------------------------
 class Fairness(Family):
     """Spread weekend/holiday shifts and late shifts: penalise the largest number any one agent gets."""
 
-    family = "fairness"
+    name = "fairness"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         terms = []
         n_days = len(problem.days)
         groups = {
             "weekend": lambda d, k: problem.day_types[problem.days[d]] in WEEKEND_DAY_TYPES,
-            "late": lambda d, k: vars.cands[k].end_min >= LATE_END_MIN,
+            "late": lambda d, k: rv.cands[k].end_min >= LATE_END_MIN,
         }
         for label, pick in groups.items():
             counts = []
             for a in range(len(problem.agents)):
-                ks = [k for d in range(n_days) for k in vars.by_agent_day.get((a, d), []) if pick(d, k)]
+                ks = [k for d in range(n_days) for k in rv.by_agent_day.get((a, d), []) if pick(d, k)]
                 if ks:
-                    counts.append(sum(vars.x[k] for k in ks))
+                    counts.append(sum(rv.x[k] for k in ks))
             if len(counts) < 2:
                 continue
             most = model.new_int_var(0, n_days, f"most_{label}_shifts")
@@ -541,42 +376,32 @@ class Stability(Family):
     """Against a published roster: each shift added, removed or moved costs ``roster.change_penalty``
     (a moved shift is one removed and one added)."""
 
-    family = "changes"
+    name = "changes"
 
-    def build(self, problem, model, vars):
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         published = shift_keys(problem, problem.published_shifts)
         weight = problem.scenario.roster.change_penalty
         if not published or weight <= 0:
             return []
         terms = []
-        for c in vars.cands:
+        for c in rv.cands:
             if (c.agent, c.day, c.start_min) in published:
-                terms.append(Term(1 - vars.x[c.idx], weight, "changes"))
+                terms.append(Term(1 - rv.x[c.idx], weight, "changes"))
             else:
-                terms.append(Term(vars.x[c.idx], weight, "changes"))
+                terms.append(Term(rv.x[c.idx], weight, "changes"))
         return terms
 
 
 def default_families() -> list[Family]:
-    """The model is this list, built in order (``WeeklyHours`` reads what ``PayCost`` made)."""
+    """The registry: the model is this list, built in this order (the order fixes the CP-SAT model,
+    so keep it when refactoring). ``PayCost`` comes before ``WeeklyHours``, which reads the
+    ``OvertimeLedger`` it writes. The hard rules, in this order, are also the order of a conflict's
+    explanation (``Pinned`` last), of the shortfall report's diagnosis and of the validator's checks."""
     return [OneShiftPerDay(), LunchPlacement(), ChannelAssignment(), ChannelSwitching(), Coverage(), Leave(),
             MaxDaysPerWeek(), DailyHours(), PayCost(), WeeklyHours(), MinRest(), ConsecutiveDays(),
             Pinned(), Fairness(), Stability()]
 
 
-RULE_FAMILIES = ("leave", "max_days_per_week", "daily_hours", "weekly_hours", "min_rest",
-                 "consecutive_days", "pinned")
-
-
-def check_pinned_rows(problem: RosterProblem) -> None:
-    """Pinned rows must name known agents and dates of the week (the rest is checked by the model)."""
-    pins = problem.pinned_shifts
-    if pins is None or pins.empty:
-        return
-    ids = {a.agent_id for a in problem.agents}
-    for i, rec in enumerate(pins.itertuples(index=False)):
-        if rec.agent_id not in ids:
-            raise InputError(f"pinned shift row {i + 1}: unknown agent '{rec.agent_id}'", field="pinned_shifts")
-        if pd.Timestamp(rec.shift_start).date() not in problem.days:
-            raise InputError(f"pinned shift row {i + 1}: {rec.shift_start} is not in the planning days",
-                             field="pinned_shifts")
+def hard_rules(families: list[Family] | None = None) -> list[HardRule]:
+    """The hard per-agent rules of ``families`` (default: the registry), in registry order."""
+    return [f for f in (default_families() if families is None else families) if isinstance(f, HardRule)]

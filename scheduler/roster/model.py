@@ -27,9 +27,11 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from core.errors import InputError, SolverError
-from scheduler.roster.constraints import RULE_FAMILIES, Family, Term, check_pinned_rows, default_families, shift_keys
-from scheduler.roster.problem import RosterProblem, ShiftShape, shift_shapes
+from scheduler.roster.constraints import OvertimeLedger, default_families, hard_rules, shift_keys
+from scheduler.roster.family import Family, HardRule, Term
+from scheduler.roster.problem import RosterProblem, ShiftShape, required_heads, shift_shapes
 from scheduler.roster.report import Roster, build_roster
+from scheduler.roster.rules import check_pinned_rows
 
 SCALE = 100            # objective in cost units x 100 (CP-SAT needs integer coefficients)
 DTIME_PER_S = 0.5      # deterministic-time units per second of roster.time_limit_s
@@ -103,8 +105,8 @@ def requirement_rows(problem: RosterProblem) -> list[RequirementRow]:
         d = day_index.get(at.date())
         if d is None:
             continue
-        rows.append(RequirementRow(idx, d, at.hour * 60 + at.minute, str(ch), at,
-                                   int(-(-float(n) // 1)) if n == n else 0, float(weight)))
+        rows.append(RequirementRow(idx, d, at.hour * 60 + at.minute, str(ch), at, required_heads(n),
+                                   float(weight)))
     return rows
 
 
@@ -169,7 +171,8 @@ class RosterVars:
         self.cand_overtime_min: dict[int, int] = {}
         self.rest_day: dict[int, tuple[cp_model.IntVar, float]] = {}
         self.weekly_excess: dict[int, tuple[cp_model.IntVar, float]] = {}
-        self.overtime_min: dict[int, object] = {}
+        # written by PayCost, read by WeeklyHours
+        self.overtime = OvertimeLedger()
         # assumption literals, one per (agent_id, family), only when explaining a conflict
         self.rule_literals: dict[tuple[str, str], cp_model.IntVar] | None = {} if explain else None
         self._model = model
@@ -185,12 +188,17 @@ class RosterVars:
     def group_slots(self):
         return self._on
 
-    def enforce(self, constraint, agent_id: str, family: str) -> None:
+    def enforce(self, constraint: cp_model.Constraint, agent_id: str, rule: HardRule) -> None:
+        """Add ``constraint`` of hard rule ``rule`` for ``agent_id``: as is in a solve, under the
+        (agent, rule) assumption literal when a conflict is explained."""
+        if not isinstance(rule, HardRule):
+            raise TypeError(f"{type(rule).__name__} enforces a per-agent rule but is not a HardRule, so no "
+                            f"conflict explanation, shortfall diagnosis or validator check would know of it")
         if self.rule_literals is None:
             return
-        key = (agent_id, family)
+        key = (agent_id, rule.name)
         if key not in self.rule_literals:
-            self.rule_literals[key] = self._model.new_bool_var(f"rule(agent={agent_id}, family={family})")
+            self.rule_literals[key] = self._model.new_bool_var(f"rule(agent={agent_id}, family={rule.name})")
         constraint.only_enforce_if(self.rule_literals[key])
 
 
@@ -234,22 +242,26 @@ def _hhmm(minute: int) -> str:
 @dataclass
 class BuiltModel:
     model: cp_model.CpModel
-    vars: RosterVars
+    rv: RosterVars
     terms: list[Term] = field(default_factory=list)
 
 
 def build_model(problem: RosterProblem, families: list[Family] | None = None,
                 explain: bool = False) -> BuiltModel:
+    """The CP-SAT model of ``problem`` made of ``families`` (default: the registry,
+    ``constraints.default_families()``; a subset builds one rule on its own, as the tests do), and
+    the objective: the sum of the families' terms. ``explain``: one assumption literal per agent x
+    hard rule and no objective, to find which rules conflict."""
     model = cp_model.CpModel()
     cands = generate_candidates(problem)
-    vars = RosterVars(problem, model, cands, explain=explain)
+    rv = RosterVars(problem, model, cands, explain=explain)
     terms: list[Term] = []
-    for fam in families or default_families():
-        terms += fam.build(problem, model, vars)
+    for fam in default_families() if families is None else families:
+        terms += fam.build(problem, model, rv)
     if not explain:
         model.minimize(sum(int(round(t.weight * SCALE)) * t.expr for t in terms
                            if int(round(t.weight * SCALE)) != 0))
-    return BuiltModel(model, vars, terms)
+    return BuiltModel(model, rv, terms)
 
 
 def _solver(problem: RosterProblem) -> cp_model.CpSolver:
@@ -314,7 +326,7 @@ def _stopped_by(status, solver: cp_model.CpSolver) -> str:
 
 
 def _extract(problem: RosterProblem, built: BuiltModel, solver: cp_model.CpSolver, info: dict) -> Roster:
-    v = built.vars
+    v = built.rv
     shifts = []
     for c in v.cands:
         if not solver.boolean_value(v.x[c.idx]):
@@ -407,7 +419,7 @@ def _add_hints(problem: RosterProblem, built: BuiltModel) -> None:
     hints = problem.hint_shifts if problem.hint_shifts is not None else problem.published_shifts
     if hints is None or hints.empty:
         return
-    v = built.vars
+    v = built.rv
     wanted = shift_keys(problem, hints)
     for c in v.cands:
         built.model.add_hint(v.x[c.idx], (c.agent, c.day, c.start_min) in wanted)
@@ -420,7 +432,6 @@ def explain_conflict(problem: RosterProblem) -> str:
     Agents only interact through soft coverage, so a conflict lies within one agent: each agent with
     pinned shifts (every agent when none are pinned) is solved alone with an assumption literal per
     rule family; the infeasible core is shrunk by dropping literals one at a time."""
-    families = {f.family: f for f in default_families()}
     pins = problem.pinned_shifts
     ids = list(dict.fromkeys(pins["agent_id"])) if pins is not None and not pins.empty else \
         [a.agent_id for a in problem.agents]
@@ -432,9 +443,7 @@ def explain_conflict(problem: RosterProblem) -> str:
         sub = replace(problem, agents=[agent], requirements=empty, pinned_shifts=sub_pins, hint_shifts=None)
         core = _core(sub)
         if core:
-            order = [f for f in RULE_FAMILIES if f in core and f != "pinned"] + \
-                    (["pinned"] if "pinned" in core else [])
-            descs = [families[f].describe(sub, agent) for f in order]
+            descs = [rule.describe(sub, agent) for rule in hard_rules() if rule.name in core]
             parts.append(f"agent {agent.agent_id} ({agent.name}): " + " vs ".join(descs))
     if not parts:
         return "rules conflict: the hard labour rules admit no roster (no single agent explains it)"
@@ -443,7 +452,7 @@ def explain_conflict(problem: RosterProblem) -> str:
 
 def _core(sub: RosterProblem) -> list[str]:
     built = build_model(sub, explain=True)
-    lits = built.vars.rule_literals
+    lits = built.rv.rule_literals
     if not lits:
         return []
 

@@ -44,6 +44,14 @@ REQUIRED_COLUMNS = ("interval_start", "channel", "required_scheduled")
 SHIFT_COLUMNS = ("agent_id", "date", "shift_start", "shift_end")
 
 
+def required_heads(required_scheduled: float) -> int:
+    """Heads a requirement row asks for: ``required_scheduled`` rounded up (a fraction of an agent
+    still needs a whole one); NaN (no requirement computed) asks for none. The model, the validator
+    and the shortfall report all read requirements through this one function."""
+    value = float(required_scheduled)
+    return 0 if math.isnan(value) else math.ceil(value)
+
+
 @dataclass(frozen=True, kw_only=True)
 class RosterProblem:
     days: list[dt.date]

@@ -3,7 +3,7 @@
 No solver here: ``model.py`` hands over the chosen shifts and the values of the penalty variables
 (named ``understaffed(channel=chat, at=2025-11-11T20:00)``); this module builds the DataFrames and
 gives each understaffed interval its binding cause from simple diagnostic checks on the pool, the
-templates, leave and the labour rules.
+templates, and the hard rules' own ``diagnose`` (``rules.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from scheduler.roster.problem import RosterProblem, shift_shapes
+from scheduler.agents import Agent
+from scheduler.roster.constraints import hard_rules
+from scheduler.roster.problem import RosterProblem, ShiftShape, required_heads, shift_shapes
 
 PENALTY_NAME = re.compile(r"^understaffed\(channel=(?P<channel>[^,]+), at=(?P<at>[^)]+)\)$")
 SHIFT_COLUMNS = ["agent_id", "agent_name", "date", "day_type", "template", "shift_start", "shift_end",
@@ -113,10 +115,10 @@ def shortfall_frame(problem: RosterProblem, penalty_values: list[tuple], schedul
     """One row per understaffed requirement, read from the penalty variables' names."""
     heads = {(pd.Timestamp(t), ch): n for t, ch, n in
              zip(scheduled["interval_start"], scheduled["channel"], scheduled["scheduled_heads"])}
-    req = {(pd.Timestamp(t), str(ch)): int(-(-float(n) // 1)) for t, ch, n in
+    req = {(pd.Timestamp(t), str(ch)): required_heads(n) for t, ch, n in
            zip(pd.to_datetime(problem.requirements["interval_start"]), problem.requirements["channel"],
                problem.requirements["required_scheduled"])}
-    diag = _Diagnostics(problem, shifts, assignments)
+    diag = ShortfallDiagnostics(problem, shifts, assignments)
     rows = []
     for name, value, _weight, _idx in penalty_values:
         m = PENALTY_NAME.match(name)
@@ -133,11 +135,18 @@ def shortfall_frame(problem: RosterProblem, penalty_values: list[tuple], schedul
     return out.sort_values(["interval_start", "channel"], ignore_index=True) if len(out) else out
 
 
-class _Diagnostics:
-    """Why an interval stays short: the first check that binds."""
+class ShortfallDiagnostics:
+    """Why an interval stays short: the first check that binds. The structural checks (window, grid,
+    templates, lunch, skills, contracts) are here; whether a labour rule keeps a free agent off the
+    shifts that would cover it, each hard rule says itself (``HardRule.diagnose``), asked in registry
+    order. An agent no rule keeps off is left out for cost.
+
+    What the rules read: ``problem``, ``by_agent`` (agent_id -> the agent's shift rows),
+    ``days_worked`` and ``paid_min`` (agent_id -> days and paid minutes in the roster)."""
 
     def __init__(self, problem: RosterProblem, shifts: pd.DataFrame, assignments: pd.DataFrame):
-        self.p = problem
+        self.problem = problem
+        self.rules = hard_rules()
         self.shapes = {d: shift_shapes(problem, d) for d in problem.days}
         self.shifts = {(r.agent_id, r.date): r for r in shifts.itertuples(index=False)}
         self.busy = {(r.agent_id, pd.Timestamp(r.interval_start)): r.channel
@@ -150,7 +159,7 @@ class _Diagnostics:
         self.grids = {d: set(problem.grid(d)) for d in problem.days}
 
     def cause(self, at: pd.Timestamp, channel: str, need: int) -> str:
-        p = self.p
+        p = self.problem
         day, minute = at.date(), at.hour * 60 + at.minute
         when = f"{day.isoformat()} {at:%H:%M}"
         if minute not in self.grids[day]:
@@ -174,7 +183,7 @@ class _Diagnostics:
                     f"cover {when}; it needs {need}")
         reasons: dict[str, int] = {}
         for a in eligible:
-            r = self._why_not(a, day, minute, at, channel, covering)
+            r = self._why_not(a, day, at, channel, covering)
             if r is not None:
                 reasons[r] = reasons.get(r, 0) + 1
         if reasons.get("free"):
@@ -184,14 +193,12 @@ class _Diagnostics:
         return (f"{len(eligible)} {channel}-skilled agents could cover {when}: {working} work it, "
                 f"the others are {text}")
 
-    def _why_not(self, agent, day, minute, at, channel, covering) -> str | None:
-        """None if the agent works ``channel`` at ``at``; else why not."""
-        p = self.p
+    def _why_not(self, agent: Agent, day: dt.date, at: pd.Timestamp, channel: str,
+                 covering: list[ShiftShape]) -> str | None:
+        """None if the agent works ``channel`` at ``at``; else why not ("free" if nothing but cost)."""
         busy = self.busy.get((agent.agent_id, at))
         if busy == channel:
             return None
-        if day in agent.unavailable:
-            return "on leave"
         if busy is not None:
             return "needed on other channels"
         shift = self.shifts.get((agent.agent_id, day))
@@ -199,36 +206,15 @@ class _Diagnostics:
             if not pd.isna(shift.lunch_start) and shift.lunch_start <= at < shift.lunch_end:
                 return "at lunch"
             return "on a shift that does not cover it"
-        if self.days_worked.get(agent.agent_id, 0) >= p.max_working_days:
-            return "already at max_days_per_week"
-        shapes = [s for s in covering if agent.contract in s.contracts]
-        blocked = [self._labour_block(agent, day, s) for s in shapes]
+        blocked = [self._blocked(agent, day, s) for s in covering if agent.contract in s.contracts]
         if any(b is None for b in blocked):
             return "free"
         return blocked[0]
 
-    def _labour_block(self, agent, day, shape) -> str | None:
-        p = self.p
-        if self.paid_min.get(agent.agent_id, 0) + shape.paid_min > p.weekly_cap_min(agent):
-            return "at the weekly hours cap"
-        rest = pd.Timedelta(hours=p.scenario.labour.min_rest_h)
-        start, end = p.at(day, shape.start_min), p.at(day, shape.end_min)
-        mine = self.by_agent.get(agent.agent_id, [])
-        before = [r.shift_end for r in mine if r.date < day]
-        last = p.last_shift_end(agent.agent_id)
-        if last is not None:
-            before.append(last)
-        after = [r.shift_start for r in mine if r.date > day]
-        if (before and start - max(before) < rest) or (after and min(after) - end < rest):
-            return "short of min_rest_h"
-        worked = {r.date for r in mine} | p.previous_worked_dates(agent.agent_id)
-        run = 1
-        d = day - dt.timedelta(days=1)
-        while d in worked:
-            run, d = run + 1, d - dt.timedelta(days=1)
-        d = day + dt.timedelta(days=1)
-        while d in worked:
-            run, d = run + 1, d + dt.timedelta(days=1)
-        if run > p.scenario.labour.max_consecutive_days:
-            return "at max_consecutive_days"
+    def _blocked(self, agent: Agent, day: dt.date, shape: ShiftShape) -> str | None:
+        """The first hard rule's reason that ``agent`` cannot work ``shape`` on ``day``, or None."""
+        for rule in self.rules:
+            why = rule.diagnose(self, agent, day, shape)
+            if why is not None:
+                return why
         return None
