@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import duckdb
 import pandas as pd
 
 from core.names import CHANNEL_ALIASES, CHANNELS
@@ -101,6 +100,8 @@ def channel_sql(col: str, channels: tuple[str, ...] = CHANNELS) -> str:
 def parse_timestamps(values: pd.Series, offsets: Literal["convert", "drop"] = "convert") -> pd.Series:
     """:func:`timestamp_sql` over a column of text: datetime64 local times, NaT where a value is not
     a time. The index is kept."""
+    import duckdb  # here, so the names above cost nothing to import
+
     frame = pd.DataFrame({"v": values.astype(object).where(values.notna(), None).to_numpy()})
     con = duckdb.connect()
     try:

@@ -371,7 +371,7 @@ def test_end_to_end_gbk_file_with_excel_dates_and_offsets(tmp_path):
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
 def test_every_encoding_and_excel_unicode_text_import_alike(tmp_path, encoding):
-    text = VENDOR.replace(",", "\t") if encoding == "utf-16" else VENDOR  # Excel's "Unicode text"
+    text = VENDOR.replace(",", "\t").replace("\n", "\r\n") if encoding == "utf-16" else VENDOR  # Excel's "Unicode text"
     path = _write(tmp_path / "v.csv", text, encoding)
     res = import_records(path, tmp_path / "d.duckdb")
     assert (res.inserted, res.rejected) == (5, 0)
