@@ -13,6 +13,14 @@ from enum import Enum
 CHANNELS = ("chat", "phone", "email")
 """The channels a scenario may define, in the order files, tables and charts list them."""
 
+CHANNEL_ALIASES = {
+    "在线": "chat", "聊天": "chat", "在线客服": "chat",
+    "电话": "phone", "热线": "phone",
+    "邮件": "email", "邮箱": "email",
+}
+"""Other names vendors' files use for a channel. Every reader of user files maps a channel cell
+through :func:`channel_key`: surrounding spaces are dropped, case is ignored, then these aliases apply."""
+
 CHANNEL_COLOURS = {"chat": "#2563eb", "phone": "#ea580c", "email": "#16a34a", "total": "#334155"}
 OTHER_COLOUR = "#64748b"  # a channel or series without its own colour
 
@@ -21,6 +29,13 @@ WORKING_DAY_TYPES = frozenset({"weekday", "makeup_workday"})
 HOLIDAY_DAY_TYPES = frozenset({"statutory_holiday", "holiday_rest_day"})
 WEEKEND_DAY_TYPES = frozenset({"weekend", "holiday_rest_day", "statutory_holiday"})
 PREMIUM_DAY_TYPES = frozenset({"weekend", "holiday_rest_day"})  # the scenario's pay.weekend applies here
+
+
+def channel_key(text: str) -> str:
+    """The canonical name of a channel cell (``" Chat "`` -> ``chat``, ``电话`` -> ``phone``); a name it
+    does not know comes back stripped and lower-cased, for the caller to check against its channels."""
+    key = text.strip().casefold()
+    return CHANNEL_ALIASES.get(key, key)
 
 
 def channel_colour(channel: str) -> str:

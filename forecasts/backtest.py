@@ -30,9 +30,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.csvio import read_text_csv, sniff_csv
 from core.errors import InputError
 from core.names import HOLIDAY_DAY_TYPES
 from core.promotions import promotion_days
+from core.values import parse_timestamps
 from forecasts import kernels as K
 from forecasts.baselines import BASELINES, StatsForecastPeer
 from forecasts.calendar import Calendar
@@ -48,17 +50,17 @@ MIN_COVER_MEAN = 5.0  # [contacts] intervals scored for coverage: forecast mean 
 # -- input ------------------------------------------------------------------------------------------
 def read_history_any(path: str | Path, channel: str = "phone") -> History:
     """Read a history CSV in our schema, or the ``rownames, DateTime, Calls`` layout of the bank-call
-    data (fpp3 ``bank_calls``), whose calls become ``channel``. Times are local clock times (a
-    trailing ``Z`` is ignored)."""
+    data (fpp3 ``bank_calls``), whose calls become ``channel``.
+
+    In that layout a trailing ``Z`` is dropped and the clock time kept: the bank data labels its
+    local clock times with ``Z`` (see ``../shared/data/README.md``). In our schema a ``Z`` means UTC
+    and is converted to local time like any offset (:mod:`core.values`)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("history file not found", file=path, field="--history")
-    head = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns.str.strip()
+    head = sniff_csv(path, what="history file", option="--history").header
     if "interval_start" in head or not {"DateTime", "Calls"} <= set(head):
         return read_history(path)
-    raw = pd.read_csv(path, usecols=["DateTime", "Calls"], dtype=str, keep_default_na=False)
-    ts = pd.to_datetime(raw["DateTime"].str.strip().str.replace("Z", "", regex=False), format="ISO8601",
-                        errors="coerce")
+    raw = read_text_csv(path, ("DateTime", "Calls"), what="history file", option="--history")
+    ts = parse_timestamps(raw["DateTime"], offsets="drop")
     calls = pd.to_numeric(raw["Calls"], errors="coerce")
     for mask, field, what in ((ts.isna(), "DateTime", "is not a time"),
                               (calls.isna() | (calls < 0), "Calls", "is not a count >= 0")):

@@ -1,6 +1,6 @@
 """The agent pool: who can work, on which channels, at what cost.
 
-CSV columns (UTF-8, a BOM is accepted):
+CSV columns (read by :func:`core.csvio.read_text_csv`; channels as :func:`core.names.channel_key` maps them):
 
 | column | required | meaning |
 |---|---|---|
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from core.csvio import read_text_csv
 from core.errors import InputError
-from core.names import CHANNELS
+from core.names import CHANNELS, channel_key
 
 REQUIRED = ("agent_id", "name", "skills", "contract", "hourly_cost")
 CONTRACTS = ("full_time", "part_time")
@@ -54,7 +54,7 @@ def load_agents(path: str | Path) -> list[Agent]:
         if aid in seen:
             raise InputError(f"duplicate agent_id '{aid}'", file=path, row=i, field="agent_id")
         seen.add(aid)
-        skills = tuple(s.strip() for s in rec["skills"].split("|") if s.strip())
+        skills = tuple(channel_key(s) for s in rec["skills"].split("|") if s.strip())  # any case, aliases
         if not skills:
             raise InputError("no skills", file=path, row=i, field="skills")
         for s in skills:

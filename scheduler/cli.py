@@ -278,11 +278,14 @@ def actuals_import(
     path: Annotated[Path, typer.Argument(help="Records CSV (.csv/.csv.gz) or Parquet.")],
     db: DbOpt = Path("actuals.duckdb"),
     rejects: Annotated[Path | None, typer.Option("--rejects", help="Where to list rejected rows.")] = None,
+    max_reject_share: Annotated[float | None, typer.Option(
+        "--max-reject-share", help="Import nothing and exit 2 (the rejects still listed) when more than this "
+                                   "share of the records is rejected. Default: 0.05.")] = None,
 ):
     """Validate per-contact records and upsert them on contact_id (re-imports are idempotent)."""
     from scheduler.actuals import import_records
 
-    typer.echo(import_records(path, db, rejects).describe())
+    typer.echo(import_records(path, db, rejects, max_reject_share=max_reject_share).describe())
 
 
 @command()

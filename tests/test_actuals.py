@@ -12,6 +12,7 @@ import pytest
 
 from core.errors import InputError
 from core.scenario import load_scenario
+from core.values import TIME_FORMS
 from forecasts.history import read_history
 from scenarios import DEFAULT_SCENARIO
 from scheduler.actuals import (
@@ -262,7 +263,7 @@ BAD_ROWS = [  # (line, reason fragment); line 1 is the header
      "satisfaction: '7' is not a score 1-5"),
     (",chat,2025-11-12T09:00:00,2025-11-12T09:00:05,2025-11-12T09:01:00,0,,,0", "contact_id: missing"),
     ("A7,chat,2025-11-12T09:00:00,2025-11-12T09:00:05,2025-11-12T09:01:00,0,,,0,surplus", "malformed CSV line"),
-    ("A8,email,2025-11-12T09:00:00+08:00,,,0,,,0", "arrived_at: '2025-11-12T09:00:00+08:00' is not a time"),
+    ("A8,email,11/12/2025 09:00,,,0,,,0", "arrived_at: '11/12/2025 09:00' is not a time"),  # month first: ambiguous
     ("A9,chat,2025-11-12T09:00:00,2025-11-12T09:00:05,2025-11-12T09:01:00,maybe,,,0", "abandoned: 'maybe' is not"),
     ("A10,chat,2025-11-12T09:00:00,2025-11-12T09:00:05,2025-11-12T09:01:00,true,,,0", "abandoned: true but answered"),
     ("A11,phone,2025-11-12T09:00:00,2025-11-12T09:00:30,2025-11-12T09:00:20,0,,,0", "ended_at: before answered_at"),
@@ -270,7 +271,7 @@ BAD_ROWS = [  # (line, reason fragment); line 1 is the header
     ("A13,chat,,,,1,,,0", "arrived_at: missing"),
     ("A1,chat,2025-11-12T09:00:00,2025-11-12T09:00:20,2025-11-12T09:06:00,false,4,退款 (refunds),true", None),
     ("A14,Chat ,2025-11-12 09:00,2025-11-12 09:00:03,,FALSE,4.0,,TRUE", None),
-    ("A15,email,2025-11-12T09:00:00Z,2025-11-12T15:00:00.5,2025-11-12T15:10,no,,发票 (invoice),yes", None),
+    ("A15,email,2025-11-12T01:00:00Z,2025-11-12T15:00:00.5,2025-11-12T15:10,no,,发票 (invoice),yes", None),  # 09:00
 ]
 
 
@@ -278,7 +279,7 @@ def test_rejects_listed_with_rows_and_reasons(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text(HEADER + "\n".join(r for r, _ in BAD_ROWS) + "\n", encoding="utf-8")
     db_path = tmp_path / "bad.duckdb"
-    res = import_records(path, db_path)
+    res = import_records(path, db_path, max_reject_share=1)
     expected_bad = {i + 2: why for i, (_, why) in enumerate(BAD_ROWS) if why}
     expected_bad[2] = "contact_id: duplicate 'A1' in this file; row 16 is kept"  # the earlier A1
     assert res.rejects_file == tmp_path / "rejects_bad.csv"
@@ -312,14 +313,14 @@ def test_broken_lines_gzip_and_no_database_left_behind(tmp_path):
     path.write_bytes((HEADER + "A1,chat,2025-11-12T09:00:00,,,1,,,0\n").encode()
                      + b"A2,chat,2025-11-12T09:00:00,,,1,,bad\xff\xfetopic,0\n"
                      + b"A3,chat,2025-11-12T09:00:00,,,1,,,0\n")
-    res = import_records(path, tmp_path / "enc.duckdb")
+    res = import_records(path, tmp_path / "enc.duckdb", max_reject_share=1)
     rej = pd.read_csv(res.rejects_file)
     assert (res.rows_read, res.inserted, res.rejected) == (3, 2, 1)
-    assert rej["row"].tolist() == [3] and "INVALID ENCODING" in rej["reason"].iloc[0]
+    assert rej["row"].tolist() == [3] and "line is not valid UTF-8 text" in rej["reason"].iloc[0]
     gz = tmp_path / "records.csv.gz"
     import gzip
     gz.write_bytes(gzip.compress((HEADER + BAD_ROWS[0][0] + "\n" + BAD_ROWS[1][0] + "\n").encode()))
-    res = import_records(gz, tmp_path / "gz.duckdb")
+    res = import_records(gz, tmp_path / "gz.duckdb", max_reject_share=1)
     assert (res.inserted, res.rejected, res.rejects_file.name) == (1, 1, "rejects_records.csv")
     (tmp_path / "nocol.csv").write_text("contact_id,channel\nA,chat\n")
     with pytest.raises(InputError):
@@ -333,7 +334,7 @@ def test_explicit_rejects_path_and_optional_columns(tmp_path):
                     "X1,phone,2025-11-12T09:00:00,2025-11-12T09:00:15,2025-11-12T09:04:00,0,zzz\n"
                     "X2,phone,2025-11-12T09:00:00,,2025-11-12T09:01:00,1,zzz\n"
                     "X3,phone,not a time,,,1,zzz\n", encoding="utf-8")
-    res = import_records(path, tmp_path / "db" / "x.duckdb", rejects_path=tmp_path / "mine.csv")
+    res = import_records(path, tmp_path / "db" / "x.duckdb", rejects_path=tmp_path / "mine.csv", max_reject_share=1)
     assert (res.inserted, res.rejected, res.rejects_file) == (2, 1, tmp_path / "mine.csv")
     rep = build_report(tmp_path / "db" / "x.duckdb", ("day", "2025-11-12"), SCENARIO, plans_root=tmp_path)
     phone = rep.summary.set_index("channel").loc["phone"]
@@ -354,7 +355,7 @@ def test_parquet_import_matches_csv(records, db, tmp_path):
     bad = records.iloc[:3].copy()
     bad.loc[bad.index[1], "channel"] = None
     res = import_records(write_records(bad.assign(channel=bad["channel"].astype(object)), tmp_path / "bad.parquet"),
-                         db_path)
+                         db_path, max_reject_share=1)
     rej = pd.read_csv(res.rejects_file)
     assert rej["row"].tolist() == [2] and rej["reason"].iloc[0] == "channel: missing"
     # other column types: integer flags and ids, float scores, text times
@@ -366,13 +367,13 @@ def test_parquet_import_matches_csv(records, db, tmp_path):
         "ended_at": ["2025-11-12T09:05:00", "2025-11-12T09:05:00", "", "soon"],
         "abandoned": [0, 0, 2, 0], "satisfaction": [4.0, 6.0, np.nan, np.nan], "vip": [True, False, None, False]})
     typed.to_parquet(tmp_path / "typed.parquet")
-    res = import_records(tmp_path / "typed.parquet", tmp_path / "typed.duckdb")
+    res = import_records(tmp_path / "typed.parquet", tmp_path / "typed.duckdb", max_reject_share=1)
     rej = pd.read_csv(res.rejects_file)
     assert res.inserted == 1 and rej["row"].tolist() == [2, 3, 4]
     assert rej["reason"].tolist() == [
         "answered_at: before arrived_at; satisfaction: '6.0' is not a score 1-5",
-        "abandoned: '2' is not true/false/1/0",
-        "ended_at: 'soon' is not a time YYYY-MM-DDTHH:MM[:SS] (local, no offset)"]
+        "abandoned: '2' is not a boolean (true/false, yes/no, 1/0, 是/否)",
+        f"ended_at: 'soon' is not a time ({TIME_FORMS})"]
 
 
 def test_failed_import_leaves_database_unchanged(records, tmp_path, monkeypatch):
@@ -412,10 +413,15 @@ def test_import_errors_are_one_line_input_errors(tmp_path):
     with pytest.raises(InputError) as exc:
         import_records(tmp_path / "empty.csv", tmp_path / "x.duckdb")
     cases.append((exc.value, "empty.csv", None))
-    (tmp_path / "bin.csv").write_bytes(b"\xff\xfe\x00garbage\x00\n")
+    (tmp_path / "bin.csv").write_bytes(b"\xff\xfe\x00garbage\x00\n")  # a UTF-16 byte-order mark, then junk
     with pytest.raises(InputError) as exc:
         import_records(tmp_path / "bin.csv", tmp_path / "x.duckdb")
-    cases.append((exc.value, "bin.csv", None))
+    cases.append((exc.value, "bin.csv", "contact_id"))
+    (tmp_path / "junk.csv").write_bytes(b"\x80\x81\xff\n")  # neither UTF-8 nor GB18030
+    with pytest.raises(InputError) as exc:
+        import_records(tmp_path / "junk.csv", tmp_path / "x.duckdb")
+    assert "byte 0x80 at byte offset 0 is not valid UTF-8" in str(exc.value) and exc.value.row == 1
+    cases.append((exc.value, "junk.csv", None))
     (tmp_path / "notdb.duckdb").write_text("hello")
     (tmp_path / "ok.csv").write_text(HEADER + BAD_ROWS[0][0] + "\n", encoding="utf-8")
     with pytest.raises(InputError) as exc:

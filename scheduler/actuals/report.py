@@ -70,7 +70,7 @@ from core.atomic import atomic_folder
 from core.errors import InputError
 from core.names import CHANNELS
 from core.scenario import Scenario
-from scheduler.actuals.store import check_schema, connect, sql_str
+from scheduler.actuals.store import open_checked, sql_str
 from scheduler.plan_folder import PlanFolder, write_csv
 
 PeriodKind = Literal["month", "week", "day"]
@@ -313,9 +313,8 @@ def build_report(db_path: str | Path, period, scenario=None,
     sc = _load_scenario(scenario)
     thr = _thresholds(sc)
     db_path = Path(db_path)
-    con = connect(db_path, read_only=True)
+    con = open_checked(db_path)
     try:
-        check_schema(con, db_path)
         values = ", ".join(f"({sql_str(ch)}, CAST({t!r} AS DOUBLE), CAST({target!r} AS DOUBLE))"
                            for ch, (t, target) in thr.items())
         lo, hi = dt.datetime.combine(per.start, dt.time()), dt.datetime.combine(per.stop, dt.time())
