@@ -37,6 +37,7 @@ from core.errors import InputError
 from core.scenario import Scenario, load_scenario
 
 DEFAULT_OUT = Path("out") / "compare"
+MAX_SCENARIOS = 50  # scenarios per compare: each is a full plan (about 20 s of roster search)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 # comparison.csv: channel columns are expanded per channel in scenario order (chat, phone, email).
@@ -427,6 +428,9 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
     t0 = time.perf_counter()
     if not scenario_paths:
         raise InputError("give at least one scenario file", field="SCENARIO")
+    if len(scenario_paths) > MAX_SCENARIOS:
+        raise InputError(f"{len(scenario_paths)} scenarios; compare at most {MAX_SCENARIOS} at once (each is a "
+                         "full plan)", field="SCENARIO")
     wk = parse_week(week)
     scenarios = [load_scenario(p) for p in scenario_paths]
     for p in (history, agents):

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
+from core.limits import MAX_REPS, SEED_MAX
 from scheduler.simulation.engine import simulate_channel
 
 __all__ = ["SIMULATION_COLUMNS", "simulate_plan", "simulate_result", "simulate_coverage", "write_simulation",
@@ -125,6 +126,16 @@ def _channel_arrays(sub: pd.DataFrame, interval_s: float, channel: str) -> dict:
     }
 
 
+def check_reps_and_seed(reps: int, seed: int) -> None:
+    """Replications 1 .. ``MAX_REPS`` (memory and time grow with them) and a seed numpy and CP-SAT take;
+    checked before any file is read or any contact simulated."""
+    if int(reps) != reps or not 1 <= reps <= MAX_REPS:
+        raise InputError(f"reps must be a whole number from 1 to {MAX_REPS} (the confidence interval narrows "
+                         f"as 1/sqrt(reps))", field="--reps")
+    if int(seed) != seed or not 0 <= seed <= SEED_MAX:
+        raise InputError(f"the seed must be a whole number from 0 to {SEED_MAX}", field="--seed")
+
+
 def simulate_coverage(coverage: pd.DataFrame, scenario, heads: pd.DataFrame, reps: int = 10, seed: int = 7,
                       vip_share: dict[str, float] | None = None, handle_cv: float = 1.0
                       ) -> tuple[pd.DataFrame, dict]:
@@ -137,8 +148,7 @@ def simulate_coverage(coverage: pd.DataFrame, scenario, heads: pd.DataFrame, rep
     ``vip_service_level``, ``regular_service_level``) with ``reps``, ``seed``, ``handle_time`` and
     ``wall_s``.
     """
-    if int(reps) != reps or reps < 1:
-        raise InputError("reps must be a whole number >= 1", field="--reps")
+    check_reps_and_seed(reps, seed)
     if not (isinstance(handle_cv, (int, float)) and handle_cv > 0):
         raise InputError("handle_cv must be > 0", field="handle_cv")
     missing = [c for c in _COVERAGE_NEEDS if c not in coverage.columns]
@@ -251,6 +261,7 @@ def simulate_plan(plan_dir, reps: int = 10, seed: int = 7, vip_share: dict[str, 
     named in ``summary.json`` (``inputs.scenario``) unless ``scenario`` is given. Writes nothing."""
     from core.scenario import load_scenario
 
+    check_reps_and_seed(reps, seed)
     plan_dir = Path(plan_dir)
     if not plan_dir.is_dir():
         raise InputError("plan folder not found", file=plan_dir, field="--plan")
