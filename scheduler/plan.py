@@ -223,7 +223,7 @@ def run_plan(inputs: PlanInputs, log=print) -> PlanResult:
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "inputs": {**inputs.paths, "seed": sc.seed, "calendar": cal.kind},
     }
-    summary["warnings"] = plan_warnings(summary, roster.shortfall, requirements)
+    summary["warnings"] = plan_warnings(summary, roster.shortfall, requirements, sc)
     return PlanResult(inputs, forecast, requirements, roster, coverage, summary, notes)
 
 

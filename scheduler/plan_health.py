@@ -24,6 +24,8 @@ SHORTFALL_WARN = 0.05
 """Share of the required agent-intervals left unstaffed above which a roster is reported as poor."""
 FORECAST_CHECK_RATIO = 10
 """A requirement of this many times the pool at once suggests a history in the wrong unit."""
+LARGE_POOL = 200
+"""Agents from which CP-SAT's portfolio search is worth trying (README: stronger on hundreds of agents)."""
 
 
 # --- before the solve ------------------------------------------------------------------------------------
@@ -82,7 +84,7 @@ def _cause_kind(cause: str) -> str:
     return "other"
 
 
-def _advice(kind: str, summary: dict, peak_need: int, gap_poor: bool) -> str:
+def _advice(kind: str, summary: dict, peak_need: int, gap_poor: bool, scenario) -> str:
     pool = summary.get("agents_in_pool", 0)
     if kind == "pool":
         if pool and peak_need > FORECAST_CHECK_RATIO * pool:
@@ -95,26 +97,41 @@ def _advice(kind: str, summary: dict, peak_need: int, gap_poor: bool) -> str:
     if kind == "templates":
         return "no shift covers those hours: widen roster.templates (more starts or spans) or the lunch_window"
     if kind == "cost" and gap_poor:
-        return "idle agents could cover it but the solver stopped early: raise roster.time_limit_s"
+        return f"idle agents could cover it but the solver stopped early: {_time_limit_advice(scenario, pool)}"
     if kind == "cost":
         return "a shift there costs more than the shortfall it removes: raise understaffed_penalty"
     return "see shortfall.csv for the cause of each interval"
 
 
-def _gap_warning(summary: dict) -> str | None:
+_STOPPED_BY = {"deterministic_time": "its time budget", "relative_gap": "its gap limit", "optimal": "a proof"}
+
+
+def _time_limit_advice(scenario, pool: int) -> str:
+    """Raise the time limit (naming it when the scenario is known); on a large pool searched
+    deterministically, try the portfolio search too."""
+    if scenario is None:
+        text, search = "raise roster.time_limit_s", "deterministic"
+    else:
+        text, search = f"raise roster.time_limit_s (now {scenario.roster.time_limit_s:g} s)", scenario.roster.search
+    if search == "deterministic" and pool >= LARGE_POOL:
+        text += " or try roster.search = \"portfolio\", stronger on large pools"
+    return text
+
+
+def _gap_warning(summary: dict, scenario) -> str | None:
     solver = summary.get("solver", {})
     gap = solver.get("gap")
     if gap is None or not gap > GAP_WARN:
         return None
-    pool = summary.get("agents_in_pool", 0)
-    portfolio = " or roster.search = \"portfolio\" for a pool this large" if pool >= 200 else ""
-    return (f"poor roster: CP-SAT stopped {100 * gap:.1f}% from the best bound ({solver.get('status')}, "
-            f"{solver.get('wall_s', 0):.0f} s, stopped by {solver.get('stopped_by', 'its limit')}); a much cheaper "
-            f"or better-staffed roster may exist: raise roster.time_limit_s{portfolio}")
+    stopped = str(solver.get("stopped_by", ""))
+    stopped = _STOPPED_BY.get(stopped, "the wall clock" if stopped.startswith("wall_time") else "its limit")
+    return (f"poor roster: CP-SAT stopped {100 * gap:.1f}% from the best bound ({solver.get('status')} after "
+            f"{solver.get('wall_s', 0):.0f} s, stopped by {stopped}); a much cheaper or better-staffed roster "
+            f"may exist: {_time_limit_advice(scenario, summary.get('agents_in_pool', 0))}")
 
 
 def _shortfall_warning(summary: dict, shortfall: pd.DataFrame | None, required_intervals: float | None,
-                       gap_poor: bool) -> str | None:
+                       gap_poor: bool, scenario) -> str | None:
     missing = float(summary.get("understaffed_agent_intervals", 0))
     if required_intervals is None or required_intervals <= 0 or missing <= SHORTFALL_WARN * required_intervals:
         return None
@@ -131,26 +148,27 @@ def _shortfall_warning(summary: dict, shortfall: pd.DataFrame | None, required_i
     share = missing / required_intervals
     service = f" ({', '.join(below)})" if below else ""
     return (f"heavy shortfall: {missing:,.0f} of {required_intervals:,.0f} required agent-intervals "
-            f"({100 * share:.1f}%) unstaffed{service}; {_advice(kind, summary, peak, gap_poor)}")
+            f"({100 * share:.1f}%) unstaffed{service}; {_advice(kind, summary, peak, gap_poor, scenario)}")
 
 
 def plan_warnings(summary: dict, shortfall: pd.DataFrame | None = None,
-                  requirements: pd.DataFrame | None = None) -> list[str]:
+                  requirements: pd.DataFrame | None = None, scenario=None) -> list[str]:
     """One line per problem that makes the plan poor, each saying what to do; [] for a sound plan.
 
     ``summary`` is the plan's summary (solver gap, understaffed agent-intervals, per-channel service
     level and target, pool size); ``shortfall`` the roster's shortfall table (for the causes);
     ``requirements`` the requirements table (for the required agent-intervals; without it the share is
-    taken from ``summary["required_agent_intervals"]`` when present)."""
+    taken from ``summary["required_agent_intervals"]`` when present); ``scenario`` makes the advice
+    name the current time limit and search."""
     warnings = []
-    gap_line = _gap_warning(summary)
+    gap_line = _gap_warning(summary, scenario)
     if gap_line:
         warnings.append(gap_line)
     if requirements is not None:
         required = float(requirements["required_scheduled"].sum())
     else:
         required = summary.get("required_agent_intervals")
-    short_line = _shortfall_warning(summary, shortfall, required, gap_line is not None)
+    short_line = _shortfall_warning(summary, shortfall, required, gap_line is not None, scenario)
     if short_line:
         warnings.append(short_line)
     return [" ".join(w.split()) for w in warnings]  # one line each

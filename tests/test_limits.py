@@ -363,3 +363,12 @@ def test_erlang_closed_form_is_what_plan_requirements_use():
     n = required_agents(load, 420, 30, 0.8, 0.85)
     assert n[0] > EXACT_MAX_AGENTS and np.all(n >= load / 0.85)
     assert np.all(service_level(n, load, 420, 30) >= 0.8)
+
+
+@pytest.mark.parametrize("search,portfolio_advised", [("deterministic", True), ("portfolio", False)])
+def test_time_limit_advice_names_the_scenario_setting(tmp_path, search, portfolio_advised):
+    sc = load_scenario(scenario_file(tmp_path, f'[roster]\ntime_limit_s = 10\nsearch = "{search}"\n'))
+    got = plan_warnings(summary_of(gap=0.91, status="FEASIBLE", pool=2000, stopped_by="wall_time (may not be "
+                                   "reproducible)"), None, requirements_of(1626), sc)
+    assert len(got) == 1 and "raise roster.time_limit_s (now 10 s)" in got[0] and "stopped by the wall clock" in got[0]
+    assert ("portfolio" in got[0]) == portfolio_advised
