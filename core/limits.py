@@ -65,3 +65,6 @@ MAX_RESPONSE_WINDOW_H = 720.0
 MAX_REPS = 1000
 """Simulation replications: the 95% interval narrows as 1 / sqrt(reps), to about +-0.1 point at 1,000;
 each replication of the bundled week takes ~20 ms and memory grows with reps."""
+MAX_SIM_CONTACTS = 5e7
+"""Contacts x replications one simulation takes: the event loop handles ~0.9 million contacts a second
+(README, Simulation), so about a minute."""

@@ -220,6 +220,19 @@ def test_simulate_counts_are_capped_before_any_work(tmp_path, args, needle):
     assert_one_line_error(result, needle)
 
 
+def test_simulating_too_many_contacts_is_refused_before_any_event(tmp_path):
+    """The plan of a history scaled by 10^6 holds 2 x 10^10 contacts: no simulation, one line."""
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    pd.DataFrame({"interval_start": ["2025-03-10T09:00", "2025-03-10T10:00"], "channel": "chat", "open": True,
+                  "arrivals": [1e10, 1e10], "aht_s": 420.0, "service_level": 0.0, "contacts": [1e10, 1e10],
+                  "scheduled_heads": 5}).to_csv(plan / "coverage.csv", index=False)
+    (plan / "summary.json").write_text(json.dumps({"inputs": {"scenario": str(DEFAULT_SCENARIO)}}), encoding="utf-8")
+    result = run("simulate", "--plan", plan, "--reps", 10)
+    assert_one_line_error(result, "coverage.csv", "2e+11", "too many contacts to simulate")
+    assert sorted(p.name for p in plan.iterdir()) == ["coverage.csv", "summary.json"]
+
+
 # --- erlang: answers for huge loads, caps beyond them -----------------------------------------------------
 
 def halfin_whitt_agents(load: float, aht_s: float, within_s: float, target: float) -> float:

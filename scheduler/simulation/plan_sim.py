@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
-from core.limits import MAX_REPS, SEED_MAX
+from core.limits import MAX_REPS, MAX_SIM_CONTACTS, SEED_MAX
 from scheduler.simulation.engine import simulate_channel
 
 __all__ = ["SIMULATION_COLUMNS", "simulate_plan", "simulate_result", "simulate_coverage", "write_simulation",
@@ -154,6 +154,12 @@ def simulate_coverage(coverage: pd.DataFrame, scenario, heads: pd.DataFrame, rep
     missing = [c for c in _COVERAGE_NEEDS if c not in coverage.columns]
     if missing:
         raise InputError(f"coverage has no column '{missing[0]}'", field=missing[0])
+    contacts = float(pd.to_numeric(coverage["arrivals"], errors="coerce").clip(lower=0).sum())
+    if not contacts * reps <= MAX_SIM_CONTACTS:
+        most = int(MAX_SIM_CONTACTS // contacts) if contacts > 0 else 0
+        what = f"use at most {most} --reps" if most >= 2 else "too many contacts to simulate"
+        raise InputError(f"{reps} replications of {contacts:,.0f} contacts would simulate {contacts * reps:.3g}, "
+                         f"more than the {MAX_SIM_CONTACTS:.0e} a simulation takes: {what}", field="--reps")
     vip_share = dict(vip_share or {})
     t0 = time.perf_counter()
     interval_s = scenario.interval_min * 60.0
