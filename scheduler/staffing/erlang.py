@@ -42,7 +42,7 @@ EXACT_MAX_AGENTS = 10_000
 # The largest offered load :func:`required_agents` searches [Erlang]: its answer must fit an int64 and
 # stay a whole number in a double (2**53), with room for the square-root staffing margin above the load.
 MAX_LOAD_ERL = 1e12
-# The most agents the metrics take: whole numbers in a double, far below int64's limit.
+# The most agents ``schedule erlang --agents`` takes: whole numbers in a double, far below int64's limit.
 MAX_AGENTS = 10**15
 
 # Relative slack when comparing A / N with an occupancy cap, so that 8.5 Erl / 10 agents meets a cap
@@ -132,7 +132,7 @@ def _bd0(x: Floats, m: Floats) -> Floats:
         far = x * np.log(x / m) + m - x
         v = d / (x + m)
     s, ej, v2 = d * v, 2.0 * x * v, v * v
-    for j in range(1, 12):  # v^2 < 1/121: 12 terms reach double precision
+    for j in range(1, 12):  # v^2 < 1/121, so 11 terms leave less than 1e-22
         ej = ej * v2
         s = s + ej / (2 * j + 1)
     return np.where(near, s, far)
