@@ -71,9 +71,10 @@ _RULE_WORDS = ("weekly hours cap", "max_days_per_week", "min_rest_h", "max_conse
 def _cause_kind(cause: str) -> str:
     """The kind of a ``shortfall.csv`` cause: pool, templates, rules, cost, closed or other."""
     text = str(cause)
-    if text.startswith(("pool has", "only ")):
+    if text.startswith("pool has"):
         return "pool"
-    if text.startswith(("no shift template covers", "lunch:")) or "is not an interval start" in text:
+    if (text.startswith(("only ", "no shift template covers", "lunch:")) or "is not an interval start" in text
+            or "on a shift that does not cover it" in text):
         return "templates"
     if text.startswith("cost:"):
         return "cost"
@@ -95,7 +96,8 @@ def _advice(kind: str, summary: dict, peak_need: int, gap_poor: bool, scenario) 
         return ("the labour rules bind (weekly hours, days, rest): hire or add [[temporary_agents]], or allow "
                 "overtime in [labour]")
     if kind == "templates":
-        return "no shift covers those hours: widen roster.templates (more starts or spans) or the lunch_window"
+        return ("the shift templates do not reach those hours for enough agents: add starts or longer spans to "
+                "roster.templates (for the contracts and day types short), widen the lunch_window, or hire")
     if kind == "cost" and gap_poor:
         return f"idle agents could cover it but the solver stopped early: {_time_limit_advice(scenario, pool)}"
     if kind == "cost":

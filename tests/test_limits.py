@@ -348,7 +348,9 @@ def test_a_large_gap_says_raise_the_time_limit():
 
 @pytest.mark.parametrize("cause,advice", [
     ("pool has 40 chat-skilled agents; 2025-03-10 20:00 needs 48", "hire"),
-    ("no shift template covers 22:00 on weekday 2025-03-10", "widen roster.templates"),
+    ("no shift template covers 22:00 on weekday 2025-03-10", "roster.templates"),
+    ("only 12 chat-skilled agents have a contract whose templates cover 2025-10-01 10:00; it needs 19",
+     "add starts or longer spans to roster.templates"),
     ("40 chat-skilled agents could cover 2025-03-10 20:00: 30 work it, the others are at the weekly hours cap (10)",
      "labour rules bind"),
     ("cost: a shift here costs more than the shortfall penalty it removes", "raise understaffed_penalty"),
