@@ -17,6 +17,18 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import InputError
+from core.limits import (
+    HOURS_PER_WEEK,
+    MAX_AHT_S,
+    MAX_COST,
+    MAX_PAY_MULTIPLIER,
+    MAX_PROMOTION_MULTIPLIER,
+    MAX_RESPONSE_WINDOW_H,
+    MAX_TIME_LIMIT_S,
+    MAX_WAIT_S,
+    MIN_TIME_LIMIT_S,
+    SEED_MAX,
+)
 from core.names import CHANNELS, DAY_TYPES
 from core.promotions import promotion_main_days
 
@@ -49,6 +61,12 @@ def _check_window(text) -> None:
         Window.parse(text)
 
 
+def _check_lunch_window(text) -> None:
+    """A meal window must be an open HH:MM-HH:MM window ('closed' makes no sense for a lunch)."""
+    if text is not None and not Window.parse(text).is_open:
+        raise ValueError(f"'{text}' is not a lunch window HH:MM-HH:MM")
+
+
 def _check_mmdd(text: str) -> None:
     """A month-day that exists (Feb 29 allowed)."""
     try:
@@ -60,7 +78,8 @@ def _check_mmdd(text: str) -> None:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: every float is finite ("inf" and "nan" are TOML floats); bounds: core.limits
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Window(_Strict):
@@ -94,13 +113,14 @@ class ChannelSpec(_Strict):
     """Service target and queue model of one channel."""
 
     model: Literal["erlang_c", "erlang_a", "deferred"] = "erlang_c"
-    answer_within_s: float = Field(gt=0, description="[s] service-level threshold")
-    default_aht_s: float = Field(default=300, gt=0, description="[s] handle time when history has none")
+    answer_within_s: float = Field(gt=0, le=MAX_WAIT_S, description="[s] service-level threshold")
+    default_aht_s: float = Field(default=300, gt=0, le=MAX_AHT_S, description="[s] handle time when history has none")
     service_level_target: float = Field(default=0.8, gt=0, lt=1)
     concurrency: int = Field(default=1, ge=1, le=10, description="contacts one agent handles at once")
     max_occupancy: float = Field(default=0.85, gt=0, le=1)
-    patience_s: float | None = Field(default=None, gt=0, description="[s] mean patience, Erlang A only")
-    response_window_h: float | None = Field(default=None, gt=0, description="[h] deferred work only")
+    patience_s: float | None = Field(default=None, gt=0, le=MAX_WAIT_S, description="[s] mean patience, Erlang A only")
+    response_window_h: float | None = Field(default=None, gt=0, le=MAX_RESPONSE_WINDOW_H,
+                                            description="[h] deferred work only")
     carry_over_closed: float = Field(default=1.0, ge=0, le=1,
                                      description="share of contacts arriving while closed that wait for opening")
     vip_share: float = Field(default=0.0, ge=0, lt=1, description="share of contacts from VIP customers, "
@@ -149,7 +169,7 @@ class ShiftTemplate(_Strict):
     @field_validator("lunch_window")
     @classmethod
     def _lw(cls, v):
-        _check_window(v)
+        _check_lunch_window(v)
         return v
 
     @field_validator("day_types")
@@ -178,8 +198,8 @@ class TemporaryAgents(_Strict):
     count: int = Field(ge=1, le=2000)
     skills: list[str] = Field(min_length=1)
     contract: Literal["full_time", "part_time"] = "part_time"
-    hourly_cost: float = Field(gt=0, description="[CNY/h]")
-    max_weekly_h: float | None = Field(default=None, ge=0)
+    hourly_cost: float = Field(gt=0, le=MAX_COST, description="[CNY/h]")
+    max_weekly_h: float | None = Field(default=None, ge=0, le=HOURS_PER_WEEK)
     id_prefix: str = "T"
     team: str = "临时"
 
@@ -195,19 +215,31 @@ class RosterSpec(_Strict):
     lunch_window: str = "11:00-14:00"
     fixed_lunch_at: str = "12:00"
     lunch_min: int = Field(default=60, ge=0, le=120)
-    time_limit_s: float = Field(default=20, gt=0)
+    time_limit_s: float = Field(default=20, ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S)
     workers: int = Field(default=2, ge=1, le=64)
     relative_gap: float = Field(default=0.01, ge=0, lt=1)
     search: Literal["deterministic", "portfolio"] = Field(
         default="deterministic", description="deterministic: interleaved search stopped on a deterministic "
         "time budget, the same roster every run; portfolio: CP-SAT's parallel portfolio stopped by the clock, "
         "stronger on large models (hundreds of agents) but not bit-reproducible")
-    change_penalty: float = Field(default=60.0, ge=0, description="[CNY] per shift added, removed or moved "
-                                  "against a roster already published (plan --published)")
-    switch_penalty: float = Field(default=2.0, ge=0, description="[CNY] per channel switch within a shift "
+    change_penalty: float = Field(default=60.0, ge=0, le=MAX_COST, description="[CNY] per shift added, removed "
+                                  "or moved against a roster already published (plan --published)")
+    switch_penalty: float = Field(default=2.0, ge=0, le=MAX_COST, description="[CNY] per channel switch within a shift "
                                   "that the heads' channel split forces; 0 leaves the split free (a smaller, "
                                   "faster model)")
     templates: list[ShiftTemplate] = Field(min_length=1)
+
+    @field_validator("lunch_window")
+    @classmethod
+    def _lw(cls, v):
+        _check_lunch_window(v)
+        return v
+
+    @field_validator("fixed_lunch_at")
+    @classmethod
+    def _fixed(cls, v):
+        hhmm_to_min(v)
+        return v
 
 
 class LabourSpec(_Strict):
@@ -215,9 +247,9 @@ class LabourSpec(_Strict):
 
     max_days_per_week: int = Field(default=5, ge=1, le=7)
     max_paid_h_per_day: float = Field(default=8, gt=0, le=24)
-    max_paid_h_per_week: float = Field(default=40, gt=0, le=168)
-    max_overtime_h_per_day: float = Field(default=3, ge=0)
-    max_overtime_h_per_month: float = Field(default=36, ge=0)
+    max_paid_h_per_week: float = Field(default=40, gt=0, le=HOURS_PER_WEEK)
+    max_overtime_h_per_day: float = Field(default=3, ge=0, le=24)
+    max_overtime_h_per_month: float = Field(default=36, ge=0, le=31 * 24)
     min_rest_h: float = Field(default=11, ge=0, le=48)
     max_consecutive_days: int = Field(default=6, ge=1, le=14)
     comprehensive_hours: bool = False
@@ -226,14 +258,14 @@ class LabourSpec(_Strict):
 class PaySpec(_Strict):
     """Multipliers on hourly cost (Labour Law art. 44); a vendor may override them."""
 
-    statutory_holiday: float = Field(default=3.0, ge=1)
-    rest_day_overtime: float = Field(default=2.0, ge=1)
-    workday_overtime: float = Field(default=1.5, ge=1)
-    weekend: float = Field(default=1.0, ge=1, description="premium on ordinary weekend shifts")
+    statutory_holiday: float = Field(default=3.0, ge=1, le=MAX_PAY_MULTIPLIER)
+    rest_day_overtime: float = Field(default=2.0, ge=1, le=MAX_PAY_MULTIPLIER)
+    workday_overtime: float = Field(default=1.5, ge=1, le=MAX_PAY_MULTIPLIER)
+    weekend: float = Field(default=1.0, ge=1, le=MAX_PAY_MULTIPLIER, description="premium on ordinary weekend shifts")
 
 
 class Effect(_Strict):
-    multiplier: float = Field(gt=0)
+    multiplier: float = Field(gt=0, le=MAX_PROMOTION_MULTIPLIER)
     forced: bool = False
 
 
@@ -301,7 +333,7 @@ class Scenario(_Strict):
     name: str
     description: str = ""
     interval_min: Literal[15, 30, 60] = 60
-    seed: int = 7
+    seed: int = Field(default=7, ge=0, le=SEED_MAX, description="CP-SAT's random_seed is an int32")
     shrinkage: float = Field(default=0.30, ge=0, lt=1)
     windows: dict[str, str]
     promotion_window: str | None = Field(default=None, description="service window on promotion main days")
@@ -311,7 +343,7 @@ class Scenario(_Strict):
     pay: PaySpec = PaySpec()
     promotions: list[Promotion] = []
     temporary_agents: list[TemporaryAgents] = []
-    understaffed_penalty: float = Field(default=500.0, ge=0,
+    understaffed_penalty: float = Field(default=500.0, ge=0, le=MAX_COST,
                                         description="[cost units] per missing agent-interval at full impact")
     path: str | None = None
 
@@ -366,20 +398,56 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+def _load_toml(path: Path) -> dict:
+    """The file's TOML, read as UTF-8 as the TOML spec says (a BOM is accepted); no encoding is guessed."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise InputError(f"is not UTF-8 (byte 0x{raw[exc.start]:02x}); TOML files are UTF-8: "
+                         f"save it as UTF-8, e.g. iconv -f GBK -t UTF-8 {path.name} > {path.stem}.utf8.toml",
+                         file=path, row=line) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML ({exc})", file=path) from None
+
+
+def _toml_kind(value) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return f"{value!r}"
+
+
 def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     if not path.is_file():
         raise InputError("scenario file not found", file=path, field="--scenario")
     if path in seen:
         raise InputError("'extends' forms a cycle", file=path, field="extends")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML ({exc})", file=path) from None
+    data = _load_toml(path)
     parent = data.pop("extends", None)
     if parent is not None:
+        if not isinstance(parent, str) or not parent.strip():
+            raise InputError(f"extends must be one scenario file name in quotes, e.g. extends = \"baseline.toml\", "
+                             f"not {_toml_kind(parent)}", file=path, field="extends")
         base = _read_toml((path.parent / parent).resolve(), seen + (path,))
         data = _merge(base, data)
     return data
+
+
+_BOUND_ERRORS = {"finite_number", "greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+_COST_HINT = (f"costs are at most {MAX_COST:,.0f} so that the roster's objective cannot overflow "
+              f"(core/limits.py)")
+_BOUND_HINTS = {
+    "seed": f"a seed is a whole number from 0 to {SEED_MAX} (CP-SAT's random_seed is a 32-bit integer)",
+    "time_limit_s": f"the roster time limit is {MIN_TIME_LIMIT_S:g} to {MAX_TIME_LIMIT_S:g} s: below "
+                    f"{MIN_TIME_LIMIT_S:g} s CP-SAT does not find a first roster",
+    "hourly_cost": _COST_HINT, "understaffed_penalty": _COST_HINT, "change_penalty": _COST_HINT,
+    "switch_penalty": _COST_HINT,
+}
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -396,4 +464,7 @@ def load_scenario(path: str | Path) -> Scenario:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
+        hint = _BOUND_HINTS.get(str(err["loc"][-1])) if err["loc"] else None
+        if hint and err["type"] in _BOUND_ERRORS:
+            msg = f"{msg}; {hint}"
         raise InputError(msg, file=path, field=key) from None

@@ -94,6 +94,11 @@ def fold_origins(history: History, folds: int = 8, horizon_days: int = 7) -> lis
     each earlier one ``horizon_days`` before the next (every Monday for a 7-day horizon)."""
     if folds < 1 or horizon_days < 1:
         raise ValueError("folds and horizon_days must be at least 1")
+    span_days = (history.last_date - history.first_date).days
+    if folds * horizon_days > span_days:  # checked before any date arithmetic, which could overflow
+        raise InputError(f"{folds} folds of {horizon_days} days need {folds * horizon_days} days of history "
+                         f"before the last; it holds {span_days} ({history.first_date} .. {history.last_date}); "
+                         f"use fewer folds or a shorter horizon", file=history.source, field="--folds")
     last_start = history.last_date - dt.timedelta(days=horizon_days - 1)
     last = last_start - dt.timedelta(days=last_start.weekday())
     origins = [last - dt.timedelta(days=horizon_days * k) for k in range(folds - 1, -1, -1)]

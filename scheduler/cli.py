@@ -94,6 +94,8 @@ def plan(
     for note in result.notes:
         typer.echo(f"note: {note}")
     typer.echo(summary_table(result.summary))
+    for warning in result.summary["warnings"]:
+        typer.echo(f"warning: {warning}")
     if simulate:
         from scheduler.simulation import simulation_table
 

@@ -51,6 +51,7 @@ from scheduler.simulation import simulate_result
 from scheduler.weeks import parse_week
 
 DEFAULT_OUT = Path("out") / "compare"
+MAX_SCENARIOS = 50  # scenarios per compare: each is a full plan (about 20 s of roster search)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 # comparison.csv: channel columns are expanded per channel in the published order (chat, phone, email);
@@ -419,6 +420,9 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
     t0 = time.perf_counter()
     if not scenario_paths:
         raise InputError("give at least one scenario file", field="SCENARIO")
+    if len(scenario_paths) > MAX_SCENARIOS:
+        raise InputError(f"{len(scenario_paths)} scenarios; compare at most {MAX_SCENARIOS} at once (each is a "
+                         "full plan)", field="SCENARIO")
     wk = parse_week(week)
     scenarios = [load_scenario(p) for p in scenario_paths]
     for p in (history, agents):

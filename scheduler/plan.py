@@ -22,6 +22,7 @@ from forecasts.models import ForecastConfig, forecast_range
 from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 from scheduler.agents import Agent, load_agents, temporary_agents
 from scheduler.plan_folder import PlanFolder
+from scheduler.plan_health import check_objective_range, plan_warnings
 from scheduler.roster import RosterProblem
 from scheduler.simulation import write_simulation
 from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, summarize_service
@@ -151,8 +152,9 @@ def build_problem(inputs: PlanInputs) -> PlanProblem:
     t0 = time.perf_counter()
     mask, windows = open_mask(sc, cal, days)
     channels = [c for c in sc.channels if c in set(forecast["channel"])]
-    requirements = compute_requirements(forecast[forecast["channel"].isin(channels)], sc, mask)
+    requirements = compute_requirements(forecast[forecast["channel"].isin(channels)], sc, mask, inputs.history.source)
     requirements["shortfall_weight"] = shortfall_weights(requirements, sc)
+    check_objective_range(requirements, inputs.agents, sc, inputs.history.source)
     timings["requirements_s"] = time.perf_counter() - t0
 
     problem = RosterProblem(
@@ -221,6 +223,7 @@ def run_plan(inputs: PlanInputs) -> PlanResult:
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "inputs": {**inputs.paths, "seed": sc.seed, "calendar": cal.kind},
     }
+    summary["warnings"] = plan_warnings(summary, roster.shortfall, requirements, sc)
     return PlanResult(inputs, forecast, requirements, roster, coverage, summary, notes)
 
 

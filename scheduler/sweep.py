@@ -49,6 +49,7 @@ from pydantic import ValidationError
 
 from core.atomic import atomic_folder
 from core.errors import InputError
+from core.limits import MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
 from core.promotions import promotion_days
 from core.scenario import Scenario, load_scenario
 from scenarios import DEFAULT_SCENARIO
@@ -320,8 +321,9 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
     grid = parse_grid(grid_specs)
     base = load_scenario(scenario_path or DEFAULT_SCENARIO)
     if time_limit_s is not None and "roster.time_limit_s" not in grid:
-        if time_limit_s <= 0:
-            raise InputError("the sweep time limit must be positive", field="--time-limit-s")
+        if not MIN_TIME_LIMIT_S <= time_limit_s <= MAX_TIME_LIMIT_S:
+            raise InputError(f"the sweep time limit must be from {MIN_TIME_LIMIT_S:g} to {MAX_TIME_LIMIT_S:g} s",
+                             field="--time-limit-s")
         base = base.model_copy(update={"roster": base.roster.model_copy(update={"time_limit_s": float(time_limit_s)})})
     points = grid_points(grid)
     scenarios = [apply_point(base, pt, wk) for pt in points]  # all validated before any plan runs

@@ -36,6 +36,7 @@ import pandas as pd
 
 from core.atomic import atomic_file
 from core.errors import InputError
+from core.limits import MAX_REPS, MAX_SIM_CONTACTS, SEED_MAX
 from scheduler.plan_folder import COVERAGE, PlanFolder
 from scheduler.simulation.engine import simulate_channel
 
@@ -124,6 +125,16 @@ def _channel_arrays(sub: pd.DataFrame, interval_s: float, channel: str) -> dict:
     }
 
 
+def check_reps_and_seed(reps: int, seed: int) -> None:
+    """Replications 1 .. ``MAX_REPS`` (memory and time grow with them) and a seed numpy and CP-SAT take;
+    checked before any file is read or any contact simulated."""
+    if int(reps) != reps or not 1 <= reps <= MAX_REPS:
+        raise InputError(f"reps must be a whole number from 1 to {MAX_REPS} (the confidence interval narrows "
+                         f"as 1/sqrt(reps))", field="--reps")
+    if int(seed) != seed or not 0 <= seed <= SEED_MAX:
+        raise InputError(f"the seed must be a whole number from 0 to {SEED_MAX}", field="--seed")
+
+
 def simulate_coverage(coverage: pd.DataFrame, scenario, heads: pd.DataFrame, reps: int = 10, seed: int = 7,
                       vip_share: dict[str, float] | None = None, handle_cv: float = 1.0
                       ) -> tuple[pd.DataFrame, dict]:
@@ -136,13 +147,18 @@ def simulate_coverage(coverage: pd.DataFrame, scenario, heads: pd.DataFrame, rep
     ``vip_service_level``, ``regular_service_level``) with ``reps``, ``seed``, ``handle_time`` and
     ``wall_s``.
     """
-    if int(reps) != reps or reps < 1:
-        raise InputError("reps must be a whole number >= 1", field="--reps")
+    check_reps_and_seed(reps, seed)
     if not (isinstance(handle_cv, (int, float)) and handle_cv > 0):
         raise InputError("handle_cv must be > 0", field="handle_cv")
     missing = [c for c in _COVERAGE_NEEDS if c not in coverage.columns]
     if missing:
         raise InputError(f"coverage has no column '{missing[0]}'", field=missing[0])
+    contacts = float(pd.to_numeric(coverage["arrivals"], errors="coerce").clip(lower=0).sum())
+    if not contacts * reps <= MAX_SIM_CONTACTS:
+        most = int(MAX_SIM_CONTACTS // contacts) if contacts > 0 else 0
+        what = f"use at most {most} --reps" if most >= 2 else "too many contacts to simulate"
+        raise InputError(f"{reps} replications of {contacts:,.0f} contacts would simulate {contacts * reps:.3g}, "
+                         f"more than the {MAX_SIM_CONTACTS:.0e} a simulation takes: {what}", field="--reps")
     vip_share = dict(vip_share or {})
     t0 = time.perf_counter()
     interval_s = scenario.interval_min * 60.0
@@ -249,6 +265,7 @@ def simulate_plan(plan_dir, reps: int = 10, seed: int = 7, vip_share: dict[str, 
     named in ``summary.json`` (``inputs.scenario``) unless ``scenario`` is given. Writes nothing."""
     from core.scenario import load_scenario
 
+    check_reps_and_seed(reps, seed)
     plan = PlanFolder(plan_dir)
     coverage = plan.coverage(required=_COVERAGE_NEEDS)
     cov_path = plan.file(COVERAGE)

@@ -61,6 +61,8 @@ import pandas as pd
 
 from core.errors import InputError
 from scheduler.staffing.erlang import (
+    MAX_AGENTS,
+    MAX_LOAD_ERL,
     asa_s,
     erlang_a_metrics,
     erlang_c,
@@ -362,7 +364,7 @@ def _erlang_slots(spec, load, aht, open_) -> np.ndarray:
     return slots
 
 
-def compute_requirements(forecast: pd.DataFrame, scenario, open_mask) -> pd.DataFrame:
+def compute_requirements(forecast: pd.DataFrame, scenario, open_mask, source: str | None = None) -> pd.DataFrame:
     """Required productive agents and rostered heads per (interval_start, channel) row of ``forecast``.
 
     ``forecast``: ``interval_start, channel, contacts, aht_s`` (extra columns are ignored).
@@ -372,7 +374,8 @@ def compute_requirements(forecast: pd.DataFrame, scenario, open_mask) -> pd.Data
     Returns one row per input row, in input order, with :data:`REQUIREMENT_COLUMNS`
     (``backlog_contacts``: for email the backlog waiting at the end of the interval, for queued channels
     the carried-over contacts worked in it). ``attrs["unplaced_contacts"]`` maps each channel to
-    contacts that arrive after its last open interval.
+    contacts that arrive after its last open interval. ``source`` (the history file the forecast came
+    from) is named when a load is beyond what the staffing search takes (``MAX_LOAD_ERL``).
     """
     _check_frame(forecast, ("interval_start", "channel", "contacts", "aht_s"), "forecast")
     interval_s = scenario.interval_min * 60.0
@@ -414,6 +417,10 @@ def compute_requirements(forecast: pd.DataFrame, scenario, open_mask) -> pd.Data
             load = offered_load(np.where(is_open, arrivals, 0.0), scenario.interval_min, aht)
             backlog_load = offered_load(worked, scenario.interval_min, aht)
             cols["backlog_contacts"][rows] = worked
+            if load.size and not np.max(load) <= MAX_LOAD_ERL:
+                raise InputError(f"the forecast offers {channel} up to {np.max(load):.3g} Erlang in an interval, "
+                                 f"above the {MAX_LOAD_ERL:.0e} the staffing search takes: check the contacts",
+                                 file=source, field="contacts")
         if spec.model == "deferred":
             res = deferred_staffing(start_s, is_open, arrivals, aht, spec.carry_over_closed, interval_s,
                                     spec.response_window_h * 3600.0, spec.max_occupancy)
@@ -610,10 +617,13 @@ def erlang_report(contacts, interval_min, aht_s, answer_within_s, agents=None, t
             raise InputError("the service-level target must be in (0, 1), e.g. 0.8", field="--target")
     if agents is not None:
         a = _number(agents, "--agents")
-        if a < 0 or a != int(a):
-            raise InputError("agents must be a whole number >= 0", field="--agents")
+        if a < 0 or a != int(a) or a > MAX_AGENTS:
+            raise InputError(f"agents must be a whole number from 0 to {MAX_AGENTS:.0e}", field="--agents")
         agents = int(a)
     load = float(offered_load(contacts, interval_min, aht_s))
+    if not load <= MAX_LOAD_ERL:
+        raise InputError(f"the offered load, {load:.3g} Erlang, is above the cap of {MAX_LOAD_ERL:.0e} Erlang "
+                         "(contacts x aht_s / interval)", field="--contacts")
     given = agents is not None
     if not given:
         agents = int(required_agents(load, aht_s, answer_within_s, target, max_occupancy))
