@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import InputError
+from core.events import CampaignInstance, read_events_csv
 from core.limits import (
     HOURS_PER_WEEK,
     MAX_AHT_S,
@@ -30,7 +31,7 @@ from core.limits import (
     SEED_MAX,
 )
 from core.names import CHANNELS, DAY_TYPES
-from core.promotions import promotion_main_days
+from core.promotions import Campaign, EventDay, campaigns, promotion_days, promotion_main_days
 
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 _MMDD = re.compile(r"^(0[1-9]|1[0-2])-([0-2]\d|3[01])$")
@@ -342,6 +343,11 @@ class Scenario(_Strict):
     labour: LabourSpec = LabourSpec()
     pay: PaySpec = PaySpec()
     promotions: list[Promotion] = []
+    events: list[CampaignInstance] = Field(default=[], description="dated campaign instances (the CSV "
+                                           "file named by the key 'events', relative to the scenario file)")
+    events_file: str | None = None
+    events_only: bool = Field(default=False, description="campaigns only from the dated events, no "
+                              "month-day rule for the years they do not list")
     temporary_agents: list[TemporaryAgents] = []
     understaffed_penalty: float = Field(default=500.0, ge=0, le=MAX_COST,
                                         description="[cost units] per missing agent-interval at full impact")
@@ -371,8 +377,25 @@ class Scenario(_Strict):
         return v
 
     def promotion_main_days(self, days) -> dict[dt.date, str]:
-        """The promotions whose main day falls on one of ``days``: {date: promotion name}."""
-        return promotion_main_days(self.promotions, days)
+        """The campaigns whose main day falls on one of ``days``: {date: event name} (dated
+        instances first, then the promotions' month-day rule for the years they do not list)."""
+        return promotion_main_days(self.promotions, days, self.events, self.events_only)
+
+    def campaigns(self, start: dt.date, end: dt.date) -> list[Campaign]:
+        """The campaign instances touching [start, end] (see ``core.promotions.campaigns``)."""
+        return campaigns(self.promotions, start, end, self.events, self.events_only)
+
+    def promotion_days(self, start: dt.date, end: dt.date) -> dict[dt.date, EventDay]:
+        """Every date in [start, end] a campaign touches, with its phase."""
+        return promotion_days(self.promotions, start, end, self.events, self.events_only)
+
+    def with_events(self, events: list[CampaignInstance], source: str | None) -> Scenario:
+        """This scenario with the dated campaigns of another events file (``--events``)."""
+        return self.model_copy(update={"events": list(events), "events_file": source})
+
+    def without_campaigns(self) -> Scenario:
+        """This scenario without any campaign: no promotion rule, no dated instance."""
+        return self.model_copy(update={"promotions": [], "events": [], "events_file": None})
 
     def window(self, day_type: str, promotion_main_day: bool = False) -> Window:
         if promotion_main_day and self.promotion_window:
@@ -428,6 +451,8 @@ def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     if path in seen:
         raise InputError("'extends' forms a cycle", file=path, field="extends")
     data = _load_toml(path)
+    if isinstance(data.get("events"), str):  # relative to the file that names it
+        data["events"] = str((path.parent / data["events"]).resolve())
     parent = data.pop("extends", None)
     if parent is not None:
         if not isinstance(parent, str) or not parent.strip():
@@ -456,6 +481,12 @@ def load_scenario(path: str | Path) -> Scenario:
     data = _read_toml(path)
     data.setdefault("name", path.stem)
     data["path"] = str(path)
+    if isinstance(data.get("events"), str):
+        events_path = Path(data["events"])
+        if not events_path.is_file():
+            raise InputError(f"events file {events_path} not found", file=path, field="events")
+        data["events_file"] = str(events_path)
+        data["events"] = read_events_csv(events_path)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
