@@ -35,6 +35,7 @@ import pandas as pd
 from core.names import CHANNELS, HOLIDAY_DAY_TYPES
 from core.scenario import Scenario, load_scenario
 from forecasts.calendar import Calendar
+from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_HISTORY = DATA_DIR / "history.csv.gz"
@@ -410,8 +411,6 @@ def generate_history(params: SynthParams = SynthParams(), scenario: Scenario | N
     (the bundled baseline when None); the effect sizes from ``params``.
     """
     if scenario is None:
-        from scenarios import DEFAULT_SCENARIO
-
         scenario = load_scenario(DEFAULT_SCENARIO)
     cal = Calendar.cn()
     cal.check_covers(params.start_date, params.end_date, what="synthetic history")
@@ -578,8 +577,6 @@ def write_default_data(history_path: str | Path | None = None, agents_path: str 
 
     Defaults: ``forecasts/data/history.csv.gz`` and ``scenarios/agents.csv``. Returns both paths.
     """
-    from scenarios import DEFAULT_AGENTS
-
     history_path = Path(history_path) if history_path is not None else DEFAULT_HISTORY
     agents_path = Path(agents_path) if agents_path is not None else DEFAULT_AGENTS
     text = history_csv_text(generate_history(params)).encode("utf-8")
