@@ -40,7 +40,8 @@ def test_the_issue_example_parses(tmp_path):
 
 
 def test_comments_bom_and_optional_presale(tmp_path):
-    text = "\ufeff# where the dates come from\nevent,main_day,start,end\n\n# a comment line\nsale,2025-03-08,2025-03-05,2025-03-13\n"
+    text = ("\ufeff# where the dates come from\nevent,main_day,start,end\n\n# a comment line\n"
+            "sale,2025-03-08,2025-03-05,2025-03-13\n")
     ev = read_events_csv(write(tmp_path, text))
     assert len(ev) == 1 and ev[0].presale_at == () and ev[0].event == "sale"
     blank = read_events_csv(write(tmp_path, HEADER + "sale,2025-03-08,2025-03-05,2025-03-13,\n", "b.csv"))
