@@ -157,7 +157,10 @@ def rolling_backtest(history: History, scenario=None, calendar: Calendar | None 
             t0 = time.perf_counter()
             fc, fc_notes = forecast_range(hist, scenario, calendar, origin, horizon_days, config)
             fc_s = time.perf_counter() - t0
-            notes.extend(f"{origin}: {n}" for n in fc_notes if f"{origin}: {n}" not in notes)
+            for n in fc_notes:  # what holds for every fold (the calendar's) is said once
+                text = n if n.startswith("--calendar") else f"{origin}: {n}"
+                if text not in notes:
+                    notes.append(text)
         past_start = max(hist.first_date, origin - dt.timedelta(days=baseline_days))
         for ch in hist.channels:
             actual, observed = hist.matrix(ch, origin, end)
@@ -272,5 +275,5 @@ def run_backtest_cli(history_path: str | Path, folds: int = 8, horizon_days: int
     head = (f"rolling backtest: {len(origins)} folds of {horizon_days} days, origins {origins[0]} .. "
             f"{origins[-1]}, {hist.source}")
     notes = calendar_notes(inputs.scenario, inputs.calendar)
-    notes += [n for n in df.attrs.get("notes", []) if not any(n.endswith(c) for c in notes)]
+    notes += [n for n in df.attrs.get("notes", []) if n not in notes]
     return head + "\n" + format_summary(summarize(df), notes), df

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.events import read_events_csv
+from core.events import CampaignInstance, read_events_csv
 from core.scenario import Scenario
 from forecasts.calendar import Calendar
 
@@ -27,18 +27,24 @@ class ForecastInputs:
     calendar: Calendar
 
 
+def campaign_scenario(scenario: Scenario, calendar: Calendar, events: list[CampaignInstance] | None = None,
+                      events_source: str | None = None) -> Scenario:
+    """The scenario with the campaigns that apply under ``calendar`` and the ``--events`` instances."""
+    if events is not None:
+        scenario = scenario.with_events(events, events_source)
+    if calendar.kind == "none":
+        if events is None:
+            return scenario.without_campaigns()
+        return scenario.model_copy(update={"events_only": True})
+    return scenario
+
+
 def prepare(scenario: Scenario, calendar_option: str | Path | None = None,
             events_option: str | Path | None = None) -> ForecastInputs:
     """The scenario (with the campaigns that apply) and the calendar of a command's options."""
     calendar = Calendar.from_option(calendar_option)
-    if events_option is not None:
-        scenario = scenario.with_events(read_events_csv(events_option), str(events_option))
-    if calendar.kind == "none":
-        if events_option is None:
-            scenario = scenario.without_campaigns()
-        else:
-            scenario = scenario.model_copy(update={"events_only": True})
-    return ForecastInputs(scenario, calendar)
+    events = read_events_csv(events_option) if events_option is not None else None
+    return ForecastInputs(campaign_scenario(scenario, calendar, events, str(events_option)), calendar)
 
 
 def calendar_notes(scenario: Scenario | None, calendar: Calendar) -> list[str]:

@@ -57,7 +57,11 @@ ScenarioOpt = Annotated[Path | None, typer.Option("--scenario",
                                                   help="Scenario TOML. Default: scenarios/baseline.toml.")]
 AgentsOpt = Annotated[Path | None, typer.Option("--agents", help="Agent pool CSV. Default: scenarios/agents.csv.")]
 CalendarOpt = Annotated[str | None, typer.Option("--calendar", help="CN (default), none, or a CSV "
-                                                    "date,name,kind that extends the CN calendar.")]
+                                                    "date,name,kind that extends the CN calendar. With none: "
+                                                    "no Chinese day types and no scenario campaigns (unless "
+                                                    "--events gives dated ones).")]
+EventsOpt = Annotated[Path | None, typer.Option("--events", help="Dated campaign instances, a CSV event,main_day,"
+                                                "start,end[,presale_at]; replaces the scenario's events file.")]
 
 
 @command()
@@ -67,6 +71,7 @@ def plan(
     history: HistoryOpt = None,
     agents: AgentsOpt = None,
     calendar: CalendarOpt = None,
+    events: EventsOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Plan folder. Default: out/<scenario>/<YYYY-Www>/.")] = None,
     previous: Annotated[Path | None, typer.Option("--previous", help="Last week's plan folder: minimum rest "
                         "and consecutive days carry across, and its pattern warm-starts the solver.")] = None,
@@ -82,7 +87,7 @@ def plan(
 
     wk = parse_week(week)
     typer.echo(wk.describe())
-    inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published)
+    inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published, events)
     result = run_plan(inputs)
     if simulate:
         from scheduler.simulation import simulate_result
@@ -158,14 +163,15 @@ def forecast(
     history: HistoryOpt = None,
     scenario: ScenarioOpt = None,
     calendar: CalendarOpt = None,
+    events: EventsOpt = None,
     interval_min: Annotated[int, typer.Option("--interval-min", help="Output interval [min]: 15, 30 or 60.")] = 60,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for forecast.csv.")] = None,
 ):
     """Forecast contacts per channel and interval from history before the start."""
     from core.atomic import atomic_folder
     from core.scenario import load_scenario
-    from forecasts.calendar import Calendar
     from forecasts.history import DEFAULT_HISTORY, read_history
+    from forecasts.inputs import prepare
     from forecasts.models import ForecastConfig, forecast_range
     from scenarios import DEFAULT_SCENARIO
     from scheduler.plan_folder import FORECAST, write_csv
@@ -187,10 +193,11 @@ def forecast(
         n_days, label = days, f"{first.isoformat()}+{days}d"
     if interval_min not in (15, 30, 60):
         raise InputError("--interval-min must be 15, 30 or 60", field="--interval-min")
-    sc = load_scenario(scenario or DEFAULT_SCENARIO)
+    inputs = prepare(load_scenario(scenario or DEFAULT_SCENARIO), calendar, events)
     hist = read_history(history or DEFAULT_HISTORY)
-    cal = Calendar.from_option(calendar)
-    fc, notes = forecast_range(hist, sc, cal, first, n_days, ForecastConfig(interval_min=interval_min, seed=sc.seed))
+    sc = inputs.scenario
+    fc, notes = forecast_range(hist, sc, inputs.calendar, first, n_days,
+                               ForecastConfig(interval_min=interval_min, seed=sc.seed))
     target = out or Path("out") / "forecast" / label
     with atomic_folder(target) as tmp:
         write_csv(fc, tmp / FORECAST)
@@ -210,6 +217,7 @@ def backtest(
     horizon_days: Annotated[int, typer.Option("--horizon-days", help="Days forecast from each origin.")] = 7,
     calendar: CalendarOpt = None,
     scenario: ScenarioOpt = None,
+    events: EventsOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for backtest.csv.")] = None,
 ):
     """Rolling-origin backtest: WAPE per channel of our model, baselines, a peer and the Poisson floor."""
@@ -218,7 +226,7 @@ def backtest(
 
     if folds < 1 or horizon_days < 1:
         raise InputError("--folds and --horizon-days must be at least 1", field="--folds")
-    table, df = run_backtest_cli(history, folds, horizon_days, calendar, scenario, out)
+    table, df = run_backtest_cli(history, folds, horizon_days, calendar, scenario, events)
     target = out or Path("out") / "backtest"
     with atomic_folder(target) as tmp:
         df.to_csv(tmp / "backtest.csv", index=False)
@@ -231,13 +239,13 @@ def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files.")],
     week: Annotated[str, typer.Option("--week", help="Week to plan under every scenario.")],
     out: Annotated[Path | None, typer.Option("--out", help="Default: out/compare/<YYYY-Www>/.")] = None,
-    history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None,
+    history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None, events: EventsOpt = None,
     jobs: Annotated[int | None, typer.Option("--jobs", help="Processes (default: one per core).")] = None,
 ):
     """Plan one week under several scenarios side by side: comparison.csv, charts, report.html."""
     from scheduler.cli_campaign import compare_cmd
 
-    compare_cmd(scenarios, week, out, history, agents, calendar, jobs, echo=typer.echo)
+    compare_cmd(scenarios, week, out, history, agents, calendar, jobs, echo=typer.echo, events=events)
 
 
 @command()
@@ -249,14 +257,14 @@ def sweep(
     ray: Annotated[str | None, typer.Option("--ray", help="Run on Ray: local, auto or ray://host:10001.")] = None,
     time_limit_s: Annotated[float, typer.Option("--time-limit-s", help="Roster time limit per point [s].")] = 10.0,
     jobs: Annotated[int | None, typer.Option("--jobs", help="Processes (default: one per core).")] = None,
-    history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None,
+    history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None, events: EventsOpt = None,
     keep_plans: Annotated[bool, typer.Option("--keep-plans", help="Keep every point's plan folder.")] = False,
 ):
     """Cost/service trade-off over a grid of scenario settings: sweep.csv, frontier.png, report.html."""
     from scheduler.cli_campaign import sweep_cmd
 
     sweep_cmd(week, grid, scenario, out, ray, time_limit_s, jobs, history, agents, calendar, keep_plans,
-              echo=typer.echo)
+              echo=typer.echo, events=events)
 
 
 @command()

@@ -40,6 +40,7 @@ import scenarios
 import scheduler
 from core.atomic import atomic_folder
 from core.errors import InputError, SolverError
+from core.events import read_events_csv
 from core.names import channel_rank
 from core.scenario import Scenario, load_scenario
 from scenarios import DEFAULT_AGENTS
@@ -80,6 +81,7 @@ class PlanJob:
     plan_dir: str | None = None
     overrides: tuple[tuple[str, object], ...] = ()
     simulate: bool = False
+    events: str | None = None      # --events: dated campaigns replacing the scenario's
 
 
 @dataclass
@@ -108,7 +110,8 @@ def run_job(job: PlanJob) -> PlanOutcome:
     try:
         week = parse_week(job.week)
         sc_path = Path(job.scenario.path) if job.scenario.path and Path(job.scenario.path).is_file() else None
-        inputs = load_inputs(week, sc_path, _path(job.history_path), _path(job.agents_path), job.calendar)
+        inputs = load_inputs(week, sc_path, _path(job.history_path), _path(job.agents_path), job.calendar,
+                             events_path=_path(job.events))
         pool = load_agents(_path(job.agents_path) or DEFAULT_AGENTS)
         inputs = dataclasses.replace(inputs, scenario=job.scenario,
                                      agents=pool + temporary_agents(job.scenario, pool))
@@ -409,7 +412,7 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
                       history: str | Path | None = None, agents: str | Path | None = None,
                       calendar: str | None = None, max_workers: int | None = None,
                       executor: Executor | None = None, charts: bool = True, simulate: bool = False,
-                      log: Callable = print) -> CompareResult:
+                      events: str | Path | None = None, log: Callable = print) -> CompareResult:
     """Plan ``week`` under each scenario in parallel and write the comparison folder.
 
     ``out``: default ``out/compare/<YYYY-Www>/``. ``max_workers``: processes (default: one per core,
@@ -428,6 +431,8 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
     for p in (history, agents):
         if p is not None and not Path(p).is_file():
             raise InputError("file not found", file=p)
+    if events is not None:
+        read_events_csv(events)  # a bad file fails before any plan starts
     labels = scenario_labels(scenarios)
     procs, _ = split_cores(len(scenarios), max_workers)
     if executor is None:
@@ -439,7 +444,8 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
     with atomic_folder(target) as tmp:
         # every scenario keeps its own worker count (see the module docstring)
         jobs = [PlanJob(lbl, sc, wk.label, _str(history), _str(agents), calendar,
-                        str(tmp / lbl / wk.label), simulate=simulate) for lbl, sc in zip(labels, scenarios)]
+                        str(tmp / lbl / wk.label), simulate=simulate, events=_str(events))
+                for lbl, sc in zip(labels, scenarios)]
         outcomes = run_jobs(jobs, executor, log)
         table = comparison_frame(outcomes)
         write_csv(table, tmp / "comparison.csv")

@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.events import CampaignInstance, read_events_csv
 from core.scenario import Scenario, load_scenario
 from forecasts.calendar import Calendar
 from forecasts.history import DEFAULT_HISTORY, History, read_history
+from forecasts.inputs import campaign_scenario
 from forecasts.models import ForecastConfig, forecast_range
 from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 from scheduler.agents import Agent, load_agents, temporary_agents
@@ -40,6 +42,7 @@ class PlanInputs:
     paths: dict[str, str] = field(default_factory=dict)
     previous_shifts: pd.DataFrame | None = None   # last week's roster: rest and consecutive days carry over
     published_shifts: pd.DataFrame | None = None  # this week's published roster: minimise changes to it
+    events: list[CampaignInstance] | None = None  # dated campaigns of --events (replace the scenario's)
 
 
 def month_overtime(previous: pd.DataFrame | None, week: Week, daily_h: float) -> dict[str, float]:
@@ -66,7 +69,8 @@ class PlanResult:
 
 def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Path | None = None,
                 agents_path: Path | None = None, calendar: str | None = None,
-                previous_plan: Path | None = None, published_plan: Path | None = None) -> PlanInputs:
+                previous_plan: Path | None = None, published_plan: Path | None = None,
+                events_path: Path | None = None) -> PlanInputs:
     scenario = load_scenario(scenario_path or DEFAULT_SCENARIO)
     agents = load_agents(agents_path or DEFAULT_AGENTS)
     agents = agents + temporary_agents(scenario, agents)
@@ -78,11 +82,14 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     published = PlanFolder(published_plan, "--published").shifts() if published_plan else None
     paths = {"scenario": str(scenario_path or DEFAULT_SCENARIO), "agents": str(agents_path or DEFAULT_AGENTS),
              "history": str(history_path or DEFAULT_HISTORY)}
+    events = read_events_csv(events_path) if events_path else None
+    if events_path:
+        paths["events"] = str(events_path)
     if previous_plan:
         paths["previous"] = str(previous_plan)
     if published_plan:
         paths["published"] = str(published_plan)
-    return PlanInputs(week, scenario, agents, history, cal, paths, previous, published)
+    return PlanInputs(week, scenario, agents, history, cal, paths, previous, published, events)
 
 
 def open_mask(scenario: Scenario, calendar: Calendar, days: list[dt.date]) -> tuple[pd.Series, dict]:
@@ -141,7 +148,9 @@ class PlanProblem:
 
 def build_problem(inputs: PlanInputs) -> PlanProblem:
     """history -> forecast -> requirements -> the roster problem of the week (no solve)."""
-    sc, week, cal = inputs.scenario, inputs.week, inputs.calendar
+    week, cal = inputs.week, inputs.calendar
+    # the campaigns that apply under the calendar and --events (forecast, windows and templates alike)
+    sc = campaign_scenario(inputs.scenario, cal, inputs.events, inputs.paths.get("events"))
     days = week.days
     timings = {}
     t0 = time.perf_counter()

@@ -49,8 +49,8 @@ from pydantic import ValidationError
 
 from core.atomic import atomic_folder
 from core.errors import InputError
+from core.events import read_events_csv
 from core.limits import MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
-from core.promotions import promotion_days
 from core.scenario import Scenario, load_scenario
 from scenarios import DEFAULT_SCENARIO
 from scheduler import charts
@@ -171,7 +171,7 @@ def grid_points(grid: dict[str, list]) -> list[dict]:
 def week_promotions(scenario: Scenario, week) -> list[str]:
     """Names of the scenario's promotions that touch a day of ``week`` (lead-up, main day or tail)."""
 
-    days = promotion_days(scenario.promotions, week.start_date, week.end_date)
+    days = scenario.promotion_days(week.start_date, week.end_date)
     return sorted({e.promo for e in days.values()})
 
 
@@ -314,7 +314,7 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
               time_limit_s: float | None = DEFAULT_TIME_LIMIT_S, ray_address: str | None = None,
               max_workers: int | None = None, history: str | Path | None = None, agents: str | Path | None = None,
               calendar: str | None = None, keep_plans: bool = False, executor: Executor | None = None,
-              log: Callable = print) -> SweepResult:
+              events: str | Path | None = None, log: Callable = print) -> SweepResult:
     """Plan ``week`` at every grid point and write ``sweep.csv``, ``frontier.png`` and ``report.html``."""
     t0 = time.perf_counter()
     wk = parse_week(week)
@@ -330,6 +330,8 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
     for p in (history, agents):
         if p is not None and not Path(p).is_file():
             raise InputError("file not found", file=p)
+    if events is not None:
+        read_events_csv(events)  # a bad file fails before any plan starts
     procs, workers = split_cores(len(points), max_workers)
     if executor is None:
         executor = RayExecutor(ray_address, cpus_per_task=workers) if ray_address else LocalExecutor(procs)
@@ -344,7 +346,7 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
                         str(Path(history).resolve()) if history else None,
                         str(Path(agents).resolve()) if agents else None, calendar,
                         str(tmp / "plans" / f"point{i:03d}") if keep_plans else None,
-                        tuple(pt.items()))
+                        tuple(pt.items()), events=str(Path(events).resolve()) if events else None)
                 for i, (sc, pt) in enumerate(zip(scenarios, points), start=1)]
         outcomes = run_jobs(jobs, executor, log, tolerate_solver=True)
         if all(o.error for o in outcomes):

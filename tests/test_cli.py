@@ -291,3 +291,60 @@ def test_cli_starts_without_pandas_or_the_solver():
             "print(sorted(m for m in ('pandas', 'ortools', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- one meaning of --calendar none; --events -------------------------------------------------------------------
+def _bank_history(tmp_path):
+    from tests.conftest import shared_file
+
+    raw = pd.read_csv(shared_file("us_bank_calls_2003_5min.csv"))
+    path = tmp_path / "bank.csv"
+    pd.DataFrame({"interval_start": raw["DateTime"].str.replace("Z", "").str[:16], "channel": "phone",
+                  "contacts": raw["Calls"]}).to_csv(path, index=False)
+    return path
+
+
+def _scenario_without_campaigns(tmp_path):
+    text = DEFAULT_SCENARIO.read_text(encoding="utf-8")
+    text = text[:text.index("\n[[promotions]]")]
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("events ="))
+    path = tmp_path / "plain.toml"
+    path.write_text(text, encoding="utf-8")
+    sc = load_scenario(path)
+    assert not sc.promotions and not sc.events
+    return path
+
+
+def test_forecast_calendar_none_ignores_the_scenarios_campaigns(tmp_path):
+    """The US bank's October week (the default scenario's Double 11 lead by its month-day rule) gives the
+    same numbers with the default scenario as with one without promotions, and the notes say why."""
+    hist = _bank_history(tmp_path)
+    outs = {}
+    for label, extra in (("default", []), ("plain", ["--scenario", _scenario_without_campaigns(tmp_path)])):
+        result = run("forecast", "--week", "2003-W42", "--history", hist, "--calendar", "none",
+                     "--out", tmp_path / label, *extra)
+        assert result.exit_code == 0, result.output
+        assert "no Chinese day types and no campaigns" in result.stdout
+        outs[label] = (tmp_path / label / "forecast.csv").read_bytes()
+    assert outs["default"] == outs["plain"]
+    # dated campaigns still apply with --calendar none when --events gives them
+    events = tmp_path / "events.csv"
+    events.write_text("event,main_day,start,end,presale_at\ndouble11,2003-11-11,2003-10-14,2003-11-20,"
+                      "2003-10-14T20:00\n", encoding="utf-8")
+    result = run("forecast", "--week", "2003-W42", "--history", hist, "--calendar", "none", "--events", events,
+                 "--out", tmp_path / "dated")
+    assert result.exit_code == 0, result.output
+    assert "campaigns only from the dated events" in result.stdout
+    assert (tmp_path / "dated" / "forecast.csv").read_bytes() != outs["default"]
+
+
+def test_bad_events_file_is_one_line_exit_2_nothing_written(tmp_path):
+    events = tmp_path / "events.csv"
+    events.write_text("event,main_day,start,end\n618,2025-06-18,2025-06-20,2025-06-28\n", encoding="utf-8")
+    for cmd in (["forecast", "--week", "2025-W25"], ["plan", "--week", "2025-W25"]):
+        out = tmp_path / "out" / cmd[0]
+        result = run(*cmd, "--events", events, "--out", out)
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "events.csv:2, field 'main_day'" in lines[0], result.stderr
+        assert not out.exists()
