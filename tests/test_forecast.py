@@ -258,3 +258,17 @@ def test_fri_sat_forecast_beats_the_four_week_mean_against_the_truth(fri_sat, sc
         errs["mean4"] += np.abs(mean4 - truth).sum()
         total += truth.sum()
     assert errs["ours"] <= 0.85 * errs["mean4"]
+
+
+def test_predict_follows_the_baselines_protocol(history, scenario, cal):
+    """fit(history) -> self; predict(h_days, level) -> arrays [channel, day, slot] for the days after the
+    history, the same numbers as the table."""
+    past = history.before(D(2025, 3, 3))
+    model = Forecaster.from_scenario(scenario, cal, ForecastConfig(seed=3)).fit(past)
+    out = model.predict(7, level=(80,))
+    assert set(out) == {"mean", "lo-80", "hi-80", "aht_s"} and out["mean"].shape == (3, 7, 24)
+    assert (out["lo-80"] <= out["mean"] + 1e-9).all() and (out["mean"] <= out["hi-80"] + 1e-9).all()
+    table = model.frame(D(2025, 3, 3), 7)
+    for i, ch in enumerate(model.channels_):
+        sub = table[table["channel"] == ch]["contacts"].to_numpy().reshape(7, 24)
+        np.testing.assert_allclose(out["mean"][i], sub)
