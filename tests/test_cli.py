@@ -341,7 +341,9 @@ def test_forecast_calendar_none_ignores_the_scenarios_campaigns(tmp_path):
 def test_bad_events_file_is_one_line_exit_2_nothing_written(tmp_path):
     events = tmp_path / "events.csv"
     events.write_text("event,main_day,start,end\n618,2025-06-18,2025-06-20,2025-06-28\n", encoding="utf-8")
-    for cmd in (["forecast", "--week", "2025-W25"], ["plan", "--week", "2025-W25"]):
+    for cmd in (["forecast", "--week", "2025-W25"], ["plan", "--week", "2025-W25"],
+                ["compare", DEFAULT_SCENARIO, "--week", "2025-W25"],
+                ["sweep", "--week", "2025-W25", "--grid", "shrinkage=0.3,0.35"]):
         out = tmp_path / "out" / cmd[0]
         result = run(*cmd, "--events", events, "--out", out)
         assert result.exit_code == 2, result.output
