@@ -27,6 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from core.errors import InputError
+from core.limits import MAX_CAMPAIGN_LEAD_DAYS, MAX_CAMPAIGN_TAIL_DAYS
 
 EVENT_COLUMNS = ("event", "main_day", "start", "end", "presale_at")
 REQUIRED_COLUMNS = ("event", "main_day", "start", "end")
@@ -93,6 +94,12 @@ def parse_event_row(rec: dict[str, str], path: Path, row: int) -> CampaignInstan
     if not start <= main <= end:
         raise InputError(f"main day {main} is outside [start {start}, end {end}]", file=path, row=row,
                          field="main_day")
+    if (main - start).days > MAX_CAMPAIGN_LEAD_DAYS:
+        raise InputError(f"a lead of {(main - start).days} days (start {start} to main day {main}); at most "
+                         f"{MAX_CAMPAIGN_LEAD_DAYS}", file=path, row=row, field="start")
+    if (end - main).days > MAX_CAMPAIGN_TAIL_DAYS:
+        raise InputError(f"a tail of {(end - main).days} days (main day {main} to end {end}); at most "
+                         f"{MAX_CAMPAIGN_TAIL_DAYS}", file=path, row=row, field="end")
     presale = _instants(rec.get("presale_at") or "", path, row)
     for at in presale:
         if not start <= at.date() <= main:

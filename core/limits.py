@@ -68,3 +68,9 @@ each replication of the bundled week takes ~20 ms and memory grows with reps."""
 MAX_SIM_CONTACTS = 5e7
 """Contacts x replications one simulation takes: the event loop handles ~0.9 million contacts a second
 (README, Simulation), so about a minute."""
+
+MAX_CAMPAIGN_LEAD_DAYS = 60
+"""[days] a campaign's lead, by a promotion's month-day rule or a dated instance of the events file: a
+typo in a year cannot make one campaign of a whole year."""
+MAX_CAMPAIGN_TAIL_DAYS = 30
+"""[days] a campaign's after-sale tail, likewise."""

@@ -21,6 +21,8 @@ from core.events import CampaignInstance, read_events_csv
 from core.limits import (
     HOURS_PER_WEEK,
     MAX_AHT_S,
+    MAX_CAMPAIGN_LEAD_DAYS,
+    MAX_CAMPAIGN_TAIL_DAYS,
     MAX_COST,
     MAX_PAY_MULTIPLIER,
     MAX_PROMOTION_MULTIPLIER,
@@ -281,9 +283,9 @@ class Promotion(_Strict):
 
     name: str
     main_day: str
-    lead_days: int = Field(default=0, ge=0, le=60)
+    lead_days: int = Field(default=0, ge=0, le=MAX_CAMPAIGN_LEAD_DAYS)
     presale_at: list[str] = []
-    tail_days: int = Field(default=7, ge=0, le=30)
+    tail_days: int = Field(default=7, ge=0, le=MAX_CAMPAIGN_TAIL_DAYS)
     effects: dict[str, Effect] = {}
 
     @field_validator("main_day")

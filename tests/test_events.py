@@ -66,6 +66,8 @@ def test_the_bundled_calendar_reads_and_the_baseline_uses_it():
     ("618,2025-06-18,2025-05-13,2025-06-28,2025-05-01T20:00", 2, "presale_at", "outside"),
     ("618,2025-06-18,2025-05-13,2025-06-28,2025-06-20T20:00", 2, "presale_at", "outside"),
     (",2025-06-18,2025-05-13,2025-06-28,", 2, "event", "empty event"),
+    ("618,2025-06-18,2024-06-18,2025-06-28,", 2, "start", "a lead of 365 days"),
+    ("618,2025-06-18,2025-05-13,2025-12-31,", 2, "end", "a tail of 196 days"),
 ])
 def test_bad_rows_name_file_row_and_field(tmp_path, row, line, field, words):
     path = write(tmp_path, HEADER + row + "\n")
