@@ -82,7 +82,7 @@ from collections import deque
 
 import numpy as np
 
-from scheduler.staffing.requirements import _next_open  # the same 'next open interval' rule
+from scheduler.staffing.requirements import next_open  # the same 'next open interval' rule
 
 __all__ = ["poisson_arrivals", "stochastic_round", "handle_times", "run_queue", "simulate_channel",
            "clear_window"]
@@ -280,7 +280,7 @@ def simulate_channel(rng: np.random.Generator, *, is_open, contacts, aht_s, head
     t, pos = poisson_arrivals(rng, contacts, interval_s)
     live = is_open[pos]
     kept = live | (rng.random(t.size) < carry_over_closed)
-    dest_of = _next_open(is_open)
+    dest_of = next_open(is_open)
     release_pos = np.where(live, pos, dest_of[pos])
     kept &= release_pos >= 0  # carried contacts after the last opening have nowhere to go
     t, pos, live, release_pos = t[kept], pos[kept], live[kept], release_pos[kept]

@@ -26,7 +26,7 @@ import numpy as np
 
 __all__ = [
     "offered_load", "erlang_b", "erlang_c", "service_level", "asa_s", "occupancy", "required_agents",
-    "erlang_a_metrics", "required_agents_erlang_a", "interpolate_agents",
+    "erlang_a_metrics", "required_agents_erlang_a", "interpolate_agents", "whole_agents",
 ]
 
 # Relative slack when comparing A / N with an occupancy cap, so that 8.5 Erl / 10 agents meets a cap
@@ -38,8 +38,12 @@ def _f(x) -> np.ndarray:
     return np.asarray(x, dtype=float)
 
 
-def _agents(x) -> np.ndarray:
-    """Whole agent counts as int64; a float array is accepted only when every value is whole."""
+def whole_agents(x) -> np.ndarray:
+    """Whole agent counts as int64; a float array is accepted only when every value is whole.
+
+    Raises ``ValueError`` for booleans, non-numbers, fractions, non-finite or negative counts: the
+    check every formula here applies to its ``agents`` argument, for callers with formulas of their
+    own (:mod:`scheduler.simulation.priority`)."""
     arr = np.asarray(x)
     if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
         raise ValueError("agents must be whole numbers")
@@ -95,7 +99,7 @@ def offered_load(contacts, interval_min, aht_s) -> np.ndarray:
 
 def erlang_b(agents, load) -> np.ndarray:
     """Blocking probability of M/M/N/N (Erlang B) by the stable forward recursion."""
-    n, a = np.broadcast_arrays(_agents(agents), _f(load))
+    n, a = np.broadcast_arrays(whole_agents(agents), _f(load))
     _check_load(a)
     b = np.ones(a.shape)
     nmax = int(n.max()) if n.size else 0
@@ -116,7 +120,7 @@ def _erlang_c_from_b(n: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def erlang_c(agents, load) -> np.ndarray:
     """Probability that an arrival waits (Erlang C): ``N B_N / (N - A (1 - B_N))``; 1 where N <= A."""
-    n, a = np.broadcast_arrays(_agents(agents), _f(load))
+    n, a = np.broadcast_arrays(whole_agents(agents), _f(load))
     return _erlang_c_from_b(n, a, erlang_b(n, a))
 
 
@@ -125,7 +129,7 @@ def service_level(agents, load, aht_s, answer_within_s) -> np.ndarray:
 
     0 where N <= A (unstable queue), 1 where the load is 0.
     """
-    n, a, aht, t = np.broadcast_arrays(_agents(agents), _f(load), _f(aht_s), _f(answer_within_s))
+    n, a, aht, t = np.broadcast_arrays(whole_agents(agents), _f(load), _f(aht_s), _f(answer_within_s))
     _check_positive("aht_s", aht)
     c = _erlang_c_from_b(n, a, erlang_b(n, a))
     nf = n.astype(float)
@@ -138,7 +142,7 @@ def service_level(agents, load, aht_s, answer_within_s) -> np.ndarray:
 
 def asa_s(agents, load, aht_s) -> np.ndarray:
     """Average speed of answer [s]: ``C AHT / (N - A)``; inf where N <= A, 0 where the load is 0."""
-    n, a, aht = np.broadcast_arrays(_agents(agents), _f(load), _f(aht_s))
+    n, a, aht = np.broadcast_arrays(whole_agents(agents), _f(load), _f(aht_s))
     _check_positive("aht_s", aht)
     c = _erlang_c_from_b(n, a, erlang_b(n, a))
     nf = n.astype(float)
@@ -385,7 +389,7 @@ def erlang_a_metrics(agents, load, aht_s, patience_s, answer_within_s) -> dict[s
 
     As ``patience_s`` -> inf it tends to Erlang C (for N > A). With 0 agents and load nobody is answered.
     """
-    n, a, aht, pat, t = np.broadcast_arrays(_agents(agents), _f(load), _f(aht_s), _f(patience_s),
+    n, a, aht, pat, t = np.broadcast_arrays(whole_agents(agents), _f(load), _f(aht_s), _f(patience_s),
                                             _f(answer_within_s))
     _check_load(a)
     _check_positive("aht_s", aht)
