@@ -131,7 +131,7 @@ def _cells_for_n(n: int, rng: np.random.Generator, start: dt.date, days: int,
     aht.index.names = ["channel", "hour"]
     cells = cells.drop(columns="aht_s").assign(hour=cells["interval_start"].dt.hour).join(
         aht, on=["channel", "hour"]).drop(columns="hour")
-    w = cells["contacts"].to_numpy(dtype=float)
+    w = cells["contacts"].to_numpy(dtype=float, copy=True)  # rescaled in place below
     if channel_mix:
         ch = cells["channel"].to_numpy()
         for c in np.unique(ch):
