@@ -549,13 +549,6 @@ def test_plan_vs_actual(tmp_path):
     assert exc.value.field == "scheduled_agents" and exc.value.file.endswith("coverage.csv")
 
 
-def test_chart_labels_without_a_cjk_font():
-    from scheduler.actuals.report_charts import _label
-
-    assert _label("退款 (refunds)", cjk=False) == "refunds" and _label("退款 (refunds)", cjk=True) == "退款 (refunds)"
-    assert _label("退款", cjk=False) == "退款" and _label("refunds", cjk=False) == "refunds"
-
-
 # ---------------------------------------------------------------------------------------------
 # the generator
 # ---------------------------------------------------------------------------------------------

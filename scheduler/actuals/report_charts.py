@@ -1,17 +1,21 @@
-"""The charts of the actuals report (matplotlib, Agg canvas), as base64 PNG for the HTML page."""
+"""The charts of the actuals report (matplotlib, Agg canvas), as base64 PNG for the HTML page.
+
+matplotlib takes half a second to import: :mod:`scheduler.actuals.report_page` imports this module only
+when it draws a page.
+"""
 
 from __future__ import annotations
 
 import base64
-import io
-import logging
-import re
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from matplotlib.dates import DateFormatter
+from matplotlib.figure import Figure
 
 from scheduler.actuals.kpi import TOP_TOPICS, channel_order
+from scheduler.charts import chart_fonts, cjk_label, percent_formatter, save_png
 
 if TYPE_CHECKING:
     from scheduler.actuals.report import Report
@@ -19,62 +23,24 @@ if TYPE_CHECKING:
 CHANNEL_COLORS = {"chat": "#2563eb", "phone": "#ea580c", "email": "#16a34a", "total": "#334155"}
 
 
+_LOOK = {"font.size": 9, "figure.constrained_layout.use": True, "axes.spines.top": False,
+         "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3, "axes.titlesize": 10,
+         "axes.titleweight": "bold"}
+_DPI = 108
+
+
 def render_charts(report: Report) -> dict[str, str | None]:
     """``contacts``, ``sl``, ``topics`` and ``plan``: base64 PNG, None where there is nothing to draw."""
-    ctx, cjk = _style()
-    font_log = logging.getLogger("matplotlib.font_manager")
-    level = font_log.level
-    font_log.setLevel(logging.ERROR)  # "no bold face for the CJK fallback font" is noise
-    try:
-        with ctx:
-            return {"contacts": _chart_contacts(report), "sl": _chart_service_level(report),
-                    "topics": _chart_topics(report, cjk), "plan": _chart_plan(report)}
-    finally:
-        font_log.setLevel(level)
+    with chart_fonts(**_LOOK) as cjk:
+        return {"contacts": _chart_contacts(report), "sl": _chart_service_level(report),
+                "topics": _chart_topics(report, cjk), "plan": _chart_plan(report)}
 
 
-_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-              "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "Arial Unicode MS", "Droid Sans Fallback")
-
-
-def _cjk_font() -> str | None:
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((n for n in _CJK_FONTS if n in names), None)
-
-
-def _label(text: str, cjk: bool) -> str:
-    """Without a CJK font, '退款 (refunds)' is drawn as 'refunds' rather than as empty boxes."""
-    if cjk or text.isascii():
-        return text
-    m = re.search(r"\(([^()]*)\)", text)
-    return m.group(1) if m and m.group(1).isascii() else text
-
-
-def _png(fig) -> str:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=108)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _style():
-    import matplotlib
-
-    cjk = _cjk_font()
-    family = ["DejaVu Sans"] + ([cjk] if cjk else [])
-    return matplotlib.rc_context({"font.family": family, "font.size": 9, "figure.constrained_layout.use": True,
-                                  "axes.spines.top": False,
-                                  "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
-                                  "axes.titlesize": 10, "axes.titleweight": "bold"}), cjk is not None
+def _png(fig: Figure) -> str:
+    return base64.b64encode(save_png(fig, dpi=_DPI)).decode("ascii")
 
 
 def _chart_contacts(report: Report) -> str | None:
-    from matplotlib.figure import Figure
-
     bh = report.by_hour
     if bh.empty or bh["contacts"].sum() == 0:
         return None
@@ -96,8 +62,6 @@ def _chart_contacts(report: Report) -> str | None:
         ax.set_title(f"{ch}: {int(y.sum()):,} contacts", loc="left")
         ax.set_ylim(bottom=0)
     if one_day:
-        from matplotlib.dates import DateFormatter
-
         axes[-1].xaxis.set_major_formatter(DateFormatter("%H:%M"))
     else:
         fig.autofmt_xdate()
@@ -106,8 +70,6 @@ def _chart_contacts(report: Report) -> str | None:
 
 
 def _chart_service_level(report: Report) -> str | None:
-    from matplotlib.figure import Figure
-
     bd = report.by_day
     s = report.summary[report.summary["channel"] != "total"]
     s = s[s["contacts"] > 0]
@@ -144,20 +106,12 @@ def _chart_service_level(report: Report) -> str | None:
         lo = np.nanmin(np.r_[bd["service_level"].to_numpy(dtype=float), s["target"].to_numpy(dtype=float), 1.0])
         ax.set_ylim(max(0.0, min(lo - 0.05, 0.7)), 1.02)
         title = "Service level per day vs target"
-    ax.yaxis.set_major_formatter(_percent_formatter())
+    ax.yaxis.set_major_formatter(percent_formatter())
     ax.set_title(title, loc="left")
     return _png(fig)
 
 
-def _percent_formatter():
-    from matplotlib.ticker import FuncFormatter
-
-    return FuncFormatter(lambda v, _pos: f"{100 * v:.0f}%")
-
-
 def _chart_topics(report: Report, cjk: bool) -> str | None:
-    from matplotlib.figure import Figure
-
     t = report.topics
     chans = [c for c in report.summary["channel"] if c != "total" and (t["channel"] == c).any()]
     if not chans:
@@ -166,8 +120,8 @@ def _chart_topics(report: Report, cjk: bool) -> str | None:
     axes = fig.subplots(1, len(chans), squeeze=False)[0]
     for ax, ch in zip(axes, chans):
         f = t[t["channel"] == ch].sort_values("rank", ascending=False)
-        ax.barh([_label(x, cjk) for x in f["topic"]], f["share"], color=CHANNEL_COLORS.get(ch, "#64748b"))
-        ax.xaxis.set_major_formatter(_percent_formatter())
+        ax.barh([cjk_label(x, cjk) for x in f["topic"]], f["share"], color=CHANNEL_COLORS.get(ch, "#64748b"))
+        ax.xaxis.set_major_formatter(percent_formatter())
         ax.set_title(ch, loc="left")
         ax.grid(axis="y", visible=False)
         ax.tick_params(axis="y", labelsize=8)
@@ -176,8 +130,6 @@ def _chart_topics(report: Report, cjk: bool) -> str | None:
 
 
 def _chart_plan(report: Report) -> str | None:
-    from matplotlib.figure import Figure
-
     pi = report.plan_intervals
     if pi is None or pi.empty:
         return None

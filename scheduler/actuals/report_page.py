@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from scheduler.actuals.report_charts import CHANNEL_COLORS, render_charts
-
 if TYPE_CHECKING:
     from scheduler.actuals.report import Report
+
+CHANNEL_COLORS = {"chat": "#2563eb", "phone": "#ea580c", "email": "#16a34a", "total": "#334155"}
 
 
 def _missing(x) -> bool:
@@ -160,6 +160,8 @@ def _img(b64: str | None, alt: str) -> str:
 
 def render_html(report: Report) -> str:
     """One self-contained page (inline CSS, charts as base64 PNG)."""
+    from scheduler.actuals.report_charts import render_charts  # matplotlib, only when a page is drawn
+
     charts = render_charts(report)
     per = report.period
     channels = [c for c in report.summary["channel"] if c != "total"]
