@@ -81,9 +81,10 @@ from scheduler.actuals.kpi import (
     thresholds,
 )
 from scheduler.actuals.plan_vs_actual import PLAN_COLUMNS, find_plans, plan_vs_actual
-from scheduler.actuals.report_page import _dur, _pct, _yes, render_html
+from scheduler.actuals.report_page import render_html
 from scheduler.actuals.store import check_schema, connect
 from scheduler.export import atomic_folder, write_csv
+from scheduler.report_html import fmt_duration, fmt_pct, fmt_yes
 
 __all__ = ["BY_DAY_COLUMNS", "BY_HOUR_COLUMNS", "PLAN_COLUMNS", "REPORT_COLUMNS", "TOPIC_COLUMNS", "TOP_TOPICS",
            "Period", "PeriodKind", "Report", "build_report", "find_plans", "parse_period", "period_from_options",
@@ -117,8 +118,9 @@ class Report:
                  f"{'met':>5}{'ASA':>10}{'resolution':>12}{'CSAT':>7}"]
         for r in f.itertuples(index=False):
             lines.append(f"{r.channel:<8}{r.contacts:>10,}{r.answered:>10,}{r.abandoned:>10,}"
-                         f"{_pct(r.service_level):>8}{_pct(r.target, 0):>8}{_yes(r.met):>5}"
-                         f"{_dur(r.avg_response_s):>10}{_dur(r.avg_resolution_s):>12}{_pct(r.satisfaction_rate):>7}")
+                         f"{fmt_pct(r.service_level):>8}{fmt_pct(r.target, 0):>8}{fmt_yes(r.met):>5}"
+                         f"{fmt_duration(r.avg_response_s):>10}{fmt_duration(r.avg_resolution_s):>12}"
+                         f"{fmt_pct(r.satisfaction_rate):>7}")
         return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""The charts of the actuals report (matplotlib, Agg canvas), as base64 PNG for the HTML page.
+"""The charts of the actuals report (matplotlib, Agg canvas), as PNG for the HTML page.
 
 matplotlib takes half a second to import: :mod:`scheduler.actuals.report_page` imports this module only
 when it draws a page.
@@ -6,7 +6,6 @@ when it draws a page.
 
 from __future__ import annotations
 
-import base64
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,6 +15,7 @@ from matplotlib.figure import Figure
 
 from scheduler.actuals.kpi import TOP_TOPICS, channel_order
 from scheduler.charts import chart_fonts, cjk_label, percent_formatter, save_png
+from scheduler.report_html import fmt_pct, is_missing
 
 if TYPE_CHECKING:
     from scheduler.actuals.report import Report
@@ -29,18 +29,18 @@ _LOOK = {"font.size": 9, "figure.constrained_layout.use": True, "axes.spines.top
 _DPI = 108
 
 
-def render_charts(report: Report) -> dict[str, str | None]:
-    """``contacts``, ``sl``, ``topics`` and ``plan``: base64 PNG, None where there is nothing to draw."""
+def render_charts(report: Report) -> dict[str, bytes | None]:
+    """``contacts``, ``sl``, ``topics`` and ``plan``: PNG, None where there is nothing to draw."""
     with chart_fonts(**_LOOK) as cjk:
         return {"contacts": _chart_contacts(report), "sl": _chart_service_level(report),
                 "topics": _chart_topics(report, cjk), "plan": _chart_plan(report)}
 
 
-def _png(fig: Figure) -> str:
-    return base64.b64encode(save_png(fig, dpi=_DPI)).decode("ascii")
+def _png(fig: Figure) -> bytes:
+    return save_png(fig, dpi=_DPI)
 
 
-def _chart_contacts(report: Report) -> str | None:
+def _chart_contacts(report: Report) -> bytes | None:
     bh = report.by_hour
     if bh.empty or bh["contacts"].sum() == 0:
         return None
@@ -69,7 +69,7 @@ def _chart_contacts(report: Report) -> str | None:
     return _png(fig)
 
 
-def _chart_service_level(report: Report) -> str | None:
+def _chart_service_level(report: Report) -> bytes | None:
     bd = report.by_day
     s = report.summary[report.summary["channel"] != "total"]
     s = s[s["contacts"] > 0]
@@ -85,8 +85,8 @@ def _chart_service_level(report: Report) -> str | None:
         ax.hlines(s["target"], x - 0.36, x + 0.36, color="#0f172a", linewidth=2, zorder=3, label="target")
         ax.set_xticks(x, s["channel"])
         for xi, v in zip(x, s["service_level"]):
-            if not _missing(v):
-                ax.annotate(_pct(v), (xi, v / 2), ha="center", va="center", fontsize=11, color="white",
+            if not is_missing(v):
+                ax.annotate(fmt_pct(v), (xi, v / 2), ha="center", va="center", fontsize=11, color="white",
                             fontweight="bold")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         ax.set_ylim(0, 1.08)
@@ -98,7 +98,7 @@ def _chart_service_level(report: Report) -> str | None:
             ax.plot(pd.to_datetime(f["date"]), f["service_level"], marker="o", markersize=3, color=color,
                     linewidth=1.4, label=f"{ch}")
             tgt = s.loc[s["channel"] == ch, "target"].iloc[0]
-            if not _missing(tgt):
+            if not is_missing(tgt):
                 ax.axhline(tgt, color=color, linestyle="--", linewidth=0.9, alpha=0.8)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, title="dashed: target",
                   title_fontsize=8)
@@ -111,7 +111,7 @@ def _chart_service_level(report: Report) -> str | None:
     return _png(fig)
 
 
-def _chart_topics(report: Report, cjk: bool) -> str | None:
+def _chart_topics(report: Report, cjk: bool) -> bytes | None:
     t = report.topics
     chans = [c for c in report.summary["channel"] if c != "total" and (t["channel"] == c).any()]
     if not chans:
@@ -129,7 +129,7 @@ def _chart_topics(report: Report, cjk: bool) -> str | None:
     return _png(fig)
 
 
-def _chart_plan(report: Report) -> str | None:
+def _chart_plan(report: Report) -> bytes | None:
     pi = report.plan_intervals
     if pi is None or pi.empty:
         return None
@@ -152,10 +152,3 @@ def _chart_plan(report: Report) -> str | None:
     fig.suptitle("Forecast vs actual arrivals", x=0.01, ha="left", fontweight="bold")
     return _png(fig)
 
-
-def _missing(x) -> bool:
-    return x is None or x is pd.NA or (isinstance(x, float) and not np.isfinite(x))
-
-
-def _pct(x, digits: int = 1) -> str:
-    return "–" if _missing(x) else f"{100 * float(x):.{digits}f}%"
