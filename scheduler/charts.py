@@ -29,7 +29,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-CHANNEL_COLOURS = {"chat": "#1f77b4", "phone": "#d62728", "email": "#2ca02c"}
+from core.names import channel_colour
+
 SCENARIO_COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
 DPI = 110
 # Fonts with Chinese glyphs, the first installed one is the fallback after DejaVu Sans (matplotlib's own).
@@ -123,7 +124,7 @@ def staffing_figure(series: dict[str, pd.DataFrame], channels: list[str]) -> Fig
         for c, ch in enumerate(channels):
             ax = axes[r, c]
             sub = df[df["channel"] == ch].sort_values("interval_start")
-            colour = CHANNEL_COLOURS.get(ch, "#444444")
+            colour = channel_colour(ch)
             if len(sub):
                 t = pd.to_datetime(sub["interval_start"])
                 step = (t.iloc[1] - t.iloc[0]) if len(t) > 1 else pd.Timedelta(hours=1)

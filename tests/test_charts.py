@@ -45,3 +45,21 @@ def test_every_page_is_one_self_contained_document():
     assert doc.startswith("<!DOCTYPE html>") and doc.endswith("</html>\n")
     assert "<title>Service &lt;report&gt;</title>" in doc and FONT_STACK in doc and "h1{color:red}" in doc
     assert "src='data:image/png;base64,iVBORw==" in doc and "http" not in doc
+
+
+def test_compare_charts_draw_each_channel_in_its_one_colour():
+    import pandas as pd
+    from matplotlib.colors import to_hex
+
+    from core.names import channel_colour
+
+    t = pd.date_range("2025-11-10", periods=24, freq="h")
+    series = {"base": pd.concat([pd.DataFrame({"interval_start": t, "channel": ch, "contacts": range(24),
+                                               "scheduled_heads": 2, "required_scheduled": 1})
+                                 for ch in ("chat", "phone", "sms")])}
+    fig = charts.staffing_figure(series, ["chat", "phone", "sms"])
+    for ax, ch in zip(fig.axes[:3], ["chat", "phone", "sms"]):
+        assert ax.get_title() == ch
+        assert to_hex(ax.title.get_color()) == channel_colour(ch)
+        assert to_hex(ax.patches[0].get_facecolor(), keep_alpha=False) == channel_colour(ch)
+    assert channel_colour("sms") != channel_colour("chat")  # a channel without a colour of its own

@@ -13,14 +13,13 @@ import pandas as pd
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 
+from core.names import channel_colour
 from scheduler.actuals.kpi import TOP_TOPICS, channel_order
 from scheduler.charts import chart_fonts, cjk_label, percent_formatter, save_png
 from scheduler.report_html import fmt_pct, is_missing
 
 if TYPE_CHECKING:
     from scheduler.actuals.report import Report
-
-CHANNEL_COLORS = {"chat": "#2563eb", "phone": "#ea580c", "email": "#16a34a", "total": "#334155"}
 
 
 _LOOK = {"font.size": 9, "figure.constrained_layout.use": True, "axes.spines.top": False,
@@ -52,7 +51,7 @@ def _chart_contacts(report: Report) -> bytes | None:
     for ax, ch in zip(axes, chans):
         sel = (bh["channel"] == ch).to_numpy()
         x, y = ts[sel].to_numpy(), bh.loc[sel, "contacts"].to_numpy()
-        color = CHANNEL_COLORS.get(ch, "#64748b")
+        color = channel_colour(ch)
         if one_day:
             ax.bar(x, y, width=1 / 24 * 0.85, align="edge", color=color)
         else:
@@ -80,7 +79,7 @@ def _chart_service_level(report: Report) -> bytes | None:
     dates = sorted(bd["date"].unique())
     if len(dates) <= 1:  # one day: bars per channel with target markers
         x = np.arange(len(s))
-        ax.bar(x, s["service_level"].fillna(0), color=[CHANNEL_COLORS.get(c, "#64748b") for c in s["channel"]],
+        ax.bar(x, s["service_level"].fillna(0), color=[channel_colour(c) for c in s["channel"]],
                width=0.55)
         ax.hlines(s["target"], x - 0.36, x + 0.36, color="#0f172a", linewidth=2, zorder=3, label="target")
         ax.set_xticks(x, s["channel"])
@@ -94,7 +93,7 @@ def _chart_service_level(report: Report) -> bytes | None:
     else:
         for ch in s["channel"]:
             f = bd[bd["channel"] == ch]
-            color = CHANNEL_COLORS.get(ch, "#64748b")
+            color = channel_colour(ch)
             ax.plot(pd.to_datetime(f["date"]), f["service_level"], marker="o", markersize=3, color=color,
                     linewidth=1.4, label=f"{ch}")
             tgt = s.loc[s["channel"] == ch, "target"].iloc[0]
@@ -120,7 +119,7 @@ def _chart_topics(report: Report, cjk: bool) -> bytes | None:
     axes = fig.subplots(1, len(chans), squeeze=False)[0]
     for ax, ch in zip(axes, chans):
         f = t[t["channel"] == ch].sort_values("rank", ascending=False)
-        ax.barh([cjk_label(x, cjk) for x in f["topic"]], f["share"], color=CHANNEL_COLORS.get(ch, "#64748b"))
+        ax.barh([cjk_label(x, cjk) for x in f["topic"]], f["share"], color=channel_colour(ch))
         ax.xaxis.set_major_formatter(percent_formatter())
         ax.set_title(ch, loc="left")
         ax.grid(axis="y", visible=False)
@@ -141,7 +140,7 @@ def _chart_plan(report: Report) -> bytes | None:
     axes = fig.subplots(len(chans), 1, sharex=True, squeeze=False)[:, 0]
     for ax, ch in zip(axes, chans):
         f = pi[pi["channel"] == ch].sort_values("interval_start")
-        color = CHANNEL_COLORS.get(ch, "#64748b")
+        color = channel_colour(ch)
         ax.plot(f["interval_start"], f["actual"], color=color, linewidth=1.2, label="actual")
         ax.plot(f["interval_start"], f["forecast"], color="#0f172a", linewidth=0.9, linestyle="--", label="forecast")
         ax.set_title(ch, loc="left")

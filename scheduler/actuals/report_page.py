@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from core.names import channel_colour
 from scheduler.report_html import MISSING, fmt_duration, fmt_int, fmt_pct, fmt_yes, img, is_missing, page
 
 if TYPE_CHECKING:
     from scheduler.actuals.report import Report
-
-CHANNEL_COLORS = {"chat": "#2563eb", "phone": "#ea580c", "email": "#16a34a", "total": "#334155"}
 
 
 def _met_class(x) -> str:
@@ -81,7 +80,7 @@ def _cards(s: pd.DataFrame) -> str:
     out = []
     for r in s.itertuples(index=False):
         cls = _met_class(r.met)
-        color = CHANNEL_COLORS.get(r.channel, "#64748b")
+        color = channel_colour(r.channel)
         out.append(
             f"<div class='card'><div class='ch' style='color:{color}'>{_e(r.channel)}</div>"
             f"<div class='sl {cls}'>{fmt_pct(r.service_level)}</div>"
