@@ -21,27 +21,6 @@ from scheduler.compare import (
 
 WEEK = "2025-W46"
 
-# A 12-agent pool keeps each roster small (a few seconds to solve).
-AGENTS = """agent_id,name,skills,contract,hourly_cost,max_weekly_h,team,unavailable
-A01,陆海峰,chat|phone,full_time,38,,A组,
-A02,王晓燕,chat|email,full_time,44.5,,B组,
-A03,许娜,chat,full_time,37,,A组,
-A04,田涛,chat|email,full_time,41,,B组,
-A05,许天宇,chat,full_time,38,,A组,
-A06,龙丽娟,phone,full_time,38.5,,B组,
-A07,刘敏,chat|phone,full_time,40,,A组,
-A08,周杰,phone,full_time,39,,B组,
-A09,徐晓雯,chat,part_time,31,24,A组,
-A10,邱浩宇,chat,part_time,31,24,B组,
-A11,谢佳怡,chat|phone,part_time,33,24,A组,
-A12,陆颖,chat,part_time,30,24,B组,
-"""
-SMALL = f"""extends = "{DEFAULT_SCENARIO.as_posix()}"
-name = "small"
-[roster]
-time_limit_s = 5
-workers = 1
-"""
 CAMPAIGN = """extends = "small.toml"
 name = "campaign"
 [windows]
@@ -72,16 +51,19 @@ id_prefix = "T"
 """
 
 
-def tiny_inputs(folder: Path) -> tuple[Path, Path, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "agents.csv").write_text(AGENTS, encoding="utf-8")
-    (folder / "small.toml").write_text(SMALL, encoding="utf-8")
-    (folder / "campaign.toml").write_text(CAMPAIGN, encoding="utf-8")
-    return folder / "small.toml", folder / "campaign.toml", folder / "agents.csv"
+@pytest.fixture(scope="module")
+def tiny_inputs(small_plan_inputs):
+    """``tiny_inputs(folder) -> (small.toml, campaign.toml, agents.csv)``: the 12-agent pool (a few seconds a plan)."""
+    def write(folder: Path) -> tuple[Path, Path, Path]:
+        small, agents = small_plan_inputs(folder)
+        (folder / "campaign.toml").write_text(CAMPAIGN, encoding="utf-8")
+        return small, folder / "campaign.toml", agents
+
+    return write
 
 
 @pytest.fixture(scope="module")
-def compared(tmp_path_factory):
+def compared(tmp_path_factory, tiny_inputs):
     root = tmp_path_factory.mktemp("compare")
     small, campaign, agents = tiny_inputs(root / "in")
     logs = []
@@ -159,7 +141,7 @@ def test_compare_plans_export_round_trip(compared):
     pd.testing.assert_frame_equal(back.reset_index(drop=True), ref, check_dtype=False)
 
 
-def test_bad_scenario_fails_before_any_work(tmp_path):
+def test_bad_scenario_fails_before_any_work(tmp_path, tiny_inputs):
     small, _, agents = tiny_inputs(tmp_path / "in")
     bad = tmp_path / "in" / "bad.toml"
     bad.write_text('extends = "small.toml"\nshrinkage = 2\n', encoding="utf-8")
@@ -168,7 +150,7 @@ def test_bad_scenario_fails_before_any_work(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_failing_plan_writes_nothing(tmp_path):
+def test_a_failing_plan_writes_nothing(tmp_path, tiny_inputs):
     """A user error inside a worker (here: a week the holiday calendar does not cover) is one line; no folder."""
     small, _, agents = tiny_inputs(tmp_path / "in")
     with pytest.raises(InputError, match="calendar covers"):

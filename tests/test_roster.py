@@ -9,52 +9,13 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from factories import DAY, MON, SPLIT, WEEK, agent, problem, scenario, two_peaks
 
 from core.errors import InputError
-from core.scenario import Scenario, load_scenario
-from forecasts.calendar import Calendar
-from scenarios import DEFAULT_SCENARIO
 from scheduler.agents import Agent
 from scheduler.roster import RosterProblem, solve_roster
 from scheduler.roster.model import build_model
 from scheduler.validation import validate_roster
-
-CAL = Calendar.cn()
-BASE = load_scenario(DEFAULT_SCENARIO)
-MON = dt.date(2025, 11, 10)  # an ordinary week: Mon 10 .. Sun 16 Nov 2025
-WEEK = [MON + dt.timedelta(days=i) for i in range(7)]
-
-
-def scenario(*, templates=None, roster=None, labour=None, pay=None, windows=None, **top) -> Scenario:
-    data = BASE.model_dump(exclude={"path"})
-    data["roster"]["time_limit_s"] = 5
-    if templates is not None:
-        data["roster"]["templates"] = templates
-    for key, upd in (("roster", roster), ("labour", labour), ("pay", pay), ("windows", windows)):
-        if upd:
-            data[key].update(upd)
-    data.update(top)
-    return Scenario.model_validate(data)
-
-
-def agent(i: int, skills=("chat",), contract="full_time", cost=30.0, **kw) -> Agent:
-    return Agent(f"A{i:03d}", f"agent{i}", tuple(skills), contract, cost, **kw)
-
-
-def problem(scn: Scenario, agents, days, demand, **kw) -> RosterProblem:
-    """``demand``: {channel: heads} in every open interval, or a function (day, minute) -> {channel: heads}."""
-    empty = pd.DataFrame(columns=["interval_start", "channel", "required_scheduled"])
-    probe = RosterProblem.build(scn, agents, empty, days, calendar=CAL)
-    rows = []
-    for day in days:
-        for minute in probe.grid(day):
-            heads = demand(day, minute) if callable(demand) else demand
-            for ch, n in heads.items():
-                rows.append({"interval_start": probe.at(day, minute), "channel": ch, "required_scheduled": n,
-                             "required_agents": n, "contacts": 0})
-    req = pd.DataFrame(rows, columns=["interval_start", "channel", "required_scheduled", "required_agents",
-                                      "contacts"])
-    return RosterProblem.build(scn, agents, req, days, calendar=CAL, **kw)
 
 
 def solve(p: RosterProblem):
@@ -65,9 +26,6 @@ def solve(p: RosterProblem):
 
 def shifts_of(roster, agent_id):
     return roster.shifts[roster.shifts["agent_id"] == agent_id]
-
-
-DAY = {"name": "day", "starts": ["09:00"], "span_h": 9, "lunch": True, "contracts": ["full_time"]}
 
 
 # -- weekly days, daily and weekly hours ------------------------------------------------------------------
@@ -174,15 +132,6 @@ def test_lunch_fixed_at_noon():
     noon = r.shortfall[r.shortfall["interval_start"] == pd.Timestamp("2025-11-10 12:00")]
     assert noon["missing"].tolist() == [2]
     assert noon["cause"].iloc[0] == "lunch: every shift covering 12:00 takes its lunch then (lunch_policy=fixed)"
-
-
-SPLIT = {"name": "split", "starts": ["09:00"], "span_h": 13, "break_h": 5, "lunch_window": "12:00-18:00",
-         "contracts": ["full_time"]}
-
-
-def two_peaks(day, minute):
-    """Chat at 09:00-13:00 and 18:00-22:00 only: a morning and an evening peak."""
-    return {"chat": int(9 * 60 <= minute < 13 * 60 or 18 * 60 <= minute < 22 * 60)}
 
 
 def test_split_shift_covers_two_peaks_with_one_paid_day():
