@@ -3,6 +3,9 @@
 - ``shared_file``: a file of ../shared/data, or a clean skip where it is absent;
 - ``small_plan_inputs``: a small agent pool and scenario, so that a week's plan solves in seconds;
 - ``default_week_plan``: ``schedule plan --week 2025-11``, solved once per session.
+
+Tests that solve a full week or otherwise take more than a few seconds carry ``@pytest.mark.slow``;
+``python -m pytest -m "not slow"`` is the development loop, ``python -m pytest`` runs everything.
 """
 
 from pathlib import Path

@@ -18,6 +18,7 @@ def run(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
+@pytest.mark.slow
 def test_plan_default_week_writes_all_files(default_week_plan):
     result, out = default_week_plan
     assert result.exit_code == 0, result.output
@@ -29,6 +30,7 @@ def test_plan_default_week_writes_all_files(default_week_plan):
         assert list(df.columns[: len(cols)]) == cols, name
 
 
+@pytest.mark.slow
 def test_plan_contents_are_believable(default_week_plan):
     _, out = default_week_plan
     summary = json.loads((out / "summary.json").read_text())
@@ -117,6 +119,7 @@ def test_malformed_week(tmp_path):
     assert result.exit_code == 2 and "--week" in result.stderr
 
 
+@pytest.mark.slow
 def test_simulate_saved_plan(default_week_plan):
     _, out = default_week_plan
     result = run("simulate", "--plan", out, "--reps", 3, "--seed", 1)
@@ -154,6 +157,7 @@ def test_data_generate_reproduces_the_bundled_pool(tmp_path):
     assert gzip.decompress((tmp_path / "h.csv.gz").read_bytes()) == gzip.decompress(DEFAULT_HISTORY.read_bytes())
 
 
+@pytest.mark.slow
 def test_replan_against_published_plan_keeps_it(default_week_plan, tmp_path):
     """Re-planning the same week against its own published roster keeps it, but for a change that pays
     for its change penalty (the published roster was proven only within relative_gap of optimal).
@@ -181,6 +185,7 @@ def test_previous_plan_folder_without_shifts(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_actuals_import_report_and_history(tmp_path, default_week_plan):
     """The documented actuals flow end to end: import (twice: idempotent), the monthly and weekly KPI
     reports (with plan vs actual against a saved plan), and the history the forecaster reads."""

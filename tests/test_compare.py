@@ -71,6 +71,7 @@ def compared(tmp_path_factory, tiny_inputs):
     return res, root / "out", logs
 
 
+@pytest.mark.slow
 def test_compare_writes_plans_table_charts_and_report(compared):
     res, out, logs = compared
     assert res.out_dir == out
@@ -85,6 +86,7 @@ def test_compare_writes_plans_table_charts_and_report(compared):
     assert any("small: done" in line for line in logs) and any("campaign: done" in line for line in logs)
 
 
+@pytest.mark.slow
 def test_comparison_columns_and_values(compared):
     res, out, _ = compared
     df = pd.read_csv(out / "comparison.csv")
@@ -105,6 +107,7 @@ def test_comparison_columns_and_values(compared):
         assert row["agents_in_pool"] == summary["agents_in_pool"]
 
 
+@pytest.mark.slow
 def test_compare_direction(compared):
     """Longer hours take in more contacts, and more hands work more paid hours."""
     df = compared[0].table.set_index("scenario")
@@ -114,6 +117,7 @@ def test_compare_direction(compared):
     assert df.loc["campaign", "agents_in_pool"] == df.loc["small", "agents_in_pool"] + 4
 
 
+@pytest.mark.slow
 def test_report_is_self_contained(compared):
     html = (compared[1] / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 2
@@ -121,6 +125,7 @@ def test_report_is_self_contained(compared):
     assert "small" in html and "campaign" in html and "Side by side" in html
 
 
+@pytest.mark.slow
 def test_compare_plans_export_round_trip(compared):
     """The plans compare keeps are ordinary plan folders: every export reads back to shifts.csv."""
     pytest.importorskip("openpyxl")

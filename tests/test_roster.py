@@ -281,6 +281,7 @@ def test_finer_intervals(interval):
     assert len(r.assignments) == int(r.shifts["paid_hours"].sum() * 60 / interval)
 
 
+@pytest.mark.slow
 def test_same_inputs_and_seed_give_the_same_roster():
     agents = [agent(i, skills=(("chat",), ("chat", "phone"), ("phone",))[i % 3], cost=28 + i % 4,
                     contract="part_time" if i % 4 == 3 else "full_time") for i in range(1, 13)]
@@ -346,6 +347,7 @@ def test_shortfall_is_spread_by_the_convex_penalty():
     assert r.shifts["lunch_start"].nunique() == 2
 
 
+@pytest.mark.slow
 def test_replanning_against_a_published_roster_changes_few_shifts():
     """One agent falls ill after publication. Against the published roster the re-plan only swaps that
     agent's Monday with a colleague (every agent is at 5 days, so a swap is the least change: 4 shift

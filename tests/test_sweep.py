@@ -150,6 +150,7 @@ def swept(tmp_path_factory, small_plan_inputs):
     return res, root
 
 
+@pytest.mark.slow
 def test_sweep_writes_table_and_frontier(swept):
     res, root = swept
     out = root / "out"
@@ -161,6 +162,7 @@ def test_sweep_writes_table_and_frontier(swept):
     assert df["pareto"].any()
 
 
+@pytest.mark.slow
 def test_sweep_frontier_is_monotone(swept):
     df = swept[0].table
     front = df[df["pareto"]].sort_values("cost")
@@ -173,6 +175,7 @@ def test_sweep_frontier_is_monotone(swept):
         assert g.sort_values("shrinkage")["required_agent_hours"].is_monotonic_increasing
 
 
+@pytest.mark.slow
 def test_sweep_through_ray_matches_local(swept, tmp_path, small_plan_inputs):
     ray = pytest.importorskip("ray")
     from scheduler.compare import RayExecutor
