@@ -43,12 +43,17 @@ Parquet through DuckDB / pyarrow, in seconds for millions of rows.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.names import CHANNELS
+from forecasts.history import History, load_default_history
 
 RECORD_COLUMNS = ("contact_id", "channel", "arrived_at", "answered_at", "ended_at", "abandoned",
                   "satisfaction", "topic", "vip")
@@ -79,8 +84,6 @@ _SLOW_S = {"chat": 30.0, "phone": 20.0, "email": 24 * 3600.0}
 
 def _history_frame(source) -> tuple[pd.DataFrame, int]:
     """(frame, interval_min) from a History, a DataFrame or None (the bundled history)."""
-    from forecasts.history import History, load_default_history
-
     if source is None:
         source = load_default_history()
     if isinstance(source, History):
@@ -102,8 +105,6 @@ def _history_frame(source) -> tuple[pd.DataFrame, int]:
 def _cells_for_n(n: int, rng: np.random.Generator, start: dt.date, days: int,
                  channel_mix: dict[str, float] | None) -> tuple[pd.DataFrame, int]:
     """Interval cells with counts summing to ``n``, shaped like the bundled history."""
-    from forecasts.history import load_default_history
-
     hist = load_default_history()
     f, interval_min = hist.frame, hist.interval_min
     lo, hi = pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(days=days)
@@ -279,9 +280,6 @@ def _topic_codes(rng: np.random.Generator, ch: np.ndarray) -> np.ndarray:
 
 def _ids(prefix: str, n: int) -> pd.Series:
     """``prefix`` + a 9-digit sequence number, built in Arrow (fast for millions)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     digits = pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1, dtype=np.int64)), pa.string()), 9, "0")
     joined = pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
     return pd.Series(pd.array(joined, dtype=pd.StringDtype("pyarrow")), name="contact_id")
@@ -293,10 +291,6 @@ def write_records(records: pd.DataFrame, path: str | Path) -> Path:
     CSV times are ``YYYY-MM-DDTHH:MM:SS``, booleans ``true``/``false``, unknown values empty; the
     file is written to a temporary name and renamed, so readers never see half a file.
     """
-    import os
-
-    import duckdb
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
