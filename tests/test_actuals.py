@@ -555,13 +555,6 @@ def test_plan_vs_actual(tmp_path):
     assert exc.value.field == "scheduled_agents" and exc.value.file.endswith("coverage.csv")
 
 
-def test_chart_labels_without_a_cjk_font():
-    from scheduler.actuals.report import _label
-
-    assert _label("退款 (refunds)", cjk=False) == "refunds" and _label("退款 (refunds)", cjk=True) == "退款 (refunds)"
-    assert _label("退款", cjk=False) == "退款" and _label("refunds", cjk=False) == "refunds"
-
-
 # ---------------------------------------------------------------------------------------------
 # the generator
 # ---------------------------------------------------------------------------------------------
@@ -585,3 +578,10 @@ def test_generator_is_seeded_and_realistic(records):
                          "channel": ["chat", "chat", "phone", "phone"], "contacts": [3, 0, 2, 1.4]})
     g = generate_records(hist, seed=1, start=None)
     assert g["channel"].astype(str).value_counts().to_dict() == {"chat": 3, "phone": 3}
+
+
+def test_generator_follows_a_given_channel_mix():
+    g = generate_records(6000, seed=4, start="2025-11-01", days=7, channel_mix={"chat": 0.5, "phone": 0.5})
+    mix = g["channel"].astype(str).value_counts(normalize=True)
+    assert "email" not in mix.index and 0.45 < mix["chat"] < 0.55 and 0.45 < mix["phone"] < 0.55
+    assert g["arrived_at"].min() >= pd.Timestamp("2025-11-01") and g["arrived_at"].max() < pd.Timestamp("2025-11-08")

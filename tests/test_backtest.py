@@ -15,7 +15,6 @@ from forecasts.baselines import MeanSameWeekday, SeasonalNaive
 from forecasts.calendar import Calendar
 from forecasts.history import History, load_default_history
 from scenarios import DEFAULT_SCENARIO
-from tests.conftest import shared_file
 
 D = dt.date
 BANK = "us_bank_calls_2003_5min.csv"
@@ -79,7 +78,7 @@ def test_on_pure_poisson_counts_ours_is_near_the_floor():
 
 # -- the bank call centre (real data) ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def bank():
+def bank(shared_file):
     return read_history_any(shared_file(BANK))
 
 
@@ -111,7 +110,7 @@ def test_bank_floor_and_band(bank_backtest):
     assert 0.70 <= s.loc["ours", "coverage_p10_p90"] <= 0.90
 
 
-def test_backtest_command_function(bank):
+def test_backtest_command_function(bank, shared_file):
     table, df = run_backtest_cli(shared_file(BANK), folds=2, horizon_days=7, calendar_option="none",
                                  scenario_path=None, models=("ours", "mean4_same_weekday", "poisson_floor"))
     assert "ours" in table and "poisson_floor" in table

@@ -21,7 +21,6 @@ from forecasts.calendar import Calendar
 from forecasts.history import History, load_default_history
 from forecasts.models import ForecastConfig, Forecaster, forecast_range
 from scenarios import DEFAULT_SCENARIO
-from tests.conftest import shared_file
 
 D = dt.date
 
@@ -134,7 +133,7 @@ def test_band_holds_the_mean(autumn, double11):
 
 
 @pytest.fixture(scope="module")
-def bank():
+def bank(shared_file):
     return read_history_any(shared_file("us_bank_calls_2003_5min.csv"))
 
 

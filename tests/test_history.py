@@ -4,7 +4,6 @@ import pytest
 
 from core.errors import InputError
 from forecasts.history import read_history
-from tests.conftest import shared_file
 
 GOOD = """interval_start,channel,contacts,aht_s
 2025-03-03T09:00,chat,120,400
@@ -81,7 +80,7 @@ def test_five_minute_history_aggregates_to_hourly(tmp_path):
     assert hourly["aht_s"].iloc[0] == pytest.approx(np.sum(w * (200 + 5 * (w - 1))) / w.sum())
 
 
-def test_real_bank_calls_import(tmp_path):
+def test_real_bank_calls_import(tmp_path, shared_file):
     """The US bank call-centre data (5-minute, weekdays only) converts and imports. Its ``Z`` labels
     local clock times (../shared/data/README.md), so converting it into our schema drops the ``Z``;
     kept, it means UTC and the times move to Asia/Shanghai (+8 h)."""

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from test_roster import DAY, MON, WEEK, agent, problem, scenario
+from factories import DAY, MON, SPLIT, WEEK, agent, problem, scenario, two_peaks
 
 from scheduler.agents import Agent
 from scheduler.roster import solve_roster
@@ -69,8 +69,6 @@ def test_lunch_outside_window_and_wrong_length(solved):
 
 
 def test_split_break_of_the_wrong_length():
-    from test_roster import SPLIT, two_peaks
-
     p = problem(scenario(templates=[DAY, SPLIT], windows={"weekday": "09:00-22:00"}), [agent(1)], [MON], two_peaks)
     r = solve_roster(p)
     assert validate_roster(p, r) == []

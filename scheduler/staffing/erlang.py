@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "offered_load", "erlang_b", "erlang_c", "service_level", "asa_s", "occupancy", "required_agents",
-    "erlang_a_metrics", "required_agents_erlang_a", "interpolate_agents",
+    "erlang_a_metrics", "required_agents_erlang_a", "interpolate_agents", "whole_agents",
 ]
 
 Floats = NDArray[np.float64]
@@ -54,8 +54,12 @@ def _f(x: ArrayLike) -> Floats:
     return np.asarray(x, dtype=float)
 
 
-def _agents(x: ArrayLike) -> Ints:
-    """Whole agent counts as int64; a float array is accepted only when every value is whole."""
+def whole_agents(x: ArrayLike) -> Ints:
+    """Whole agent counts as int64; a float array is accepted only when every value is whole.
+
+    Raises ``ValueError`` for booleans, non-numbers, fractions, non-finite or negative counts: the
+    check every formula here applies to its ``agents`` argument, for callers with formulas of their
+    own (:mod:`scheduler.simulation.priority`)."""
     arr = np.asarray(x)
     if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
         raise ValueError("agents must be whole numbers")
@@ -182,7 +186,7 @@ def _erlang_b_closed(n: Ints, a: Floats) -> Floats:
 def erlang_b(agents: ArrayLike, load: ArrayLike) -> Floats:
     """Blocking probability of M/M/N/N (Erlang B): the stable forward recursion up to
     ``EXACT_MAX_AGENTS`` agents, the closed form (:func:`_log_inv_b`) above."""
-    n, a = np.broadcast_arrays(_agents(agents), _f(load))
+    n, a = np.broadcast_arrays(whole_agents(agents), _f(load))
     _check_load(a)
     b = np.ones(a.shape)
     big = n > EXACT_MAX_AGENTS
@@ -207,7 +211,7 @@ def _erlang_c_from_b(n: Ints, a: Floats, b: Floats) -> Floats:
 
 def erlang_c(agents: ArrayLike, load: ArrayLike) -> Floats:
     """Probability that an arrival waits (Erlang C): ``N B_N / (N - A (1 - B_N))``; 1 where N <= A."""
-    n, a = np.broadcast_arrays(_agents(agents), _f(load))
+    n, a = np.broadcast_arrays(whole_agents(agents), _f(load))
     return _erlang_c_from_b(n, a, erlang_b(n, a))
 
 
@@ -216,7 +220,7 @@ def service_level(agents: ArrayLike, load: ArrayLike, aht_s: ArrayLike, answer_w
 
     0 where N <= A (unstable queue), 1 where the load is 0.
     """
-    n, a, aht, t = np.broadcast_arrays(_agents(agents), _f(load), _f(aht_s), _f(answer_within_s))
+    n, a, aht, t = np.broadcast_arrays(whole_agents(agents), _f(load), _f(aht_s), _f(answer_within_s))
     _check_positive("aht_s", aht)
     c = _erlang_c_from_b(n, a, erlang_b(n, a))
     nf = n.astype(float)
@@ -229,7 +233,7 @@ def service_level(agents: ArrayLike, load: ArrayLike, aht_s: ArrayLike, answer_w
 
 def asa_s(agents: ArrayLike, load: ArrayLike, aht_s: ArrayLike) -> Floats:
     """Average speed of answer [s]: ``C AHT / (N - A)``; inf where N <= A, 0 where the load is 0."""
-    n, a, aht = np.broadcast_arrays(_agents(agents), _f(load), _f(aht_s))
+    n, a, aht = np.broadcast_arrays(whole_agents(agents), _f(load), _f(aht_s))
     _check_positive("aht_s", aht)
     c = _erlang_c_from_b(n, a, erlang_b(n, a))
     nf = n.astype(float)
@@ -540,7 +544,7 @@ def erlang_a_metrics(agents: ArrayLike, load: ArrayLike, aht_s: ArrayLike, patie
 
     As ``patience_s`` -> inf it tends to Erlang C (for N > A). With 0 agents and load nobody is answered.
     """
-    n, a, aht, pat, t = np.broadcast_arrays(_agents(agents), _f(load), _f(aht_s), _f(patience_s),
+    n, a, aht, pat, t = np.broadcast_arrays(whole_agents(agents), _f(load), _f(aht_s), _f(patience_s),
                                             _f(answer_within_s))
     _check_load(a)
     _check_positive("aht_s", aht)

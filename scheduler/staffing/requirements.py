@@ -77,7 +77,7 @@ from scheduler.staffing.erlang import (
 __all__ = [
     "REQUIREMENT_COLUMNS", "COVERAGE_COLUMNS", "compute_requirements", "evaluate_coverage",
     "summarize_service", "erlang_report", "carry_over", "email_cohorts", "taut_string",
-    "deferred_staffing", "fifo_fluid",
+    "deferred_staffing", "fifo_fluid", "next_open",
 ]
 
 REQUIREMENT_COLUMNS = ["interval_start", "channel", "open", "arrivals", "carried_over", "contacts", "aht_s",
@@ -94,8 +94,11 @@ def _ceil(x) -> np.ndarray:
 
 # --- numpy kernels: carry-over and the deferred (email) model ------------------------------------------
 
-def _next_open(is_open: np.ndarray) -> np.ndarray:
-    """Position of the first open interval at or after each position; -1 where there is none."""
+def next_open(is_open: np.ndarray) -> np.ndarray:
+    """Position of the first open interval at or after each position; -1 where there is none.
+
+    The one rule for where a contact arriving while closed is carried to, shared by the requirements
+    (:func:`carry_over`, :func:`email_cohorts`) and the queue simulation."""
     open_pos = np.flatnonzero(is_open)
     k = np.searchsorted(open_pos, np.arange(is_open.size), side="left")
     if open_pos.size == 0:
@@ -111,7 +114,7 @@ def carry_over(arrivals, is_open, share: float) -> tuple[np.ndarray, float]:
     """
     arrivals = np.asarray(arrivals, float)
     is_open = np.asarray(is_open, bool)
-    dest = _next_open(is_open)
+    dest = next_open(is_open)
     moving = ~is_open & (dest >= 0)
     carried = np.bincount(dest[moving], weights=share * arrivals[moving], minlength=arrivals.size)
     unplaced = float(share * arrivals[~is_open & (dest < 0)].sum())
@@ -145,7 +148,7 @@ def email_cohorts(start_s, is_open, arrivals, aht_s, share: float, interval_s: f
     aht_s = np.asarray(aht_s, float)
     contacts = np.where(is_open, arrivals, share * arrivals)
     pos = np.flatnonzero(contacts > 0)
-    release = _next_open(is_open)[pos]
+    release = next_open(is_open)[pos]
     open_pos = np.flatnonzero(is_open)
     deadline = start_s[pos] + window_s
     if open_pos.size:
