@@ -82,7 +82,7 @@ def plan(
 ):
     """Forecast a week, compute requirements, roster named agents, validate, and write the plan."""
     from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
-    from scheduler.plan_folder import PLAN_FILES
+    from scheduler.plan_folder import PLAN_FILES, REPORT
     from scheduler.weeks import parse_week
 
     wk = parse_week(week)
@@ -105,7 +105,7 @@ def plan(
         from scheduler.simulation import simulation_table
 
         typer.echo(simulation_table(result.summary["simulation"]))
-    typer.echo(f"wrote {target}/ ({', '.join(PLAN_FILES)})")
+    typer.echo(f"wrote {target}/ ({', '.join(PLAN_FILES + (REPORT,))})")
 
 
 @command()

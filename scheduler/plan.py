@@ -25,6 +25,7 @@ from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 from scheduler.agents import Agent, load_agents, temporary_agents
 from scheduler.plan_folder import PlanFolder
 from scheduler.plan_health import check_objective_range, plan_warnings
+from scheduler.plan_page import PageData, plan_page
 from scheduler.roster import RosterProblem
 from scheduler.simulation import write_simulation
 from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, summarize_service
@@ -243,13 +244,23 @@ def _threshold_text(spec) -> str:
 
 
 def write_plan(result: PlanResult, out_dir: Path) -> Path:
-    """Write the plan folder, all or nothing (:meth:`scheduler.plan_folder.PlanFolder.write`)."""
+    """Write the plan folder, all or nothing (:meth:`scheduler.plan_folder.PlanFolder.write`), with its
+    page, ``report.html`` (:mod:`scheduler.plan_page`)."""
     roster = result.roster
     extra = None if result.simulation is None else functools.partial(write_simulation, result.simulation)
     return PlanFolder(out_dir).write(
         forecast=result.forecast, requirements=result.requirements.drop(columns=["shortfall_weight"], errors="ignore"),
         shifts=roster.shifts, coverage=result.coverage, assignments=roster.assignments, shortfall=roster.shortfall,
-        summary=result.summary, extra=extra)
+        summary=result.summary, extra=extra, page=plan_page(page_data(result)))
+
+
+def page_data(result: PlanResult) -> PageData:
+    """What the plan's page shows, from the plan in memory."""
+    roster = result.roster
+    return PageData(summary=result.summary, shifts=roster.shifts, coverage=result.coverage,
+                    shortfall=roster.shortfall, assignments=roster.assignments,
+                    teams={a.agent_id: a.team for a in result.inputs.agents},
+                    interval_min=result.inputs.scenario.interval_min)
 
 
 def summary_table(summary: dict) -> str:

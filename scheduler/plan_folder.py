@@ -7,7 +7,8 @@
   or agent), columns in their published order (:data:`COLUMNS`, extra columns after them);
 - shifts: one row per agent shift, UTF-8 with a BOM so that Excel shows Chinese names;
 - ``summary.json``: the plan's figures, solver status and inputs;
-- ``simulation.csv`` when the plan was simulated (written by :mod:`scheduler.simulation`).
+- ``simulation.csv`` when the plan was simulated (written by :mod:`scheduler.simulation`);
+- ``report.html``: the plan's page for people (:mod:`scheduler.plan_page`), written by ``schedule plan``.
 
 Times are local ``YYYY-MM-DDTHH:MM``, numbers rounded per column (:data:`ROUND`).
 :meth:`PlanFolder.write` writes every file into a temporary sibling folder renamed into place at the
@@ -40,6 +41,7 @@ ASSIGNMENTS = "assignments.csv"
 SHORTFALL = "shortfall.csv"
 SUMMARY = "summary.json"
 PLAN_FILES = (FORECAST, REQUIREMENTS, SHIFTS, COVERAGE, ASSIGNMENTS, SHORTFALL, SUMMARY)
+REPORT = "report.html"
 BOM_FILES = frozenset({SHIFTS})  # read by people in Excel
 
 COLUMNS = {
@@ -121,9 +123,9 @@ class PlanFolder:
     # -- writing
     def write(self, *, forecast: pd.DataFrame, requirements: pd.DataFrame, shifts: pd.DataFrame,
               coverage: pd.DataFrame, assignments: pd.DataFrame, shortfall: pd.DataFrame, summary: dict,
-              extra: Callable[[Path], object] | None = None) -> Path:
+              extra: Callable[[Path], object] | None = None, page: str | None = None) -> Path:
         """Write the plan, all or nothing; ``extra(folder)`` writes further files (e.g. the simulation)
-        into the temporary folder before it is renamed into place."""
+        into the temporary folder before it is renamed into place; ``page`` is the HTML of ``report.html``."""
         frames = {FORECAST: forecast, REQUIREMENTS: requirements, SHIFTS: shifts, COVERAGE: coverage,
                   SHORTFALL: shortfall, ASSIGNMENTS: assignments}
         with atomic_folder(self.path) as tmp:
@@ -131,6 +133,8 @@ class PlanFolder:
                 write_csv(frame, tmp / name, bom=name in BOM_FILES)
             if extra is not None:
                 extra(tmp)
+            if page is not None:
+                (tmp / REPORT).write_text(page, encoding="utf-8")
             write_json(summary, tmp / SUMMARY)
         return self.path
 
