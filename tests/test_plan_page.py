@@ -201,7 +201,8 @@ def test_plan_writes_its_page_into_the_plan_folder(tmp_path, small_plan_inputs):
     assert "report.html" in result.output
     text = (out / "report.html").read_text(encoding="utf-8")
     shifts = pd.read_csv(out / "shifts.csv")
-    doc = check_self_contained_and_inert(text, [SCRIPT_NAME, FORMULA_NAME, "陆海峰"])
+    pool = {r["agent_id"]: r["name"] for r in rows}
+    doc = check_self_contained_and_inert(text, sorted({pool[a] for a in shifts["agent_id"]} | {SCRIPT_NAME}))
     assert doc.count("g", **{"class": "shift"}) == len(shifts) > 0
     assert doc.count("g", **{"class": "agent"}) == shifts["agent_id"].nunique()
     assert [a["data-channel"] for t, a in doc.tags if t == "svg" and a.get("class") == "heatmap"] == \
