@@ -126,6 +126,28 @@ def simulate(
 
 
 @command()
+def validate(
+    plan: Annotated[Path | None, typer.Option("--plan", help="A plan folder: its roster is checked against the "
+                    "problem it was made from (summary.json's inputs, requirements.csv).")] = None,
+    roster: Annotated[Path | None, typer.Option("--roster", help="The roster to check, edited by hand: a "
+                      "shifts.csv, roster_wide.csv or roster_wide.xlsx. Default: the plan's shifts.csv.")] = None,
+    scenario: ScenarioOpt = None, agents: AgentsOpt = None, history: HistoryOpt = None, calendar: CalendarOpt = None,
+    events: EventsOpt = None,
+    previous: Annotated[Path | None, typer.Option("--previous", help="Last week's plan folder (default: the "
+                        "plan's own --previous).")] = None,
+):
+    """Re-check a roster edited by hand: every labour rule, coverage and cost. Exit code 0: no violation;
+    1: violations (one line each, naming agent, date and rule); 2: bad input."""
+    from scheduler.revalidate import Options, recheck
+
+    result = recheck(Options(plan, roster, scenario, agents, history, calendar, events, previous))
+    for line in result.lines():
+        typer.echo(line)
+    if result.findings:
+        raise typer.Exit(1)
+
+
+@command()
 def erlang(
     contacts: Annotated[float, typer.Option("--contacts", help="Contacts arriving in the interval.")],
     aht_s: Annotated[float, typer.Option("--aht-s", help="Average handle time [s].")],

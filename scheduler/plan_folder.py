@@ -140,25 +140,20 @@ class PlanFolder:
 
     # -- reading
     def shifts(self) -> pd.DataFrame:
-        """The shifts with times parsed (``NaT`` for no lunch), ``date`` as dates and ``paid_hours``
-        numeric; every other column as text."""
-        path = self._existing(SHIFTS)
-        raw = _read_csv(path, dtype=str, keep_default_na=False)
-        _require(raw, path, SHIFT_NEEDS)
-        shifts = raw.copy()
-        for i, rec in enumerate(raw.to_dict("records"), start=2):
-            for col in SHIFT_TIMES:
-                if rec[col] or col in ("shift_start", "shift_end"):
-                    _check_time(rec[col], path, i, col)
-        for col in SHIFT_TIMES:
-            shifts[col] = pd.to_datetime(shifts[col].replace("", None), format=TIME_FMT)
-        shifts["date"] = pd.to_datetime(shifts["date"], format="%Y-%m-%d").dt.date
-        shifts["paid_hours"] = pd.to_numeric(shifts["paid_hours"], errors="coerce").fillna(0.0)
-        return shifts
+        """The shifts (:func:`read_shifts_csv`)."""
+        return read_shifts_csv(self._existing(SHIFTS))
 
     def forecast(self, required: Iterable[str] = (), numbers: Iterable[str] = ()) -> pd.DataFrame:
         """The forecast (see :meth:`coverage` for ``required`` and ``numbers``)."""
         return self._interval_table(FORECAST, required, numbers)
+
+    def requirements(self, required: Iterable[str] = (), numbers: Iterable[str] = ()) -> pd.DataFrame:
+        """The requirements the roster was made for (see :meth:`coverage` for ``required`` and ``numbers``)."""
+        return self._interval_table(REQUIREMENTS, required, numbers)
+
+    def shortfall(self) -> pd.DataFrame:
+        """The understaffed intervals, ``missing`` as numbers."""
+        return self._interval_table(SHORTFALL, (), ("missing",))
 
     def coverage(self, required: Iterable[str] = (), numbers: Iterable[str] = ()) -> pd.DataFrame:
         """The coverage table with ``interval_start`` parsed and the columns ``required`` present; the
@@ -219,6 +214,30 @@ class PlanFolder:
                                  field=col)
             table[col] = values.astype(float)
         return table
+
+
+def read_shifts_csv(path: Path) -> pd.DataFrame:
+    """A shifts file (a plan's ``shifts.csv``, or one edited by hand) with times parsed (``NaT`` for no
+    lunch), ``date`` as dates and ``paid_hours`` numeric (0 when empty); every other column as text.
+    A time, date or number that does not parse is an error naming the file, row and field."""
+    raw = _read_csv(path, dtype=str, keep_default_na=False)
+    _require(raw, path, SHIFT_NEEDS)
+    shifts = raw.copy()
+    for i, rec in enumerate(raw.to_dict("records"), start=2):
+        for col in SHIFT_TIMES:
+            if rec[col] or col in ("shift_start", "shift_end"):
+                _check_time(rec[col], path, i, col)
+        try:
+            dt.datetime.strptime(rec["date"].strip(), "%Y-%m-%d")
+        except ValueError:
+            raise InputError(f"'{rec['date']}' is not a date YYYY-MM-DD", file=path, row=i, field="date") from None
+        if rec["paid_hours"].strip() and pd.isna(pd.to_numeric(rec["paid_hours"], errors="coerce")):
+            raise InputError(f"'{rec['paid_hours']}' is not a number", file=path, row=i, field="paid_hours")
+    for col in SHIFT_TIMES:
+        shifts[col] = pd.to_datetime(shifts[col].replace("", None), format=TIME_FMT)
+    shifts["date"] = [dt.datetime.strptime(d.strip(), "%Y-%m-%d").date() for d in shifts["date"]]
+    shifts["paid_hours"] = pd.to_numeric(shifts["paid_hours"], errors="coerce").fillna(0.0)
+    return shifts
 
 
 def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
