@@ -440,9 +440,11 @@ def roster_gantt(data: PageData) -> str:
     panels = day_panels(data)
     segs = _segments(data)
     names = dict(zip(shifts["agent_id"].astype(str), shifts["agent_name"].astype(str)))
-    by_agent = {aid: grp for aid, grp in shifts.groupby(shifts["agent_id"].astype(str), sort=True)}
+    by_agent: dict[str, list] = defaultdict(list)
+    for r in shifts.itertuples(index=False):
+        by_agent[str(r.agent_id)].append(r)
     teams: dict[str, list[str]] = defaultdict(list)
-    for aid in by_agent:
+    for aid in sorted(by_agent):
         teams[data.teams.get(aid, "")].append(aid)
     order = sorted(teams, key=lambda t: (t == "", t))
     rows, y = [], 0.0
@@ -466,16 +468,15 @@ def roster_gantt(data: PageData) -> str:
               f"viewBox='0 0 {WIDTH} {height}'>{grid}{''.join(rows)}</svg></div>")
 
 
-def _agent_row(aid: str, name: str, shifts: pd.DataFrame, segs: dict, panels: Panels, y: float,
-               striped: bool) -> str:
-    paid = float(pd.to_numeric(shifts["paid_hours"], errors="coerce").fillna(0).sum())
+def _agent_row(aid: str, name: str, shifts: list, segs: dict, panels: Panels, y: float, striped: bool) -> str:
+    paid = sum(v for v in (number(r.paid_hours) for r in shifts) if math.isfinite(v))
     out = [f"<g class='agent' transform='translate(0,{y:.1f})'>"]
     if striped:
         out.append(f"<rect x='0' y='0' width='{WIDTH}' height='{ROW_H}' fill='#f7f8fa'/>")
     ident = "" if aid in name else f" <tspan class='id'>{esc(aid)}</tspan>"  # the id, unless the name holds it
     out.append(f"<text class='lbl' x='4' y='{ROW_H - 3}'>{esc(name)}{ident}</text>"
                f"<text class='lbl' x='{WIDTH - 4}' y='{ROW_H - 3}' text-anchor='end'>{paid:g}</text>")
-    for r in shifts.itertuples(index=False):
+    for r in shifts:
         if r.date in panels.span:
             out.append(_shift_mark(r, name, panels, segs.get((aid, r.date), [])))
     out.append("</g>")
