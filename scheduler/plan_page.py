@@ -47,6 +47,9 @@ PANEL_GAP = 5          # [px] between day panels
 CELL_H = 18            # [px] one day in the heat map
 LUNCH_FILL = "#e5e7eb"
 MAX_SHORTFALL_RUNS = 120
+DAY_LABELS = {"weekday": "", "weekend": "weekend", "makeup_workday": "makeup day", "statutory_holiday": "holiday",
+              "holiday_rest_day": "rest day"}  # day types as the Gantt's day headings name them
+LABEL_PX_PER_CHAR = 6.2  # [px] a 10 px label's width per character (Latin; a promotion name may run wider)
 
 PAGE_CSS = """
 .chart { overflow-x: auto; } .gantt { margin-bottom: 8px; }
@@ -371,10 +374,12 @@ def _gantt_header(data: PageData, panels: Panels) -> str:
         shade = "#fde8e8" if kind in HOLIDAY_DAY_TYPES or day in promotions else \
             "#eef2ff" if kind == "weekend" else "#f3f5f8"
         x = panels.x0[day]
-        label = f"{day:%a %m-%d}" + (f" {kind.replace('_', ' ')}" if kind not in ("", "weekday") else "")
-        label += f" {promotions[day]}" if day in promotions else ""
-        out.append(f"<rect x='{x:.1f}' y='0' width='{panels.width(day):.1f}' height='18' fill='{shade}'/>"
-                   f"<text class='lbl' x='{x + 3:.1f}' y='13'>{esc(label)}</text>")
+        label = " ".join(t for t in (f"{day:%a %m-%d}", DAY_LABELS.get(kind, kind), promotions.get(day)) if t)
+        if len(label) * LABEL_PX_PER_CHAR > panels.width(day) - 6:  # too long for the panel: the date only
+            label = f"{day:%a %m-%d}"
+        full = " ".join(t for t in (day.isoformat(), kind.replace("_", " "), promotions.get(day)) if t)
+        out.append(f"<g><title>{esc(full)}</title><rect x='{x:.1f}' y='0' width='{panels.width(day):.1f}' "
+                   f"height='18' fill='{shade}'/><text class='lbl' x='{x + 3:.1f}' y='13'>{esc(label)}</text></g>")
         for m in range(lo, hi + 1, 60):
             if (m // 60) % every == 0 and m < hi:
                 out.append(f"<text class='small muted' x='{panels.x(day, m):.1f}' y='30'>{m // 60:02d}</text>")
