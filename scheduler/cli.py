@@ -82,7 +82,7 @@ def plan(
 ):
     """Forecast a week, compute requirements, roster named agents, validate, and write the plan."""
     from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
-    from scheduler.plan_folder import PLAN_FILES
+    from scheduler.plan_folder import PLAN_FILES, REPORT
     from scheduler.weeks import parse_week
 
     wk = parse_week(week)
@@ -105,7 +105,7 @@ def plan(
         from scheduler.simulation import simulation_table
 
         typer.echo(simulation_table(result.summary["simulation"]))
-    typer.echo(f"wrote {target}/ ({', '.join(PLAN_FILES)})")
+    typer.echo(f"wrote {target}/ ({', '.join(PLAN_FILES + (REPORT,))})")
 
 
 @command()
@@ -123,6 +123,28 @@ def simulate(
     write_simulation(per_day, plan)
     typer.echo(simulation_table(summary))
     typer.echo(f"wrote {plan}/simulation.csv")
+
+
+@command()
+def validate(
+    plan: Annotated[Path | None, typer.Option("--plan", help="A plan folder: its roster is checked against the "
+                    "problem it was made from (summary.json's inputs, requirements.csv).")] = None,
+    roster: Annotated[Path | None, typer.Option("--roster", help="The roster to check, edited by hand: a "
+                      "shifts.csv, roster_wide.csv or roster_wide.xlsx. Default: the plan's shifts.csv.")] = None,
+    scenario: ScenarioOpt = None, agents: AgentsOpt = None, history: HistoryOpt = None, calendar: CalendarOpt = None,
+    events: EventsOpt = None,
+    previous: Annotated[Path | None, typer.Option("--previous", help="Last week's plan folder (default: the "
+                        "plan's own --previous).")] = None,
+):
+    """Re-check a roster edited by hand: every labour rule, coverage and cost. Exit code 0: no violation;
+    1: violations (one line each, naming agent, date and rule); 2: bad input."""
+    from scheduler.revalidate import Options, recheck
+
+    result = recheck(Options(plan, roster, scenario, agents, history, calendar, events, previous))
+    for line in result.lines():
+        typer.echo(line)
+    if result.findings:
+        raise typer.Exit(1)
 
 
 @command()

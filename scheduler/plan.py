@@ -25,6 +25,7 @@ from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 from scheduler.agents import Agent, load_agents, temporary_agents
 from scheduler.plan_folder import PlanFolder
 from scheduler.plan_health import check_objective_range, plan_warnings
+from scheduler.plan_page import PageData, plan_page
 from scheduler.roster import RosterProblem
 from scheduler.simulation import write_simulation
 from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, summarize_service
@@ -85,6 +86,8 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     events = read_events_csv(events_path) if events_path else None
     if events_path:
         paths["events"] = str(events_path)
+    if calendar is not None and str(calendar).lower() not in ("cn", "none"):
+        paths["calendar_file"] = str(calendar)  # the CSV extending CN (inputs.calendar says only "CN")
     if previous_plan:
         paths["previous"] = str(previous_plan)
     if published_plan:
@@ -138,7 +141,7 @@ class PlanProblem:
     """What the roster step needs, with what produced it: the forecast, the requirements (with their
     shortfall weights) and the ``RosterProblem``."""
 
-    forecast: pd.DataFrame
+    forecast: pd.DataFrame | None
     notes: list
     channels: list[str]
     requirements: pd.DataFrame
@@ -146,13 +149,20 @@ class PlanProblem:
     timings: dict[str, float]
 
 
-def build_problem(inputs: PlanInputs) -> PlanProblem:
-    """history -> forecast -> requirements -> the roster problem of the week (no solve)."""
+def build_problem(inputs: PlanInputs, requirements: pd.DataFrame | None = None) -> PlanProblem:
+    """history -> forecast -> requirements -> the roster problem of the week (no solve).
+
+    ``requirements`` given (a plan folder's own, for ``schedule validate``): no forecast is made and the
+    problem is built on them (``forecast`` is then None)."""
     week, cal = inputs.week, inputs.calendar
     # the campaigns that apply under the calendar and --events (forecast, windows and templates alike)
     sc = campaign_scenario(inputs.scenario, cal, inputs.events, inputs.paths.get("events"))
     days = week.days
     timings = {}
+    if requirements is not None:
+        _, windows = open_mask(sc, cal, days)
+        channels = [c for c in sc.channels if c in set(requirements["channel"])]
+        return PlanProblem(None, [], channels, requirements, roster_problem(inputs, sc, windows, requirements), {})
     t0 = time.perf_counter()
     forecast, notes = forecast_range(inputs.history, sc, cal, week.start_date, 7,
                                      ForecastConfig(interval_min=sc.interval_min, seed=sc.seed))
@@ -165,8 +175,16 @@ def build_problem(inputs: PlanInputs) -> PlanProblem:
     requirements["shortfall_weight"] = shortfall_weights(requirements, sc)
     check_objective_range(requirements, inputs.agents, sc, inputs.history.source)
     timings["requirements_s"] = time.perf_counter() - t0
+    problem = roster_problem(inputs, sc, windows, requirements)
+    return PlanProblem(forecast, notes, channels, requirements, problem, timings)
 
-    problem = RosterProblem(
+
+def roster_problem(inputs: PlanInputs, sc: Scenario, windows: dict, requirements: pd.DataFrame) -> RosterProblem:
+    """The week's ``RosterProblem`` on ``requirements``: ``sc`` is the scenario with its campaigns
+    applied, ``windows`` the service window of each day (:func:`open_mask`)."""
+    week, cal = inputs.week, inputs.calendar
+    days = week.days
+    return RosterProblem(
         days=days, day_types={d: cal.day_type(d) for d in days},
         promotion_days=sc.promotion_main_days(days),
         interval_min=sc.interval_min, open_windows=windows, requirements=requirements,
@@ -176,7 +194,6 @@ def build_problem(inputs: PlanInputs) -> PlanProblem:
         # last week's pattern, moved a week on, is a warm start when nothing is published
         hint_shifts=None if inputs.previous_shifts is None else inputs.previous_shifts.assign(
             shift_start=inputs.previous_shifts["shift_start"] + pd.Timedelta(days=7)))
-    return PlanProblem(forecast, notes, channels, requirements, problem, timings)
 
 
 def run_plan(inputs: PlanInputs) -> PlanResult:
@@ -243,13 +260,23 @@ def _threshold_text(spec) -> str:
 
 
 def write_plan(result: PlanResult, out_dir: Path) -> Path:
-    """Write the plan folder, all or nothing (:meth:`scheduler.plan_folder.PlanFolder.write`)."""
+    """Write the plan folder, all or nothing (:meth:`scheduler.plan_folder.PlanFolder.write`), with its
+    page, ``report.html`` (:mod:`scheduler.plan_page`)."""
     roster = result.roster
     extra = None if result.simulation is None else functools.partial(write_simulation, result.simulation)
     return PlanFolder(out_dir).write(
         forecast=result.forecast, requirements=result.requirements.drop(columns=["shortfall_weight"], errors="ignore"),
         shifts=roster.shifts, coverage=result.coverage, assignments=roster.assignments, shortfall=roster.shortfall,
-        summary=result.summary, extra=extra)
+        summary=result.summary, extra=extra, page=plan_page(page_data(result)))
+
+
+def page_data(result: PlanResult) -> PageData:
+    """What the plan's page shows, from the plan in memory."""
+    roster = result.roster
+    return PageData(summary=result.summary, shifts=roster.shifts, coverage=result.coverage,
+                    shortfall=roster.shortfall, assignments=roster.assignments,
+                    teams={a.agent_id: a.team for a in result.inputs.agents},
+                    interval_min=result.inputs.scenario.interval_min)
 
 
 def summary_table(summary: dict) -> str:

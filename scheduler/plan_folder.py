@@ -7,7 +7,8 @@
   or agent), columns in their published order (:data:`COLUMNS`, extra columns after them);
 - shifts: one row per agent shift, UTF-8 with a BOM so that Excel shows Chinese names;
 - ``summary.json``: the plan's figures, solver status and inputs;
-- ``simulation.csv`` when the plan was simulated (written by :mod:`scheduler.simulation`).
+- ``simulation.csv`` when the plan was simulated (written by :mod:`scheduler.simulation`);
+- ``report.html``: the plan's page for people (:mod:`scheduler.plan_page`), written by ``schedule plan``.
 
 Times are local ``YYYY-MM-DDTHH:MM``, numbers rounded per column (:data:`ROUND`).
 :meth:`PlanFolder.write` writes every file into a temporary sibling folder renamed into place at the
@@ -40,6 +41,7 @@ ASSIGNMENTS = "assignments.csv"
 SHORTFALL = "shortfall.csv"
 SUMMARY = "summary.json"
 PLAN_FILES = (FORECAST, REQUIREMENTS, SHIFTS, COVERAGE, ASSIGNMENTS, SHORTFALL, SUMMARY)
+REPORT = "report.html"
 BOM_FILES = frozenset({SHIFTS})  # read by people in Excel
 
 COLUMNS = {
@@ -121,9 +123,9 @@ class PlanFolder:
     # -- writing
     def write(self, *, forecast: pd.DataFrame, requirements: pd.DataFrame, shifts: pd.DataFrame,
               coverage: pd.DataFrame, assignments: pd.DataFrame, shortfall: pd.DataFrame, summary: dict,
-              extra: Callable[[Path], object] | None = None) -> Path:
+              extra: Callable[[Path], object] | None = None, page: str | None = None) -> Path:
         """Write the plan, all or nothing; ``extra(folder)`` writes further files (e.g. the simulation)
-        into the temporary folder before it is renamed into place."""
+        into the temporary folder before it is renamed into place; ``page`` is the HTML of ``report.html``."""
         frames = {FORECAST: forecast, REQUIREMENTS: requirements, SHIFTS: shifts, COVERAGE: coverage,
                   SHORTFALL: shortfall, ASSIGNMENTS: assignments}
         with atomic_folder(self.path) as tmp:
@@ -131,30 +133,27 @@ class PlanFolder:
                 write_csv(frame, tmp / name, bom=name in BOM_FILES)
             if extra is not None:
                 extra(tmp)
+            if page is not None:
+                (tmp / REPORT).write_text(page, encoding="utf-8")
             write_json(summary, tmp / SUMMARY)
         return self.path
 
     # -- reading
     def shifts(self) -> pd.DataFrame:
-        """The shifts with times parsed (``NaT`` for no lunch), ``date`` as dates and ``paid_hours``
-        numeric; every other column as text."""
-        path = self._existing(SHIFTS)
-        raw = _read_csv(path, dtype=str, keep_default_na=False)
-        _require(raw, path, SHIFT_NEEDS)
-        shifts = raw.copy()
-        for i, rec in enumerate(raw.to_dict("records"), start=2):
-            for col in SHIFT_TIMES:
-                if rec[col] or col in ("shift_start", "shift_end"):
-                    _check_time(rec[col], path, i, col)
-        for col in SHIFT_TIMES:
-            shifts[col] = pd.to_datetime(shifts[col].replace("", None), format=TIME_FMT)
-        shifts["date"] = pd.to_datetime(shifts["date"], format="%Y-%m-%d").dt.date
-        shifts["paid_hours"] = pd.to_numeric(shifts["paid_hours"], errors="coerce").fillna(0.0)
-        return shifts
+        """The shifts (:func:`read_shifts_csv`)."""
+        return read_shifts_csv(self._existing(SHIFTS))
 
     def forecast(self, required: Iterable[str] = (), numbers: Iterable[str] = ()) -> pd.DataFrame:
         """The forecast (see :meth:`coverage` for ``required`` and ``numbers``)."""
         return self._interval_table(FORECAST, required, numbers)
+
+    def requirements(self, required: Iterable[str] = (), numbers: Iterable[str] = ()) -> pd.DataFrame:
+        """The requirements the roster was made for (see :meth:`coverage` for ``required`` and ``numbers``)."""
+        return self._interval_table(REQUIREMENTS, required, numbers)
+
+    def shortfall(self) -> pd.DataFrame:
+        """The understaffed intervals, ``missing`` as numbers."""
+        return self._interval_table(SHORTFALL, (), ("missing",))
 
     def coverage(self, required: Iterable[str] = (), numbers: Iterable[str] = ()) -> pd.DataFrame:
         """The coverage table with ``interval_start`` parsed and the columns ``required`` present; the
@@ -215,6 +214,30 @@ class PlanFolder:
                                  field=col)
             table[col] = values.astype(float)
         return table
+
+
+def read_shifts_csv(path: Path) -> pd.DataFrame:
+    """A shifts file (a plan's ``shifts.csv``, or one edited by hand) with times parsed (``NaT`` for no
+    lunch), ``date`` as dates and ``paid_hours`` numeric (0 when empty); every other column as text.
+    A time, date or number that does not parse is an error naming the file, row and field."""
+    raw = _read_csv(path, dtype=str, keep_default_na=False)
+    _require(raw, path, SHIFT_NEEDS)
+    shifts = raw.copy()
+    for i, rec in enumerate(raw.to_dict("records"), start=2):
+        for col in SHIFT_TIMES:
+            if rec[col] or col in ("shift_start", "shift_end"):
+                _check_time(rec[col], path, i, col)
+        try:
+            dt.datetime.strptime(rec["date"].strip(), "%Y-%m-%d")
+        except ValueError:
+            raise InputError(f"'{rec['date']}' is not a date YYYY-MM-DD", file=path, row=i, field="date") from None
+        if rec["paid_hours"].strip() and pd.isna(pd.to_numeric(rec["paid_hours"], errors="coerce")):
+            raise InputError(f"'{rec['paid_hours']}' is not a number", file=path, row=i, field="paid_hours")
+    for col in SHIFT_TIMES:
+        shifts[col] = pd.to_datetime(shifts[col].replace("", None), format=TIME_FMT)
+    shifts["date"] = [dt.datetime.strptime(d.strip(), "%Y-%m-%d").date() for d in shifts["date"]]
+    shifts["paid_hours"] = pd.to_numeric(shifts["paid_hours"], errors="coerce").fillna(0.0)
+    return shifts
 
 
 def _read_csv(path: Path, **kwargs) -> pd.DataFrame:

@@ -21,7 +21,8 @@ from core.scenario import Scenario, hhmm_to_min
 # -- shared by every HTML page: the template, its fonts, number formats -----------------------------
 MISSING = "–"  # a value that does not exist (an en dash: a hyphen would read as a minus beside differences)
 FONT_STACK = ('-apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Microsoft YaHei", '
-              '"WenQuanYi Micro Hei", Helvetica, Arial, sans-serif')  # Latin first, then Chinese fallbacks
+              '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", Helvetica, Arial, sans-serif')
+# Latin first, then Chinese fallbacks: macOS/iOS, Windows, Linux/Android (Noto CJK = Source Han), older Linux
 
 
 def page(title: str, body: str, css: str) -> str:

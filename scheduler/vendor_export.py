@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -149,9 +150,12 @@ def wide_frame(plan: PlanShifts) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def parse_wide(df: pd.DataFrame, lunch_min: int = 60, source: str | Path | None = None) -> pd.DataFrame:
+def parse_wide(df: pd.DataFrame, lunch_min: int = 60, source: str | Path | None = None,
+               agents: Collection[str] | None = None, days: Collection[dt.date] | None = None) -> pd.DataFrame:
     """Shift rows ``agent_id, date, shift_start, shift_end, lunch_start, lunch_end`` from a wide
-    table (the inverse of :func:`wide_frame`)."""
+    table (the inverse of :func:`wide_frame`). A cell that is not a shift of times of day
+    (``00:00``-``24:00``) is an error naming the row and column; so are, when given, an agent_id not in
+    ``agents`` and a day column not in ``days``. Rows without an agent_id and without shifts are skipped."""
     day_cols = {}
     for c in df.columns:
         m = _DAY_HEADER.match(str(c).strip())
@@ -159,35 +163,58 @@ def parse_wide(df: pd.DataFrame, lunch_min: int = 60, source: str | Path | None 
             day_cols[c] = dt.date.fromisoformat(m.group("date"))
     if "agent_id" not in df.columns or not day_cols:
         raise InputError("not a wide roster: needs agent_id and day columns such as 'Mon 2025-11-10'", file=source)
+    for col, day in day_cols.items():
+        if days is not None and day not in days:
+            raise InputError(f"{day} is not a day of the plan ({min(days)} to {max(days)})", file=source, row=1,
+                             field=str(col))
     out = []
     for i, rec in enumerate(df.to_dict("records"), start=2):
+        cells = {col: _cell_text(rec[col]) for col in day_cols}
+        aid = _cell_text(rec["agent_id"])
+        if not aid:
+            if any(t and t != REST for t in cells.values()):
+                raise InputError("shifts without an agent_id", file=source, row=i, field="agent_id")
+            continue
+        if agents is not None and aid not in agents:
+            raise InputError(f"unknown agent '{aid}' (not in the agent pool)", file=source, row=i, field="agent_id")
         for col, day in day_cols.items():
-            cell = rec[col]
-            if cell is None or (isinstance(cell, float) and pd.isna(cell)):
-                continue
-            for part in str(cell).split(";"):
+            for part in cells[col].split(";"):
                 part = part.strip()
-                if not part or part == REST:
-                    continue
-                m = _CELL.match(part)
-                if not m:
-                    raise InputError(f"'{part}' is not a shift HH:MM-HH:MM [LHH:MM]", file=source, row=i, field=col)
-                base = pd.Timestamp(day)
-                start, end = base + _td(m["start"]), base + _td(m["end"])
-                if end <= start:
-                    end += pd.Timedelta(days=1)
-                lunch = lunch_end = pd.NaT
-                if m["lunch"]:
-                    lunch = base + _td(m["lunch"])
-                    if lunch < start:
-                        lunch += pd.Timedelta(days=1)
-                    lunch_end = ((base + _td(m["lunch_end"])) if m["lunch_end"]
-                                 else lunch + pd.Timedelta(minutes=lunch_min))
-                    if lunch_end <= lunch:
-                        lunch_end += pd.Timedelta(days=1)
-                out.append({"agent_id": str(rec["agent_id"]), "date": day, "shift_start": start, "shift_end": end,
-                            "lunch_start": lunch, "lunch_end": lunch_end})
+                if part and part != REST:
+                    out.append({"agent_id": aid, "date": day, **_parse_cell(part, day, lunch_min, source, i, col)})
     return _shift_rows(pd.DataFrame(out, columns=SHIFT_KEYS))
+
+
+def _cell_text(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def _parse_cell(part: str, day: dt.date, lunch_min: int, source, row: int, col) -> dict:
+    """``09:00-18:00 L12:00[-13:00]`` on ``day``: shift and lunch times (a time before the previous one
+    is on the next day)."""
+    m = _CELL.match(part)
+    if not m:
+        raise InputError(f"'{part}' is not a shift HH:MM-HH:MM [LHH:MM]", file=source, row=row, field=str(col))
+    for key in ("start", "end", "lunch", "lunch_end"):
+        hh, mm = map(int, (m[key] or "00:00").split(":"))
+        if mm > 59 or hh > 24 or (hh == 24 and mm):
+            raise InputError(f"'{part}': {m[key]} is not a time of day (00:00 to 24:00)", file=source, row=row,
+                             field=str(col))
+    base = pd.Timestamp(day)
+    start, end = base + _td(m["start"]), base + _td(m["end"])
+    if end <= start:
+        end += pd.Timedelta(days=1)
+    lunch = lunch_end = pd.NaT
+    if m["lunch"]:
+        lunch = base + _td(m["lunch"])
+        if lunch < start:
+            lunch += pd.Timedelta(days=1)
+        lunch_end = (base + _td(m["lunch_end"])) if m["lunch_end"] else lunch + pd.Timedelta(minutes=lunch_min)
+        if lunch_end <= lunch:
+            lunch_end += pd.Timedelta(days=1)
+    return {"shift_start": start, "shift_end": end, "lunch_start": lunch, "lunch_end": lunch_end}
 
 
 def _td(hhmm: str) -> pd.Timedelta:
@@ -213,9 +240,10 @@ def write_wide_csv(plan: PlanShifts, path: Path) -> Path:
     return atomic_file(Path(path), lambda p: df.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\n"))
 
 
-def read_wide_csv(path: str | Path, lunch_min: int = 60) -> pd.DataFrame:
+def read_wide_csv(path: str | Path, lunch_min: int = 60, **checks) -> pd.DataFrame:
+    """The shifts of a wide roster CSV (``checks``: :func:`parse_wide`'s ``agents`` and ``days``)."""
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    return parse_wide(df, lunch_min, source=path)
+    return parse_wide(df, lunch_min, source=path, **checks)
 
 
 def _sheet_title(team: str, taken: set[str]) -> str:
@@ -269,17 +297,23 @@ def write_wide_xlsx(plan: PlanShifts, path: Path) -> Path:
     return atomic_file(Path(path), lambda p: wb.save(p))
 
 
-def read_wide_xlsx(path: str | Path, lunch_min: int = 60) -> pd.DataFrame:
+def read_wide_xlsx(path: str | Path, lunch_min: int = 60, **checks) -> pd.DataFrame:
+    """The shifts of every sheet of a wide roster workbook; errors name the sheet and its row
+    (``checks``: :func:`parse_wide`'s ``agents`` and ``days``)."""
     wb = load_workbook(path, read_only=True, data_only=True)
     frames = []
-    for ws in wb.worksheets:
-        rows = list(ws.iter_rows(values_only=True))
-        if not rows:
-            continue
-        frames.append(pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]]))
-    wb.close()
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return parse_wide(df, lunch_min, source=path)
+    try:
+        for ws in wb.worksheets:
+            rows = list(ws.iter_rows(values_only=True))
+            if not rows:
+                continue
+            sheet = pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]])
+            frames.append(parse_wide(sheet, lunch_min, source=f"{path} [sheet {ws.title}]", **checks))
+    finally:
+        wb.close()
+    if not frames:
+        raise InputError("not a wide roster: the workbook has no sheet with a header row", file=path)
+    return _shift_rows(pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True))
 
 
 def ics_calendars(plan: PlanShifts, now: dt.datetime | None = None) -> dict[str, bytes]:
