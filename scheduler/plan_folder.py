@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from core.atomic import atomic_folder
+from core.cells import unescape_text, wants_bom, write_table
 from core.errors import InputError
 
 TIME_FMT = "%Y-%m-%dT%H:%M"
@@ -42,7 +43,6 @@ SHORTFALL = "shortfall.csv"
 SUMMARY = "summary.json"
 PLAN_FILES = (FORECAST, REQUIREMENTS, SHIFTS, COVERAGE, ASSIGNMENTS, SHORTFALL, SUMMARY)
 REPORT = "report.html"
-BOM_FILES = frozenset({SHIFTS})  # read by people in Excel
 
 COLUMNS = {
     FORECAST: ["interval_start", "channel", "contacts", "contacts_p10", "contacts_p90", "aht_s"],
@@ -77,9 +77,12 @@ def format_frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
     return out
 
 
-def write_csv(df: pd.DataFrame, path: Path, name: str | None = None, bom: bool = False) -> None:
-    format_frame(df, name or path.name).to_csv(path, index=False, encoding="utf-8-sig" if bom else "utf-8",
-                                               lineterminator="\n")
+def write_csv(df: pd.DataFrame, path: Path, name: str | None = None, bom: bool | None = None) -> None:
+    """Format ``df`` as the file ``name`` (default: ``path``'s name) and write it with
+    :func:`core.cells.write_table`: text cells escaped against formula injection, a BOM for the files people
+    open (``bom=None``: :func:`core.cells.wants_bom` of ``name``)."""
+    name = name or path.name
+    write_table(format_frame(df, name), path, bom=wants_bom(name) if bom is None else bom)
 
 
 def _json_default(o):
@@ -130,7 +133,7 @@ class PlanFolder:
                   SHORTFALL: shortfall, ASSIGNMENTS: assignments}
         with atomic_folder(self.path) as tmp:
             for name, frame in frames.items():
-                write_csv(frame, tmp / name, bom=name in BOM_FILES)
+                write_csv(frame, tmp / name)
             if extra is not None:
                 extra(tmp)
             if page is not None:
@@ -246,7 +249,7 @@ def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
     except Exception as exc:  # pandas raises several parser error types
         raise InputError(f"not a readable CSV ({' '.join(str(exc).split())})", file=path) from None
     table.columns = [str(c).strip() for c in table.columns]
-    return table
+    return unescape_text(table)  # written by write_csv: text cells escaped against formula injection
 
 
 def _require(table: pd.DataFrame, path: Path, columns: Iterable[str]) -> None:

@@ -35,6 +35,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from core.atomic import atomic_file, atomic_folder
+from core.cells import needs_escape, unescape_text, write_table
 from core.errors import InputError
 from core.names import ExportFormat
 from core.scenario import load_scenario
@@ -237,12 +238,13 @@ def plan_shift_rows(plan: PlanShifts) -> pd.DataFrame:
 # -- writers ---------------------------------------------------------------------------------------------------------
 def write_wide_csv(plan: PlanShifts, path: Path) -> Path:
     df = wide_frame(plan)
-    return atomic_file(Path(path), lambda p: df.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\n"))
+    return atomic_file(Path(path), lambda p: write_table(df, p, bom=True))
 
 
 def read_wide_csv(path: str | Path, lunch_min: int = 60, **checks) -> pd.DataFrame:
-    """The shifts of a wide roster CSV (``checks``: :func:`parse_wide`'s ``agents`` and ``days``)."""
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    """The shifts of a wide roster CSV (``checks``: :func:`parse_wide`'s ``agents`` and ``days``); text cells
+    unescaped (:mod:`core.cells`)."""
+    df = unescape_text(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
     return parse_wide(df, lunch_min, source=path, **checks)
 
 
@@ -271,8 +273,10 @@ def write_wide_xlsx(plan: PlanShifts, path: Path) -> Path:
         ws = wb.create_sheet(_sheet_title(team, taken))
         part = df[df["team"] == team]
         ws.append(list(df.columns))
+        _text_cells(ws[1])
         for rec in part.itertuples(index=False):
             ws.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in rec])
+            _text_cells(ws[ws.max_row])
         for j, col in enumerate(df.columns, start=1):
             letter = get_column_letter(j)
             cell = ws.cell(row=1, column=j)
@@ -295,6 +299,16 @@ def write_wide_xlsx(plan: PlanShifts, path: Path) -> Path:
         ws.freeze_panes = "D2"
         ws.auto_filter.ref = ws.dimensions
     return atomic_file(Path(path), lambda p: wb.save(p))
+
+
+def _text_cells(row) -> None:
+    """Text stays text: openpyxl stores a string starting with ``=`` as a formula; store it as a string
+    cell, and mark it quote-prefixed as Excel does for ``'=...`` typed in, so editing it keeps it text."""
+    for cell in row:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if needs_escape(cell.value):
+                cell.quotePrefix = True
 
 
 def read_wide_xlsx(path: str | Path, lunch_min: int = 60, **checks) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 import scheduler.actuals.store as store
+from core.cells import unescape_text
 from core.errors import InputError
 from forecasts.history import read_history
 from scheduler.actuals import build_report, history_from_actuals, import_records
@@ -155,7 +156,9 @@ def test_satisfaction_out_of_range_or_inf_rejects_the_row_not_the_file(tmp_path)
     path.write_text(HEADER + good + bad, encoding="utf-8")
     res = import_records(path, tmp_path / "d.duckdb")
     assert (res.inserted, res.rejected) == (5000, len(BAD_SCORES))
-    rej = pd.read_csv(res.rejects_file, dtype=str, keep_default_na=False)
+    written = pd.read_csv(res.rejects_file, dtype=str, keep_default_na=False)
+    assert written["satisfaction"].tolist()[5:7] == ["inf", "'-inf"]  # -inf would be a formula in Excel
+    rej = unescape_text(written)
     assert rej["field"].unique().tolist() == ["satisfaction"]
     assert rej["satisfaction"].tolist() == BAD_SCORES
     assert db_rows(tmp_path / "d.duckdb", "SELECT DISTINCT satisfaction FROM contacts") == [(4,)]

@@ -72,6 +72,7 @@ from pathlib import Path
 import duckdb
 import filelock
 
+from core.cells import sql_escaped
 from core.csvio import CsvFile, sniff_csv
 from core.encoding import Encoding, detect_file, is_gzip, utf8_copy
 from core.errors import InputError
@@ -498,14 +499,16 @@ def _bad_lines_sql(enc: Encoding | None) -> str:
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path, n_bad_lines: int, enc: Encoding | None) -> None:
-    """Every rejected record, by line, to ``target`` in UTF-8 with a BOM (the values may be Chinese)."""
+    """Every rejected record, by line, to ``target`` in UTF-8 with a BOM (the values may be Chinese), its
+    text cells escaped against formula injection (:func:`core.cells.sql_escaped`): people open it in Excel."""
     raw_cols = ", ".join(f"r.{c}" for c in COLUMNS)
+    shown = ", ".join(f"{sql_escaped(c)} AS {c}" for c in ("field", "reason", *COLUMNS, "raw_line"))
     bad_lines = f"UNION ALL {_bad_lines_sql(enc)}" if n_bad_lines else ""
     body = target.with_name(target.name + ".body")
     try:
         con.execute(f"""
             COPY (
-                SELECT * FROM (
+                SELECT row, {shown} FROM (
                     SELECT p.row, split_part(p.reason, ':', 1) AS field, p.reason, {raw_cols}, NULL AS raw_line
                     FROM parsed p JOIN raw0 r ON p.rid = r.rowid WHERE p.reason <> ''
                     {bad_lines}

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from core.atomic import atomic_file
+from core.cells import write_table
 from core.errors import InputError
 from core.limits import MAX_REPS, MAX_SIM_CONTACTS, SEED_MAX
 from scheduler.plan_folder import COVERAGE, PlanFolder
@@ -312,8 +313,7 @@ def write_simulation(per_day: pd.DataFrame, folder) -> Path:
     out = per_day[SIMULATION_COLUMNS].copy()
     for c, digits in _ROUND.items():
         out[c] = pd.to_numeric(out[c]).round(digits)
-    return atomic_file(folder / "simulation.csv",
-                       lambda tmp: out.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n"))
+    return atomic_file(folder / "simulation.csv", lambda tmp: write_table(out, tmp, bom=False))
 
 
 def simulation_table(summary: dict) -> str:
