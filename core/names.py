@@ -8,6 +8,7 @@ pandas).
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 CHANNELS = ("chat", "phone", "email")
@@ -53,3 +54,18 @@ class ExportFormat(str, Enum):
     wide = "wide"
     xlsx = "xlsx"
     ics = "ics"
+
+
+_UNSAFE = re.compile(r"[^\w.+-]+")
+_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"{d}{i}" for d in ("com", "lpt") for i in range(1, 10))})
+MAX_FOLDER_NAME = 80
+
+
+def folder_name(text: str, default: str = "scenario") -> str:
+    """A name (a scenario's) made safe as one folder name: anything but letters (Chinese included), digits
+    and ``. + - _`` becomes ``_``, no leading or trailing dots or underscores, at most 80 characters, not a
+    Windows device name. ``../../x`` -> ``x``; ``/abs/path`` -> ``abs_path``; ``大促 A`` -> ``大促_A``."""
+    name = _UNSAFE.sub("_", text).strip("._")[:MAX_FOLDER_NAME].strip("._")
+    if not name:
+        return default
+    return f"{name}_" if name.split(".")[0].lower() in _RESERVED else name

@@ -62,6 +62,9 @@ CalendarOpt = Annotated[str | None, typer.Option("--calendar", help="CN (default
                                                     "--events gives dated ones).")]
 EventsOpt = Annotated[Path | None, typer.Option("--events", help="Dated campaign instances, a CSV event,main_day,"
                                                 "start,end[,presale_at]; replaces the scenario's events file.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Write into --out even when it is not new, empty or an "
+                                        "earlier output of this command: files of the same names are replaced, "
+                                        "everything else in it stays.")]
 
 
 @command()
@@ -79,23 +82,29 @@ def plan(
                          "re-plan with as few shift changes as the scenario's change_penalty buys.")] = None,
     simulate: Annotated[bool, typer.Option("--simulate", help="Also simulate the roster (10 replications) "
                                            "and add the figures to summary.json.")] = False,
+    force: ForceOpt = False,
 ):
     """Forecast a week, compute requirements, roster named agents, validate, and write the plan."""
+    from core.names import folder_name
     from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
-    from scheduler.plan_folder import PLAN_FILES, REPORT
+    from scheduler.plan_folder import PLAN_FILES, REPORT, PlanFolder
     from scheduler.weeks import parse_week
 
     wk = parse_week(week)
     typer.echo(wk.describe())
     inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published, events)
+    name = inputs.scenario.name
+    target = out or Path("out") / folder_name(name) / wk.label
+    if out is None and folder_name(name) != name:
+        typer.echo(f"note: the scenario name '{name}' is not a folder name; writing under out/{folder_name(name)}/")
+    PlanFolder(target).check_writable(force)  # before the solve, not after it
     result = run_plan(inputs)
     if simulate:
         from scheduler.simulation import simulate_result
 
         result.simulation, result.summary["simulation"] = simulate_result(result, reps=10,
                                                                           seed=inputs.scenario.seed)
-    target = out or Path("out") / inputs.scenario.name / wk.label
-    write_plan(result, target)
+    write_plan(result, target, force=force)
     for note in result.notes:
         typer.echo(f"note: {note}")
     typer.echo(summary_table(result.summary))
@@ -186,11 +195,14 @@ def forecast(
     scenario: ScenarioOpt = None,
     calendar: CalendarOpt = None,
     events: EventsOpt = None,
-    interval_min: Annotated[int, typer.Option("--interval-min", help="Output interval [min]: 15, 30 or 60.")] = 60,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for forecast.csv.")] = None,
+    interval_min: Annotated[int, typer.Option("--interval-min", help="Output interval [min]: 15, 30 or 60, a "
+                                              "multiple of the history's.")] = 60,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for forecast.csv. Default: "
+                                             "out/forecast/<YYYY-Www>/.")] = None,
+    force: ForceOpt = False,
 ):
     """Forecast contacts per channel and interval from history before the start."""
-    from core.atomic import atomic_folder
+    from core.atomic import atomic_folder, check_output_folder
     from core.scenario import load_scenario
     from forecasts.history import DEFAULT_HISTORY, read_history
     from forecasts.inputs import prepare
@@ -215,13 +227,14 @@ def forecast(
         n_days, label = days, f"{first.isoformat()}+{days}d"
     if interval_min not in (15, 30, 60):
         raise InputError("--interval-min must be 15, 30 or 60", field="--interval-min")
+    target = out or Path("out") / "forecast" / label
+    check_output_folder(target, "forecast", force=force, known=[FORECAST])
     inputs = prepare(load_scenario(scenario or DEFAULT_SCENARIO), calendar, events)
     hist = read_history(history or DEFAULT_HISTORY)
     sc = inputs.scenario
     fc, notes = forecast_range(hist, sc, inputs.calendar, first, n_days,
                                ForecastConfig(interval_min=interval_min, seed=sc.seed))
-    target = out or Path("out") / "forecast" / label
-    with atomic_folder(target) as tmp:
+    with atomic_folder(target, "forecast", force=force, known=[FORECAST]) as tmp:
         write_csv(fc, tmp / FORECAST)
     for note in notes:
         typer.echo(f"note: {note}")
@@ -240,18 +253,21 @@ def backtest(
     calendar: CalendarOpt = None,
     scenario: ScenarioOpt = None,
     events: EventsOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for backtest.csv.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for backtest.csv. Default: out/backtest/.")] = None,
+    force: ForceOpt = False,
 ):
     """Rolling-origin backtest: WAPE per channel of our model, baselines, a peer and the Poisson floor."""
-    from core.atomic import atomic_folder
+    from core.atomic import atomic_folder, check_output_folder
+    from core.cells import write_table
     from forecasts.backtest import run_backtest_cli
 
     if folds < 1 or horizon_days < 1:
         raise InputError("--folds and --horizon-days must be at least 1", field="--folds")
-    table, df = run_backtest_cli(history, folds, horizon_days, calendar, scenario, events)
     target = out or Path("out") / "backtest"
-    with atomic_folder(target) as tmp:
-        df.to_csv(tmp / "backtest.csv", index=False)
+    check_output_folder(target, "backtest", force=force, known=["backtest.csv"])
+    table, df = run_backtest_cli(history, folds, horizon_days, calendar, scenario, events)
+    with atomic_folder(target, "backtest", force=force, known=["backtest.csv"]) as tmp:
+        write_table(df, tmp / "backtest.csv")
     typer.echo(table)
     typer.echo(f"wrote {target}/backtest.csv")
 
@@ -263,11 +279,12 @@ def compare(
     out: Annotated[Path | None, typer.Option("--out", help="Default: out/compare/<YYYY-Www>/.")] = None,
     history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None, events: EventsOpt = None,
     jobs: Annotated[int | None, typer.Option("--jobs", help="Processes (default: one per core).")] = None,
+    force: ForceOpt = False,
 ):
     """Plan one week under several scenarios side by side: comparison.csv, charts, report.html."""
     from scheduler.cli_campaign import compare_cmd
 
-    compare_cmd(scenarios, week, out, history, agents, calendar, jobs, echo=typer.echo, events=events)
+    compare_cmd(scenarios, week, out, history, agents, calendar, jobs, echo=typer.echo, events=events, force=force)
 
 
 @command()
@@ -281,25 +298,31 @@ def sweep(
     jobs: Annotated[int | None, typer.Option("--jobs", help="Processes (default: one per core).")] = None,
     history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None, events: EventsOpt = None,
     keep_plans: Annotated[bool, typer.Option("--keep-plans", help="Keep every point's plan folder.")] = False,
+    force: ForceOpt = False,
 ):
     """Cost/service trade-off over a grid of scenario settings: sweep.csv, frontier.png, report.html."""
     from scheduler.cli_campaign import sweep_cmd
 
     sweep_cmd(week, grid, scenario, out, ray, time_limit_s, jobs, history, agents, calendar, keep_plans,
-              echo=typer.echo, events=events)
+              echo=typer.echo, events=events, force=force)
 
 
 @command()
 def export(
     plan: Annotated[Path, typer.Option("--plan", help="A plan folder.")],
     format: Annotated[ExportFormat, typer.Option("--format", help="wide CSV, Excel or one .ics per agent.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Default: <plan>/export/.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Export folder (it collects the formats). Default: "
+                                             "<plan>/export/.")] = None,
     agents: AgentsOpt = None,
+    published: Annotated[Path | None, typer.Option("--published", help="ics: the calendars published before "
+                         "(an ics folder, or a plan or export folder holding one): moved shifts become updates, "
+                         "removed ones cancellations. Default: the ics folder being replaced, if any.")] = None,
+    force: ForceOpt = False,
 ):
     """Vendor exports of a plan: wide CSV (Mon..Sun cells), Excel (a sheet per team), iCalendar per agent."""
     from scheduler.cli_campaign import export_cmd
 
-    export_cmd(plan, format, out, agents, echo=typer.echo)
+    export_cmd(plan, format, out, agents, echo=typer.echo, force=force, published=published)
 
 
 DbOpt = Annotated[Path, typer.Option("--db", help="Actuals database (DuckDB file).")]
@@ -329,15 +352,17 @@ def report(
     scenario: ScenarioOpt = None,
     plan: Annotated[Path | None, typer.Option("--plan", help="Plan folder for plan vs actual "
                                                  "(default: out/<scenario>/<YYYY-Www>/ if present).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Report folder.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Report folder. Default: out/report/<period>/.")] = None,
+    force: ForceOpt = False,
 ):
     """The contract's KPI report: per channel, per day and hour, top topics, plan vs actual, HTML."""
-    from scheduler.actuals import build_report, period_from_options, write_report
+    from scheduler.actuals import build_report, check_report_folder, period_from_options, write_report
 
     period = period_from_options(month, week, day)
-    rep = build_report(db, period, scenario, plan)
     target = out or Path("out") / "report" / period.label
-    write_report(rep, target)
+    check_report_folder(target, force)
+    rep = build_report(db, period, scenario, plan)
+    write_report(rep, target, force=force)
     for note in rep.notes:
         typer.echo(f"note: {note}")
     typer.echo(rep.table())

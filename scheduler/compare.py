@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
-import re
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -41,7 +40,7 @@ import scheduler
 from core.atomic import atomic_folder
 from core.errors import InputError, SolverError
 from core.events import read_events_csv
-from core.names import channel_rank
+from core.names import channel_rank, folder_name
 from core.scenario import Scenario, load_scenario
 from scenarios import DEFAULT_AGENTS
 from scheduler.agents import load_agents, temporary_agents
@@ -52,6 +51,7 @@ from scheduler.simulation import simulate_result
 from scheduler.weeks import parse_week
 
 DEFAULT_OUT = Path("out") / "compare"
+KNOWN_FILES = ("comparison.csv", "staffing.png", "cost_service.png", "report.html")  # besides a folder per scenario
 MAX_SCENARIOS = 50  # scenarios per compare: each is a full plan (about 20 s of roster search)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -401,7 +401,7 @@ def scenario_labels(scenarios: list[Scenario]) -> list[str]:
     """Folder-safe, unique labels from the scenario names (``name``, ``name-2``, ...)."""
     out, seen = [], {}
     for sc in scenarios:
-        base = re.sub(r"[^\w.+-]+", "_", sc.name).strip("._") or "scenario"
+        base = folder_name(sc.name)
         n = seen.get(base, 0) + 1
         seen[base] = n
         out.append(base if n == 1 else f"{base}-{n}")
@@ -412,13 +412,14 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
                       history: str | Path | None = None, agents: str | Path | None = None,
                       calendar: str | None = None, max_workers: int | None = None,
                       executor: Executor | None = None, charts: bool = True, simulate: bool = False,
-                      events: str | Path | None = None, log: Callable = print) -> CompareResult:
+                      events: str | Path | None = None, log: Callable = print, force: bool = False) -> CompareResult:
     """Plan ``week`` under each scenario in parallel and write the comparison folder.
 
     ``out``: default ``out/compare/<YYYY-Www>/``. ``max_workers``: processes (default: one per core,
     at most one per scenario). ``simulate``: also simulate each roster (as ``schedule plan --simulate``)
-    and fill ``simulated_service_level_<channel>``. Returns the table (``comparison.csv``) and each
-    plan's summary.
+    and fill ``simulated_service_level_<channel>``. ``force``: write into ``out`` even when it is not new,
+    empty or an earlier comparison (:func:`core.atomic.atomic_folder`). Returns the table
+    (``comparison.csv``) and each plan's summary.
     """
     t0 = time.perf_counter()
     if not scenario_paths:
@@ -441,7 +442,7 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
     log(f"{wk.describe()}: {len(scenarios)} scenario(s) on {min(executor.slots, len(scenarios))} "
         f"{executor.name}; CP-SAT workers " + ", ".join(f"{lbl} {sc.roster.workers}"
                                                       for lbl, sc in zip(labels, scenarios)))
-    with atomic_folder(target) as tmp:
+    with atomic_folder(target, "compare", force=force, known=KNOWN_FILES) as tmp:
         # every scenario keeps its own worker count (see the module docstring)
         jobs = [PlanJob(lbl, sc, wk.label, _str(history), _str(agents), calendar,
                         str(tmp / lbl / wk.label), simulate=simulate, events=_str(events))

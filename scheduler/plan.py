@@ -259,15 +259,16 @@ def _threshold_text(spec) -> str:
     return f"{spec.answer_within_s:g} s"
 
 
-def write_plan(result: PlanResult, out_dir: Path) -> Path:
+def write_plan(result: PlanResult, out_dir: Path, force: bool = False) -> Path:
     """Write the plan folder, all or nothing (:meth:`scheduler.plan_folder.PlanFolder.write`), with its
-    page, ``report.html`` (:mod:`scheduler.plan_page`)."""
+    page, ``report.html`` (:mod:`scheduler.plan_page`); ``force`` as there."""
     roster = result.roster
     extra = None if result.simulation is None else functools.partial(write_simulation, result.simulation)
     return PlanFolder(out_dir).write(
         forecast=result.forecast, requirements=result.requirements.drop(columns=["shortfall_weight"], errors="ignore"),
         shifts=roster.shifts, coverage=result.coverage, assignments=roster.assignments, shortfall=roster.shortfall,
-        summary=result.summary, extra=extra, page=plan_page(page_data(result)))
+        summary=result.summary, extra=extra, page=plan_page(page_data(result)),
+        force=force)
 
 
 def page_data(result: PlanResult) -> PageData:

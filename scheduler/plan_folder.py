@@ -12,8 +12,9 @@
 
 Times are local ``YYYY-MM-DDTHH:MM``, numbers rounded per column (:data:`ROUND`).
 :meth:`PlanFolder.write` writes every file into a temporary sibling folder renamed into place at the
-end (:func:`core.atomic.atomic_folder`), so a failed run never leaves a half-written plan and an
-earlier plan in the folder is replaced whole. The readers check what their caller needs and name
+end (:func:`core.atomic.atomic_folder`), so a failed run never leaves a half-written plan; it writes only
+into a new or empty folder or an earlier plan (whose own files it replaces, keeping anything else, such
+as an ``export/`` folder), unless forced. The readers check what their caller needs and name
 file, row and field when something is wrong. :func:`write_csv` and :func:`write_json` format the
 other output folders (forecast, comparison, sweep, KPI report) the same way.
 """
@@ -28,11 +29,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.atomic import atomic_folder
+from core.atomic import atomic_folder, check_output_folder
 from core.cells import unescape_text, wants_bom, write_table
 from core.errors import InputError
 
 TIME_FMT = "%Y-%m-%dT%H:%M"
+COMMAND = "plan"  # the output marker's command (core.atomic)
 
 FORECAST = "forecast.csv"
 REQUIREMENTS = "requirements.csv"
@@ -41,8 +43,10 @@ COVERAGE = "coverage.csv"
 ASSIGNMENTS = "assignments.csv"
 SHORTFALL = "shortfall.csv"
 SUMMARY = "summary.json"
+SIMULATION = "simulation.csv"
 PLAN_FILES = (FORECAST, REQUIREMENTS, SHIFTS, COVERAGE, ASSIGNMENTS, SHORTFALL, SUMMARY)
 REPORT = "report.html"
+KNOWN_FILES = (*PLAN_FILES, SIMULATION, REPORT)  # what a plan folder written before output markers may hold
 
 COLUMNS = {
     FORECAST: ["interval_start", "channel", "contacts", "contacts_p10", "contacts_p90", "aht_s"],
@@ -124,14 +128,21 @@ class PlanFolder:
         return self.path / name
 
     # -- writing
+    def check_writable(self, force: bool = False) -> None:
+        """Refuse (InputError naming ``--out``) a folder a plan may not be written into, before any work:
+        see :func:`core.atomic.check_output_folder`."""
+        check_output_folder(self.path, COMMAND, force=force, known=KNOWN_FILES)
+
     def write(self, *, forecast: pd.DataFrame, requirements: pd.DataFrame, shifts: pd.DataFrame,
               coverage: pd.DataFrame, assignments: pd.DataFrame, shortfall: pd.DataFrame, summary: dict,
-              extra: Callable[[Path], object] | None = None, page: str | None = None) -> Path:
+              extra: Callable[[Path], object] | None = None, page: str | None = None,
+              force: bool = False) -> Path:
         """Write the plan, all or nothing; ``extra(folder)`` writes further files (e.g. the simulation)
-        into the temporary folder before it is renamed into place; ``page`` is the HTML of ``report.html``."""
+        into the temporary folder before it is renamed into place; ``page`` is the HTML of ``report.html``.
+        ``force``: also into a folder that is not an earlier plan (see :func:`core.atomic.atomic_folder`)."""
         frames = {FORECAST: forecast, REQUIREMENTS: requirements, SHIFTS: shifts, COVERAGE: coverage,
                   SHORTFALL: shortfall, ASSIGNMENTS: assignments}
-        with atomic_folder(self.path) as tmp:
+        with atomic_folder(self.path, COMMAND, force=force, known=KNOWN_FILES) as tmp:
             for name, frame in frames.items():
                 write_csv(frame, tmp / name)
             if extra is not None:

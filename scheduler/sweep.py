@@ -51,6 +51,7 @@ from core.atomic import atomic_folder
 from core.errors import InputError
 from core.events import read_events_csv
 from core.limits import MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
+from core.names import folder_name
 from core.scenario import Scenario, load_scenario
 from scenarios import DEFAULT_SCENARIO
 from scheduler import charts
@@ -70,6 +71,7 @@ from scheduler.report_html import sweep_report
 from scheduler.weeks import parse_week
 
 DEFAULT_OUT = Path("out") / "sweep"
+KNOWN_FILES = ("sweep.csv", "frontier.png", "report.html", "plans")
 DEFAULT_TIME_LIMIT_S = 10.0
 MAX_POINTS = 500
 # Keys that change demand rather than a decision: points are compared (Pareto) only at the same demand.
@@ -314,8 +316,9 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
               time_limit_s: float | None = DEFAULT_TIME_LIMIT_S, ray_address: str | None = None,
               max_workers: int | None = None, history: str | Path | None = None, agents: str | Path | None = None,
               calendar: str | None = None, keep_plans: bool = False, executor: Executor | None = None,
-              events: str | Path | None = None, log: Callable = print) -> SweepResult:
-    """Plan ``week`` at every grid point and write ``sweep.csv``, ``frontier.png`` and ``report.html``."""
+              events: str | Path | None = None, log: Callable = print, force: bool = False) -> SweepResult:
+    """Plan ``week`` at every grid point and write ``sweep.csv``, ``frontier.png`` and ``report.html``
+    (``force``: even into a folder that is not new, empty or an earlier sweep, :func:`core.atomic.atomic_folder`)."""
     t0 = time.perf_counter()
     wk = parse_week(week)
     grid = parse_grid(grid_specs)
@@ -335,13 +338,15 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
     procs, workers = split_cores(len(points), max_workers)
     if executor is None:
         executor = RayExecutor(ray_address, cpus_per_task=workers) if ray_address else LocalExecutor(procs)
-    target = Path(out) if out else DEFAULT_OUT / base.name / wk.label
+    target = Path(out) if out else DEFAULT_OUT / folder_name(base.name) / wk.label
+    if out is None and folder_name(base.name) != base.name:
+        log(f"note: the scenario name '{base.name}' is not a folder name; writing under {target}/")
     limit = scenarios[0].roster.time_limit_s
     log(f"{wk.describe()}: sweep of {base.name} over {len(points)} point(s) "
         f"({' x '.join(f'{k}[{len(v)}]' for k, v in grid.items())}) on {executor.name}, "
         f"{min(executor.slots, len(points))} at a time x {workers} CP-SAT worker(s); "
         f"roster time limit {limit:g} s per point")
-    with atomic_folder(target) as tmp:
+    with atomic_folder(target, "sweep", force=force, known=KNOWN_FILES) as tmp:
         jobs = [PlanJob(f"point{i:03d}", with_workers(sc, workers), wk.label,
                         str(Path(history).resolve()) if history else None,
                         str(Path(agents).resolve()) if agents else None, calendar,

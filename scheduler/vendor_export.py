@@ -11,12 +11,15 @@ into ``--out`` (default ``DIR/export/``):
   UTF-8 with a BOM so Excel shows Chinese names.
 - ``xlsx`` -> ``roster_wide.xlsx``: the same table, one sheet per team, header row and the three id
   columns frozen, column widths set, rest days greyed.
-- ``ics`` -> ``ics/<agent_id>.ics``: one calendar per agent, one ``VEVENT`` per shift in local time
-  (``TZID=Asia/Shanghai``, with the ``VTIMEZONE``), lunch, channels and paid hours in the description.
+- ``ics`` -> ``ics/``: one calendar per agent with stable event UIDs, an ``index.csv`` saying which
+  file is whose, and the cancellations of shifts an earlier export published
+  (:mod:`scheduler.ics_export`).
 
-Each file is written to a temporary name and renamed into place (the ``ics`` folder as a whole), so
-a failed export leaves earlier ones intact. :func:`read_wide_csv`, :func:`read_wide_xlsx` and
-:func:`read_ics` parse the files back into shift rows (the round trip the tests check).
+The export folder collects the formats (its marker lists them, :mod:`core.atomic`); each file is
+written to a temporary name and renamed into place (the ``ics`` folder as a whole), so a failed export
+leaves earlier ones intact. Text cells are escaped against formula injection (:mod:`core.cells`).
+:func:`read_wide_csv`, :func:`read_wide_xlsx` and :func:`scheduler.ics_export.read_ics` parse the files
+back into shift rows (the round trip the tests check).
 """
 
 from __future__ import annotations
@@ -26,15 +29,13 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
-from icalendar import Calendar, Event
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from core.atomic import atomic_file, atomic_folder
+from core.atomic import atomic_file, check_output_folder, write_marker
 from core.cells import needs_escape, unescape_text, write_table
 from core.errors import InputError
 from core.names import ExportFormat
@@ -49,6 +50,8 @@ ID_COLUMNS = ["agent_id", "agent_name", "team"]
 SHIFT_KEYS = ["agent_id", "date", "shift_start", "shift_end", "lunch_start", "lunch_end"]
 _CELL = re.compile(r"^(?P<start>\d\d:\d\d)-(?P<end>\d\d:\d\d)"
                    r"(?:\s+L(?P<lunch>\d\d:\d\d)(?:-(?P<lunch_end>\d\d:\d\d))?)?$")
+EXPORT_COMMAND = "export"  # the output marker's command (core.atomic)
+EXPORT_FILES = {ExportFormat.wide: "roster_wide.csv", ExportFormat.xlsx: "roster_wide.xlsx", ExportFormat.ics: "ics"}
 _DAY_HEADER = re.compile(r"^(?:[A-Za-z]{3}\s+)?(?P<date>\d{4}-\d\d-\d\d)$")
 
 
@@ -330,102 +333,33 @@ def read_wide_xlsx(path: str | Path, lunch_min: int = 60, **checks) -> pd.DataFr
     return _shift_rows(pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True))
 
 
-def ics_calendars(plan: PlanShifts, now: dt.datetime | None = None) -> dict[str, bytes]:
-    """agent_id -> the bytes of that agent's ``.ics`` (one VEVENT per shift)."""
-    tz = ZoneInfo(TZID)
-    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
-    out = {}
-    for aid, grp in plan.shifts.groupby("agent_id", sort=True):
-        name = grp["agent_name"].iloc[0]
-        cal = Calendar()
-        cal.add("prodid", "-//cs-schedule//roster export//EN")
-        cal.add("version", "2.0")
-        cal.add("calscale", "GREGORIAN")
-        cal.add("method", "PUBLISH")
-        cal.add("x-wr-calname", f"{name} ({aid}) {plan.week}".strip())
-        cal.add("x-wr-timezone", TZID)
-        for s in grp.sort_values("shift_start").to_dict("records"):
-            ev = Event()
-            ev.add("uid", f"{s['shift_start']:%Y%m%dT%H%M}-{aid}@cs-schedule")
-            ev.add("dtstamp", stamp)
-            ev.add("dtstart", s["shift_start"].to_pydatetime().replace(tzinfo=tz))
-            ev.add("dtend", s["shift_end"].to_pydatetime().replace(tzinfo=tz))
-            channels = str(s.get("channels") or "").replace("|", ", ")
-            title = f"Shift {shift_cell(s, plan.lunch_min).split(' ')[0]}"
-            ev.add("summary", title + (f" ({channels})" if channels else ""))
-            lines = []
-            if pd.notna(s.get("lunch_start")):
-                lines.append(f"Lunch {s['lunch_start']:%H:%M}-{s['lunch_end']:%H:%M}")
-            else:
-                lines.append("No lunch break")
-            if channels:
-                lines.append(f"Channels: {channels}")
-            lines.append(f"Paid hours: {float(s['paid_hours']):g}")
-            if s.get("day_type"):
-                lines.append(f"Day type: {s['day_type']}")
-            if s.get("promotion"):
-                lines.append(f"Promotion: {s['promotion']}")
-            ev.add("description", "\n".join(lines))
-            ev.add("transp", "OPAQUE")
-            cal.add_component(ev)
-        cal.add_missing_timezones()
-        out[aid] = cal.to_ical()
-    return out
-
-
-def write_ics(plan: PlanShifts, folder: Path, now: dt.datetime | None = None) -> Path:
-    cals = ics_calendars(plan, now)
-    with atomic_folder(Path(folder)) as tmp:
-        for aid, data in cals.items():
-            (tmp / f"{_safe_name(aid)}.ics").write_bytes(data)
-    return Path(folder)
-
-
-def _safe_name(text: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", text)
-
-
-_LUNCH = re.compile(r"Lunch (\d\d:\d\d)-(\d\d:\d\d)")
-
-
-def read_ics(path: str | Path) -> pd.DataFrame:
-    """Shift rows (``SHIFT_KEYS``) from one agent's ``.ics``; times as local wall-clock times."""
-    cal = Calendar.from_ical(Path(path).read_bytes())
-    out = []
-    for ev in cal.walk("VEVENT"):
-        start = ev.decoded("dtstart")
-        end = ev.decoded("dtend")
-        uid = str(ev.get("uid"))
-        aid = uid.rsplit("@", 1)[0].split("-", 1)[1]  # UID = <start>-<agent_id>@cs-schedule
-        start_local = pd.Timestamp(start.astimezone(ZoneInfo(TZID)).replace(tzinfo=None))
-        end_local = pd.Timestamp(end.astimezone(ZoneInfo(TZID)).replace(tzinfo=None))
-        lunch = lunch_end = pd.NaT
-        m = _LUNCH.search(str(ev.get("description", "")))
-        if m:
-            lunch = start_local.normalize() + _td(m[1])
-            if lunch < start_local:
-                lunch += pd.Timedelta(days=1)
-            lunch_end = lunch.normalize() + _td(m[2])
-            if lunch_end <= lunch:
-                lunch_end += pd.Timedelta(days=1)
-        out.append({"agent_id": aid, "date": start_local.date(), "shift_start": start_local, "shift_end": end_local,
-                    "lunch_start": lunch, "lunch_end": lunch_end})
-    return _shift_rows(pd.DataFrame(out, columns=SHIFT_KEYS))
-
-
 # -- the command -------------------------------------------------------------------------------------------------------
 def export_plan(plan_dir: str | Path, fmt: str | ExportFormat, out: str | Path | None = None, *,
-                agents_path: str | Path | None = None, now: dt.datetime | None = None) -> Path:
-    """Write one export of a plan folder; returns the file (or, for ics, the folder) written."""
+                agents_path: str | Path | None = None, now: dt.datetime | None = None, force: bool = False,
+                published: str | Path | None = None) -> Path:
+    """Write one export of a plan folder; returns the file (or, for ics, the folder) written.
+
+    The export folder (``out``, default ``<plan>/export/``) collects the formats: it must be new, empty or
+    an earlier export folder, unless ``force`` (see :func:`core.atomic.check_output_folder`). ``published``:
+    the earlier calendar export that ``ics`` updates and cancels against (:mod:`scheduler.ics_export`)."""
+    from scheduler.ics_export import write_ics  # it builds on this module's plan reading
+
     try:
         fmt = ExportFormat(str(getattr(fmt, "value", fmt)).lower())
     except ValueError:
         raise InputError(f"unknown format; allowed: {', '.join(f.value for f in ExportFormat)}",
                          field="--format") from None
-    plan = load_plan(plan_dir, agents_path)
     target = Path(out) if out else Path(plan_dir) / "export"
+    name = EXPORT_FILES[fmt]
+    if published is not None and fmt is not ExportFormat.ics:
+        raise InputError("--published applies to --format ics only", field="--published")
+    folder = check_output_folder(target, EXPORT_COMMAND, force=force, known=EXPORT_FILES.values(), writes=[name])
+    plan = load_plan(plan_dir, agents_path)
     if fmt is ExportFormat.wide:
-        return write_wide_csv(plan, target / "roster_wide.csv")
-    if fmt is ExportFormat.xlsx:
-        return write_wide_xlsx(plan, target / "roster_wide.xlsx")
-    return write_ics(plan, target / "ics", now)
+        path = write_wide_csv(plan, target / name)
+    elif fmt is ExportFormat.xlsx:
+        path = write_wide_xlsx(plan, target / name)
+    else:
+        path = write_ics(plan, target / name, now, force=force, published=published)
+    write_marker(folder.path, EXPORT_COMMAND, (folder.files if folder.kind == "ours" else set()) | {name})
+    return path

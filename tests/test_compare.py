@@ -130,7 +130,8 @@ def test_compare_plans_export_round_trip(compared):
     """The plans compare keeps are ordinary plan folders: every export reads back to shifts.csv."""
     pytest.importorskip("openpyxl")
     pytest.importorskip("icalendar")
-    from scheduler.vendor_export import export_plan, load_plan, plan_shift_rows, read_ics, read_wide_csv, read_wide_xlsx
+    from scheduler.ics_export import read_ics
+    from scheduler.vendor_export import export_plan, load_plan, plan_shift_rows, read_wide_csv, read_wide_xlsx
 
     plan_dir = compared[1] / "campaign" / WEEK
     plan = load_plan(plan_dir)

@@ -10,13 +10,13 @@ import pytest
 
 from core.cells import needs_escape
 from core.errors import InputError
+from scheduler.ics_export import read_ics
 from scheduler.vendor_export import (
     REST,
     export_plan,
     load_plan,
     parse_wide,
     plan_shift_rows,
-    read_ics,
     read_wide_csv,
     read_wide_xlsx,
     shift_cell,

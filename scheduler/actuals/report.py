@@ -64,7 +64,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.atomic import atomic_folder
+from core.atomic import atomic_folder, check_output_folder
 from core.scenario import Scenario, load_scenario
 from scenarios import DEFAULT_SCENARIO
 from scheduler.actuals.kpi import (
@@ -88,8 +88,8 @@ from scheduler.plan_folder import write_csv
 from scheduler.report_html import fmt_duration, fmt_pct, fmt_yes
 
 __all__ = ["BY_DAY_COLUMNS", "BY_HOUR_COLUMNS", "PLAN_COLUMNS", "REPORT_COLUMNS", "TOPIC_COLUMNS", "TOP_TOPICS",
-           "Period", "PeriodKind", "Report", "build_report", "find_plans", "parse_period", "period_from_options",
-           "render_html", "write_report"]
+           "Period", "PeriodKind", "Report", "build_report", "check_report_folder", "find_plans", "parse_period",
+           "period_from_options", "render_html", "write_report"]
 
 _ROUND = {"service_level": 4, "avg_response_s": 1, "avg_resolution_s": 1, "satisfaction_rate": 4, "target": 4,
           "vip_service_level": 4, "share": 4, "wape": 4, "bias": 4, "forecast_aht_s": 1, "actual_aht_s": 1,
@@ -166,12 +166,21 @@ def _rounded(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_report(report: Report, out_dir: str | Path) -> Path:
+REPORT_FILES = ("report.csv", "by_day.csv", "by_hour.csv", "topics.csv", "plan_vs_actual.csv", "report.html")
+
+
+def check_report_folder(out_dir: str | Path, force: bool = False) -> None:
+    """Refuse, before any work, a folder a report may not be written into (:func:`core.atomic.check_output_folder`)."""
+    check_output_folder(out_dir, "report", force=force, known=REPORT_FILES)
+
+
+def write_report(report: Report, out_dir: str | Path, force: bool = False) -> Path:
     """Write report.csv, by_day.csv, by_hour.csv, topics.csv, [plan_vs_actual.csv] and report.html,
-    all or nothing (the folder is replaced whole)."""
+    all or nothing, into a new or empty folder or an earlier report (``force``: any folder; see
+    :func:`core.atomic.atomic_folder`)."""
     out_dir = Path(out_dir)
     page = render_html(report)
-    with atomic_folder(out_dir) as tmp:
+    with atomic_folder(out_dir, "report", force=force, known=REPORT_FILES) as tmp:
         _write_files(report, page, tmp)
     return out_dir
 

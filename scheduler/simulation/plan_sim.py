@@ -34,11 +34,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.atomic import atomic_file
+from core.atomic import atomic_file, record_output
 from core.cells import write_table
 from core.errors import InputError
 from core.limits import MAX_REPS, MAX_SIM_CONTACTS, SEED_MAX
-from scheduler.plan_folder import COVERAGE, PlanFolder
+from scheduler.plan_folder import COMMAND, COVERAGE, SIMULATION, PlanFolder
 from scheduler.simulation.engine import simulate_channel
 
 __all__ = ["SIMULATION_COLUMNS", "simulate_plan", "simulate_result", "simulate_coverage", "write_simulation",
@@ -308,12 +308,15 @@ def simulate_plan(plan_dir, reps: int = 10, seed: int = 7, vip_share: dict[str, 
 
 
 def write_simulation(per_day: pd.DataFrame, folder) -> Path:
-    """Write ``per_day`` as ``folder/simulation.csv`` atomically (a temporary file renamed into place)."""
+    """Write ``per_day`` as ``folder/simulation.csv`` atomically (a temporary file renamed into place), and
+    list it among the plan folder's files (so that a re-plan replaces it)."""
     folder = Path(folder)
     out = per_day[SIMULATION_COLUMNS].copy()
     for c, digits in _ROUND.items():
         out[c] = pd.to_numeric(out[c]).round(digits)
-    return atomic_file(folder / "simulation.csv", lambda tmp: write_table(out, tmp, bom=False))
+    path = atomic_file(folder / SIMULATION, lambda tmp: write_table(out, tmp, bom=False))
+    record_output(folder, COMMAND, [SIMULATION])
+    return path
 
 
 def simulation_table(summary: dict) -> str:
