@@ -41,7 +41,7 @@ from forecasts.calendar import Calendar
 from forecasts.history import History, _infer_interval, read_history
 from forecasts.inputs import calendar_notes, prepare
 from forecasts.models import ForecastConfig, forecast_range
-from scenarios import DEFAULT_SCENARIO
+from scenarios import default_scenario
 
 MODELS = ("ours", "seasonal_naive", "mean4_same_weekday", "statsforecast", "poisson_floor")
 COLUMNS = ("origin", "channel", "model", "kind", "wape", "abs_error", "actual_total",
@@ -82,7 +82,7 @@ def read_history_any(path: str | Path, channel: str = "phone") -> History:
 
 def neutral_scenario(scenario=None):
     """The scenario without campaigns (for data from elsewhere, whose events we don't know)."""
-    return (scenario or load_scenario(DEFAULT_SCENARIO)).without_campaigns()
+    return (scenario or load_scenario(default_scenario())).without_campaigns()
 
 
 # -- folds -------------------------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def run_backtest_cli(history_path: str | Path, folds: int = 8, horizon_days: int
     is aggregated to it.
     """
     hist = read_history_any(history_path)
-    inputs = prepare(load_scenario(scenario_path or DEFAULT_SCENARIO), calendar_option, events_option)
+    inputs = prepare(load_scenario(scenario_path or default_scenario()), calendar_option, events_option)
     df = rolling_backtest(hist, inputs.scenario, inputs.calendar, folds=folds, horizon_days=horizon_days,
                           interval_min=max(inputs.scenario.interval_min, hist.interval_min), models=models)
     origins = sorted(df["origin"].unique())

@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.atomic import atomic_file
+from core.errors import InputError
 from core.names import CHANNELS, HOLIDAY_DAY_TYPES
 from core.scenario import Scenario, load_scenario
 from forecasts.calendar import Calendar
@@ -571,11 +573,14 @@ def generate_agents(n_full_time: int = 40, n_part_time: int = 12, seed: int = 61
 
 
 def write_default_data(history_path: str | Path | None = None, agents_path: str | Path | None = None,
-                       params: SynthParams = SynthParams()) -> tuple[Path, Path]:
+                       params: SynthParams = SynthParams(), *, force: bool = True) -> tuple[Path, Path]:
     """Write the history as gzip CSV (deterministic bytes: mtime 0, no file name in the header)
     and the agent pool as UTF-8 CSV with a BOM (so Excel shows the Chinese names).
 
-    Defaults: ``forecasts/data/history.csv.gz`` and ``scenarios/agents.csv``. Returns both paths.
+    Defaults: the bundled files, ``forecasts/data/history.csv.gz`` and ``scenarios/agents.csv`` (how the
+    repository's data is made; ``schedule data generate`` writes into the working directory instead).
+    Without ``force``, an existing file that differs from what would be written is refused (InputError)
+    before anything is written. Returns both paths.
     """
     history_path = Path(history_path) if history_path is not None else DEFAULT_HISTORY
     agents_path = Path(agents_path) if agents_path is not None else DEFAULT_AGENTS
@@ -583,11 +588,14 @@ def write_default_data(history_path: str | Path | None = None, agents_path: str 
     buf = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as gz:
         gz.write(text)
-    history_path.parent.mkdir(parents=True, exist_ok=True)
-    history_path.write_bytes(buf.getvalue())
-    agents = generate_agents()
-    agents_path.parent.mkdir(parents=True, exist_ok=True)
-    agents_path.write_bytes(agents.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+    files = {history_path: buf.getvalue(),
+             agents_path: generate_agents().to_csv(index=False, lineterminator="\n").encode("utf-8-sig")}
+    for path, data in files.items():
+        if not force and path.exists() and (not path.is_file() or path.read_bytes() != data):
+            raise InputError("exists and differs from the generated data: give another path, or --force to "
+                             "replace it", file=path)
+    for path, data in files.items():
+        atomic_file(path, lambda tmp, d=data: tmp.write_bytes(d))
     return history_path, agents_path
 
 

@@ -23,13 +23,17 @@ import typer
 from core.errors import InputError, run_reporting_user_errors
 from core.names import ExportFormat
 
+# rich_markup_mode=None: help texts are shown as written; rich markup would eat "[s]" (strike-through) and
+# "a:b:step" (the emoji code ":b:").
 app = typer.Typer(help="Forecast, staff and roster an e-commerce customer-service team.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-data_app = typer.Typer(help="Bundled synthetic data.", no_args_is_help=True)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+data_app = typer.Typer(help="Synthetic data: the bundled history and agent pool, sample actuals.", no_args_is_help=True,
+                       rich_markup_mode=None)
 app.add_typer(data_app, name="data")
-actuals_app = typer.Typer(help="Per-contact actuals in an embedded DuckDB database.", no_args_is_help=True)
+actuals_app = typer.Typer(help="Per-contact actuals in an embedded DuckDB database.", no_args_is_help=True,
+                          rich_markup_mode=None)
 app.add_typer(actuals_app, name="actuals")
-history_app = typer.Typer(help="Interval history for the forecaster.", no_args_is_help=True)
+history_app = typer.Typer(help="Interval history for the forecaster.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(history_app, name="history")
 
 
@@ -53,9 +57,11 @@ def command(group: typer.Typer = app, name: str | None = None):
 
 HistoryOpt = Annotated[Path | None, typer.Option("--history", help="History CSV: interval_start, channel, "
                                                     "contacts[, aht_s]. Default: the bundled synthetic history.")]
-ScenarioOpt = Annotated[Path | None, typer.Option("--scenario",
-                                                  help="Scenario TOML. Default: scenarios/baseline.toml.")]
-AgentsOpt = Annotated[Path | None, typer.Option("--agents", help="Agent pool CSV. Default: scenarios/agents.csv.")]
+ScenarioOpt = Annotated[Path | None, typer.Option("--scenario", help="Scenario TOML. Default: scenarios/baseline.toml "
+                                                  "in the working directory if there is one (schedule init DIR "
+                                                  "makes it), else the copy bundled with the package.")]
+AgentsOpt = Annotated[Path | None, typer.Option("--agents", help="Agent pool CSV. Default: scenarios/agents.csv in "
+                                                "the working directory if there is one, else the bundled one.")]
 CalendarOpt = Annotated[str | None, typer.Option("--calendar", help="CN (default), none, or a CSV "
                                                     "date,name,kind that extends the CN calendar. With none: "
                                                     "no Chinese day types and no scenario campaigns (unless "
@@ -86,6 +92,7 @@ def plan(
 ):
     """Forecast a week, compute requirements, roster named agents, validate, and write the plan."""
     from core.names import folder_name
+    from scenarios import describe_input
     from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
     from scheduler.plan_folder import PLAN_FILES, REPORT, PlanFolder
     from scheduler.weeks import parse_week
@@ -93,6 +100,7 @@ def plan(
     wk = parse_week(week)
     typer.echo(wk.describe())
     inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published, events)
+    typer.echo(f"scenario: {describe_input(inputs.paths['scenario'], scenario is not None)}")
     name = inputs.scenario.name
     target = out or Path("out") / folder_name(name) / wk.label
     if out is None and folder_name(name) != name:
@@ -207,7 +215,7 @@ def forecast(
     from forecasts.history import DEFAULT_HISTORY, read_history
     from forecasts.inputs import prepare
     from forecasts.models import ForecastConfig, forecast_range
-    from scenarios import DEFAULT_SCENARIO
+    from scenarios import default_scenario
     from scheduler.plan_folder import FORECAST, write_csv
     from scheduler.weeks import parse_week
 
@@ -229,7 +237,7 @@ def forecast(
         raise InputError("--interval-min must be 15, 30 or 60", field="--interval-min")
     target = out or Path("out") / "forecast" / label
     check_output_folder(target, "forecast", force=force, known=[FORECAST])
-    inputs = prepare(load_scenario(scenario or DEFAULT_SCENARIO), calendar, events)
+    inputs = prepare(load_scenario(scenario or default_scenario()), calendar, events)
     hist = read_history(history or DEFAULT_HISTORY)
     sc = inputs.scenario
     fc, notes = forecast_range(hist, sc, inputs.calendar, first, n_days,
@@ -246,8 +254,9 @@ def forecast(
 
 @command()
 def backtest(
-    history: Annotated[Path, typer.Option("--history", help="History CSV (our schema, or the raw bank-calls "
-                                          "export DateTime,Calls).")],
+    history: Annotated[Path | None, typer.Option("--history", help="History CSV (our schema, or the raw bank-calls "
+                                                 "export DateTime,Calls). Default: the bundled synthetic "
+                                                 "history.")] = None,
     folds: Annotated[int, typer.Option("--folds", help="Rolling origins: the last K weeks.")] = 8,
     horizon_days: Annotated[int, typer.Option("--horizon-days", help="Days forecast from each origin.")] = 7,
     calendar: CalendarOpt = None,
@@ -260,12 +269,13 @@ def backtest(
     from core.atomic import atomic_folder, check_output_folder
     from core.cells import write_table
     from forecasts.backtest import run_backtest_cli
+    from forecasts.history import DEFAULT_HISTORY
 
     if folds < 1 or horizon_days < 1:
         raise InputError("--folds and --horizon-days must be at least 1", field="--folds")
     target = out or Path("out") / "backtest"
     check_output_folder(target, "backtest", force=force, known=["backtest.csv"])
-    table, df = run_backtest_cli(history, folds, horizon_days, calendar, scenario, events)
+    table, df = run_backtest_cli(history or DEFAULT_HISTORY, folds, horizon_days, calendar, scenario, events)
     with atomic_folder(target, "backtest", force=force, known=["backtest.csv"]) as tmp:
         write_table(df, tmp / "backtest.csv")
     typer.echo(table)
@@ -383,23 +393,63 @@ def history_from_actuals_cmd(
     typer.echo(f"wrote {out}: {len(frame)} rows, {int(frame['contacts'].sum())} contacts")
 
 
+@command()
+def init(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to set up (created if needed), e.g. . for "
+                                           "the working directory.")],
+):
+    """Copy the bundled scenarios, events file and agent pool into DIR/scenarios/ for editing; commands run
+    from DIR use them by default. Never overwrites a file."""
+    from scenarios import init_folder
+
+    written = init_folder(folder)
+    typer.echo(f"wrote {folder / 'scenarios'}/ ({', '.join(p.name for p in written)})")
+    typer.echo(f"commands run from {folder} now use scenarios/baseline.toml and scenarios/agents.csv there by "
+               "default; edit them")
+
+
 @command(data_app, "generate")
 def data_generate(
-    out_history: Annotated[Path | None, typer.Option("--out-history", help="Default: the bundled file.")] = None,
-    out_agents: Annotated[Path | None, typer.Option("--out-agents", help="Default: scenarios/agents.csv.")] = None,
+    out_history: Annotated[Path, typer.Option("--out-history", help="History to write.")] = Path(
+        "data/history.csv.gz"),
+    out_agents: Annotated[Path, typer.Option("--out-agents", help="Agent pool to write.")] = Path("data/agents.csv"),
     seed: Annotated[int | None, typer.Option("--seed", help="Generator seed.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing files that differ.")] = False,
 ):
-    """Re-create the bundled synthetic history and agent pool (seeded, byte-identical for a seed)."""
+    """Re-create the bundled synthetic history and agent pool (seeded, byte-identical for a seed), by
+    default into data/ in the working directory; use them with --history and --agents."""
     import dataclasses
 
     from forecasts import synth
-    from forecasts.history import DEFAULT_HISTORY
-    from scenarios import DEFAULT_AGENTS
 
     params = synth.SynthParams() if seed is None else dataclasses.replace(synth.SynthParams(), seed=seed)
-    h, a = out_history or DEFAULT_HISTORY, out_agents or DEFAULT_AGENTS
-    synth.write_default_data(h, a, params)
-    typer.echo(f"wrote {h} and {a}")
+    synth.write_default_data(out_history, out_agents, params, force=force)
+    typer.echo(f"wrote {out_history} and {out_agents}")
+
+
+@command(data_app, "actuals")
+def data_actuals(
+    month: Annotated[str, typer.Option("--month", help="2025-11: one record per contact of the bundled "
+                                       "history's month.")],
+    out: Annotated[Path, typer.Option("--out", help="Records file: .csv, .csv.gz or .parquet.")],
+    seed: Annotated[int, typer.Option("--seed", help="Generator seed.")] = 7,
+):
+    """Sample per-contact records (what a vendor's ticketing system exports) for schedule actuals import."""
+    from scheduler.actuals import generate_records, period_from_options, write_records
+
+    if out.exists() or out.is_symlink():
+        raise InputError("exists already: give a new file", file=out, field="--out")
+    if not out.name.lower().endswith((".csv", ".csv.gz", ".parquet", ".pq")):
+        raise InputError("write .csv, .csv.gz or .parquet", file=out, field="--out")
+    period = period_from_options(month, None, None)
+    records = generate_records(None, seed=seed, start=period.start, days=len(period.days))
+    if records.empty:
+        raise InputError(f"the bundled history has no contacts in {period.label} (it covers 2023-2025)",
+                         field="--month")
+    write_records(records, out)
+    typer.echo(f"wrote {out}: {len(records)} records of {period.label} ({records['channel'].value_counts().to_dict()})")
+
+
 
 
 if __name__ == "__main__":  # pragma: no cover

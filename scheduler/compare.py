@@ -42,7 +42,7 @@ from core.errors import InputError, SolverError
 from core.events import read_events_csv
 from core.names import channel_rank, folder_name
 from core.scenario import Scenario, load_scenario
-from scenarios import DEFAULT_AGENTS
+from scenarios import default_agents
 from scheduler.agents import load_agents, temporary_agents
 from scheduler.plan import load_inputs, run_plan, write_plan
 from scheduler.plan_folder import write_csv
@@ -112,7 +112,7 @@ def run_job(job: PlanJob) -> PlanOutcome:
         sc_path = Path(job.scenario.path) if job.scenario.path and Path(job.scenario.path).is_file() else None
         inputs = load_inputs(week, sc_path, _path(job.history_path), _path(job.agents_path), job.calendar,
                              events_path=_path(job.events))
-        pool = load_agents(_path(job.agents_path) or DEFAULT_AGENTS)
+        pool = load_agents(_path(job.agents_path) or default_agents())
         inputs = dataclasses.replace(inputs, scenario=job.scenario,
                                      agents=pool + temporary_agents(job.scenario, pool))
         job.scenario.check_channels(inputs.history.channels, what="history", file=inputs.history.source)
@@ -444,7 +444,7 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
                                                       for lbl, sc in zip(labels, scenarios)))
     with atomic_folder(target, "compare", force=force, known=KNOWN_FILES) as tmp:
         # every scenario keeps its own worker count (see the module docstring)
-        jobs = [PlanJob(lbl, sc, wk.label, _str(history), _str(agents), calendar,
+        jobs = [PlanJob(lbl, sc, wk.label, _str(history), _str(agents or default_agents()), calendar,
                         str(tmp / lbl / wk.label), simulate=simulate, events=_str(events))
                 for lbl, sc in zip(labels, scenarios)]
         outcomes = run_jobs(jobs, executor, log)

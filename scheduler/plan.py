@@ -21,7 +21,7 @@ from forecasts.calendar import Calendar
 from forecasts.history import DEFAULT_HISTORY, History, read_history
 from forecasts.inputs import campaign_scenario
 from forecasts.models import ForecastConfig, forecast_range
-from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
+from scenarios import default_agents, default_scenario
 from scheduler.agents import Agent, load_agents, temporary_agents
 from scheduler.plan_folder import PlanFolder
 from scheduler.plan_health import check_objective_range, plan_warnings
@@ -72,8 +72,9 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
                 agents_path: Path | None = None, calendar: str | None = None,
                 previous_plan: Path | None = None, published_plan: Path | None = None,
                 events_path: Path | None = None) -> PlanInputs:
-    scenario = load_scenario(scenario_path or DEFAULT_SCENARIO)
-    agents = load_agents(agents_path or DEFAULT_AGENTS)
+    scenario_path, agents_path = scenario_path or default_scenario(), agents_path or default_agents()
+    scenario = load_scenario(scenario_path)
+    agents = load_agents(agents_path)
     agents = agents + temporary_agents(scenario, agents)
     history = read_history(history_path or DEFAULT_HISTORY)
     cal = Calendar.from_option(calendar)
@@ -81,7 +82,7 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     scenario.check_channels(history.channels, what="history", file=history.source)
     previous = PlanFolder(previous_plan, "--previous").shifts() if previous_plan else None
     published = PlanFolder(published_plan, "--published").shifts() if published_plan else None
-    paths = {"scenario": str(scenario_path or DEFAULT_SCENARIO), "agents": str(agents_path or DEFAULT_AGENTS),
+    paths = {"scenario": str(scenario_path), "agents": str(agents_path),
              "history": str(history_path or DEFAULT_HISTORY)}
     events = read_events_csv(events_path) if events_path else None
     if events_path:

@@ -53,7 +53,7 @@ from core.events import read_events_csv
 from core.limits import MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
 from core.names import folder_name
 from core.scenario import Scenario, load_scenario
-from scenarios import DEFAULT_SCENARIO
+from scenarios import default_agents, default_scenario
 from scheduler import charts
 from scheduler.compare import (
     Executor,
@@ -322,7 +322,7 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
     t0 = time.perf_counter()
     wk = parse_week(week)
     grid = parse_grid(grid_specs)
-    base = load_scenario(scenario_path or DEFAULT_SCENARIO)
+    base = load_scenario(scenario_path or default_scenario())
     if time_limit_s is not None and "roster.time_limit_s" not in grid:
         if not MIN_TIME_LIMIT_S <= time_limit_s <= MAX_TIME_LIMIT_S:
             raise InputError(f"the sweep time limit must be from {MIN_TIME_LIMIT_S:g} to {MAX_TIME_LIMIT_S:g} s",
@@ -349,7 +349,7 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
     with atomic_folder(target, "sweep", force=force, known=KNOWN_FILES) as tmp:
         jobs = [PlanJob(f"point{i:03d}", with_workers(sc, workers), wk.label,
                         str(Path(history).resolve()) if history else None,
-                        str(Path(agents).resolve()) if agents else None, calendar,
+                        str(Path(agents or default_agents()).resolve()), calendar,
                         str(tmp / "plans" / f"point{i:03d}") if keep_plans else None,
                         tuple(pt.items()), events=str(Path(events).resolve()) if events else None)
                 for i, (sc, pt) in enumerate(zip(scenarios, points), start=1)]
