@@ -586,3 +586,24 @@ def test_generator_follows_a_given_channel_mix():
     mix = g["channel"].astype(str).value_counts(normalize=True)
     assert "email" not in mix.index and 0.45 < mix["chat"] < 0.55 and 0.45 < mix["phone"] < 0.55
     assert g["arrived_at"].min() >= pd.Timestamp("2025-11-01") and g["arrived_at"].max() < pd.Timestamp("2025-11-08")
+
+
+def test_report_csvs_people_open_carry_a_bom_and_no_live_formulas(tmp_path):
+    """Issue 14, cases 8 and 15: contact topics such as =HYPERLINK(...) went raw into topics.csv, and
+    report.csv and topics.csv held Chinese without the BOM Excel needs."""
+    from core.cells import unescape_text
+
+    topics = ['=HYPERLINK("http://x","click")', "@SUM(1)", "+cmd|' /C calc'!A0", "退款 (refunds)"]
+    lines = [f'C{i},chat,2025-11-12T10:00:{i:02d},2025-11-12T10:00:{i + 5:02d},2025-11-12T10:05:00,false,5,'
+             f'"{t.replace(chr(34), chr(34) * 2)}",false\n' for i, t in enumerate(topics)]
+    (tmp_path / "c.csv").write_text(HEADER + "".join(lines), encoding="utf-8")
+    import_records(tmp_path / "c.csv", tmp_path / "a.duckdb")
+    out = write_report(build_report(tmp_path / "a.duckdb", ("day", "2025-11-12"), SCENARIO, plans_root=tmp_path),
+                       tmp_path / "report")
+    for name in ("report.csv", "topics.csv"):
+        assert (out / name).read_bytes().startswith(b"\xef\xbb\xbf"), name
+    assert not (out / "by_hour.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # channel names only: for programs
+    written = pd.read_csv(out / "topics.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert not [t for t in written["topic"] if t[:1] in "=+-@"]
+    assert "'=HYPERLINK(\"http://x\",\"click\")" in written["topic"].tolist()
+    assert set(unescape_text(written)["topic"]) == set(topics)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
+from core.names import folder_name
 from scheduler.actuals.kpi import Period, channel_order
 from scheduler.plan_folder import COVERAGE, FORECAST, PlanFolder
 
@@ -44,7 +45,7 @@ def find_plans(per: Period, scenario_name: str, plan_dir: str | Path | None = No
     root = Path(plans_root)
     found = []
     for week in per.weeks:
-        own = root / scenario_name / week
+        own = root / folder_name(scenario_name) / week  # where schedule plan puts it by default
         if _has_plan(own):
             found.append((week, own))
             continue
@@ -62,7 +63,7 @@ def plan_vs_actual(con, per: Period, scenario_name: str, plan_dir=None, plans_ro
     plans = find_plans(per, scenario_name, plan_dir, plans_root)
     if not plans:
         out.notes.append(f"no saved plan for {', '.join(per.weeks)} (looked for {FORECAST} and {COVERAGE} "
-                         f"in {plans_root}/{scenario_name}/<week>/, then {plans_root}/*/<week>/): "
+                         f"in {plans_root}/{folder_name(scenario_name)}/<week>/, then {plans_root}/*/<week>/): "
                          "plan vs actual left out")
         return out
     rows, intervals = [], []

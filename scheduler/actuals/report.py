@@ -66,7 +66,7 @@ import pandas as pd
 
 from core.atomic import atomic_folder, check_output_folder
 from core.scenario import Scenario, load_scenario
-from scenarios import DEFAULT_SCENARIO
+from scenarios import default_scenario
 from scheduler.actuals.kpi import (
     BY_DAY_COLUMNS,
     BY_HOUR_COLUMNS,
@@ -151,7 +151,7 @@ def build_report(db_path: str | Path, period, scenario=None,
 def _load_scenario(scenario) -> Scenario:
     if isinstance(scenario, Scenario):
         return scenario
-    return load_scenario(scenario if scenario is not None else DEFAULT_SCENARIO)
+    return load_scenario(scenario if scenario is not None else default_scenario())
 
 
 def _rounded(df: pd.DataFrame) -> pd.DataFrame:
