@@ -124,7 +124,7 @@ def _matches(name: str, known: Collection[str]) -> bool:
 
 
 def _absolute(path: str | Path) -> Path:
-    path = Path(path).absolute()
+    path = Path(os.path.normpath(Path(path).absolute()))  # "--out .." names the parent, not a folder called ".."
     return path.resolve() if path.is_symlink() else path  # a link to a folder: write where it points
 
 

@@ -143,10 +143,15 @@ def read_earlier_export(folder: Path) -> EarlierExport:
     names: dict[str, str] = {}
     index = folder / INDEX
     if index.is_file():
-        table = unescape_text(pd.read_csv(index, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+        try:
+            table = unescape_text(pd.read_csv(index, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+        except (ValueError, OSError) as exc:  # pandas' parser errors are ValueErrors
+            raise InputError(f"not a readable CSV ({' '.join(str(exc).split())})", file=index,
+                             field="--published") from None
         for rec in table.to_dict("records"):
-            files[rec.get("agent_id", "")] = rec.get("file", "")
-            names[rec.get("agent_id", "")] = rec.get("agent_name", "")
+            if rec.get("agent_id"):
+                files[rec["agent_id"]] = rec.get("file", "")
+                names[rec["agent_id"]] = rec.get("agent_name", "")
     paths = [(p, False) for p in sorted(folder.glob("*.ics"))] + \
             [(p, True) for p in sorted((folder / CANCELLED).glob("*.ics"))]
     for path, cancelled in paths:

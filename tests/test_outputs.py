@@ -373,3 +373,37 @@ def test_a_scenario_named_like_a_path_stays_inside_out(tmp_path, monkeypatch):
     assert res.exit_code == 2 and "writing under out/x/" in res.output
     assert str(target) in res.output
     assert not (tmp_path / "x").exists() and not (tmp_path / "a" / "x").exists()
+
+
+def test_out_dot_dot_is_the_parent_folder(tmp_path, monkeypatch):
+    work = tmp_path / "parent" / "work"
+    work.mkdir(parents=True)
+    (tmp_path / "parent" / "mine.txt").write_text("mine")
+    monkeypatch.chdir(work)
+    with pytest.raises(InputError, match="parent, field '--out': is not empty"):
+        write(Path(".."), {"x.csv": "1"})
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "parent", target_is_directory=True)
+    with pytest.raises(InputError, match="parent, field '--out': is not empty"):
+        write(link, {"x.csv": "1"})  # a link is followed, never replaced by a folder
+    assert link.is_symlink() and sorted(os.listdir(tmp_path / "parent")) == ["mine.txt", "work"]
+
+
+def test_the_files_people_open_are_mode_0644(tmp_path):
+    """Issue 14, case 15: roster_wide.csv, roster_wide.xlsx and simulation.csv were written 0600."""
+    import pandas as pd
+
+    from scheduler.simulation import SIMULATION_COLUMNS, write_simulation
+    from scheduler.vendor_export import export_plan
+
+    umask = os.umask(0o022)
+    try:
+        plan = small_plan(tmp_path / "plan")
+        files = [export_plan(plan, "wide"), export_plan(plan, "xlsx"), *export_plan(plan, "ics").iterdir()]
+        per_day = pd.DataFrame([dict.fromkeys(SIMULATION_COLUMNS, 0.5) | {"channel": "chat", "date": "week"}])
+        files.append(write_simulation(per_day, plan))
+    finally:
+        os.umask(umask)
+    assert {p.name: p.stat().st_mode & 0o777 for p in files if p.is_file()} == \
+        {p.name: 0o644 for p in files if p.is_file()}
+    assert "simulation.csv" in read_marker(plan)["files"]  # so a re-plan replaces it with the plan
