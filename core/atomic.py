@@ -26,6 +26,8 @@ A run killed during the swap (kill -9) leaves the temporaries behind; the next w
 target recovers before it starts (:func:`recover_stale`): it restores the earlier output if the new
 one never got into place, gives carried entries back, and removes only temporaries of its own whose
 process is gone (or that are older than :data:`STALE_AFTER_S`, should the process id have been reused).
+A ``.NAME.old.PID`` left by a version before markers (which replaced the whole folder) is put back when
+``NAME`` is missing, and otherwise named in a note, never deleted: it may hold a user's files.
 """
 
 from __future__ import annotations
@@ -340,6 +342,8 @@ def recover_stale(final: str | Path, log: Callable[[str], None] = _note) -> None
         tmp = parent / name
         if (tmp.exists() or tmp.is_symlink()) and _stale(tmp, pid):
             _recover_new(final, tmp, log)
+    for name in sorted(n for n in names if n.startswith(f".{final.name}.old.")):
+        _recover_legacy(final, parent / name, log)
     if final.is_dir() and not final.is_symlink():
         recover_stale(final / MARKER, log)  # a marker being rewritten in place when the run was killed
 
@@ -369,6 +373,20 @@ def _recover_old(final: Path, old: Path, temps: list[Path], log: Callable[[str],
         return
     shutil.rmtree(old, ignore_errors=True)
     log(f"removed {old.name}, left by a run killed while replacing {final.name}")
+
+
+def _recover_legacy(final: Path, old: Path, log: Callable[[str], None]) -> None:
+    """``.NAME.old.PID``, left by a version before markers killed between its renames: it holds what was
+    at ``final`` before (possibly a user's files), so it is put back when ``final`` is missing and never
+    deleted."""
+    pid = old.name.rsplit(".", 1)[-1]
+    if not pid.isdigit() or not old.is_dir() or not _stale(old, int(pid)):
+        return
+    if not final.exists() and not final.is_symlink():
+        os.replace(old, final)
+        log(f"restored {final} from {old.name}, left by an earlier version's run that was killed")
+    else:
+        log(f"{old} holds what was at {final} before an earlier version's run was killed: check it, then remove it")
 
 
 def _recover_new(final: Path, tmp: Path, log: Callable[[str], None]) -> None:

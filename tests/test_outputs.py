@@ -223,11 +223,22 @@ def test_recovery_leaves_live_runs_and_folders_not_provably_ours_alone(tmp_path)
     lookalike = tmp_path / f".out.schedule-new-{dead_pid()}-abc"  # no marker: perhaps the user's
     lookalike.mkdir()
     (lookalike / "precious.txt").write_text("mine")
-    legacy = tmp_path / f".out.old.{dead_pid()}"  # an older version's name: not ours to judge
-    legacy.mkdir()
     before = tree(tmp_path)
     recover_stale(final, lambda _: None)
     assert tree(tmp_path) == before
+
+
+def test_an_earlier_versions_leftover_is_put_back_or_named_never_deleted(tmp_path):
+    """Before markers, a kill -9 between the renames left the whole earlier folder as .NAME.old.PID."""
+    final = tmp_path / "out"
+    legacy = user_folder(tmp_path / f".out.old.{dead_pid()}")
+    snapshot = tree(legacy)
+    notes = []
+    recover_stale(final, notes.append)
+    assert tree(final) == snapshot and not legacy.exists() and "restored" in notes[0]
+    legacy = user_folder(tmp_path / f".out.old.{dead_pid()}")
+    recover_stale(final, notes.append)
+    assert tree(legacy) == snapshot and "check it" in notes[1]
 
 
 KILL_SCRIPT = textwrap.dedent("""
