@@ -109,7 +109,9 @@ def _prepare(example: Example, workdir: Path) -> None:
 
 
 def _param(e: Example):
-    marks = [pytest.mark.slow] if e.args[0] in SLOW or e.args[:2] == ("data", "actuals") else []
+    slow = e.args[0] in SLOW or e.args[:2] == ("data", "actuals") \
+        or (e.args[0] == "backtest" and "--history" not in e.args)  # folds over three years of history
+    marks = [pytest.mark.slow] if slow else []
     return pytest.param(e, marks=marks, id=f"README:{e.line} {e.text[:70]}")
 
 
