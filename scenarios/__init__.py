@@ -3,14 +3,13 @@
 A command's default scenario is ``scenarios/baseline.toml`` **in the working directory** when there is
 one, else the copy bundled with the package (in site-packages after ``pip install .``); the default
 agent pool likewise ``scenarios/agents.csv``. ``schedule init DIR`` copies the bundled files into
-``DIR/scenarios/`` for editing (:func:`init_folder`), so that commands run from ``DIR`` use the edited
+``DIR/scenarios/`` for editing (:func:`scheduler.project.init_folder`), so that commands run from ``DIR`` use the edited
 copies, and so do commands run from a checkout of the repository. Edits to a checkout are therefore
 never silently ignored after ``pip install .``; ``schedule plan`` prints which scenario file it used.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 SCENARIO_DIR = Path(__file__).resolve().parent
@@ -52,28 +51,3 @@ def describe_input(path: str | Path, given: bool) -> str:
 def bundled_files() -> list[Path]:
     """The files ``schedule init`` copies: every scenario, the events file and the agent pool."""
     return sorted(p for p in SCENARIO_DIR.iterdir() if p.suffix in (".toml", ".csv") and p.is_file())
-
-
-def init_folder(dest: str | Path) -> list[Path]:
-    """Copy :func:`bundled_files` into ``dest/scenarios/``; refuses (InputError, nothing written) when any
-    of them exists there already. Returns the files written."""
-    from core.atomic import atomic_file
-    from core.errors import InputError
-
-    folder = Path(dest) / LOCAL_DIR
-    if folder.exists() and not folder.is_dir():
-        raise InputError("is a file, not a folder", file=folder, field="DIR")
-    targets = [(src, folder / src.name) for src in bundled_files()]
-    for _, target in targets:
-        if target.exists() or target.is_symlink():
-            raise InputError("exists already: schedule init never overwrites a file (move it away first)",
-                             file=target, field="DIR")
-    written: list[Path] = []
-    try:
-        for src, target in targets:
-            written.append(atomic_file(target, lambda tmp, s=src: shutil.copyfile(s, tmp)))
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
-    return written

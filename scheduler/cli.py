@@ -400,7 +400,7 @@ def init(
 ):
     """Copy the bundled scenarios, events file and agent pool into DIR/scenarios/ for editing; commands run
     from DIR use them by default. Never overwrites a file."""
-    from scenarios import init_folder
+    from scheduler.project import init_folder
 
     written = init_folder(folder)
     typer.echo(f"wrote {folder / 'scenarios'}/ ({', '.join(p.name for p in written)})")

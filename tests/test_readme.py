@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 SHARED = ROOT.parent / "shared"
 # solve a week or read a solved one; or the actuals chain (a month of records: 30 s together under load)
-SLOW = ("plan", "compare", "sweep", "simulate", "export", "actuals", "report", "history")
+SLOW = ("plan", "compare", "sweep", "simulate", "export", "validate", "actuals", "report", "history")
 FIRST_PLAN = ("plan", "--week", "2025-11")  # the README's first example: the plan later examples read
 
 
@@ -63,7 +63,7 @@ def test_the_readme_has_its_examples():
     commands = {e.args[0] if e.args[0] not in ("data", "actuals", "history") else " ".join(e.args[:2])
                 for e in EXAMPLES}
     assert {"plan", "init", "compare", "sweep", "export", "actuals import", "report", "history from-actuals",
-            "erlang", "forecast", "simulate", "backtest", "data generate", "data actuals"} <= commands
+            "erlang", "forecast", "simulate", "backtest", "data generate", "data actuals", "validate"} <= commands
     assert EXAMPLES[0].args == FIRST_PLAN
 
 
@@ -95,6 +95,10 @@ def _prepare(example: Example, workdir: Path) -> None:
     if "out/baseline/2025-W11" in text and not (workdir / "out/baseline/2025-W11").is_dir():
         code, output = run_in(workdir, FIRST_PLAN)
         assert code == 0, output
+    for fmt in ("wide", "xlsx"):
+        exported = workdir / "out/baseline/2025-W11/export" / f"roster_wide.{'csv' if fmt == 'wide' else fmt}"
+        if exported.relative_to(workdir).as_posix() in text and not exported.is_file():
+            assert run_in(workdir, ["export", "--plan", "out/baseline/2025-W11", "--format", fmt])[0] == 0
     if "--published out/baseline/2025-W11" in text and "--format ics" in text \
             and not (workdir / "out/baseline/2025-W11/export/ics").is_dir():
         assert run_in(workdir, ["export", "--plan", "out/baseline/2025-W11", "--format", "ics"])[0] == 0
