@@ -230,7 +230,11 @@ def _swap(tmp: Path, final: Path, command: str, files: set[str], target: Target)
     carried = sorted(n for n in os.listdir(final) if n != MARKER and n not in target.files and n not in files)
     old = final.parent / f".{final.name}.{_OLD}-{os.getpid()}"
     _write_marker(tmp, command, files, pid=os.getpid(), carried=carried)  # the journal, should we be killed
-    os.replace(final, old)
+    try:
+        os.replace(final, old)
+    except BaseException:  # e.g. another run moved it meanwhile: nothing of ours is in place yet
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     try:
         for name in carried:
             os.replace(old / name, tmp / name)

@@ -418,3 +418,23 @@ def test_the_files_people_open_are_mode_0644(tmp_path):
     assert {p.name: p.stat().st_mode & 0o777 for p in files if p.is_file()} == \
         {p.name: 0o644 for p in files if p.is_file()}
     assert "simulation.csv" in read_marker(plan)["files"]  # so a re-plan replaces it with the plan
+
+
+def test_a_failed_rename_leaves_no_temporary(tmp_path, monkeypatch):
+    """Another run moving the earlier output away under us: the error propagates, nothing of ours stays."""
+    import core.atomic as atomic
+
+    final = tmp_path / "out"
+    write(final, {"x.csv": "1"})
+    real = os.replace
+
+    def replace(src, dst):
+        if Path(src) == final:
+            raise FileNotFoundError(2, "No such file or directory", str(src))
+        real(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    with pytest.raises(FileNotFoundError):
+        write(final, {"x.csv": "2"})
+    monkeypatch.undo()
+    assert sorted(os.listdir(tmp_path)) == ["out"] and (final / "x.csv").read_text() == "1"
