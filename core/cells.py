@@ -15,7 +15,8 @@ rules below hold in one place:
   (:func:`scheduler.vendor_export.write_wide_xlsx`).
 - **BOM:** a CSV that may hold Chinese text (agent names, topics, scenario names) and that people open
   in Excel is written UTF-8 with a byte-order mark, which Excel needs to read it as UTF-8; files only
-  programs read are plain UTF-8. :data:`BOM_FILES` lists them; :func:`wants_bom` decides.
+  programs read are plain UTF-8. The module that owns a file decides (``write_table(..., bom=...)``;
+  the plan folder's list is ``scheduler.plan_folder.BOM_FILES``).
 """
 
 from __future__ import annotations
@@ -32,18 +33,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")  # a plain number is never a formula
 
-BOM_FILES = frozenset({
-    "shifts.csv",          # plan folder: agent names
-    "roster_wide.csv",     # vendor export: agent names and teams
-    "index.csv",           # the calendars' index: agent names
-    "report.csv", "topics.csv", "plan_vs_actual.csv",  # KPI report: topics, the plan's path
-    "comparison.csv",      # scenario names
-    "sweep.csv",           # grid values may be text
-    "year_summary.csv",    # agent names (plan --month / --weeks)
-    "hires.csv",           # campaign hires
-    "requests_outcome.csv",  # agents' requests
-})
-BOM_PREFIXES = ("rejects_",)  # rejects_<file>.csv: rows of the user's file, as they were
 
 
 def needs_escape(text: str) -> bool:
@@ -106,20 +95,8 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def wants_bom(path: str | Path) -> bool:
-    """Whether the CSV ``path`` is written with a BOM (see :data:`BOM_FILES`)."""
-    name = Path(path).name
-    return name in BOM_FILES or name.startswith(BOM_PREFIXES)
-
-
-def csv_encoding(path: str | Path) -> str:
-    return "utf-8-sig" if wants_bom(path) else "utf-8"
-
-
-def write_table(df: pd.DataFrame, path: str | Path, *, bom: bool | None = None,
-                columns: Iterable[str] | None = None) -> None:
-    """Write ``df`` as CSV: text cells escaped, ``\\n`` line ends, UTF-8 with a BOM when ``bom`` (None:
-    :func:`wants_bom` of the file name)."""
-    bom = wants_bom(path) if bom is None else bom
+def write_table(df: pd.DataFrame, path: str | Path, *, bom: bool, columns: Iterable[str] | None = None) -> None:
+    """Write ``df`` as CSV: text cells escaped, ``\\n`` line ends, UTF-8, with a BOM when ``bom`` (a file
+    people open in Excel that may hold Chinese; the module that owns the file decides)."""
     frame = df if columns is None else df[list(columns)]
     escape_text(frame).to_csv(path, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n")

@@ -277,7 +277,7 @@ def backtest(
     check_output_folder(target, "backtest", force=force, known=["backtest.csv"])
     table, df = run_backtest_cli(history or DEFAULT_HISTORY, folds, horizon_days, calendar, scenario, events)
     with atomic_folder(target, "backtest", force=force, known=["backtest.csv"]) as tmp:
-        write_table(df, tmp / "backtest.csv")
+        write_table(df, tmp / "backtest.csv", bom=False)
     typer.echo(table)
     typer.echo(f"wrote {target}/backtest.csv")
 

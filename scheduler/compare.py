@@ -449,7 +449,7 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
                 for lbl, sc in zip(labels, scenarios)]
         outcomes = run_jobs(jobs, executor, log)
         table = comparison_frame(outcomes)
-        write_csv(table, tmp / "comparison.csv")
+        write_csv(table, tmp / "comparison.csv", bom=True)
         files = ["comparison.csv"] + [f"{lbl}/{wk.label}/" for lbl in labels]
         if charts:
             files += write_compare_charts(tmp, outcomes, table, scenarios, wk,

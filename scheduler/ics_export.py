@@ -297,7 +297,7 @@ def write_ics(plan: PlanShifts, folder: Path, now: dt.datetime | None = None, *,
         for rel, data in files.items():
             (tmp / rel).parent.mkdir(exist_ok=True)
             (tmp / rel).write_bytes(data)
-        write_table(index, tmp / INDEX)
+        write_table(index, tmp / INDEX, bom=True)
     return folder
 
 

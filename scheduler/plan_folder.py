@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from core.atomic import atomic_folder, check_output_folder
-from core.cells import unescape_text, wants_bom, write_table
+from core.cells import unescape_text, write_table
 from core.errors import InputError
 
 TIME_FMT = "%Y-%m-%dT%H:%M"
@@ -47,6 +47,7 @@ SIMULATION = "simulation.csv"
 PLAN_FILES = (FORECAST, REQUIREMENTS, SHIFTS, COVERAGE, ASSIGNMENTS, SHORTFALL, SUMMARY)
 REPORT = "report.html"
 KNOWN_FILES = (*PLAN_FILES, SIMULATION, REPORT)  # what a plan folder written before output markers may hold
+BOM_FILES = frozenset({SHIFTS})  # plan files people open in Excel (agent names): UTF-8 with a BOM
 
 COLUMNS = {
     FORECAST: ["interval_start", "channel", "contacts", "contacts_p10", "contacts_p90", "aht_s"],
@@ -84,9 +85,9 @@ def format_frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
 def write_csv(df: pd.DataFrame, path: Path, name: str | None = None, bom: bool | None = None) -> None:
     """Format ``df`` as the file ``name`` (default: ``path``'s name) and write it with
     :func:`core.cells.write_table`: text cells escaped against formula injection, a BOM for the files people
-    open (``bom=None``: :func:`core.cells.wants_bom` of ``name``)."""
+    open (``bom=None``: whether ``name`` is one of the plan's :data:`BOM_FILES`)."""
     name = name or path.name
-    write_table(format_frame(df, name), path, bom=wants_bom(name) if bom is None else bom)
+    write_table(format_frame(df, name), path, bom=name in BOM_FILES if bom is None else bom)
 
 
 def _json_default(o):

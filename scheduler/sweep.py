@@ -358,7 +358,7 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
             raise InputError(f"no grid point got a roster ({outcomes[0].error}); raise --time-limit-s",
                              field="--time-limit-s")
         df = sweep_frame(points, outcomes, scenarios)
-        write_csv(df, tmp / "sweep.csv")
+        write_csv(df, tmp / "sweep.csv", bom=True)
         groups = [k for k in grid if k in DEMAND_KEYS]
         png = charts.save_png(charts.frontier_figure(df, list(grid), groups=groups,
                                                      title=f"{base.name} {wk.label}: cost against service level"),

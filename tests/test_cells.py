@@ -15,7 +15,6 @@ from core.cells import (
     sql_escaped,
     unescape_cell,
     unescape_text,
-    wants_bom,
     write_table,
 )
 
@@ -70,16 +69,11 @@ def test_frames_escape_text_columns_only(tmp_path):
     pd.testing.assert_frame_equal(unescape_text(out), df)
 
     path = tmp_path / "comparison.csv"
-    write_table(df, path)
+    write_table(df, path, bom=True)  # people open it in Excel
     raw = path.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")  # comparison.csv: people open it
+    assert raw.startswith(b"\xef\xbb\xbf")
     assert raw.decode("utf-8-sig").splitlines() == ["name,delta,share", "'=1+1,-3,-0.5", "陆海峰,2,", ",1,1.0"]
-    write_table(df, tmp_path / "coverage.csv")
+    write_table(df, tmp_path / "coverage.csv", bom=False)
     assert not (tmp_path / "coverage.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
-@pytest.mark.parametrize("name, bom", [("shifts.csv", True), ("roster_wide.csv", True), ("topics.csv", True),
-                                       ("report.csv", True), ("rejects_contacts.csv", True), ("index.csv", True),
-                                       ("forecast.csv", False), ("coverage.csv", False), ("simulation.csv", False)])
-def test_bom_files(name, bom):
-    assert wants_bom(name) is bom

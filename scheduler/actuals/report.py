@@ -187,10 +187,10 @@ def write_report(report: Report, out_dir: str | Path, force: bool = False) -> Pa
 
 def _write_files(report: Report, page: str, folder: Path) -> None:
     """The report's files into ``folder`` (CSV rounded as :data:`_ROUND` says)."""
-    write_csv(_rounded(report.summary), folder / "report.csv")
+    write_csv(_rounded(report.summary), folder / "report.csv", bom=True)
     write_csv(_rounded(report.by_day), folder / "by_day.csv")
     write_csv(_rounded(report.by_hour), folder / "by_hour.csv")
-    write_csv(_rounded(report.topics), folder / "topics.csv")
+    write_csv(_rounded(report.topics), folder / "topics.csv", bom=True)
     if report.plan_vs_actual is not None:
-        write_csv(_rounded(report.plan_vs_actual), folder / "plan_vs_actual.csv")
+        write_csv(_rounded(report.plan_vs_actual), folder / "plan_vs_actual.csv", bom=True)
     (folder / "report.html").write_text(page, encoding="utf-8")
