@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from core.names import HOLIDAY_DAY_TYPES, channel_colour, channel_rank
+from scheduler.plan_folder import COVERAGE, SHIFTS, SHORTFALL, SUMMARY
 from scheduler.report_html import CSS, MISSING, fmt_duration, fmt_int, fmt_pct, is_missing, number, page
 
 WIDTH = 1140           # [px] drawing width (the page is 1180 px wide less its padding)
@@ -132,8 +133,8 @@ def plan_page(data: PageData) -> str:
             "<h2>Roster by team</h2>", roster_gantt(data),
             "<h2>Understaffed intervals</h2>", shortfall_list(data.shortfall, data.interval_min),
             "<h2>Agent-friendliness</h2>", friendly_section(s.get("agent_friendly")),
-            "<p class='muted'>Written by schedule plan with the plan's files (shifts.csv, coverage.csv, "
-            "shortfall.csv, summary.json) beside it. Names are drawn by the browser: it needs a font with "
+            f"<p class='muted'>Written by schedule plan with the plan's files ({SHIFTS}, {COVERAGE}, "
+            f"{SHORTFALL}, {SUMMARY}) beside it. Names are drawn by the browser: it needs a font with "
             "Chinese characters, which Windows, macOS and Android ship (on Linux: fonts-noto-cjk).</p>"]
     return page(f"Plan {period}", "".join(body), CSS + PAGE_CSS)
 

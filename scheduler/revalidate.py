@@ -7,7 +7,7 @@ and runs the solver-free validator (:func:`scheduler.validation.validate_roster`
   ``summary.json`` records under ``inputs`` (each replaced by the option of the same name when given),
   on the plan's own ``requirements.csv`` (no new forecast: the roster is judged against the
   requirements it was made for, even when the history has changed since);
-- the roster: the plan's ``shifts.csv`` (default), or ``--roster`` a ``shifts.csv`` edited by hand, a
+- the roster: the plan's shifts file (default), or ``--roster`` a shifts file edited by hand, a
   ``roster_wide.csv`` or a ``roster_wide.xlsx`` (``schedule export``). Only the times are read (shift,
   lunch); what follows from them (paid hours, template, cost, channels) is derived again. A
   ``paid_hours`` column that disagrees with the times is reported, since payroll reads it;
@@ -193,14 +193,14 @@ def _lunch_min(folder: PlanFolder | None, problem: RosterProblem) -> int:
 
 # -- reading the roster ----------------------------------------------------------------------------------------------
 def roster_kind(path: Path) -> str:
-    """``long`` (a shifts.csv), ``wide`` (roster_wide.csv) or ``xlsx`` (roster_wide.xlsx)."""
+    """``long`` (the plan's shifts file), ``wide`` (roster_wide.csv) or ``xlsx`` (roster_wide.xlsx)."""
     if not path.is_file():
         raise InputError("roster file not found", file=path, field="--roster")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"
     if suffix != ".csv":
-        raise InputError("not a roster: give a shifts.csv, a roster_wide.csv or a roster_wide.xlsx", file=path,
+        raise InputError(f"not a roster: give a {SHIFTS}, a roster_wide.csv or a roster_wide.xlsx", file=path,
                          field="--roster")
     with open(path, encoding="utf-8-sig", errors="replace") as fh:
         header = {c.strip().strip('"') for c in fh.readline().split(",")}
