@@ -148,7 +148,7 @@ def _assert_frames(got: pd.DataFrame, want: pd.DataFrame, cols: list[str]) -> No
 # report = pandas, for a month, a week and a day
 # ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind,text,lo,hi", [
-    ("month", "2025-11", dt.date(2025, 11, 1), dt.date(2025, 12, 1)),
+    pytest.param("month", "2025-11", dt.date(2025, 11, 1), dt.date(2025, 12, 1), marks=pytest.mark.slow),
     ("week", "2025-W46", dt.date(2025, 11, 10), dt.date(2025, 11, 17)),
     ("day", "2025-11-12", dt.date(2025, 11, 12), dt.date(2025, 11, 13)),
 ])

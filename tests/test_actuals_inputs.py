@@ -71,6 +71,7 @@ def _import_at_once(args):
         return "error", str(exc), 0
 
 
+@pytest.mark.slow
 def test_five_simultaneous_first_imports_keep_every_row_once(tmp_path):
     """Issue 14, case 1: five processes import five files into one new database at the same time.
     Before, a process that failed removed the database the winner had created. Now each waits for

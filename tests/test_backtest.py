@@ -134,6 +134,7 @@ def bundled_backtest():
                             origins=promo + normal, models=("ours", "mean4_same_weekday", "poisson_floor"))
 
 
+@pytest.mark.slow
 def test_promotion_weeks_are_forecast_almost_as_well_as_normal_weeks(bundled_backtest):
     df = bundled_backtest[bundled_backtest["model"] == "ours"]
     promo = df[df["kind"] == "promotion_main"]

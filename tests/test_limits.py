@@ -300,6 +300,7 @@ def test_plan_on_a_history_too_large_to_roster_is_one_line(tmp_path, factor, nee
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_plan_on_a_history_scaled_by_a_million_finishes_with_a_warning(tmp_path):
     """It hung for over 300 s (the O(N) Erlang recursion at 10^7 agents); now every stage is bounded."""
     path = scaled_history(tmp_path, 1e6)
