@@ -85,7 +85,7 @@ def generate_candidates(problem: RosterProblem) -> list[Candidate]:
         shapes = shift_shapes(problem, day)
         for a, agent in enumerate(problem.agents):
             for sid, shape in enumerate(shapes):
-                if agent.contract in shape.contracts:
+                if problem.may_work(agent, shape.template, shape.contracts):
                     out.append(Candidate(len(out), a, d, sid, shape))
     return out
 
