@@ -38,3 +38,10 @@ class ExportFormat(str, Enum):
     wide = "wide"
     xlsx = "xlsx"
     ics = "ics"
+
+
+class HireMode(str, Enum):
+    """``schedule plan --hire``: ``auto`` adds the fewest agents of the scenario's ``[hire]`` table that
+    meet every target (the capacity sizing)."""
+
+    auto = "auto"

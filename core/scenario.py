@@ -227,6 +227,8 @@ class HireSpec(_Strict):
     templates: list[ShiftTemplate] = []
     id_prefix: str = Field(default="H", min_length=1, description="hired agents are <id_prefix><n>-<i>")
     team: str = "招聘"
+    time_limit_s: float = Field(default=60, gt=0, description="[s] solver budget of the capacity sizing, "
+                                "counted like roster.time_limit_s")
 
     @model_validator(mode="after")
     def _names(self):

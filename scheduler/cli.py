@@ -21,7 +21,7 @@ from typing import Annotated
 import typer
 
 from core.errors import InputError, run_reporting_user_errors
-from core.names import ExportFormat
+from core.names import ExportFormat, HireMode
 
 app = typer.Typer(help="Forecast, staff and roster an e-commerce customer-service team.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -74,15 +74,19 @@ def plan(
                          "re-plan with as few shift changes as the scenario's change_penalty buys.")] = None,
     simulate: Annotated[bool, typer.Option("--simulate", help="Also simulate the roster (10 replications) "
                                            "and add the figures to summary.json.")] = False,
+    hire: Annotated[HireMode | None, typer.Option("--hire", help="auto: add the fewest agents of the scenario's "
+                    "[hire] table that meet every target, and list them in hires.csv.")] = None,
 ):
     """Forecast a week, compute requirements, roster named agents, validate, and write the plan."""
+    from scheduler.capacity.report import capacity_line, cause_line, missed_targets
     from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
-    from scheduler.plan_folder import PLAN_FILES
+    from scheduler.plan_folder import HIRES, PLAN_FILES
     from scheduler.weeks import parse_week
 
     wk = parse_week(week)
     typer.echo(wk.describe())
     inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published)
+    inputs.hire_auto = hire == HireMode.auto
     result = run_plan(inputs)
     if simulate:
         from scheduler.simulation import simulate_result
@@ -94,11 +98,17 @@ def plan(
     for note in result.notes:
         typer.echo(f"note: {note}")
     typer.echo(summary_table(result.summary))
+    missed = missed_targets(result.summary["channels"])
+    if missed and result.summary.get("binding_cause"):
+        typer.echo(cause_line(result.summary["binding_cause"]))
+    if missed or inputs.hire_auto:
+        typer.echo(capacity_line(result.summary["capacity"], inputs.scenario.hire is not None))
     if simulate:
         from scheduler.simulation import simulation_table
 
         typer.echo(simulation_table(result.summary["simulation"]))
-    typer.echo(f"wrote {target}/ ({', '.join(PLAN_FILES)})")
+    files = PLAN_FILES + ((HIRES,) if result.hires is not None else ())
+    typer.echo(f"wrote {target}/ ({', '.join(files)})")
 
 
 @command()

@@ -7,6 +7,7 @@
   or agent), columns in their published order (:data:`COLUMNS`, extra columns after them);
 - shifts: one row per agent shift, UTF-8 with a BOM so that Excel shows Chinese names;
 - ``summary.json``: the plan's figures, solver status and inputs;
+- ``hires.csv`` when the plan hired (``plan --hire auto``): one row per hired agent;
 - ``simulation.csv`` when the plan was simulated (written by :mod:`scheduler.simulation`).
 
 Times are local ``YYYY-MM-DDTHH:MM``, numbers rounded per column (:data:`ROUND`).
@@ -39,8 +40,9 @@ COVERAGE = "coverage.csv"
 ASSIGNMENTS = "assignments.csv"
 SHORTFALL = "shortfall.csv"
 SUMMARY = "summary.json"
+HIRES = "hires.csv"  # only with plan --hire auto
 PLAN_FILES = (FORECAST, REQUIREMENTS, SHIFTS, COVERAGE, ASSIGNMENTS, SHORTFALL, SUMMARY)
-BOM_FILES = frozenset({SHIFTS})  # read by people in Excel
+BOM_FILES = frozenset({SHIFTS, HIRES})  # read by people in Excel
 
 COLUMNS = {
     FORECAST: ["interval_start", "channel", "contacts", "contacts_p10", "contacts_p90", "aht_s"],
@@ -52,6 +54,8 @@ COLUMNS = {
                "service_level", "asa_s", "occupancy", "required_scheduled", "scheduled_heads", "open"],
     ASSIGNMENTS: ["interval_start", "agent_id", "channel"],
     SHORTFALL: ["interval_start", "channel", "required_scheduled", "scheduled_heads", "missing", "cause"],
+    HIRES: ["agent_id", "agent_name", "profile", "skills", "contract", "hourly_cost", "max_weekly_h", "templates",
+            "team", "shifts", "paid_hours", "cost"],
 }
 SHIFT_TIMES = ("shift_start", "shift_end", "lunch_start", "lunch_end")
 SHIFT_NEEDS = ("agent_id", "agent_name", "date", *SHIFT_TIMES, "paid_hours")  # what a reader of shifts needs
@@ -121,11 +125,13 @@ class PlanFolder:
     # -- writing
     def write(self, *, forecast: pd.DataFrame, requirements: pd.DataFrame, shifts: pd.DataFrame,
               coverage: pd.DataFrame, assignments: pd.DataFrame, shortfall: pd.DataFrame, summary: dict,
-              extra: Callable[[Path], object] | None = None) -> Path:
+              extra: Callable[[Path], object] | None = None, hires: pd.DataFrame | None = None) -> Path:
         """Write the plan, all or nothing; ``extra(folder)`` writes further files (e.g. the simulation)
-        into the temporary folder before it is renamed into place."""
+        into the temporary folder before it is renamed into place; ``hires``: ``hires.csv``."""
         frames = {FORECAST: forecast, REQUIREMENTS: requirements, SHIFTS: shifts, COVERAGE: coverage,
                   SHORTFALL: shortfall, ASSIGNMENTS: assignments}
+        if hires is not None:
+            frames[HIRES] = hires
         with atomic_folder(self.path) as tmp:
             for name, frame in frames.items():
                 write_csv(frame, tmp / name, bom=name in BOM_FILES)
