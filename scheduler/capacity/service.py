@@ -9,12 +9,16 @@ never more, so a roster the model accepts meets the target when it is measured:
   ``service_heads(channel, at, k)`` = "at least k heads", chained in order (``k`` implies ``k - 1``),
   from the first level whose queue is stable (finite ASA) to the first that no longer rises; the heads
   on the channel must cover the levels chosen, and each level adds its gain x the interval's share of
-  the week's live arrivals. The first Boolean is the interval's ``stable`` literal: 0 means the queue
-  there is unstable (``unstable_intervals`` in ``summary.json``), and credits nothing.
+  the week's live arrivals. The first Boolean is the interval's ``stable`` literal: 0 means an
+  unstable queue there (``unstable_intervals`` in ``summary.json``), which credits nothing: with
+  fewer productive slots than the load nobody is answered in time in the long run (the report gives
+  such an interval a little, interpolating between an unstable and a stable count). Keeping those
+  levels out halves the sizing's time, and they matter only where the targets are out of reach.
 - deferred channels (email): the report's first-in-first-out fluid queue (``email_cohorts``,
   ``fifo_fluid``): cumulative work done ``P_j <= P_{j-1} + capacity_j`` and ``<= work released by j``,
   and a cohort counts as answered in the share of its work done by its deadline (by the start of the
-  interval the deadline falls in).
+  interval the deadline falls in), between none (a Boolean ``late``: the queue had not reached it) and
+  all of it.
 
 Coefficients are integers in 1e-8 of a channel's measured contacts, rounded down; targets are rounded
 up. Each channel with contacts gets ``deficit_bp(channel)``: the basis points its level may fall short
@@ -188,19 +192,19 @@ def _queued_credit(model, channel: str, table: QueuedTable, heads_at, stable: li
     credit = []
     for at, share, levels, first in zip(table.at, table.share, table.levels, table.stable_from):
         where = f"channel={channel}, at={at:%Y-%m-%dT%H:%M}"
-        if first < 0:  # never stable: counts as unstable, credits nothing
+        if first < 0:  # never stable within the table: unstable, credits nothing
             stable.append(model.new_constant(0))
             continue
         top = levels[-1]
         last = next(k for k in range(first, len(levels)) if levels[k] >= top - SATURATED)
         ks = range(max(first, 1), last + 1)
-        ys = [model.new_bool_var(f"service_heads({where}, k={k})") for k in ks]
+        ys = [model.new_bool_var(f"service_heads({where}, k={k})") for k in ks]  # "at least k heads"
         prev = 0.0
         if first == 0:  # stable with no heads (a tiny load): the level at 0 heads is credited as is
             stable.append(model.new_constant(1))
             credit.append(math.floor(SL_SCALE * share * levels[0]))
             prev = levels[0]
-        elif ys:
+        else:
             stable.append(ys[0])
         if not ys:
             continue
@@ -240,11 +244,12 @@ def _deferred_credit(model, channel: str, table: DeferredTable, heads_at) -> cp_
         if j < 0:
             continue
         # answered work [s] of the cohort by its deadline: what FIFO has done by then beyond the work
-        # ahead of it, at most its own (below 0 when the queue is that far behind: counted, not
-        # clipped, so the level stays at or below the report's)
-        answered = model.new_int_var(-math.ceil(w_start[i]), math.floor(work[i]),
-                                     f"answered_work_s(channel={channel}, cohort={i})")
-        model.add(answered <= done[j] - math.ceil(w_start[i]))
+        # ahead of it, between 0 (``late``: the queue had not reached it) and its own
+        ahead = math.ceil(w_start[i])
+        answered = model.new_int_var(0, math.floor(work[i]), f"answered_work_s(channel={channel}, cohort={i})")
+        late = model.new_bool_var(f"late(channel={channel}, cohort={i})")
+        model.add(answered <= done[j] - ahead + ahead * late)
+        model.add(answered <= math.floor(work[i]) * (1 - late))
         credit.append(math.floor(DEFERRED_SCALE * coh["contacts"][i] / total / work[i]) * answered)
     return sum(credit)
 
