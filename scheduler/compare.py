@@ -110,7 +110,8 @@ def run_job(job: PlanJob) -> PlanOutcome:
         inputs = load_inputs(week, sc_path, _path(job.history_path), _path(job.agents_path), job.calendar)
         pool = load_agents(_path(job.agents_path) or DEFAULT_AGENTS)
         inputs = dataclasses.replace(inputs, scenario=job.scenario,
-                                     agents=pool + temporary_agents(job.scenario, pool))
+                                     agents=pool + temporary_agents(job.scenario, pool),
+                                     size_capacity=False)  # a sizing per point would multiply the time
         job.scenario.check_channels(inputs.history.channels, what="history", file=inputs.history.source)
         result = run_plan(inputs)
         if job.simulate:

@@ -42,6 +42,7 @@ class PlanInputs:
     previous_shifts: pd.DataFrame | None = None   # last week's roster: rest and consecutive days carry over
     published_shifts: pd.DataFrame | None = None  # this week's published roster: minimise changes to it
     hire_auto: bool = False  # plan --hire auto: add the fewest [hire] agents that meet every target
+    size_capacity: bool = True  # size the pool when a target is missed (compare and sweep do not)
 
 
 def month_overtime(previous: pd.DataFrame | None, week: Week, daily_h: float) -> dict[str, float]:
@@ -205,7 +206,8 @@ def run_plan(inputs: PlanInputs) -> PlanResult:
 
     coverage = evaluate_coverage(requirements, roster.scheduled, sc)
     service = summarize_service(coverage, sc)
-    if sizing is None and missed_targets(service):  # pools that meet their targets never pay for it
+    missed = missed_targets(service)
+    if sizing is None and missed and inputs.size_capacity:  # pools that meet their targets never pay for it
         t0 = time.perf_counter()
         sizing = size_pool(problem)
         timings["capacity_s"] = time.perf_counter() - t0
@@ -233,7 +235,8 @@ def run_plan(inputs: PlanInputs) -> PlanResult:
         "forecast_notes": notes,
         **({"changes_vs_published": roster.solver.get("changes_vs_published")}
            if inputs.published_shifts is not None else {}),
-        "capacity": capacity_section(sizing, sc, hired=inputs.hire_auto, budget_s=sizing_budget(sc)),
+        "capacity": capacity_section(sizing, sc, hired=inputs.hire_auto, budget_s=sizing_budget(sc),
+                                     missed=missed),
         "binding_cause": binding_cause(roster.shortfall),
         "day_types": {d.isoformat(): cal.day_type(d) for d in days},
         "timings_s": {k: round(v, 3) for k, v in timings.items()},

@@ -173,6 +173,15 @@ class PlanFolder:
             return None
         return self._interval_table(ASSIGNMENTS, required, ())
 
+    def hires(self) -> pd.DataFrame | None:
+        """``hires.csv`` as text (None when the plan hired nobody): ``agent_id`` and ``team`` at least."""
+        path = self.file(HIRES)
+        if not path.is_file():
+            return None
+        table = _read_csv(path, dtype=str, keep_default_na=False)
+        _require(table, path, ("agent_id", "team"))
+        return table
+
     def summary(self, missing_ok: bool = False) -> dict:
         """``summary.json`` ({} when absent and ``missing_ok``)."""
         if missing_ok and self.path.is_dir() and not self.file(SUMMARY).is_file():

@@ -327,6 +327,10 @@ def test_plan_names_the_cause_and_the_hires_and_hire_auto_meets_the_targets(tmp_
     shifts = pd.read_csv(tmp_path / "b" / "shifts.csv", encoding="utf-8-sig")
     assert set(hires["agent_id"]) <= set(shifts["agent_id"])
     assert f"hired {cap['hires_total']} " in hired.output
+    from scheduler.vendor_export import load_plan
+
+    teams = load_plan(tmp_path / "b").teams
+    assert all(teams[aid] == "招聘" for aid in hires["agent_id"])
 
 
 @pytest.mark.slow

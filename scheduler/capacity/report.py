@@ -31,21 +31,26 @@ def missed_targets(service: dict) -> list[str]:
 
 # -- the capacity section -------------------------------------------------------------------------------
 def capacity_section(sizing: Sizing | None, scenario: Scenario, *, hired: bool = False,
-                     budget_s: float | None = None) -> dict:
+                     budget_s: float | None = None, missed: list[str] = ()) -> dict:
     """``summary.json``'s ``capacity``: ``pool_short`` and ``hires`` (by profile), how sure the count
     is, what even the hires leave missed, and whether this plan includes them (``hired``, with their
-    pay this week). ``sizing`` None: every target met, nothing sized."""
+    pay this week). ``sizing`` None: nothing sized, because every target is met (``missed`` empty)
+    or because the caller does not size (compare, sweep: ``pool_short`` is then unknown, null)."""
+    if sizing is None and missed:
+        return {"pool_short": None, "sized": False,
+                "note": f"{', '.join(missed)} missed; not sized here (schedule plan sizes the pool)"}
     if sizing is None:
         return {"pool_short": False, "sized": False, "note": "every channel meets its target"}
     profiles = scenario.hire.profiles if scenario.hire else []
     hires = [{"skills": "|".join(profiles[p].skills), "contract": profiles[p].contract, "count": n,
               "profile": profiles[p].label, "hourly_cost": profiles[p].hourly_cost}
              for p, n in sorted(sizing.hires.items()) if n]
+    found = sizing.roster is not None
     out = {"pool_short": sizing.pool_short, "sized": True, "hires": hires, "hires_total": sizing.count,
            "proven_minimal": sizing.proven, "hires_lower_bound": sizing.lower_bound,
-           "verified": sizing.verified, "targets_reachable": sizing.reachable if sizing.verified else None,
-           "hired": bool(hired and sizing.verified)}
-    if sizing.verified and not sizing.reachable:
+           "verified": sizing.verified, "targets_reachable": sizing.reachable if found else None,
+           "hired": bool(hired and found)}
+    if found and not sizing.reachable:
         out["left_missed"] = {"unstable_intervals": sizing.unstable,
                               "points_below_target": {ch: v / 100 for ch, v in sizing.deficit_bp.items() if v}}
     if sizing.roster is not None and sizing.hired:
@@ -74,26 +79,27 @@ def _left_text(left: dict) -> str:
 def capacity_line(section: dict, has_hire_table: bool = True) -> str:
     """The capacity section in one console line."""
     if not section.get("sized"):
-        return "capacity: every channel meets its target"
+        return f"capacity: {section['note']}"
     n, hires = section["hires_total"], _hires_text(section)
     sure = "proven minimal" if section["proven_minimal"] else f"at least {section['hires_lower_bound']}"
-    if not section["verified"]:
+    left = section.get("left_missed")
+    budget = "" if section["verified"] else "; the sizing ran out of budget: raise hire.time_limit_s"
+    if section["targets_reachable"] is None:
         return (f"pool short: at least {section['hires_lower_bound']} hire(s) needed ({hires or 'none found'}); "
-                f"the sizing found no roster with them in its budget: raise hire.time_limit_s")
+                f"the sizing found no roster in its budget: raise hire.time_limit_s")
     if section["hired"]:
-        if not n:
-            return "no hires needed: a roster of this pool meets every target"
-        line = f"hired {n} ({sure}): {hires}, CNY {section.get('hire_cost', 0):,.0f} this week; hires.csv lists them"
-        if section.get("left_missed"):
-            line += f"; still missed: {_left_text(section['left_missed'])}"
-        return line
-    if section.get("left_missed"):
+        if n:
+            cost = section.get("hire_cost", 0)
+            line = f"hired {n} ({sure}): {hires}, CNY {cost:,.0f} this week; hires.csv lists them"
+        else:
+            line = "no hire of the [hire] table helps" if left else "no hires needed: this pool meets every target"
+        return line + (f"; still missed: {_left_text(left)}" if left else "") + budget
+    if left:
         what = f"even {n} hire(s) ({hires})" if n else "this pool"
         fix = "widen the [hire] caps or templates" if has_hire_table else "add a [hire] table to size hires"
-        return f"pool short: {what} leave {_left_text(section['left_missed'])}; {fix}"
+        return f"pool short: {what} leave {_left_text(left)}; {fix}" + budget
     if n:
-        return (f"pool short: hire {n} ({sure}): {hires} to meet every target; "
-                f"plan --hire auto adds them")
+        return f"pool short: hire {n} ({sure}): {hires} to meet every target; plan --hire auto adds them" + budget
     return ("pool not short: a roster of this pool meets every target at a higher cost, the plan left them "
             "for cost (understaffed_penalty); plan --hire auto plans to the targets")
 

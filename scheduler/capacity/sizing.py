@@ -7,14 +7,16 @@ Lexicographically, over rosters within every hard rule of the roster model:
    points, summed over channels] (both 0 when the hires can meet every target), then the fewest hires.
    Phase 1 proves it on the counting model (``counting.py``), a relaxation: its optimum is a lower
    bound on the hires the named roster needs.
-2. a roster of named agents with that many hires (their mix free) reaching the same levels, at the
-   lowest plan objective (pay, shortfall penalties, soft terms; ``roster.model``), warm-started from
-   the counting solution. Found, it proves the hires minimal for the model (``Sizing.proven``); shown
-   infeasible, the count goes up by one and phase 2 runs again (``MAX_TRIES`` in all).
+2. a roster of named agents with that many hires (their mix free) at the same levels, at the lowest
+   plan objective (pay, shortfall penalties, soft terms; ``roster.model``), warm-started from the
+   counting solution. The levels are soft there, weighted far above any cost, with the counting
+   model's levels as floors: every roster is a solution, and one at the floors is as good as it gets.
+   Reached, the count is minimal for the model (``Sizing.proven`` when phase 1 proved it); proven out
+   of reach, the count goes up by one and phase 2 runs again (``MAX_TRIES`` solves in all).
 
 Budget [s]: ``hire.time_limit_s`` (``sizing_budget``), in the units of ``roster.time_limit_s`` (a
-deterministic budget in the default search): phase 1 may use ``PHASE1_SHARE`` of it, phase 2 what is
-left, and at least ``PHASE2_FLOOR`` of it.
+deterministic budget in the default search, so the same answer on a busy machine): phase 1 may use
+``PHASE1_SHARE`` of it, phase 2 what is left, and at least ``PHASE2_FLOOR`` of it.
 """
 
 from __future__ import annotations
@@ -30,13 +32,16 @@ from scheduler.capacity.counting import Counting, CountingModel
 from scheduler.capacity.hires import HireOption, hire_candidates
 from scheduler.capacity.service import ServiceTarget, service_tables
 from scheduler.roster.constraints import default_families
-from scheduler.roster.model import BuiltModel, build_model, make_solver, solved_roster
+from scheduler.roster.model import DTIME_PER_S, BuiltModel, build_model, make_solver, objective, solved_roster
 from scheduler.roster.problem import RosterProblem
 from scheduler.roster.report import Roster, ShortfallDiagnostics
 
-PHASE1_SHARE = 0.5
-PHASE2_FLOOR = 0.25
-MAX_TRIES = 3
+PHASE1_SHARE = 0.5     # of the budget, phase 1 may use
+PHASE2_FLOOR = 0.25    # of the budget, phase 2 gets at least
+MAX_TRIES = 3          # phase 2 solves (one more hire each)
+COMPLETE_SHARE = 0.3   # of phase 2's budget, at most, to complete the counting solution into a roster
+LEVEL_WEIGHT = 10**9   # per basis point short of the counting model's levels, in objective units (cost x 100)
+UNSTABLE_BP = 100      # an unstable interval weighs like one point of service level
 
 
 @dataclass
@@ -97,34 +102,59 @@ def size_pool(problem: RosterProblem, time_limit_s: float | None = None) -> Sizi
     counting = CountingModel(problem, cands, tables).solve(budget * PHASE1_SHARE)
     sizing = Sizing(counting, dict(counting.hires), counting.hires_bound, False, counting.unstable,
                     {}, 0.0, profile_of=profile_of, status=f"counting {counting.status}")
-    if counting.status not in ("OPTIMAL", "FEASIBLE"):
-        sizing.wall_s = time.perf_counter() - t0
-        return sizing
+    if counting.status in ("OPTIMAL", "FEASIBLE"):
+        left = budget - _spent(problem, counting.deterministic_time)
+        _named(sizing, problem, cands, tables, left, budget * PHASE2_FLOOR, t0)
+    sizing.wall_s = time.perf_counter() - t0
+    return sizing
+
+
+def _spent(problem: RosterProblem, deterministic_time: float, wall_s: float = 0.0) -> float:
+    """[s] of a budget a solve used: its deterministic time in the default search, else the clock."""
+    if problem.scenario.roster.search == "portfolio":
+        return wall_s
+    return deterministic_time / DTIME_PER_S
+
+
+def _named(sizing: Sizing, problem: RosterProblem, cands: list[tuple[Agent, int]], tables: dict, left: float,
+           floor: float, t0: float) -> None:
+    """Phase 2: the roster of named agents with the counting model's number of hires. The levels
+    reached are soft, so that every roster is a solution (the hint first): ``LEVEL_WEIGHT`` x what they
+    fall short of the counting model's levels, which are also their floors (so the bound says at once
+    that nothing better can be had, and the gap is the plan's), plus the plan's objective. Reached,
+    the hires are verified; shown out of reach (OPTIMAL above the floors), one more hire is tried."""
+    counting = sizing.counting
     full = replace(problem, agents=list(problem.agents) + [a for a, _ in cands])
-    hire, target = HireOption(profile_of), ServiceTarget(tables)
+    hire, target = HireOption(sizing.profile_of), ServiceTarget(tables)
     built = build_model(full, families=default_families() + [hire, target])
-    model = built.model
-    model.add(target.vars.unstable() <= counting.unstable)
-    model.add(target.vars.deficit() <= counting.deficit_bp)
+    model, levels = built.model, target.vars
+    over_unstable = model.new_int_var(0, len(levels.stable), "unstable_over_counting")
+    over_deficit = model.new_int_var(0, 10_000 * max(1, len(levels.deficit_bp)), "deficit_over_counting")
+    model.add(levels.unstable() == counting.unstable + over_unstable)
+    model.add(levels.deficit() == counting.deficit_bp + over_deficit)
     n = counting.total
     hires_total = model.new_int_var(n, n, "hires_total")
     model.add(hire.count() == hires_total)
+    model.minimize(LEVEL_WEIGHT * (UNSTABLE_BP * over_unstable + over_deficit) + objective(built.terms))
     _hint(built, full, counting, cands, hire)
+    left -= _complete_hint(built, full, hire, max(left, floor) * COMPLETE_SHARE)
     for _ in range(MAX_TRIES):
-        left = budget - (time.perf_counter() - t0)
-        solver = make_solver(full, max(left, budget * PHASE2_FLOOR))
+        solver = make_solver(full, max(left, floor))
         status = solver.solve(model)
-        sizing.status = f"counting {counting.status}, roster {solver.status_name(status)}"
-        if status == cp_model.INFEASIBLE and n < len(cands):
-            n += 1  # no roster of named agents with n - 1 hires: one more is needed
+        left -= _spent(problem, solver.deterministic_time, solver.wall_time)
+        sizing.status = f"counting {counting.status}, roster {solver.status_name(status)} with {n} hire(s)"
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return
+        reached = solver.value(over_unstable) == 0 and solver.value(over_deficit) == 0
+        if not reached and status == cp_model.OPTIMAL and n < len(cands) and left > 0:
+            n += 1  # no roster of named agents with n - 1 hires reaches the levels: one more is needed
             sizing.lower_bound = max(sizing.lower_bound, n) if counting.proven else sizing.lower_bound
-            model.proto.variables[hires_total.index].domain[:] = [n, n]
+            domain = model.proto.variables[hires_total.index].domain
+            domain[0], domain[1] = n, n
             continue
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            _take(sizing, solved_roster(full, built, solver, status, t0), problem, cands, hire, target, solver)
-        break
-    sizing.wall_s = time.perf_counter() - t0
-    return sizing
+        _take(sizing, solved_roster(full, built, solver, status, t0), problem, cands, hire, target, solver)
+        sizing.verified = reached
+        return
 
 
 def _take(sizing: Sizing, roster: Roster, problem: RosterProblem, cands: list[tuple[Agent, int]],
@@ -136,7 +166,6 @@ def _take(sizing: Sizing, roster: Roster, problem: RosterProblem, cands: list[tu
     for _, p in chosen:
         sizing.hires[p] = sizing.hires.get(p, 0) + 1
     sizing.hired = [a for a, _ in chosen]
-    sizing.verified = True
     sizing.unstable = int(solver.value(target.vars.unstable()))
     sizing.deficit_bp = {ch: int(solver.value(v)) for ch, v in target.vars.deficit_bp.items()}
     sizing.problem = replace(problem, agents=list(problem.agents) + sizing.hired)
@@ -171,6 +200,24 @@ def _hint(built: BuiltModel, problem: RosterProblem, counting: Counting, cands: 
     working = {problem.agents[a].agent_id for a, _, _ in taken}
     for aid, var in hire.hired.items():
         built.model.add_hint(var, aid in working)
+
+
+def _complete_hint(built: BuiltModel, problem: RosterProblem, hire: HireOption, time_limit_s: float) -> float:
+    """The hinted shifts fixed, solve for everything else (lunches, channels, levels) and hint the whole
+    solution: CP-SAT then starts phase 2 from a complete roster, not from shifts alone. Returns the
+    budget [s] used."""
+    model = built.model
+    hint = dict(zip(model.proto.solution_hint.vars, model.proto.solution_hint.values))
+    trial = model.clone()
+    for var in list(built.rv.x) + list(hire.hired.values()):
+        trial.add(trial.get_int_var_from_proto_index(var.index) == hint.get(var.index, 0))
+    solver = make_solver(problem, time_limit_s)
+    status = solver.solve(trial)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        model.clear_hints()
+        for i in range(len(model.proto.variables)):
+            model.add_hint(model.get_int_var_from_proto_index(i), solver.value(trial.get_int_var_from_proto_index(i)))
+    return _spent(problem, solver.deterministic_time, solver.wall_time)
 
 
 def _hand_out(problem: RosterProblem, counting: Counting, key: tuple, members: list[Agent],
