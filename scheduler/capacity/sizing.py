@@ -39,7 +39,7 @@ from scheduler.roster.report import Roster, ShortfallDiagnostics
 PHASE1_SHARE = 0.5     # of the budget, phase 1 may use
 PHASE2_FLOOR = 0.25    # of the budget, phase 2 gets at least
 MAX_TRIES = 3          # phase 2 solves (one more hire each)
-COMPLETE_SHARE = 0.3   # of phase 2's budget, at most, to complete the counting solution into a roster
+COMPLETE_SHARE = 0.5   # of phase 2's budget, at most, to complete the counting solution into a roster
 LEVEL_WEIGHT = 10**9   # per basis point short of the counting model's levels, in objective units (cost x 100)
 UNSTABLE_BP = 100      # an unstable interval weighs like one point of service level
 
@@ -135,9 +135,10 @@ def _named(sizing: Sizing, problem: RosterProblem, cands: list[tuple[Agent, int]
     n = counting.total
     hires_total = model.new_int_var(n, n, "hires_total")
     model.add(hire.count() == hires_total)
-    model.minimize(LEVEL_WEIGHT * (UNSTABLE_BP * over_unstable + over_deficit) + objective(built.terms))
+    over = UNSTABLE_BP * over_unstable + over_deficit
+    model.minimize(LEVEL_WEIGHT * over + objective(built.terms))
     _hint(built, full, counting, cands, hire)
-    left -= _complete_hint(built, full, hire, max(left, floor) * COMPLETE_SHARE)
+    left -= _complete_hint(built, full, hire, over, max(left, floor) * COMPLETE_SHARE)
     for _ in range(MAX_TRIES):
         solver = make_solver(full, max(left, floor))
         status = solver.solve(model)
@@ -185,8 +186,8 @@ def _recompute_causes(problem: RosterProblem, roster: Roster) -> None:
 # -- warm start ------------------------------------------------------------------------------------------------
 def _hint(built: BuiltModel, problem: RosterProblem, counting: Counting, cands: list[tuple[Agent, int]],
           hire: HireOption) -> None:
-    """Hint the named roster with the counting solution, its shifts handed out within each group to the
-    members with the fewest days so far (rested, not on leave, under their weekly cap)."""
+    """Hint the named roster with the counting solution: its shifts handed out within each group
+    (``_hand_out``), its lunches and heads per channel as they are (summed by skills)."""
     index = {a.agent_id: i for i, a in enumerate(problem.agents)}
     taken: set[tuple[int, int, int]] = set()
     for g in counting.groups:
@@ -202,15 +203,16 @@ def _hint(built: BuiltModel, problem: RosterProblem, counting: Counting, cands: 
         built.model.add_hint(var, aid in working)
 
 
-def _complete_hint(built: BuiltModel, problem: RosterProblem, hire: HireOption, time_limit_s: float) -> float:
-    """The hinted shifts fixed, solve for everything else (lunches, channels, levels) and hint the whole
-    solution: CP-SAT then starts phase 2 from a complete roster, not from shifts alone. Returns the
-    budget [s] used."""
+def _complete_hint(built: BuiltModel, problem: RosterProblem, hire: HireOption, over, time_limit_s: float) -> float:
+    """The hinted shifts fixed, solve for everything else (lunches, channels) as close to the levels as
+    it gets (``over``: how far short of them), and hint the whole solution: phase 2 then starts from a
+    complete roster, not from shifts alone. Returns the budget [s] used."""
     model = built.model
     hint = dict(zip(model.proto.solution_hint.vars, model.proto.solution_hint.values))
     trial = model.clone()
     for var in list(built.rv.x) + list(hire.hired.values()):
         trial.add(trial.get_int_var_from_proto_index(var.index) == hint.get(var.index, 0))
+    trial.minimize(over)
     solver = make_solver(problem, time_limit_s)
     status = solver.solve(trial)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -228,6 +230,13 @@ def _hand_out(problem: RosterProblem, counting: Counting, key: tuple, members: l
     last_end = {a.agent_id: problem.last_shift_end(a.agent_id) for a in members}
     rest = problem.scenario.labour.min_rest_h
     counts = counting.shifts.get(key, {})
+
+    def slack(a: Agent, d: int) -> int:
+        """Days from ``d`` on the agent could still work, less the days it may still work: who has
+        the least must take a shift first, or lose it."""
+        free = sum(day not in a.unavailable for day in problem.days[d:])
+        return free - (problem.max_working_days - days[a.agent_id])
+
     for d, day in enumerate(problem.days):
         busy: set[str] = set()
         for (dd, s), k in sorted(counts.items()):
@@ -243,7 +252,7 @@ def _hand_out(problem: RosterProblem, counting: Counting, key: tuple, members: l
                              or (start - last_end[a.agent_id]).total_seconds() >= rest * 3600)]
                 if not free:
                     break
-                a = min(free, key=lambda a: (days[a.agent_id], paid[a.agent_id]))
+                a = min(free, key=lambda a: (slack(a, d), paid[a.agent_id]))
                 busy.add(a.agent_id)
                 days[a.agent_id] += 1
                 paid[a.agent_id] += shape.paid_min
