@@ -40,7 +40,7 @@ COVERAGE = "coverage.csv"
 ASSIGNMENTS = "assignments.csv"
 SHORTFALL = "shortfall.csv"
 SUMMARY = "summary.json"
-HIRES = "hires.csv"  # only with plan --hire auto
+HIRES = "hires.csv"  # only with plan --hire auto; columns: scheduler.capacity.hires.HIRES_COLUMNS
 PLAN_FILES = (FORECAST, REQUIREMENTS, SHIFTS, COVERAGE, ASSIGNMENTS, SHORTFALL, SUMMARY)
 BOM_FILES = frozenset({SHIFTS, HIRES})  # read by people in Excel
 
@@ -54,8 +54,6 @@ COLUMNS = {
                "service_level", "asa_s", "occupancy", "required_scheduled", "scheduled_heads", "open"],
     ASSIGNMENTS: ["interval_start", "agent_id", "channel"],
     SHORTFALL: ["interval_start", "channel", "required_scheduled", "scheduled_heads", "missing", "cause"],
-    HIRES: ["agent_id", "agent_name", "profile", "skills", "contract", "hourly_cost", "max_weekly_h", "templates",
-            "team", "shifts", "paid_hours", "cost"],
 }
 SHIFT_TIMES = ("shift_start", "shift_end", "lunch_start", "lunch_end")
 SHIFT_NEEDS = ("agent_id", "agent_name", "date", *SHIFT_TIMES, "paid_hours")  # what a reader of shifts needs

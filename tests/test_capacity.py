@@ -364,3 +364,37 @@ def test_hire_auto_without_a_hire_table_is_a_one_line_error(tmp_path):
     assert result.exit_code == 2
     assert f"{p}, field 'hire': --hire auto needs a [hire] table in scenario 'baseline'" in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_the_console_names_the_binding_cause_and_the_capacity_in_one_line_each(tmp_path, monkeypatch):
+    """The plan command's output when a target is missed (the plan itself stubbed: no solve here)."""
+    from types import SimpleNamespace
+
+    from typer.testing import CliRunner
+
+    from scheduler.cli import app
+
+    cause = {"cause": "pool has 12 chat-skilled agents; 2025-11-11 20:00 needs 31", "kind": "pool has # ...",
+             "missing": 40, "of": 52, "intervals": 3}
+    capacity = {"pool_short": True, "sized": True, "hires_total": 19, "proven_minimal": True, "hires_lower_bound": 19,
+                "verified": True, "targets_reachable": True, "hired": False,
+                "hires": [{"skills": "chat|phone", "contract": "part_time", "count": 19}]}
+    summary = {"channels": {"chat": {"contacts": 900.0, "service_level": 0.61, "target": 0.8, "answer_within": "30 s",
+                                     "asa_s": 40.0, "unstable_intervals": 0}},
+               "paid_hours": 100.0, "cost": 4000.0, "premium_cost": 0.0, "agents_used": 12, "agents_in_pool": 12,
+               "understaffed_agent_intervals": 52, "solver": {"status": "OPTIMAL", "objective": 1.0, "best_bound": 1.0,
+                                                              "gap": 0.0, "wall_s": 1.0},
+               "binding_cause": cause, "capacity": capacity}
+    stub = SimpleNamespace(summary=summary, notes=[], hires=None)
+    monkeypatch.setattr("scheduler.plan.run_plan", lambda inputs: stub)
+    monkeypatch.setattr("scheduler.plan.write_plan", lambda result, target: target)
+    result = CliRunner().invoke(app, ["plan", "--week", "2025-W46", "--out", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert ("binding cause (40 of 52 missing agent-intervals, 3 interval(s)): pool has 12 chat-skilled agents; "
+            "2025-11-11 20:00 needs 31") in lines
+    assert ("pool short: hire 19 (proven minimal): 19 chat|phone part_time to meet every target; "
+            "plan --hire auto adds them") in lines
+    summary["channels"]["chat"]["service_level"] = 0.85  # targets met: neither line
+    result = CliRunner().invoke(app, ["plan", "--week", "2025-W46", "--out", str(tmp_path / "p")])
+    assert "binding cause" not in result.output and "pool short" not in result.output
