@@ -69,3 +69,10 @@ def folder_name(text: str, default: str = "scenario") -> str:
     if not name:
         return default
     return f"{name}_" if name.split(".")[0].lower() in _RESERVED else name
+
+
+class HireMode(str, Enum):
+    """``schedule plan --hire``: ``auto`` adds the fewest agents of the scenario's ``[hire]`` table that
+    meet every target (the capacity sizing)."""
+
+    auto = "auto"

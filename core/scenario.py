@@ -36,6 +36,7 @@ from core.names import CHANNELS, DAY_TYPES
 from core.promotions import Campaign, EventDay, campaigns, promotion_days, promotion_main_days
 
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+_KEY_FIRST = re.compile(r"^([a-z_]+(?:\.[a-z0-9_]+)+): (.*)$", re.S)
 _MMDD = re.compile(r"^(0[1-9]|1[0-2])-([0-2]\d|3[01])$")
 
 
@@ -213,6 +214,57 @@ class TemporaryAgents(_Strict):
         return v
 
 
+class HireProfile(_Strict):
+    """One kind of agent the agency can supply: its skills, contract, cost, templates and how many.
+
+    The capacity sizing (:mod:`scheduler.capacity`) may add up to ``cap`` of them to the pool;
+    ``plan --hire auto`` does."""
+
+    name: str = Field(default="", description="label in hires.csv; default '<skills> <contract>'")
+    skills: list[str] = Field(min_length=1)
+    contract: Literal["full_time", "part_time"] = "part_time"
+    hourly_cost: float = Field(gt=0, le=MAX_COST, description="[CNY/h] what a hired hour costs the vendor")
+    max_weekly_h: float | None = Field(default=None, ge=0, le=HOURS_PER_WEEK,
+                                       description="[h] paid hours a week at most")
+    templates: list[str] = Field(default=[], description="templates this profile works (names in "
+                                 "roster.templates or hire.templates); empty: every roster template "
+                                 "of its contract")
+    cap: int = Field(ge=0, le=500, description="hires of this profile at most")
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, v):
+        _check_channels(v)
+        if len(set(v)) != len(v):
+            raise ValueError("a skill is listed twice")
+        return v
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{'|'.join(self.skills)} {self.contract}"
+
+
+class HireSpec(_Strict):
+    """The ``[hire]`` table: the profiles the capacity sizing may hire, and templates only hires work."""
+
+    profiles: list[HireProfile] = Field(min_length=1)
+    templates: list[ShiftTemplate] = []
+    id_prefix: str = Field(default="H", min_length=1, description="hired agents are <id_prefix><n>-<i>")
+    team: str = "招聘"
+    time_limit_s: float = Field(default=60, ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S,
+                                description="[s] solver budget of the capacity sizing, counted like "
+                                "roster.time_limit_s")
+
+    @model_validator(mode="after")
+    def _names(self):
+        for what, names in (("profile", [p.label for p in self.profiles]),
+                            ("template", [t.name for t in self.templates])):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup:
+                raise ValueError(f"{what} name '{dup[0]}' is used twice")
+        return self
+
+
 class RosterSpec(_Strict):
     lunch_policy: Literal["staggered", "fixed"] = "staggered"
     lunch_window: str = "11:00-14:00"
@@ -351,6 +403,7 @@ class Scenario(_Strict):
     events_only: bool = Field(default=False, description="campaigns only from the dated events, no "
                               "month-day rule for the years they do not list")
     temporary_agents: list[TemporaryAgents] = []
+    hire: HireSpec | None = None
     understaffed_penalty: float = Field(default=500.0, ge=0, le=MAX_COST,
                                         description="[cost units] per missing agent-interval at full impact")
     path: str | None = None
@@ -377,6 +430,39 @@ class Scenario(_Strict):
     def _channels(cls, v):
         _check_channels(v)
         return v
+
+    @model_validator(mode="after")
+    def _hire_templates(self):
+        """Every template a hire profile names exists and allows its contract; hire templates do not
+        reuse a roster template's name. Errors start with the key they are about (see load_scenario)."""
+        if self.hire is None:
+            return self
+        own = {t.name: t for t in self.roster.templates}
+        for t in self.hire.templates:
+            if t.name in own:
+                raise ValueError(f"hire.templates: '{t.name}' is already a roster template; give it "
+                                 f"another name")
+        known = own | {t.name: t for t in self.hire.templates}
+        for i, prof in enumerate(self.hire.profiles):
+            for name in prof.templates:
+                tpl = known.get(name)
+                if tpl is None:
+                    raise ValueError(f"hire.profiles.{i}.templates: unknown template '{name}'; known: "
+                                     f"{', '.join(known)}")
+                if prof.contract not in tpl.contracts:
+                    raise ValueError(f"hire.profiles.{i}.templates: template '{name}' does not allow "
+                                     f"{prof.contract} contracts (contracts = {tpl.contracts})")
+        return self
+
+    @property
+    def hire_only_templates(self) -> frozenset[str]:
+        """Names of the templates only hired agents work (``hire.templates``)."""
+        return frozenset(t.name for t in self.hire.templates) if self.hire else frozenset()
+
+    @property
+    def all_templates(self) -> list[ShiftTemplate]:
+        """The roster's templates, then the hire-only ones."""
+        return list(self.roster.templates) + (list(self.hire.templates) if self.hire else [])
 
     def promotion_main_days(self, days) -> dict[dt.date, str]:
         """The campaigns whose main day falls on one of ``days``: {date: event name} (dated
@@ -497,6 +583,8 @@ def load_scenario(path: str | Path) -> Scenario:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
+        elif not err["loc"] and (m := _KEY_FIRST.match(msg)):  # a cross-key check names its key first
+            key, msg = m.group(1), m.group(2)
         hint = _BOUND_HINTS.get(str(err["loc"][-1])) if err["loc"] else None
         if hint and err["type"] in _BOUND_ERRORS:
             msg = f"{msg}; {hint}"

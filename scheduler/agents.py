@@ -40,6 +40,7 @@ class Agent:
     max_weekly_h: float | None = None
     team: str = ""
     unavailable: frozenset[dt.date] = frozenset()
+    templates: tuple[str, ...] = ()  # the only templates it works (a hired profile's); () = by contract
 
     def can(self, channel: str) -> bool:
         return channel in self.skills

@@ -21,7 +21,7 @@ from typing import Annotated
 import typer
 
 from core.errors import InputError, run_reporting_user_errors
-from core.names import ExportFormat
+from core.names import ExportFormat, HireMode
 
 # rich_markup_mode=None: help texts are shown as written; rich markup would eat "[s]" (strike-through) and
 # "a:b:step" (the emoji code ":b:").
@@ -89,17 +89,21 @@ def plan(
     simulate: Annotated[bool, typer.Option("--simulate", help="Also simulate the roster (10 replications) "
                                            "and add the figures to summary.json.")] = False,
     force: ForceOpt = False,
+    hire: Annotated[HireMode | None, typer.Option("--hire", help="auto: add the fewest agents of the scenario's "
+                    "[hire] table that meet every target, and list them in hires.csv.")] = None,
 ):
     """Forecast a week, compute requirements, roster named agents, validate, and write the plan."""
     from core.names import folder_name
     from scenarios import describe_input
+    from scheduler.capacity.report import capacity_line, cause_line, missed_targets
     from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
-    from scheduler.plan_folder import PLAN_FILES, REPORT, PlanFolder
+    from scheduler.plan_folder import HIRES, PLAN_FILES, REPORT, PlanFolder
     from scheduler.weeks import parse_week
 
     wk = parse_week(week)
     typer.echo(wk.describe())
     inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published, events)
+    inputs.hire_auto = hire == HireMode.auto
     typer.echo(f"scenario: {describe_input(inputs.paths['scenario'], scenario is not None)}")
     name = inputs.scenario.name
     target = out or Path("out") / folder_name(name) / wk.label
@@ -116,13 +120,19 @@ def plan(
     for note in result.notes:
         typer.echo(f"note: {note}")
     typer.echo(summary_table(result.summary))
+    missed = missed_targets(result.summary["channels"])
+    if missed and result.summary.get("binding_cause"):
+        typer.echo(cause_line(result.summary["binding_cause"]))
+    if missed or inputs.hire_auto:
+        typer.echo(capacity_line(result.summary["capacity"], inputs.scenario.hire is not None))
     for warning in result.summary["warnings"]:
         typer.echo(f"warning: {warning}")
     if simulate:
         from scheduler.simulation import simulation_table
 
         typer.echo(simulation_table(result.summary["simulation"]))
-    typer.echo(f"wrote {target}/ ({', '.join(PLAN_FILES + (REPORT,))})")
+    files = PLAN_FILES + ((HIRES,) if result.hires is not None else ()) + (REPORT,)
+    typer.echo(f"wrote {target}/ ({', '.join(files)})")
 
 
 @command()

@@ -114,7 +114,8 @@ def run_job(job: PlanJob) -> PlanOutcome:
                              events_path=_path(job.events))
         pool = load_agents(_path(job.agents_path) or default_agents())
         inputs = dataclasses.replace(inputs, scenario=job.scenario,
-                                     agents=pool + temporary_agents(job.scenario, pool))
+                                     agents=pool + temporary_agents(job.scenario, pool),
+                                     size_capacity=False)  # a sizing per point would multiply the time
         job.scenario.check_channels(inputs.history.channels, what="history", file=inputs.history.source)
         result = run_plan(inputs)
         if job.simulate:

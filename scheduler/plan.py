@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.errors import InputError, SolverError
 from core.events import CampaignInstance, read_events_csv
 from core.scenario import Scenario, load_scenario
 from forecasts.calendar import Calendar
@@ -23,6 +24,7 @@ from forecasts.inputs import campaign_scenario
 from forecasts.models import ForecastConfig, forecast_range
 from scenarios import default_agents, default_scenario
 from scheduler.agents import Agent, load_agents, temporary_agents
+from scheduler.capacity.report import binding_cause, capacity_section, missed_targets
 from scheduler.plan_folder import PlanFolder
 from scheduler.plan_health import check_objective_range, plan_warnings
 from scheduler.plan_page import PageData, plan_page
@@ -44,6 +46,8 @@ class PlanInputs:
     previous_shifts: pd.DataFrame | None = None   # last week's roster: rest and consecutive days carry over
     published_shifts: pd.DataFrame | None = None  # this week's published roster: minimise changes to it
     events: list[CampaignInstance] | None = None  # dated campaigns of --events (replace the scenario's)
+    hire_auto: bool = False  # plan --hire auto: add the fewest [hire] agents that meet every target
+    size_capacity: bool = True  # size the pool when a target is missed (compare and sweep do not)
 
 
 def month_overtime(previous: pd.DataFrame | None, week: Week, daily_h: float) -> dict[str, float]:
@@ -66,6 +70,7 @@ class PlanResult:
     summary: dict
     notes: list[str]
     simulation: pd.DataFrame | None = None
+    hires: pd.DataFrame | None = None  # hires.csv, with plan --hire auto
 
 
 def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Path | None = None,
@@ -202,6 +207,8 @@ def run_plan(inputs: PlanInputs) -> PlanResult:
 
     Raises InputError for bad input or infeasible rules, SolverError when CP-SAT finds no roster in
     time, and RuntimeError when the roster fails validation (a bug of ours, not of the input)."""
+    from scheduler.capacity.hires import hires_frame
+    from scheduler.capacity.sizing import size_pool, sizing_budget
     from scheduler.roster import solve_roster  # loads OR-Tools; scheduler.roster defers it (see there)
 
     sc, week, cal = inputs.scenario, inputs.week, inputs.calendar
@@ -209,8 +216,14 @@ def run_plan(inputs: PlanInputs) -> PlanResult:
     built = build_problem(inputs)
     forecast, notes, channels = built.forecast, built.notes, built.channels
     requirements, problem, timings = built.requirements, built.problem, built.timings
+    if inputs.hire_auto and sc.hire is None:
+        raise InputError(f"--hire auto needs a [hire] table in scenario '{sc.name}'", file=sc.path, field="hire")
     t0 = time.perf_counter()
-    roster = solve_roster(problem)
+    sizing = size_pool(problem) if inputs.hire_auto else None  # its roster, with the hires, is the plan
+    if sizing is not None:
+        roster, problem = _hired_roster(sizing, sizing_budget(sc))
+    else:
+        roster = solve_roster(problem)
     timings["roster_s"] = time.perf_counter() - t0
     violations = validate_roster(problem, roster)
     if violations:
@@ -222,6 +235,11 @@ def run_plan(inputs: PlanInputs) -> PlanResult:
 
     coverage = evaluate_coverage(requirements, roster.scheduled, sc)
     service = summarize_service(coverage, sc)
+    missed = missed_targets(service)
+    if sizing is None and missed and inputs.size_capacity:  # pools that meet their targets never pay for it
+        t0 = time.perf_counter()
+        sizing = size_pool(problem)
+        timings["capacity_s"] = time.perf_counter() - t0
     shifts = roster.shifts
     summary = {
         "week": week.label,
@@ -235,7 +253,7 @@ def run_plan(inputs: PlanInputs) -> PlanResult:
         "overtime_hours": round(float(roster.overtime_hours), 2),
         "premium_cost": round(float(roster.premium_cost), 2),
         "agents_used": int(shifts["agent_id"].nunique()) if len(shifts) else 0,
-        "agents_in_pool": len(inputs.agents),
+        "agents_in_pool": len(problem.agents),
         "understaffed_agent_intervals": int(roster.shortfall["missing"].sum()) if len(roster.shortfall) else 0,
         "channel_switches": int(roster.solver.get("channel_switches", 0)),
         "required_agent_hours": round(float(requirements["required_scheduled"].sum() * sc.interval_min / 60), 1),
@@ -246,12 +264,24 @@ def run_plan(inputs: PlanInputs) -> PlanResult:
         "forecast_notes": notes,
         **({"changes_vs_published": roster.solver.get("changes_vs_published")}
            if inputs.published_shifts is not None else {}),
+        "capacity": capacity_section(sizing, sc, hired=inputs.hire_auto, budget_s=sizing_budget(sc),
+                                     missed=missed),
+        "binding_cause": binding_cause(roster.shortfall),
         "day_types": {d.isoformat(): cal.day_type(d) for d in days},
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "inputs": {**inputs.paths, "seed": sc.seed, "calendar": cal.kind},
     }
     summary["warnings"] = plan_warnings(summary, roster.shortfall, requirements, sc)
-    return PlanResult(inputs, forecast, requirements, roster, coverage, summary, notes)
+    hires = None if not inputs.hire_auto else hires_frame(sizing.hired, sizing.profile_of, sc, roster.shifts)
+    return PlanResult(inputs, forecast, requirements, roster, coverage, summary, notes, hires=hires)
+
+
+def _hired_roster(sizing, budget_s: float):
+    """The roster and problem of ``plan --hire auto``: the sizing's, with the hires."""
+    if sizing.roster is None:
+        raise SolverError(f"plan --hire auto: the capacity sizing found no roster with the hires within "
+                          f"hire.time_limit_s={budget_s:g} ({sizing.status}); raise it")
+    return sizing.roster, sizing.problem
 
 
 def _threshold_text(spec) -> str:
@@ -268,7 +298,7 @@ def write_plan(result: PlanResult, out_dir: Path, force: bool = False) -> Path:
     return PlanFolder(out_dir).write(
         forecast=result.forecast, requirements=result.requirements.drop(columns=["shortfall_weight"], errors="ignore"),
         shifts=roster.shifts, coverage=result.coverage, assignments=roster.assignments, shortfall=roster.shortfall,
-        summary=result.summary, extra=extra, page=plan_page(page_data(result)),
+        summary=result.summary, extra=extra, page=plan_page(page_data(result)), hires=result.hires,
         force=force)
 
 

@@ -7,6 +7,7 @@
   or agent), columns in their published order (:data:`COLUMNS`, extra columns after them);
 - shifts: one row per agent shift, UTF-8 with a BOM so that Excel shows Chinese names;
 - ``summary.json``: the plan's figures, solver status and inputs;
+- ``hires.csv`` when the plan hired (``plan --hire auto``): one row per hired agent;
 - ``simulation.csv`` when the plan was simulated (written by :mod:`scheduler.simulation`);
 - ``report.html``: the plan's page for people (:mod:`scheduler.plan_page`), written by ``schedule plan``.
 
@@ -44,10 +45,11 @@ ASSIGNMENTS = "assignments.csv"
 SHORTFALL = "shortfall.csv"
 SUMMARY = "summary.json"
 SIMULATION = "simulation.csv"
+HIRES = "hires.csv"  # only with plan --hire auto; columns: scheduler.capacity.hires.HIRES_COLUMNS
 PLAN_FILES = (FORECAST, REQUIREMENTS, SHIFTS, COVERAGE, ASSIGNMENTS, SHORTFALL, SUMMARY)
 REPORT = "report.html"
-KNOWN_FILES = (*PLAN_FILES, SIMULATION, REPORT)  # what a plan folder written before output markers may hold
-BOM_FILES = frozenset({SHIFTS})  # plan files people open in Excel (agent names): UTF-8 with a BOM
+KNOWN_FILES = (*PLAN_FILES, HIRES, SIMULATION, REPORT)  # what a plan folder written before output markers may hold
+BOM_FILES = frozenset({SHIFTS, HIRES})  # plan files people open in Excel (agent names): UTF-8 with a BOM
 
 COLUMNS = {
     FORECAST: ["interval_start", "channel", "contacts", "contacts_p10", "contacts_p90", "aht_s"],
@@ -137,12 +139,15 @@ class PlanFolder:
     def write(self, *, forecast: pd.DataFrame, requirements: pd.DataFrame, shifts: pd.DataFrame,
               coverage: pd.DataFrame, assignments: pd.DataFrame, shortfall: pd.DataFrame, summary: dict,
               extra: Callable[[Path], object] | None = None, page: str | None = None,
-              force: bool = False) -> Path:
+              hires: pd.DataFrame | None = None, force: bool = False) -> Path:
         """Write the plan, all or nothing; ``extra(folder)`` writes further files (e.g. the simulation)
-        into the temporary folder before it is renamed into place; ``page`` is the HTML of ``report.html``.
-        ``force``: also into a folder that is not an earlier plan (see :func:`core.atomic.atomic_folder`)."""
+        into the temporary folder before it is renamed into place; ``page`` is the HTML of ``report.html``;
+        ``hires``: ``hires.csv``. ``force``: also into a folder that is not an earlier plan (see
+        :func:`core.atomic.atomic_folder`)."""
         frames = {FORECAST: forecast, REQUIREMENTS: requirements, SHIFTS: shifts, COVERAGE: coverage,
                   SHORTFALL: shortfall, ASSIGNMENTS: assignments}
+        if hires is not None:
+            frames[HIRES] = hires
         with atomic_folder(self.path, COMMAND, force=force, known=KNOWN_FILES) as tmp:
             for name, frame in frames.items():
                 write_csv(frame, tmp / name)
@@ -180,6 +185,15 @@ class PlanFolder:
         if missing_ok and self.path.is_dir() and not self.file(ASSIGNMENTS).is_file():
             return None
         return self._interval_table(ASSIGNMENTS, required, ())
+
+    def hires(self) -> pd.DataFrame | None:
+        """``hires.csv`` as text (None when the plan hired nobody): ``agent_id`` and ``team`` at least."""
+        path = self.file(HIRES)
+        if not path.is_file():
+            return None
+        table = _read_csv(path, dtype=str, keep_default_na=False)
+        _require(table, path, ("agent_id", "team"))
+        return table
 
     def summary(self, missing_ok: bool = False) -> dict:
         """``summary.json`` ({} when absent and ``missing_ok``)."""

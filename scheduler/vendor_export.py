@@ -70,12 +70,16 @@ class PlanShifts:
 # -- reading a plan -----------------------------------------------------------------------------------------
 def load_plan(plan_dir: str | Path, agents_path: str | Path | None = None) -> PlanShifts:
     """Read the shifts and ``summary.json`` of a plan folder. Teams come from ``agents_path`` or the
-    pool the plan was made with (``summary.json`` inputs), plus the scenario's campaign hires."""
+    pool the plan was made with (``summary.json`` inputs), plus the scenario's campaign hires and the
+    plan's own hires (``hires.csv``)."""
     folder = PlanFolder(plan_dir)
     shifts = folder.shifts()
     summary = folder.summary(missing_ok=True)
     days = _plan_days(summary, shifts)
     teams = _teams(summary, agents_path)
+    hires = folder.hires()
+    if hires is not None:  # plan --hire auto
+        teams.update(zip(hires["agent_id"], hires["team"]))
     lunch = (shifts["lunch_end"] - shifts["lunch_start"]).dropna().dt.total_seconds() / 60
     lunch_min = int(lunch.mode().iloc[0]) if len(lunch) else 60
     return PlanShifts(shifts, days, teams, lunch_min, summary.get("week", ""), folder.path)
