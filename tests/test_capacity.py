@@ -298,32 +298,25 @@ def small_pool(tmp_path, drop: int):
 
 
 @pytest.mark.slow
-def test_plan_names_the_cause_and_the_hires_and_hire_auto_meets_the_targets(tmp_path):
+def test_hire_auto_meets_the_targets_the_pool_misses_and_lists_its_hires(tmp_path):
+    """The bundled pool without 12 chat agents misses W11's targets (the console and the capacity
+    section of a plain plan are checked without a solve below); --hire auto meets every one."""
     from typer.testing import CliRunner
 
     from scheduler.cli import app
 
     agents = small_pool(tmp_path, 12)
-    runner = CliRunner()
-    plain = runner.invoke(app, ["plan", "--week", "2025-W11", "--agents", str(agents), "--out", str(tmp_path / "a")])
-    assert plain.exit_code == 0, plain.output
-    summary = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))
-    assert missed_targets(summary["channels"])
-    cap = summary["capacity"]
-    assert cap["pool_short"] and cap["hires_total"] > 0 and cap["hires"]
-    assert "binding cause (" in plain.output and "pool short: hire " in plain.output
-    assert summary["binding_cause"]["cause"] in plain.output
-    assert not (tmp_path / "a" / "hires.csv").exists()
-
-    hired = runner.invoke(app, ["plan", "--week", "2025-W11", "--agents", str(agents), "--hire", "auto",
-                                "--out", str(tmp_path / "b")])
+    hired = CliRunner().invoke(app, ["plan", "--week", "2025-W11", "--agents", str(agents), "--hire", "auto",
+                                     "--out", str(tmp_path / "b")])
     assert hired.exit_code == 0, hired.output
     summary = json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))
     assert missed_targets(summary["channels"]) == [] and summary["validation"]["violations"] == []
-    assert summary["capacity"]["hired"] and summary["capacity"]["hires_total"] == cap["hires_total"]
+    cap = summary["capacity"]
+    assert cap["hired"] and cap["pool_short"] and cap["hires_total"] > 0
+    assert cap["hires_lower_bound"] <= cap["hires_total"]
     hires = pd.read_csv(tmp_path / "b" / "hires.csv", encoding="utf-8-sig")
     assert len(hires) == cap["hires_total"]
-    assert hires["cost"].sum() == pytest.approx(summary["capacity"]["hire_cost"], abs=0.05)
+    assert hires["cost"].sum() == pytest.approx(cap["hire_cost"], abs=0.05)
     shifts = pd.read_csv(tmp_path / "b" / "shifts.csv", encoding="utf-8-sig")
     assert set(hires["agent_id"]) <= set(shifts["agent_id"])
     assert f"hired {cap['hires_total']} " in hired.output
@@ -334,18 +327,15 @@ def test_plan_names_the_cause_and_the_hires_and_hire_auto_meets_the_targets(tmp_
 
 
 @pytest.mark.slow
-def test_a_week_that_meets_its_targets_does_not_run_the_sizing(tmp_path, monkeypatch):
-    from scheduler.plan import load_inputs, run_plan
-    from scheduler.weeks import parse_week
-
-    def no_sizing(*args, **kwargs):
-        raise AssertionError("the sizing ran")
-
-    monkeypatch.setattr("scheduler.capacity.sizing.size_pool", no_sizing)
-    result = run_plan(load_inputs(parse_week("2025-W11")))
-    assert result.summary["capacity"] == {"pool_short": False, "sized": False,
-                                          "note": "every channel meets its target"}
-    assert "capacity_s" not in result.summary["timings_s"]
+def test_a_week_that_meets_its_targets_does_not_run_the_sizing(default_week_plan):
+    """The default week meets its targets: no sizing, no time spent on it (the session's default plan)."""
+    result, out = default_week_plan
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert missed_targets(summary["channels"]) == []
+    assert summary["capacity"] == {"pool_short": False, "sized": False, "note": "every channel meets its target"}
+    assert "capacity_s" not in summary["timings_s"]
+    assert "binding cause" not in result.output and "pool short" not in result.output
 
 
 def test_hire_auto_without_a_hire_table_is_a_one_line_error(tmp_path):
