@@ -419,3 +419,10 @@ def test_replanning_against_a_published_roster_changes_few_shifts():
 
     fresh = solve(problem(scn, ill, WEEK, {"chat": 4}))
     assert len(before ^ {(r.agent_id, r.date) for r in fresh.shifts.itertuples()}) >= 4
+
+
+def test_iso_weeks_groups_day_indices_by_iso_week():
+    p = problem(scenario(templates=[DAY]), [agent(1)], WEEK, {"chat": 1})
+    assert p.iso_weeks() == [list(range(7))]
+    p3 = problem(scenario(templates=[DAY]), [agent(1)], WEEK[5:], {"chat": 1})  # Sat, Sun
+    assert p3.iso_weeks() == [[0, 1]]

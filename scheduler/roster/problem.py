@@ -138,6 +138,20 @@ class RosterProblem:
                 self.scenario.understaffed_penalty)
         return pd.Series(self.scenario.understaffed_penalty, index=self.requirements.index, dtype=float)
 
+    def iso_weeks(self) -> list[list[int]]:
+        """Day indices of the planning days grouped by ISO week, in date order: ``[[0..6]]`` for a week
+        Monday to Sunday, ``[[0..4], [5..11], ...]`` for a horizon starting on a Wednesday. Every weekly
+        rule and term iterates these groups (a group may be a partial week at either end)."""
+        groups: list[list[int]] = []
+        last = None
+        for i, d in enumerate(self.days):
+            key = d.isocalendar()[:2]
+            if key != last:
+                groups.append([])
+                last = key
+            groups[-1].append(i)
+        return groups
+
     @property
     def ordinary_days_per_week(self) -> int:
         """Working days a week paid at the ordinary rate: 40 h / 8 h = 5. Days beyond it (only possible
