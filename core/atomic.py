@@ -57,6 +57,9 @@ def atomic_file(path: str | Path, write: Callable[[Path], object]) -> Path:
     created = _make_parent(path.absolute())
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the file is for the team, as open() would
     try:
         write(Path(tmp))
         os.replace(tmp, path)
