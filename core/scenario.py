@@ -208,14 +208,15 @@ class TemporaryAgents(_Strict):
 class MonthSolveSpec(_Strict):
     """Solver settings of ``schedule plan --month`` (a calendar month in one model), which replace the
     week's ``time_limit_s``, ``relative_gap``, ``search`` and ``workers``. ``warm_start_weeks_s``: the
-    month is first planned as chained weeks (each week ``warm_start_weeks_s`` seconds, rules carried
-    over) and that roster is the month model's starting solution (0: no warm start)."""
+    month is first planned week by week, each week solved with the next as look-ahead for
+    ``warm_start_weeks_s`` (rules carried over), and that roster is the month model's starting
+    solution (0: no warm start)."""
 
     time_limit_s: float = Field(default=600, gt=0)
     relative_gap: float = Field(default=0.02, ge=0, lt=1)
     search: Literal["deterministic", "portfolio"] = "deterministic"
     workers: int = Field(default=2, ge=1, le=64)
-    warm_start_weeks_s: float = Field(default=20, ge=0)
+    warm_start_weeks_s: float = Field(default=30, ge=0)
 
 
 class RosterSpec(_Strict):

@@ -62,12 +62,13 @@ def year_row(summary: dict, channels: list[str]) -> dict:
     for ch in channels:
         row[f"contacts_{ch}"] = chans.get(ch, {}).get("contacts")
     for ch in channels:
-        row[f"service_level_{ch}"] = chans.get(ch, {}).get("service_level")
+        sl = chans.get(ch, {}).get("service_level")
+        row[f"service_level_{ch}"] = None if sl is None else round(float(sl), 4)
     solver = summary.get("solver", {})
     labour = summary.get("labour", {})
     row.update({k: summary.get(k) for k in ("paid_hours", "cost", "premium_cost", "overtime_hours",
                                              "understaffed_agent_intervals")})
-    row["gap"] = solver.get("gap")
+    row["gap"] = None if solver.get("gap") is None else round(float(solver["gap"]), 6)
     row["status"] = solver.get("status")
     row["most_days_in_a_week"] = max((w.get("most_days_worked", 0) for w in labour.get("iso_weeks", {}).values()),
                                      default=None)

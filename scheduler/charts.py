@@ -210,6 +210,8 @@ def weeks_figure(table: pd.DataFrame, channels: list[str], targets: dict[str, fl
     ax_cost.bar(x, cost - premium, color="#4c72b0", alpha=0.55, label="base pay")
     ax_cost.bar(x, premium, bottom=cost - premium, color="#c44e52", alpha=0.8, label="premium (overtime, holidays)")
     ax_cost.set_ylabel("pay cost [CNY]")
+    if len(cost) and np.isfinite(cost).any():
+        ax_cost.set_ylim(0, np.nanmax(cost) * 1.3)  # room for the legend
     ax_cost.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax_cost.grid(alpha=0.3, axis="y")
     ax_cost.legend(fontsize=8, loc="upper left")

@@ -14,7 +14,7 @@ from test_roster import CAL, DAY, WEEK, agent, problem, scenario, solve
 
 from core.errors import InputError
 from scheduler.chain import parse_weeks
-from scheduler.horizon import Month, parse_month, week_segments
+from scheduler.horizon import Month, _ledger_after, chained_weeks_roster, parse_month, week_segments
 from scheduler.plan_folder import PlanFolder
 from scheduler.roster import RosterProblem, solve_roster
 from scheduler.roster.problem import shift_shapes
@@ -283,3 +283,24 @@ def test_solver_free_problem_checks_the_ledger_columns():
     with pytest.raises(InputError, match="comp_off lack column"):
         six_days({"options": ["paid"]}, comp_off=pd.DataFrame({"agent_id": ["A001"]}))
     assert solve_roster is not None and CAL is not None
+
+
+def test_the_week_by_week_start_keeps_each_week_and_carries_the_ledger():
+    """The month's warm start: each week solved with the next as look-ahead, only its own shifts kept,
+    the comp days it earns owed in the next window. One agent, two weeks needing 6 days each, time off
+    in lieu within a week forced. Planned alone, the first week would take its 6th day and owe the
+    second a day off (6 + 4 days); looking ahead, it works 5 and the second 6 (11 days of coverage)."""
+    two = days_of(WEEK[0], 14)
+    scn = scenario(templates=[DAY], rest_day_work={"options": ["comp_off"], "comp_off_weeks": 1},
+                   labour={"max_consecutive_days": 12})
+    p = problem(scn, [agent(1, cost=10)], two, {"chat": 1})
+    start = chained_weeks_roster(p, 2.0)
+    weeks = start.shifts["date"].map(lambda d: d.isocalendar()[1]).value_counts().sort_index().tolist()
+    assert weeks == [5, 6] and start.cost == pytest.approx(11 * 80)
+    assert start.shifts["rest_day"].tolist().count("comp_off") == 1
+    ledger = pd.DataFrame([{"agent_id": "A001", "earned_on": WEEK[5], "due_by": WEEK[6] + dt.timedelta(weeks=4),
+                            "given_on": WEEK[6] + dt.timedelta(days=3)},
+                           {"agent_id": "A001", "earned_on": WEEK[6] + dt.timedelta(days=6), "due_by": None,
+                            "given_on": None}])
+    after = _ledger_after(ledger, WEEK)
+    assert after["earned_on"].tolist() == [WEEK[5]] and after["given_on"].tolist() == [None]

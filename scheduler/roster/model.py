@@ -27,7 +27,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from core.errors import InputError, SolverError
-from scheduler.roster.constraints import Ledger, default_families, hard_rules, shift_keys
+from scheduler.roster.constraints import Ledger, default_families, hard_rules
 from scheduler.roster.family import Family, HardRule, Term
 from scheduler.roster.problem import RosterProblem, ShiftShape, required_heads, shift_shapes
 from scheduler.roster.report import Roster, build_roster
@@ -460,8 +460,9 @@ def _add_hints(problem: RosterProblem, built: BuiltModel) -> None:
     The hint names shifts only; lunches, channel splits and the pay literals follow from them but
     CP-SAT's hint search leaves them at their bounds (a first solution with most heads missing, which
     under machine load the search may not repair in time). So the shifts are first completed into a
-    whole roster: the same model with the hinted shifts fixed, solved for a short while
-    (``HINT_COMPLETION_SHARE`` of the time limit), and every variable is hinted with that roster.
+    whole roster: the same model with the hinted days' shifts fixed (days the hint does not speak for
+    stay free), solved for a short while (``HINT_COMPLETION_SHARE`` of the time limit), and every
+    variable is hinted with that roster.
     When the hinted shifts break a rule of this plan (last week's pattern on this week's leave days,
     say), the shift hint alone is given.
 
@@ -471,11 +472,35 @@ def _add_hints(problem: RosterProblem, built: BuiltModel) -> None:
     if hints is None or hints.empty:
         return
     v = built.rv
-    wanted = shift_keys(problem, hints)
-    values = {v.x[c.idx].index: int((c.agent, c.day, c.start_min) in wanted) for c in v.cands}
+    wanted = hinted_candidates(problem, v.cands, hints)
+    days = {v.cands[k].day for k in wanted}  # the days the hint speaks for; the others are left free
+    values = {v.x[c.idx].index: int(c.idx in wanted) for c in v.cands if c.day in days}
     completed = _complete(problem, built.model, values)
     for index, value in (completed or values).items():
         built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
+
+
+def hinted_candidates(problem: RosterProblem, cands: list[Candidate], hints: pd.DataFrame) -> set[int]:
+    """The candidate each hinted shift stands for: the same agent and day, and of the agent's shifts
+    that day the same template at the same start, else the same template at the nearest start, else
+    the nearest start. A hint from another week (last week's pattern a week on) keeps its shifts where
+    the day's window moved them (a 10:00 holiday start hints the 09:00 shift of an ordinary day)."""
+    by_day: dict[tuple[int, int], list[Candidate]] = {}
+    for c in cands:
+        by_day.setdefault((c.agent, c.day), []).append(c)
+    a_index = {a.agent_id: i for i, a in enumerate(problem.agents)}
+    d_index = {d: i for i, d in enumerate(problem.days)}
+    templates = hints["template"] if "template" in hints.columns else [None] * len(hints)
+    out = set()
+    for aid, start, template in zip(hints["agent_id"], hints["shift_start"], templates):
+        start = pd.Timestamp(start)
+        options = by_day.get((a_index.get(aid), d_index.get(start.date())))
+        if not options:
+            continue
+        minute = start.hour * 60 + start.minute
+        best = min(options, key=lambda c: (c.shape.template != template, abs(c.start_min - minute), c.idx))
+        out.add(best.idx)
+    return out
 
 
 def _complete(problem: RosterProblem, model: cp_model.CpModel, fixed: dict[int, int]) -> dict[int, int] | None:

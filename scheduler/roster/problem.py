@@ -1,4 +1,5 @@
-"""The roster problem: one planning week of named agents, as the plan step hands it to the optimizer.
+"""The roster problem: the planning days (a week, a month) of named agents, as the plan step hands it to
+the optimizer.
 
 Everything here is input, checked once when the problem is built; nothing imports the solver, so the
 validator (``scheduler.validation``) reads the same derived rules (overtime allowance, weekly caps,
@@ -254,6 +255,16 @@ class RosterProblem:
     def previous_week_status(self, agent_id: str, day: dt.date) -> WeekSoFar:
         """What the agent worked in the ISO week of ``day`` before the first planning day (the part of
         the week the previous plan covered)."""
+        key = (agent_id, self.week_key(day))
+        if key not in self._week_status:
+            self._week_status[key] = self._previous_week_status(agent_id, day)
+        return self._week_status[key]
+
+    @cached_property
+    def _week_status(self) -> dict[tuple[str, tuple[int, int]], WeekSoFar]:
+        return {}
+
+    def _previous_week_status(self, agent_id: str, day: dt.date) -> WeekSoFar:
         rows = self.previous_in_week(agent_id, day)
         if rows.empty:
             return WeekSoFar(0, 0, 0, 0)

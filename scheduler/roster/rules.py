@@ -293,8 +293,12 @@ class CompOff(HardRule):
         given = model.new_int_var(0, most, f"comp_days_off(agent={agent.agent_id}, week={label})")
         some = model.new_bool_var(f"comp_week(agent={agent.agent_id}, week={label})")
         rv.enforce(model.add(given == 0).only_enforce_if(some.Not()), agent.agent_id, self)
-        ct = model.add(before + sum(rv.works(a, d) for d in nonstat) + given <= standard).only_enforce_if(some)
-        rv.enforce(ct, agent.agent_id, self)
+        worked = sum(rv.works(a, d) for d in nonstat)
+        rv.enforce(model.add(before + worked + given <= standard).only_enforce_if(some), agent.agent_id, self)
+        # the same, linear (valid in any roster: a week with comp days has no rest-day shift): the LP
+        # cannot give days back in a week whose standard days are worked, which keeps its bound honest
+        rest_days = [rv.rest_day[k][0] for d in nonstat for k in rv.by_agent_day.get((a, d), []) if k in rv.rest_day]
+        rv.enforce(model.add(before + worked + given <= standard + sum(rest_days)), agent.agent_id, self)
         rv.enforce(model.add(given + sum(rv.works(a, d) for d in free) <= len(free)), agent.agent_id, self)
         return given
 
