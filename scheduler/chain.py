@@ -8,6 +8,12 @@ pattern. Every week's plan folder is written as it finishes (``out/<scenario>/<Y
 one rename), and so is ``year_summary.csv`` (one row per week finished so far); ``year_summary.png``
 (service level and cost by week) is drawn at the end.
 
+The folder holding the weeks (``--out``, default ``out/<scenario>/``) carries the output marker of
+``plan --weeks`` (:mod:`core.atomic`), updated as each week finishes: it may be new, empty, an earlier
+chain's, or a scenario folder of plan folders (``YYYY-Www``, ``YYYY-MM``) written before markers;
+anything else only with ``--force``. Each week's folder is checked like ``plan --out`` before the first
+solve (an earlier plan is replaced, a folder of the user's is not without ``--force``).
+
 An interrupted chain leaves every finished week and the summary of them intact. ``--resume`` keeps
 the weeks whose folders already hold a complete plan of the same scenario, up to the first one that
 does not, and plans on from there with the last kept week as ``--previous``.
@@ -21,15 +27,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.atomic import atomic_file
+from core.atomic import atomic_file, check_output_folder, read_marker, write_marker
 from core.errors import InputError
+from core.names import folder_name
 from core.scenario import load_scenario
-from scenarios import DEFAULT_SCENARIO
+from scenarios import default_scenario
 from scheduler.plan_folder import LEDGER_FILES, PLAN_FILES, PlanFolder, write_csv
 from scheduler.weeks import Week, parse_week
 
 YEAR_SUMMARY = "year_summary.csv"
 YEAR_CHART = "year_summary.png"
+WEEKS_COMMAND = "plan --weeks"  # the output marker's command of the folder holding the weeks
+# what a scenario folder written before markers may hold: plan folders of weeks and months, a chain's files
+ROOT_KNOWN = ("[0-9][0-9][0-9][0-9]-W[0-9][0-9]", "[0-9][0-9][0-9][0-9]-[0-9][0-9]", YEAR_SUMMARY, YEAR_CHART)
 MAX_WEEKS = 106  # two years of ISO weeks
 
 
@@ -90,16 +100,17 @@ def _complete(folder: Path, scenario: str, label: str) -> dict | None:
 
 def plan_weeks(weeks: list[Week], *, scenario: Path | None = None, history: Path | None = None,
                agents: Path | None = None, calendar: str | None = None, previous: Path | None = None,
-               out: Path | None = None, resume: bool = False,
-               echo: Callable[[str], object] = print) -> Path:
+               events: Path | None = None, out: Path | None = None, resume: bool = False, force: bool = False,
+               hire_auto: bool = False, echo: Callable[[str], object] = print) -> Path:
     """Plan ``weeks`` one after the other, each with the one before as ``--previous`` (the first with
     ``previous``); write each week's folder under ``out`` (default ``out/<scenario>``), the
     summary and the chart. Returns the folder."""
     from scheduler.plan import load_inputs, run_plan, write_plan
 
-    sc = load_scenario(scenario or DEFAULT_SCENARIO)
+    sc = load_scenario(scenario or default_scenario())
     channels = list(sc.channels)
-    root = out or Path("out") / sc.name
+    root = out or Path("out") / folder_name(sc.name)
+    check_roots(root, weeks, force)
     rows: list[dict] = []
     keeping = resume
     t_chain = time.perf_counter()
@@ -109,21 +120,39 @@ def plan_weeks(weeks: list[Week], *, scenario: Path | None = None, history: Path
         summary = _complete(folder, sc.name, wk.label) if keeping else None
         if summary is None:
             keeping = False
-            inputs = load_inputs(wk, scenario, history, agents, calendar, previous, None)
+            inputs = load_inputs(wk, scenario, history, agents, calendar, previous, None, events)
+            inputs.hire_auto = hire_auto
             result = run_plan(inputs)
-            write_plan(result, folder)
+            write_plan(result, folder, force=force)
             summary = result.summary
         rows.append(year_row(summary, channels))
         table = pd.DataFrame(rows)
         atomic_file(root / YEAR_SUMMARY, lambda tmp, t=table: write_csv(t, tmp, YEAR_SUMMARY))
+        _mark(root, {wk.label, YEAR_SUMMARY})
         how = "kept (--resume)" if keeping else f"{time.perf_counter() - t0:.0f} s"
         echo(progress_line(rows[-1], channels, i, len(weeks), how))
         previous = folder
     _write_chart(pd.DataFrame(rows), channels, {ch: spec.service_level_target for ch, spec in sc.channels.items()},
                  root / YEAR_CHART)
+    _mark(root, {YEAR_CHART})
     echo(f"{len(weeks)} weeks in {time.perf_counter() - t_chain:.0f} s; wrote {root}/ ({YEAR_SUMMARY}, {YEAR_CHART}, "
          f"a folder per week)")
     return root
+
+
+def check_roots(root: Path, weeks: list[Week], force: bool) -> None:
+    """Refuse, before any solve, a chain folder or a week folder the chain may not write (InputError
+    naming ``--out``): see the module docstring."""
+    check_output_folder(root, WEEKS_COMMAND, force=force, known=ROOT_KNOWN, writes=[YEAR_SUMMARY, YEAR_CHART])
+    for wk in weeks:
+        PlanFolder(root / wk.label).check_writable(force)
+
+
+def _mark(root: Path, names: set[str]) -> None:
+    """Add ``names`` to the chain folder's marker (written the first time)."""
+    marker = read_marker(root)
+    listed = set(marker.get("files", [])) if marker is not None and marker["command"] == WEEKS_COMMAND else set()
+    write_marker(root, WEEKS_COMMAND, listed | names)
 
 
 def progress_line(row: dict, channels: list[str], i: int, n: int, how: str) -> str:

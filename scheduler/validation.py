@@ -311,12 +311,12 @@ def _works_at(shift, at: pd.Timestamp, step: pd.Timedelta) -> bool:
 
 
 def _match_template(problem: RosterProblem, agent, day: dt.date, start: int, end: int, name):
-    """The template (of the agent's contract, named ``name`` when given) that offers the shift
+    """The template (one ``agent`` may work, named ``name`` when given) that offers the shift
     ``start``-``end`` on ``day`` (``template_spans``: day types, promotion days, fitted windows)."""
-    for tpl in problem.scenario.roster.templates:
+    for tpl in problem.scenario.all_templates:
         if name is not None and isinstance(name, str) and name and tpl.name != name:
             continue
-        if agent.contract not in tpl.contracts:
+        if not problem.may_work(agent, tpl.name, tpl.contracts):
             continue
         if (start, end) in template_spans(problem, tpl, day):
             return tpl

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.atomic import atomic_file, atomic_folder
+from core.atomic import MARKER, atomic_file, atomic_folder, read_marker
 from core.errors import InputError
 from scheduler.plan_folder import (
     ASSIGNMENTS,
@@ -60,7 +60,8 @@ def test_round_trip(tmp_path):
     frames = _plan_frames()
     folder = PlanFolder(tmp_path / "plan")
     assert folder.write(**frames) == tmp_path / "plan"
-    assert sorted(_snapshot(folder.path)) == sorted(PLAN_FILES)
+    assert sorted(_snapshot(folder.path)) == sorted([*PLAN_FILES, MARKER])
+    assert read_marker(folder.path)["command"] == "plan" and read_marker(folder.path)["files"] == sorted(PLAN_FILES)
     for name, cols in COLUMNS.items():  # published order first, extra columns after
         if name not in PLAN_FILES:
             continue  # the ledgers are written when given
@@ -133,7 +134,7 @@ def test_atomic_file_keeps_the_old_file_on_failure(tmp_path):
 def test_atomic_folder_is_team_readable(tmp_path):
     umask = os.umask(0o022)
     try:
-        with atomic_folder(tmp_path / "out") as tmp:
+        with atomic_folder(tmp_path / "out", "test") as tmp:
             (tmp / "a.csv").write_text("x")
     finally:
         os.umask(umask)

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from test_roster import CAL, DAY, WEEK, agent, problem, scenario, solve
+from factories import CAL, DAY, WEEK, agent, problem, scenario
 
 from core.errors import InputError
 from scheduler.chain import parse_weeks
@@ -19,6 +19,12 @@ from scheduler.plan_folder import PlanFolder
 from scheduler.roster import RosterProblem, solve_roster
 from scheduler.roster.problem import shift_shapes
 from scheduler.validation import validate_roster
+
+
+def solve(p: RosterProblem):
+    roster = solve_roster(p)
+    assert validate_roster(p, roster) == []
+    return roster
 
 D = dt.date
 FITTED = {**DAY, "fit_window": True}

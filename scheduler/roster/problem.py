@@ -283,6 +283,22 @@ class RosterProblem:
                 ordinary += min(paid, std_day)
         return WeekSoFar(days, nonstat, ordinary, paid_total)
 
+    def days_left_in_week(self, agent_id: str, day: dt.date) -> int:
+        """Working days the agent may still work in the ISO week of ``day``: ``max_working_days`` less the
+        days the previous plan gave it in that week before the first planning day."""
+        return max(0, self.max_working_days - self.previous_week_status(agent_id, day).days)
+
+    def weekly_cap_min(self, agent: Agent, day: dt.date) -> int:
+        """[min] the most paid time the hard rules leave ``agent`` in the ISO week of ``day``: its days left
+        times the daily cap, and what is left of its own ``max_weekly_h``. A bound the capacity sizing's
+        counting model uses (standard hours do not cap paid time: hours beyond them are overtime, and
+        statutory-holiday and comp-off hours are neither), not a rule of its own."""
+        cap = self.days_left_in_week(agent.agent_id, day) * self.daily_cap_min()
+        if agent.max_weekly_h is not None:
+            done = self.previous_week_status(agent.agent_id, day).paid_min
+            cap = min(cap, max(0, int(math.floor(agent.max_weekly_h * 60 + 1e-9)) - done))
+        return cap
+
     def comp_due_by(self, earned_on: dt.date) -> dt.date:
         """The last day a comp day off earned on ``earned_on`` may be given: the Sunday of the ISO week
         ``rest_day_work.comp_off_weeks`` after the week of the rest-day work."""
@@ -344,6 +360,18 @@ class RosterProblem:
             run += 1
             d -= dt.timedelta(days=1)
         return run
+
+    @cached_property
+    def _hire_only(self) -> frozenset[str]:
+        return self.scenario.hire_only_templates
+
+    def may_work(self, agent: Agent, template: str, contracts) -> bool:
+        """Whether ``agent`` may work shifts of ``template`` (which allows ``contracts``): the templates
+        named for it (a hired profile's), else every roster template of its contract, the hire-only
+        ones (``hire.templates``) excepted. The model, the validator and the shortfall report ask here."""
+        if agent.templates:
+            return template in agent.templates
+        return agent.contract in contracts and template not in self._hire_only
 
     def lunch_window(self, template=None) -> Window:
         """The meal window of a template (its own ``lunch_window``, else the roster's)."""
@@ -458,11 +486,10 @@ def shift_shapes(problem: RosterProblem, day: dt.date) -> list[ShiftShape]:
     """The shifts the templates offer on ``day`` (``template_spans``) with room for their lunch, which
     must lie inside the lunch window (or at ``fixed_lunch_at``) and not in the shift's first or last
     interval. Shifts with no room for their lunch are skipped."""
-    roster = problem.scenario.roster
     step = problem.interval_min
     grid = problem.grid(day)
     shapes = []
-    for tpl in roster.templates:
+    for tpl in problem.scenario.all_templates:
         lunch_min = problem.break_min(tpl)
         for start, end in template_spans(problem, tpl, day):
             lunch: tuple[int, ...] = ()

@@ -68,11 +68,10 @@ class MaxDaysPerWeek(HardRule):
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         for a, agent in enumerate(problem.agents):
             for week in problem.iso_weeks():
-                left = problem.max_working_days - problem.previous_week_status(
-                    agent.agent_id, problem.days[week[0]]).days
+                left = problem.days_left_in_week(agent.agent_id, problem.days[week[0]])
                 if left >= len(week):
                     continue
-                ct = model.add(sum(rv.works(a, d) for d in week) <= max(0, left))
+                ct = model.add(sum(rv.works(a, d) for d in week) <= left)
                 rv.enforce(ct, agent.agent_id, self)
         return []
 
@@ -83,7 +82,7 @@ class MaxDaysPerWeek(HardRule):
         p = diag.problem
         week = set(p.week_dates(day))
         worked = sum(1 for r in diag.by_agent.get(agent.agent_id, []) if r.date in week)
-        if worked + p.previous_week_status(agent.agent_id, day).days >= p.max_working_days:
+        if worked >= p.days_left_in_week(agent.agent_id, day):
             return "already at max_days_per_week"
         return None
 
