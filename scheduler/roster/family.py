@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from scheduler.roster.report import ShortfallDiagnostics
     from scheduler.validation import Violations, WorkedShifts
 
-TermKind = Literal["pay", "shortfall", "switching", "fairness", "changes"]
+TermKind = Literal["pay", "shortfall", "switching", "fairness", "changes", "comp_off"]
 """What an objective term pays for; ``Roster.solver["objective_terms"]`` sums the objective by kind."""
 
 
