@@ -224,7 +224,7 @@ def erlang(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ):
     """Erlang C calculator: service level of K agents, or the agents needed for a target."""
-    from scheduler.staffing.requirements import erlang_report
+    from scheduler.staffing.calculator import erlang_report
 
     if (agents is None) == (target is None):
         raise InputError("give exactly one of --agents K or --target X", field="--agents/--target")

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scheduler.staffing.calculator import erlang_report
 from scheduler.staffing.erlang import (
     asa_s,
     erlang_a_metrics,
@@ -24,7 +25,6 @@ from scheduler.staffing.erlang import (
     required_agents_erlang_a,
     service_level,
 )
-from scheduler.staffing.requirements import erlang_report
 
 REFERENCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "erlang_reference.csv"
 

@@ -11,12 +11,12 @@ import pytest
 
 from core.errors import InputError
 from core.scenario import load_scenario
+from scheduler.staffing.calculator import erlang_report
 from scheduler.staffing.erlang import offered_load, required_agents, service_level
 from scheduler.staffing.requirements import (
     REQUIREMENT_COLUMNS,
     compute_requirements,
     deferred_staffing,
-    erlang_report,
     evaluate_coverage,
     fifo_fluid,
     summarize_service,

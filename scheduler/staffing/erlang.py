@@ -50,6 +50,14 @@ MAX_AGENTS = 10**15
 _OCC_RTOL = 1e-9
 
 
+ROUND_TOL = 1e-9  # slack when rounding a whole count up, so 14 / 0.7 = 20.000000000000004 -> 20
+
+
+def ceil_count(x) -> np.ndarray:
+    """Whole counts rounded up (never below 0), forgiving float noise: 14 / 0.7 -> 20, not 21."""
+    return np.ceil(np.asarray(x, float) - ROUND_TOL).clip(min=0).astype(np.int64)
+
+
 def _f(x: ArrayLike) -> Floats:
     return np.asarray(x, dtype=float)
 

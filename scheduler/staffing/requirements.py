@@ -61,11 +61,11 @@ import pandas as pd
 
 from core.errors import InputError
 from scheduler.staffing.erlang import (
-    MAX_AGENTS,
     MAX_LOAD_ERL,
+    ROUND_TOL,
     asa_s,
+    ceil_count,
     erlang_a_metrics,
-    erlang_c,
     interpolate_agents,
     occupancy,
     offered_load,
@@ -76,7 +76,7 @@ from scheduler.staffing.erlang import (
 
 __all__ = [
     "REQUIREMENT_COLUMNS", "COVERAGE_COLUMNS", "compute_requirements", "evaluate_coverage",
-    "summarize_service", "erlang_report", "carry_over", "email_cohorts", "taut_string",
+    "summarize_service", "carry_over", "email_cohorts", "taut_string",
     "deferred_staffing", "fifo_fluid", "next_open",
 ]
 
@@ -85,11 +85,7 @@ REQUIREMENT_COLUMNS = ["interval_start", "channel", "open", "arrivals", "carried
                        "backlog_load_erl"]
 COVERAGE_COLUMNS = REQUIREMENT_COLUMNS + ["scheduled_heads", "scheduled_agents", "service_level", "asa_s",
                                           "occupancy"]
-_ROUND_TOL = 1e-9  # slack when rounding a whole count up, so 14 / 0.7 = 20.000000000000004 -> 20
-
-
-def _ceil(x) -> np.ndarray:
-    return np.ceil(np.asarray(x, float) - _ROUND_TOL).clip(min=0).astype(np.int64)
+_ceil = ceil_count
 
 
 # --- numpy kernels: carry-over and the deferred (email) model ------------------------------------------
@@ -231,7 +227,7 @@ def deferred_staffing(start_s, is_open, arrivals, aht_s, share: float, interval_
         fluid[open_pos] = np.diff(path, prepend=0.0) / cap
         done = 0.0
         for j in range(open_pos.size):  # whole agents at or ahead of the fluid plan
-            nj = max(0, math.ceil((path[j] - done) / cap - _ROUND_TOL))
+            nj = max(0, math.ceil((path[j] - done) / cap - ROUND_TOL))
             agents[open_pos[j]] = nj
             done = min(done + nj * cap, upper[j])
     sim = fifo_fluid(start_s, interval_s, agents * cap, coh)
@@ -573,74 +569,3 @@ def summarize_service(coverage: pd.DataFrame, scenario) -> dict:
             "unstable_intervals": unstable,
         }
     return out
-
-
-def _number(value, field: str) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"'{value}' is not a number", field=field) from None
-    if not math.isfinite(x):
-        raise InputError(f"'{value}' is not a finite number", field=field)
-    return x
-
-
-def erlang_report(contacts, interval_min, aht_s, answer_within_s, agents=None, target=None,
-                  max_occupancy=1.0, shrinkage=0.0) -> dict:
-    """The ``schedule erlang`` calculator (Erlang C, one interval).
-
-    With ``agents``: the service those agents give. With ``target``: the fewest agents meeting it (and
-    the occupancy cap), their service, and ``scheduled_agents = ceil(agents / (1 - shrinkage))``. Both
-    given: the service of ``agents`` plus ``meets_target``. Keys: ``load_erl, agents, p_wait,
-    service_level, asa_s, occupancy`` (+ ``scheduled_agents`` with a target). Plain Python numbers.
-    """
-    contacts = _number(contacts, "--contacts")
-    interval_min = _number(interval_min, "--interval-min")
-    aht_s = _number(aht_s, "--aht-s")
-    answer_within_s = _number(answer_within_s, "--answer-within-s")
-    max_occupancy = _number(max_occupancy, "--max-occupancy")
-    shrinkage = _number(shrinkage, "--shrinkage")
-    if contacts < 0:
-        raise InputError("contacts must be >= 0", field="--contacts")
-    if interval_min <= 0:
-        raise InputError("the interval must be > 0 minutes", field="--interval-min")
-    if aht_s <= 0:
-        raise InputError("average handle time must be > 0 seconds", field="--aht-s")
-    if answer_within_s < 0:
-        raise InputError("the answer time must be >= 0 seconds", field="--answer-within-s")
-    if not 0 < max_occupancy <= 1:
-        raise InputError("the occupancy cap must be in (0, 1]", field="--max-occupancy")
-    if not 0 <= shrinkage < 1:
-        raise InputError("shrinkage must be in [0, 1)", field="--shrinkage")
-    if agents is None and target is None:
-        raise InputError("give --agents K or --target X", field="--agents/--target")
-    if target is not None:
-        target = _number(target, "--target")
-        if not 0 < target < 1:
-            raise InputError("the service-level target must be in (0, 1), e.g. 0.8", field="--target")
-    if agents is not None:
-        a = _number(agents, "--agents")
-        if a < 0 or a != int(a) or a > MAX_AGENTS:
-            raise InputError(f"agents must be a whole number from 0 to {MAX_AGENTS:.0e}", field="--agents")
-        agents = int(a)
-    load = float(offered_load(contacts, interval_min, aht_s))
-    if not load <= MAX_LOAD_ERL:
-        raise InputError(f"the offered load, {load:.3g} Erlang, is above the cap of {MAX_LOAD_ERL:.0e} Erlang "
-                         "(contacts x aht_s / interval)", field="--contacts")
-    given = agents is not None
-    if not given:
-        agents = int(required_agents(load, aht_s, answer_within_s, target, max_occupancy))
-    rep = {
-        "load_erl": load,
-        "agents": agents,
-        "p_wait": float(erlang_c(agents, load)),
-        "service_level": float(service_level(agents, load, aht_s, answer_within_s)),
-        "asa_s": float(asa_s(agents, load, aht_s)),
-        "occupancy": float(occupancy(agents, load)),
-    }
-    if target is not None:
-        if given:
-            rep["meets_target"] = bool(rep["service_level"] >= target and
-                                       (agents > 0 and load / agents <= max_occupancy * (1 + 1e-9) or load == 0))
-        rep["scheduled_agents"] = int(_ceil(agents / (1.0 - shrinkage)))
-    return rep
