@@ -207,6 +207,20 @@ class RosterSpec(_Strict):
     switch_penalty: float = Field(default=2.0, ge=0, description="[CNY] per channel switch within a shift "
                                   "that the heads' channel split forces; 0 leaves the split free (a smaller, "
                                   "faster model)")
+    agent_friendly: bool = Field(default=True, description="the agent-friendly objective terms below "
+                                 "(paired rest days, steady start times, an even spread of weekend, holiday and "
+                                 "late shifts); false: cost and coverage only")
+    paired_rest_penalty: float = Field(default=100.0, ge=0, description="[CNY] per full-timer and ISO week "
+                                       "without two consecutive rest days")
+    start_change_penalty: float = Field(default=20.0, ge=0, description="[CNY] per start time an agent works "
+                                        "in an ISO week beyond the first")
+    spread_penalty: float = Field(default=100.0, ge=0, description="[CNY] per shift between the most and the "
+                                  "least loaded agent of a contract, for weekend days, holiday days and late "
+                                  "shifts each, counted to date (the --previous ledger) and over the horizon")
+    day_off_penalty: float = Field(default=300.0, ge=0, description="[CNY] per day_off request denied "
+                                   "(plan --requests)")
+    preferred_shift_penalty: float = Field(default=50.0, ge=0, description="[CNY] per shift:<template> "
+                                           "request denied (plan --requests)")
     templates: list[ShiftTemplate] = Field(min_length=1)
 
 

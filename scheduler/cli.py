@@ -58,6 +58,8 @@ ScenarioOpt = Annotated[Path | None, typer.Option("--scenario",
 AgentsOpt = Annotated[Path | None, typer.Option("--agents", help="Agent pool CSV. Default: scenarios/agents.csv.")]
 CalendarOpt = Annotated[str | None, typer.Option("--calendar", help="CN (default), none, or a CSV "
                                                     "date,name,kind that extends the CN calendar.")]
+RequestsOpt = Annotated[Path | None, typer.Option("--requests", help="Agents' requests CSV: agent_id, date, "
+                        "kind (leave, day_off or shift:<template>)[, note]; the plan writes requests_outcome.csv.")]
 
 
 @command()
@@ -74,16 +76,20 @@ def plan(
                          "re-plan with as few shift changes as the scenario's change_penalty buys.")] = None,
     simulate: Annotated[bool, typer.Option("--simulate", help="Also simulate the roster (10 replications) "
                                            "and add the figures to summary.json.")] = False,
+    requests: RequestsOpt = None,
+    friendly_cost: Annotated[bool, typer.Option("--friendly-cost", help="Also solve the week with "
+                             "roster.agent_friendly = false (about the roster's solve time again) and report "
+                             "what the agent-friendly terms cost, side by side.")] = False,
 ):
     """Forecast a week, compute requirements, roster named agents, validate, and write the plan."""
     from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
-    from scheduler.plan_folder import PLAN_FILES
+    from scheduler.plan_folder import LEDGER, PLAN_FILES, REQUESTS_OUTCOME
     from scheduler.weeks import parse_week
 
     wk = parse_week(week)
     typer.echo(wk.describe())
-    inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published)
-    result = run_plan(inputs)
+    inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published, requests)
+    result = run_plan(inputs, friendly_cost=friendly_cost)
     if simulate:
         from scheduler.simulation import simulate_result
 
@@ -98,7 +104,8 @@ def plan(
         from scheduler.simulation import simulation_table
 
         typer.echo(simulation_table(result.summary["simulation"]))
-    typer.echo(f"wrote {target}/ ({', '.join(PLAN_FILES)})")
+    files = PLAN_FILES + (LEDGER,) + ((REQUESTS_OUTCOME,) if result.requests_outcome is not None else ())
+    typer.echo(f"wrote {target}/ ({', '.join(files)})")
 
 
 @command()

@@ -15,14 +15,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.errors import InputError
 from core.scenario import Scenario, load_scenario
 from forecasts.calendar import Calendar
 from forecasts.history import DEFAULT_HISTORY, History, read_history
 from forecasts.models import ForecastConfig, forecast_range
 from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 from scheduler.agents import Agent, load_agents, temporary_agents
-from scheduler.plan_folder import PlanFolder
+from scheduler.friendly_summary import cost_of_terms, friendly_lines, friendly_section, without_terms
+from scheduler.plan_folder import LEDGER, PlanFolder
+from scheduler.requests import Request, check_requests, read_requests, request_outcomes, requests_summary
 from scheduler.roster import RosterProblem
+from scheduler.roster.friendly import counts_from_shifts, ledger_frame
 from scheduler.simulation import write_simulation
 from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, summarize_service
 from scheduler.validation import validate_roster
@@ -39,6 +43,8 @@ class PlanInputs:
     paths: dict[str, str] = field(default_factory=dict)
     previous_shifts: pd.DataFrame | None = None   # last week's roster: rest and consecutive days carry over
     published_shifts: pd.DataFrame | None = None  # this week's published roster: minimise changes to it
+    requests: tuple[Request, ...] = ()             # the agents' requests (--requests)
+    ledger_to_date: dict[str, dict[str, int]] = field(default_factory=dict)  # the --previous plan's ledger
 
 
 def month_overtime(previous: pd.DataFrame | None, week: Week, daily_h: float) -> dict[str, float]:
@@ -61,11 +67,26 @@ class PlanResult:
     summary: dict
     notes: list[str]
     simulation: pd.DataFrame | None = None
+    ledger: pd.DataFrame | None = None
+    requests_outcome: pd.DataFrame | None = None
+
+
+def previous_ledger(folder: PlanFolder, shifts: pd.DataFrame, week: Week) -> dict[str, dict[str, int]]:
+    """Counts to date from the previous plan's ``ledger.csv``; from its shifts alone when it has none."""
+    ledger = folder.ledger()
+    if ledger is None:
+        return counts_from_shifts(shifts[shifts["date"] < week.start_date])
+    for aid, row in ledger.items():
+        if row["through"] >= week.start_date:
+            raise InputError(f"the ledger of agent {aid} counts to {row['through']}, not before {week.label} "
+                             f"starts: --previous must be an earlier plan", file=folder.file(LEDGER), field="through")
+    return {aid: {k: v for k, v in row.items() if k != "through"} for aid, row in ledger.items()}
 
 
 def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Path | None = None,
                 agents_path: Path | None = None, calendar: str | None = None,
-                previous_plan: Path | None = None, published_plan: Path | None = None) -> PlanInputs:
+                previous_plan: Path | None = None, published_plan: Path | None = None,
+                requests_path: Path | None = None) -> PlanInputs:
     scenario = load_scenario(scenario_path or DEFAULT_SCENARIO)
     agents = load_agents(agents_path or DEFAULT_AGENTS)
     agents = agents + temporary_agents(scenario, agents)
@@ -74,14 +95,18 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     cal.check_covers(week.start_date, week.end_date, what=f"week {week.label}")
     scenario.check_channels(history.channels, what="history", file=history.source)
     previous = PlanFolder(previous_plan, "--previous").shifts() if previous_plan else None
+    ledger = previous_ledger(PlanFolder(previous_plan, "--previous"), previous, week) if previous_plan else {}
     published = PlanFolder(published_plan, "--published").shifts() if published_plan else None
+    requests = read_requests(requests_path, agents, week.days, scenario) if requests_path else ()
     paths = {"scenario": str(scenario_path or DEFAULT_SCENARIO), "agents": str(agents_path or DEFAULT_AGENTS),
              "history": str(history_path or DEFAULT_HISTORY)}
     if previous_plan:
         paths["previous"] = str(previous_plan)
     if published_plan:
         paths["published"] = str(published_plan)
-    return PlanInputs(week, scenario, agents, history, cal, paths, previous, published)
+    if requests_path:
+        paths["requests"] = str(requests_path)
+    return PlanInputs(week, scenario, agents, history, cal, paths, previous, published, requests, ledger)
 
 
 def open_mask(scenario: Scenario, calendar: Calendar, days: list[dt.date]) -> tuple[pd.Series, dict]:
@@ -164,12 +189,26 @@ def build_problem(inputs: PlanInputs) -> PlanProblem:
         seed=sc.seed, published_shifts=inputs.published_shifts,
         # last week's pattern, moved a week on, is a warm start when nothing is published
         hint_shifts=None if inputs.previous_shifts is None else inputs.previous_shifts.assign(
-            shift_start=inputs.previous_shifts["shift_start"] + pd.Timedelta(days=7)))
+            shift_start=inputs.previous_shifts["shift_start"] + pd.Timedelta(days=7)),
+        requests=inputs.requests, ledger_to_date=inputs.ledger_to_date)
+    check_requests(problem)
     return PlanProblem(forecast, notes, channels, requirements, problem, timings)
 
 
-def run_plan(inputs: PlanInputs) -> PlanResult:
+def _check_valid(problem: RosterProblem, roster, inputs: PlanInputs) -> None:
+    violations = validate_roster(problem, roster)
+    if violations:
+        # Not the user's input but a bug of ours (the model and the validator disagree): it stays a
+        # RuntimeError, so that the CLI shows its traceback instead of a one-line user error.
+        raise RuntimeError(f"internal error, please report it: the solver's roster for {inputs.week.label} under "
+                           f"scenario '{problem.scenario.name}' failed validation ({len(violations)} violation(s)): "
+                           + "; ".join(violations[:5]))
+
+
+def run_plan(inputs: PlanInputs, friendly_cost: bool = False) -> PlanResult:
     """Forecast, requirements, roster and validation of the week; the plan in memory (nothing written).
+    ``friendly_cost``: solve again with ``roster.agent_friendly = false`` and put the cost of the
+    agent-friendly terms in the summary (see :mod:`scheduler.friendly_summary`).
 
     Raises InputError for bad input or infeasible rules, SolverError when CP-SAT finds no roster in
     time, and RuntimeError when the roster fails validation (a bug of ours, not of the input)."""
@@ -183,13 +222,20 @@ def run_plan(inputs: PlanInputs) -> PlanResult:
     t0 = time.perf_counter()
     roster = solve_roster(problem)
     timings["roster_s"] = time.perf_counter() - t0
-    violations = validate_roster(problem, roster)
-    if violations:
-        # Not the user's input but a bug of ours (the model and the validator disagree): it stays a
-        # RuntimeError, so that the CLI shows its traceback instead of a one-line user error.
-        raise RuntimeError(f"internal error, please report it: the solver's roster for {week.label} under scenario "
-                           f"'{sc.name}' failed validation ({len(violations)} violation(s)): "
-                           + "; ".join(violations[:5]))
+    _check_valid(problem, roster, inputs)
+    priced = None
+    if friendly_cost:
+        t0 = time.perf_counter()
+        problem_off = without_terms(problem)
+        roster_off = solve_roster(problem_off)
+        _check_valid(problem_off, roster_off, inputs)
+        priced = cost_of_terms(problem, roster, roster_off, problem_off)
+        timings["roster_without_friendly_terms_s"] = time.perf_counter() - t0
+    outcomes = None
+    if problem.requests:
+        t0 = time.perf_counter()
+        outcomes = request_outcomes(problem, roster)
+        timings["requests_s"] = time.perf_counter() - t0
 
     coverage = evaluate_coverage(requirements, roster.scheduled, sc)
     service = summarize_service(coverage, sc)
@@ -213,15 +259,18 @@ def run_plan(inputs: PlanInputs) -> PlanResult:
         "solver": {k: roster.solver[k] for k in ("status", "objective", "best_bound", "gap", "wall_s",
                                                  "deterministic_time", "num_variables", "seed", "stopped_by")
                    if k in roster.solver},
-        "validation": {"violations": violations},
+        "validation": {"violations": []},  # _check_valid raised otherwise
         "forecast_notes": notes,
         **({"changes_vs_published": roster.solver.get("changes_vs_published")}
            if inputs.published_shifts is not None else {}),
+        "agent_friendly": friendly_section(problem, roster, requests_summary(outcomes) if outcomes is not None
+                                           else None, priced),
         "day_types": {d.isoformat(): cal.day_type(d) for d in days},
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "inputs": {**inputs.paths, "seed": sc.seed, "calendar": cal.kind},
     }
-    return PlanResult(inputs, forecast, requirements, roster, coverage, summary, notes)
+    return PlanResult(inputs, forecast, requirements, roster, coverage, summary, notes,
+                      ledger=ledger_frame(problem, roster.shifts), requests_outcome=outcomes)
 
 
 def _threshold_text(spec) -> str:
@@ -237,7 +286,7 @@ def write_plan(result: PlanResult, out_dir: Path) -> Path:
     return PlanFolder(out_dir).write(
         forecast=result.forecast, requirements=result.requirements.drop(columns=["shortfall_weight"], errors="ignore"),
         shifts=roster.shifts, coverage=result.coverage, assignments=roster.assignments, shortfall=roster.shortfall,
-        summary=result.summary, extra=extra)
+        summary=result.summary, extra=extra, ledger=result.ledger, requests_outcome=result.requests_outcome)
 
 
 def summary_table(summary: dict) -> str:
@@ -264,4 +313,6 @@ def summary_table(summary: dict) -> str:
     lines.append(f"solver {solver.get('status')}: objective {solver.get('objective', float('nan')):,.1f}, "
                  f"bound {solver.get('best_bound', float('nan')):,.1f}, gap "
                  f"{'%.2f%%' % (100 * gap) if gap is not None else '-'}, {solver.get('wall_s', 0):.1f} s")
+    if "agent_friendly" in summary:
+        lines += friendly_lines(summary["agent_friendly"])
     return "\n".join(lines)

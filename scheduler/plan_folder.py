@@ -7,7 +7,10 @@
   or agent), columns in their published order (:data:`COLUMNS`, extra columns after them);
 - shifts: one row per agent shift, UTF-8 with a BOM so that Excel shows Chinese names;
 - ``summary.json``: the plan's figures, solver status and inputs;
-- ``simulation.csv`` when the plan was simulated (written by :mod:`scheduler.simulation`).
+- ``simulation.csv`` when the plan was simulated (written by :mod:`scheduler.simulation`);
+- ``ledger.csv``: each agent's weekend days, holiday days and late shifts to date (the next plan's
+  ``--previous`` reads it, :mod:`scheduler.roster.friendly`), written by ``schedule plan``;
+- ``requests_outcome.csv`` when the plan was given ``--requests`` (:mod:`scheduler.requests`).
 
 Times are local ``YYYY-MM-DDTHH:MM``, numbers rounded per column (:data:`ROUND`).
 :meth:`PlanFolder.write` writes every file into a temporary sibling folder renamed into place at the
@@ -40,6 +43,8 @@ ASSIGNMENTS = "assignments.csv"
 SHORTFALL = "shortfall.csv"
 SUMMARY = "summary.json"
 PLAN_FILES = (FORECAST, REQUIREMENTS, SHIFTS, COVERAGE, ASSIGNMENTS, SHORTFALL, SUMMARY)
+LEDGER = "ledger.csv"
+REQUESTS_OUTCOME = "requests_outcome.csv"
 BOM_FILES = frozenset({SHIFTS})  # read by people in Excel
 
 COLUMNS = {
@@ -52,7 +57,11 @@ COLUMNS = {
                "service_level", "asa_s", "occupancy", "required_scheduled", "scheduled_heads", "open"],
     ASSIGNMENTS: ["interval_start", "agent_id", "channel"],
     SHORTFALL: ["interval_start", "channel", "required_scheduled", "scheduled_heads", "missing", "cause"],
+    LEDGER: ["agent_id", "contract", "weekend_days", "holiday_days", "late_shifts", "through"],
+    REQUESTS_OUTCOME: ["agent_id", "date", "kind", "note", "granted", "reason", "cost_if_granted",
+                       "missing_if_granted"],
 }
+LEDGER_COUNTS = ("weekend_days", "holiday_days", "late_shifts")
 SHIFT_TIMES = ("shift_start", "shift_end", "lunch_start", "lunch_end")
 SHIFT_NEEDS = ("agent_id", "agent_name", "date", *SHIFT_TIMES, "paid_hours")  # what a reader of shifts needs
 ROUND = {"contacts": 2, "contacts_p10": 0, "contacts_p90": 0, "aht_s": 1, "arrivals": 2, "carried_over": 2,
@@ -121,11 +130,16 @@ class PlanFolder:
     # -- writing
     def write(self, *, forecast: pd.DataFrame, requirements: pd.DataFrame, shifts: pd.DataFrame,
               coverage: pd.DataFrame, assignments: pd.DataFrame, shortfall: pd.DataFrame, summary: dict,
-              extra: Callable[[Path], object] | None = None) -> Path:
+              extra: Callable[[Path], object] | None = None, ledger: pd.DataFrame | None = None,
+              requests_outcome: pd.DataFrame | None = None) -> Path:
         """Write the plan, all or nothing; ``extra(folder)`` writes further files (e.g. the simulation)
-        into the temporary folder before it is renamed into place."""
+        into the temporary folder before it is renamed into place. ``ledger`` and ``requests_outcome``
+        are written when given."""
         frames = {FORECAST: forecast, REQUIREMENTS: requirements, SHIFTS: shifts, COVERAGE: coverage,
                   SHORTFALL: shortfall, ASSIGNMENTS: assignments}
+        for name, frame in ((LEDGER, ledger), (REQUESTS_OUTCOME, requests_outcome)):
+            if frame is not None:
+                frames[name] = frame
         with atomic_folder(self.path) as tmp:
             for name, frame in frames.items():
                 write_csv(frame, tmp / name, bom=name in BOM_FILES)
@@ -151,6 +165,30 @@ class PlanFolder:
         shifts["date"] = pd.to_datetime(shifts["date"], format="%Y-%m-%d").dt.date
         shifts["paid_hours"] = pd.to_numeric(shifts["paid_hours"], errors="coerce").fillna(0.0)
         return shifts
+
+    def ledger(self) -> dict[str, dict[str, int]] | None:
+        """``ledger.csv`` as agent_id -> {weekend_days, holiday_days, late_shifts} and the last date it
+        counts under ``"through"`` (None when the plan has no ledger: written before it existed)."""
+        if self.path.is_dir() and not self.file(LEDGER).is_file():
+            return None
+        path = self._existing(LEDGER)
+        raw = _read_csv(path, dtype=str, keep_default_na=False)
+        _require(raw, path, ("agent_id", *LEDGER_COUNTS, "through"))
+        out: dict[str, dict] = {}
+        for i, rec in enumerate(raw.to_dict("records"), start=2):
+            row = {}
+            for col in LEDGER_COUNTS:
+                text = rec[col].strip()
+                if not text.isdigit():
+                    raise InputError(f"'{text}' is not a count (a whole number >= 0)", file=path, row=i, field=col)
+                row[col] = int(text)
+            try:
+                row["through"] = dt.date.fromisoformat(rec["through"].strip())
+            except ValueError:
+                raise InputError(f"'{rec['through']}' is not a date YYYY-MM-DD", file=path, row=i,
+                                 field="through") from None
+            out[rec["agent_id"].strip()] = row
+        return out
 
     def forecast(self, required: Iterable[str] = (), numbers: Iterable[str] = ()) -> pd.DataFrame:
         """The forecast (see :meth:`coverage` for ``required`` and ``numbers``)."""

@@ -62,6 +62,8 @@ def test_round_trip(tmp_path):
     assert folder.write(**frames) == tmp_path / "plan"
     assert sorted(_snapshot(folder.path)) == sorted(PLAN_FILES)
     for name, cols in COLUMNS.items():  # published order first, extra columns after
+        if name not in PLAN_FILES:
+            continue  # ledger.csv, requests_outcome.csv: tests/test_friendly.py
         head = folder.file(name).read_text(encoding="utf-8-sig").splitlines()[0].split(",")
         assert head[: len(cols)] == [c for c in cols if c in head], name
     assert folder.file(SHIFTS).read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the names

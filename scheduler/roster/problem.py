@@ -24,6 +24,10 @@ Field reference (units in the names):
 | ``hint_shifts`` | a roster to start from (same columns as ``pinned_shifts``), a warm start only |
 | ``published_shifts`` | this week's roster already published (same columns): a warm start, and each |
 |  | shift added, removed or moved against it costs ``roster.change_penalty`` |
+| ``requests`` | the agents' requests (``scheduler.requests.Request``): approved leave (hard), day off and |
+|  | preferred template (soft), checked against the pool, days and templates when read |
+| ``ledger_to_date`` | agent_id -> {``weekend_days``, ``holiday_days``, ``late_shifts``} worked before the first |
+|  | planning day (the ``--previous`` plan's ``ledger.csv``): the spread term evens the totals |
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import pandas as pd
 from core.errors import InputError
 from core.scenario import Scenario, Window, hhmm_to_min
 from scheduler.agents import Agent
+from scheduler.requests import Request
 
 REQUIRED_COLUMNS = ("interval_start", "channel", "required_scheduled")
 SHIFT_COLUMNS = ("agent_id", "date", "shift_start", "shift_end")
@@ -68,6 +73,8 @@ class RosterProblem:
     pinned_shifts: pd.DataFrame | None = None
     hint_shifts: pd.DataFrame | None = None
     published_shifts: pd.DataFrame | None = None
+    requests: tuple[Request, ...] = ()
+    ledger_to_date: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def __post_init__(self):
         days = list(self.days)
@@ -105,7 +112,8 @@ class RosterProblem:
               month_overtime_h: dict[str, float] | None = None, seed: int | None = None,
               pinned_shifts: pd.DataFrame | None = None,
               hint_shifts: pd.DataFrame | None = None,
-              published_shifts: pd.DataFrame | None = None) -> RosterProblem:
+              published_shifts: pd.DataFrame | None = None, requests: tuple[Request, ...] = (),
+              ledger_to_date: dict[str, dict[str, int]] | None = None) -> RosterProblem:
         """Day types from ``calendar`` (default ``Calendar.cn()``), windows and promotion main days
         from the scenario; ``interval_min`` and ``seed`` from the scenario unless given."""
         if calendar is None:
@@ -120,11 +128,27 @@ class RosterProblem:
                    requirements=requirements, agents=list(agents), scenario=scenario,
                    previous_shifts=previous_shifts, month_overtime_h=dict(month_overtime_h or {}),
                    seed=scenario.seed if seed is None else seed, pinned_shifts=pinned_shifts,
-                   hint_shifts=hint_shifts, published_shifts=published_shifts)
+                   hint_shifts=hint_shifts, published_shifts=published_shifts, requests=tuple(requests),
+                   ledger_to_date=dict(ledger_to_date or {}))
 
     # -- derived rules, shared by the model and the validator ----------------------------------
     def at(self, day: dt.date, minute: int) -> pd.Timestamp:
         return pd.Timestamp(day) + pd.Timedelta(minutes=minute)
+
+    def iso_weeks(self) -> list[list[int]]:
+        """Indices into ``days`` grouped by ISO week, in order; the first and last week may be partial."""
+        out: list[list[int]] = []
+        for i, day in enumerate(self.days):
+            if out and self.days[out[-1][-1]].isocalendar()[:2] == day.isocalendar()[:2]:
+                out[-1].append(i)
+            else:
+                out.append([i])
+        return out
+
+    def leave_dates(self, agent: Agent) -> frozenset[dt.date]:
+        """The agent's leave: ``unavailable`` in the pool file and approved ``leave`` requests."""
+        asked = {r.date for r in self.requests if r.kind == "leave" and r.agent_id == agent.agent_id}
+        return agent.unavailable | asked if asked else agent.unavailable
 
     def grid(self, day: dt.date) -> list[int]:
         """Interval starts [min after midnight] of the open service window on ``day``."""

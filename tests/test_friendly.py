@@ -1,0 +1,372 @@
+"""The agent-friendly terms and the requests: each term on a micro-instance where it changes the optimum,
+the measures, the ledger carried between plans, request parsing errors, approved leave as a hard rule,
+and one outcome row per request with what a denied one would have cost."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+import pytest
+from test_plan_folder import _plan_frames
+from test_roster import MON, WEEK, agent, problem, scenario, solve
+
+from core.errors import InputError
+from scheduler.plan import previous_ledger
+from scheduler.plan_folder import PlanFolder
+from scheduler.requests import Request, check_requests, read_requests, request_outcomes, requests_summary
+from scheduler.roster import solve_roster
+from scheduler.roster.friendly import (
+    friendly_measures,
+    ledger_frame,
+    prior_counts,
+    rest_weeks,
+    worked_by_agent,
+)
+from scheduler.validation import validate_roster
+from scheduler.weeks import Week
+
+DAY = {"name": "day", "starts": ["09:00"], "span_h": 9, "lunch": True, "contracts": ["full_time"]}
+SHORT = {"name": "short", "starts": ["09:00", "10:00"], "span_h": 4, "lunch": False,
+         "contracts": ["full_time", "part_time"]}
+AM = {"name": "am", "starts": ["09:00"], "span_h": 4, "lunch": False, "contracts": ["part_time"]}
+PM = {"name": "pm", "starts": ["14:00"], "span_h": 4, "lunch": False, "contracts": ["part_time"]}
+
+
+def weighted(p, per_day: dict[dt.date, float]):
+    """``p`` with a shortfall weight [CNY per missing head-interval] for each day."""
+    req = p.requirements.copy()
+    req["shortfall_weight"] = [per_day[pd.Timestamp(t).date()] for t in req["interval_start"]]
+    return dataclasses.replace(p, requirements=req)
+
+
+def friendly(on: bool, **roster):
+    return {"agent_friendly": on, **roster}
+
+
+def rest_days(r, agent_id="A001") -> set[dt.date]:
+    return set(WEEK) - set(r.shifts.loc[r.shifts["agent_id"] == agent_id, "date"])
+
+
+# Rest on the two days with the least coverage at stake: Monday and Wednesday, not consecutive;
+# Tuesday is worth a little more than Wednesday, so a pair costs 8 x 1 CNY.
+NEAR_PAIR = {WEEK[0]: 40, WEEK[1]: 42, WEEK[2]: 41, **{d: 100 for d in WEEK[3:]}}
+
+
+@pytest.mark.parametrize("on, rests", [(False, {WEEK[0], WEEK[2]}), (True, {WEEK[0], WEEK[1]})])
+def test_paired_rest_days_change_the_optimum(on, rests):
+    p = weighted(problem(scenario(templates=[DAY], roster=friendly(on)), [agent(1)], WEEK, {"chat": 1}),
+                 NEAR_PAIR)
+    r = solve(p)
+    assert rest_days(r) == rests
+    m = friendly_measures(p, r.shifts)["paired_rest_days"]
+    assert (m["full_timer_weeks"], m["with_two_consecutive_rest_days"]) == (1, int(on))
+    if on:
+        assert r.solver["objective_terms"].get("rest_pairs", 0) == 0
+
+
+def test_paired_rest_costs_no_more_than_its_penalty():
+    """A pair worth less than it costs in coverage is not bought: the penalty is a price, not a rule."""
+    dear = {**NEAR_PAIR, WEEK[1]: 100}  # resting Tuesday now loses 8 x 59 CNY of coverage
+    p = weighted(problem(scenario(templates=[DAY], roster=friendly(True)), [agent(1)], WEEK, {"chat": 1}), dear)
+    r = solve(p)
+    assert rest_days(r) == {WEEK[0], WEEK[2]}
+    assert r.solver["objective_terms"]["rest_pairs"] == pytest.approx(p.scenario.roster.paired_rest_penalty)
+
+
+def test_part_timers_and_weeks_cut_by_the_horizon_are_not_counted():
+    p = problem(scenario(templates=[DAY, AM], roster=friendly(True)), [agent(1), agent(2, contract="part_time")],
+                WEEK[:5], {"chat": 1})
+    assert rest_weeks(p) == []  # Mon..Fri: the weekend is the next plan's
+    sunday = pd.Timestamp("2025-11-09")
+    prev = pd.DataFrame([{"agent_id": "A001", "date": sunday.date(), "shift_start": sunday + pd.Timedelta(hours=9),
+                          "shift_end": sunday + pd.Timedelta(hours=18)}])
+    wed = problem(scenario(templates=[DAY], roster=friendly(True)), [agent(1)], WEEK[2:], {"chat": 1},
+                  previous_shifts=prev)
+    assert [w.slots for w in rest_weeks(wed)] == [(MON, WEEK[1], 0, 1, 2, 3, 4)]  # Mon, Tue known: rested
+
+
+def test_start_time_changes_change_the_optimum():
+    """Monday's demand is 09:00-13:00, Tuesday's 10:00-14:00: one start each day, or the same start."""
+    def demand(day, minute):
+        lo = 9 * 60 if day == WEEK[0] else 10 * 60
+        return {"chat": 1 if lo <= minute < lo + 240 else 0}
+
+    def run(on):
+        p = problem(scenario(templates=[SHORT], roster=friendly(on, start_change_penalty=1000)), [agent(1)],
+                    WEEK[:2], demand)
+        r = solve(p)
+        return p, r, sorted(r.shifts["shift_start"].dt.strftime("%H:%M"))
+
+    p_off, r_off, off = run(False)
+    assert off == ["09:00", "10:00"]
+    assert friendly_measures(p_off, r_off.shifts)["start_time_changes"] == 1
+    p_on, r_on, on = run(True)
+    assert len(set(on)) == 1 and len(on) == 2
+    assert friendly_measures(p_on, r_on.shifts)["start_time_changes"] == 0
+
+
+def weekend_only(day, minute):
+    """One head on Saturday and Sunday, 09:00-17:00: what one shift of ``EIGHT`` covers."""
+    return {"chat": 1 if day.weekday() >= 5 and minute < 17 * 60 else 0}
+
+
+EIGHT = {"name": "eight", "starts": ["09:00"], "span_h": 8, "lunch": False, "contracts": ["full_time"]}
+
+
+def test_spread_gives_each_agent_a_weekend_day():
+    """Without the spread the cheaper agent works both weekend days; with it, one each (+8 CNY)."""
+    agents = [agent(1, cost=30.0), agent(2, cost=31.0)]
+    for on, counts in ((False, {"A001": 2, "A002": 0}), (True, {"A001": 1, "A002": 1})):
+        p = problem(scenario(templates=[EIGHT], roster=friendly(on)), agents, WEEK, weekend_only)
+        r = solve(p)
+        got = r.shifts.groupby("agent_id").size().reindex(["A001", "A002"], fill_value=0).to_dict()
+        assert got == counts
+        m = friendly_measures(p, r.shifts)["weekend_days_per_full_timer"]
+        assert m["spread"] == (2 if not on else 0)
+
+
+def test_spread_is_carried_by_the_ledger():
+    """A002 worked 4 more weekend days to date: now A001 takes both, and the ledger adds them up."""
+    agents = [agent(1, cost=31.0), agent(2, cost=30.0)]
+    ledger = {"A001": {"weekend_days": 0}, "A002": {"weekend_days": 4}}
+    p = problem(scenario(templates=[EIGHT]), agents, WEEK, weekend_only, ledger_to_date=ledger)
+    r = solve(p)
+    assert set(r.shifts["agent_id"]) == {"A001"} and len(r.shifts) == 2
+    m = friendly_measures(p, r.shifts)["weekend_days_per_full_timer"]
+    assert (m["spread"], m["to_date_spread"]) == (2, 2)
+    out = ledger_frame(p, r.shifts).set_index("agent_id")
+    assert out.loc["A001", "weekend_days"] == 2 and out.loc["A002", "weekend_days"] == 4
+    assert set(out["through"]) == {WEEK[-1].isoformat()}
+
+
+def test_a_newcomer_starts_level_with_the_least_loaded_agent_of_its_contract():
+    agents = [agent(1), agent(2), agent(3), agent(4, contract="part_time")]
+    p = problem(scenario(templates=[DAY]), agents, WEEK, {"chat": 1},
+                ledger_to_date={"A001": {"weekend_days": 5, "late_shifts": 1}, "A002": {"weekend_days": 3}})
+    prior = prior_counts(p)
+    assert prior["A003"] == {"weekend_days": 3, "holiday_days": 0, "late_shifts": 0}
+    assert prior["A004"] == {"weekend_days": 0, "holiday_days": 0, "late_shifts": 0}  # no part-timer known
+
+
+def test_agents_on_leave_do_not_set_the_least_loaded():
+    """A003 is on leave all weekend: the spread is taken over the agents who could work it."""
+    agents = [agent(1, cost=30.0), agent(2, cost=31.0), agent(3, unavailable=frozenset(WEEK[5:]))]
+    p = problem(scenario(templates=[EIGHT]), agents, WEEK, weekend_only)
+    r = solve(p)
+    assert r.shifts.groupby("agent_id").size().to_dict() == {"A001": 1, "A002": 1}
+
+
+def test_iso_weeks_group_the_horizon_by_iso_week():
+    p = problem(scenario(templates=[DAY]), [agent(1)], [WEEK[2] + dt.timedelta(days=i) for i in range(7)],
+                {"chat": 1})
+    assert p.iso_weeks() == [[0, 1, 2, 3, 4], [5, 6]]
+    assert problem(scenario(templates=[DAY]), [agent(1)], WEEK, {"chat": 1}).iso_weeks() == [list(range(7))]
+
+
+def test_terms_off_build_the_model_as_before():
+    """roster.agent_friendly = false adds no variable: the model of the registry without the terms."""
+    from scheduler.roster.constraints import default_families
+    from scheduler.roster.friendly import PairedRestDays, Spread, StartTimes
+    from scheduler.roster.model import build_model
+
+    agents = [agent(1), agent(2, cost=31.0), agent(3, contract="part_time")]
+    p = problem(scenario(templates=[DAY, SHORT, AM], roster=friendly(False)), agents, WEEK, weekend_only)
+    without = [f for f in default_families() if not isinstance(f, (PairedRestDays, StartTimes, Spread))]
+    assert len(build_model(p).model.proto.variables) == len(build_model(p, families=without).model.proto.variables)
+    on = dataclasses.replace(p, scenario=scenario(templates=[DAY, SHORT, AM]))
+    assert len(build_model(on).model.proto.variables) > len(build_model(p).model.proto.variables)
+
+
+# -- requests ------------------------------------------------------------------------------------------------
+def write_requests(tmp_path, lines: list[str], header="agent_id,date,kind,note"):
+    path = tmp_path / "requests.csv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+POOL = [agent(1), agent(2, contract="part_time")]
+
+
+def read(tmp_path, lines, header="agent_id,date,kind,note"):
+    return read_requests(write_requests(tmp_path, lines, header), POOL, WEEK, scenario(templates=[DAY, AM, PM]))
+
+
+def test_requests_are_read_with_their_rows(tmp_path):
+    got = read(tmp_path, ["A001,2025-11-12,leave,婚假", "A001,2025-11-13,day_off,", "A002,2025-11-12,shift:pm,school"])
+    assert [(r.agent_id, r.date.day, r.kind, r.template, r.note, r.row) for r in got] == [
+        ("A001", 12, "leave", None, "婚假", 2), ("A001", 13, "day_off", None, "", 3),
+        ("A002", 12, "shift", "pm", "school", 4)]
+    assert got[2].label == "shift:pm"
+
+
+def test_a_bom_and_no_note_column_are_fine(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes("agent_id,date,kind\nA001,2025-11-12,day_off\n".encode("utf-8-sig"))
+    assert read_requests(path, POOL, WEEK, scenario(templates=[DAY]))[0].kind == "day_off"
+
+
+@pytest.mark.parametrize("line, where, needle", [
+    ("A999,2025-11-12,leave,", "requests.csv:2, field 'agent_id'", "unknown agent 'A999'"),
+    ("A001,12/11/2025,leave,", "requests.csv:2, field 'date'", "is not a date YYYY-MM-DD"),
+    ("A001,2025-11-20,leave,", "requests.csv:2, field 'date'", "outside the planning days 2025-11-10..2025-11-16"),
+    ("A001,2025-11-12,holiday,", "requests.csv:2, field 'kind'", "unknown kind 'holiday'"),
+    ("A001,2025-11-12,shift:,", "requests.csv:2, field 'kind'", "unknown kind 'shift:'"),
+    ("A001,2025-11-12,shift:night,", "requests.csv:2, field 'kind'", "unknown template 'night'"),
+    ("A001,2025-11-12,shift:pm,", "requests.csv:2, field 'kind'", "template 'pm' is not open to full_time agent A001"),
+])
+def test_request_errors_name_file_row_and_field(tmp_path, line, where, needle):
+    with pytest.raises(InputError) as err:
+        read(tmp_path, [line])
+    assert where in str(err.value) and needle in str(err.value)
+
+
+def test_a_second_request_for_the_same_day_is_an_error(tmp_path):
+    with pytest.raises(InputError, match=r"requests.csv:3, field 'date': a second request of agent A001 on "
+                                         r"2025-11-12 \(the first is row 2\)"):
+        read(tmp_path, ["A001,2025-11-12,day_off,", "A001,2025-11-12,shift:day,"])
+
+
+def test_a_requests_file_without_kind_names_the_column(tmp_path):
+    with pytest.raises(InputError, match=r"requests.csv:1, field 'kind': missing column 'kind'"):
+        read(tmp_path, ["A001,2025-11-12"], header="agent_id,date")
+
+
+def test_a_template_with_no_shift_that_day_is_an_error(tmp_path):
+    weekday_only = {**AM, "day_types": ["weekday"]}
+    path = write_requests(tmp_path, ["A002,2025-11-15,shift:am,"])
+    scn = scenario(templates=[DAY, weekday_only])
+    reqs = read_requests(path, POOL, WEEK, scn)
+    p = problem(scn, POOL, WEEK, {"chat": 1}, requests=reqs)
+    with pytest.raises(InputError, match=r"requests.csv:2, field 'kind': template 'am' has no shift on 2025-11-15"):
+        check_requests(p)
+
+
+def req(aid, day, kind, template=None):
+    return Request(aid, day, kind, template, row=2, source="requests.csv")
+
+
+def test_approved_leave_is_never_rostered_and_the_validator_catches_it():
+    p = weighted(problem(scenario(templates=[DAY]), [agent(1)], WEEK, {"chat": 1}), NEAR_PAIR)
+    r = solve(p)
+    worked = WEEK[4]
+    assert worked in set(r.shifts["date"])
+    leave = dataclasses.replace(p, requests=(req("A001", worked, "leave"),))
+    lines = validate_roster(leave, r)  # the plan as it was, checked against the approved leave
+    assert [x for x in lines if x.startswith("leave: A001 2025-11-14")], lines
+    r2 = solve(leave)  # the validator passes it
+    assert worked not in set(r2.shifts["date"])
+    out = request_outcomes(leave, r2)
+    assert out[["kind", "granted"]].values.tolist() == [["leave", True]]
+
+
+def test_a_pinned_shift_on_requested_leave_is_explained():
+    pins = pd.DataFrame([{"agent_id": "A001", "date": MON, "shift_start": pd.Timestamp("2025-11-10 09:00")}])
+    p = problem(scenario(templates=[DAY]), [agent(1)], WEEK, {"chat": 1}, pinned_shifts=pins,
+                requests=(req("A001", MON, "leave"),))
+    with pytest.raises(InputError, match=r"agent A001 \(agent1\): on leave 2025-11-10 \(request, requests.csv:2\) "
+                                         r"vs pinned shift 2025-11-10 09:00"):
+        solve_roster(p)
+
+
+def test_a_day_off_request_changes_the_optimum_and_is_granted():
+    """The plan rests Monday and Tuesday; a day off on Wednesday (300 CNY) moves Monday's rest to it
+    (8 x 1 CNY of coverage)."""
+    base = weighted(problem(scenario(templates=[DAY]), [agent(1)], WEEK, {"chat": 1}), NEAR_PAIR)
+    assert rest_days(solve(base)) == {WEEK[0], WEEK[1]}
+    p = dataclasses.replace(base, requests=(req("A001", WEEK[2], "day_off"),))
+    r = solve(p)
+    assert rest_days(r) == {WEEK[1], WEEK[2]}
+    out = request_outcomes(p, r)
+    assert out.to_dict("records")[0]["granted"] and requests_summary(out)["granted"] == 1
+
+
+def test_a_preferred_template_changes_the_optimum():
+    """The morning is worth 10 CNY a head-hour more than the afternoon; the agent asked for the afternoon."""
+    def run(requests):
+        p = problem(scenario(templates=[AM, PM], labour={"min_rest_h": 0}), [agent(2, contract="part_time")],
+                    [MON], {"chat": 1}, requests=requests)
+        req_ = p.requirements.copy()
+        req_["shortfall_weight"] = [60.0 if pd.Timestamp(t).hour < 13 else 50.0 for t in req_["interval_start"]]
+        p = dataclasses.replace(p, requirements=req_)
+        return p, solve(p)
+
+    _, r = run(())
+    assert r.shifts["template"].tolist() == ["am"]
+    p, r = run((req("A002", MON, "shift", "pm"),))
+    assert r.shifts["template"].tolist() == ["pm"]
+    assert request_outcomes(p, r)["granted"].tolist() == [True]
+
+
+def test_every_request_has_an_outcome_and_a_denial_says_what_it_would_have_cost():
+    """Leave on Monday and a day off on Wednesday are the week's two rest days; a day off on Friday too
+    would leave Friday's 8 head-intervals (8 x 100 CNY) uncovered for 240 CNY of pay saved: 560 > 300."""
+    requests = (req("A001", WEEK[4], "day_off"), req("A001", WEEK[2], "day_off"), req("A001", WEEK[0], "leave"))
+    p = weighted(problem(scenario(templates=[DAY], roster=friendly(False)), [agent(1)], WEEK, {"chat": 1},
+                         requests=requests), NEAR_PAIR)
+    r = solve(p)
+    out = request_outcomes(p, r)
+    assert len(out) == 3 and out["kind"].tolist() == ["day_off", "day_off", "leave"]
+    assert out["granted"].tolist() == [False, True, True]
+    denied = out.iloc[0]
+    assert denied["cost_if_granted"] == pytest.approx(8 * 100 - 8 * 30, abs=0.01)
+    assert denied["missing_if_granted"] == 8
+    assert denied["reason"] == ("denied: granting it costs CNY 560 more (shortfall +800, pay -240; +8 missing "
+                                "head-intervals) > day_off_penalty=300")
+    assert requests_summary(out) == {"granted": 2, "of": 3, "by_kind": {"leave": {"granted": 1, "of": 1},
+                                                                          "day_off": {"granted": 1, "of": 2}}}
+
+
+def test_a_denial_names_the_agent_who_would_cover():
+    """Coverage Mon..Fri; A001 (30 CNY/h) works it. Friday off would need A002 (70 CNY/h): +8 x 40 = 320 CNY
+    of pay, more than the 300 the request is worth (leaving Friday short would cost 8 x 100 - 240)."""
+    agents = [agent(1, cost=30.0), agent(2, cost=70.0)]
+    p = problem(scenario(templates=[DAY], roster=friendly(False)), agents, WEEK,
+                lambda day, minute: {"chat": 1 if day.weekday() < 5 else 0},
+                requests=(req("A001", WEEK[4], "day_off"),))
+    p = weighted(p, dict.fromkeys(WEEK, 100.0))
+    r = solve(p)
+    assert set(r.shifts["agent_id"]) == {"A001"} and len(r.shifts) == 5
+    row = request_outcomes(p, r).iloc[0]
+    assert not row["granted"]
+    assert row["cost_if_granted"] == pytest.approx(320.0, abs=0.01) and row["missing_if_granted"] == 0
+    assert "A002 works 2025-11-14 09:00" in row["reason"] and "pay +320" in row["reason"]
+
+
+# -- the ledger in the plan folder ------------------------------------------------------------------------------
+def test_ledger_round_trip_and_errors(tmp_path):
+    p = problem(scenario(templates=[EIGHT]), [agent(1), agent(2)], WEEK, weekend_only)
+    r = solve(p)
+    folder = PlanFolder(tmp_path / "plan", "--previous")
+    folder.write(**_plan_frames(), ledger=ledger_frame(p, r.shifts))
+    back = folder.ledger()
+    assert {k: v["weekend_days"] for k, v in back.items()} == {"A001": 1, "A002": 1}
+    assert back["A001"]["through"] == WEEK[-1]
+    text = folder.file("ledger.csv").read_text().replace("A002,full_time,1", "A002,full_time,x")
+    folder.file("ledger.csv").write_text(text)
+    with pytest.raises(InputError, match=r"ledger.csv:3, field 'weekend_days': 'x' is not a count"):
+        folder.ledger()
+
+
+def test_previous_plan_without_a_ledger_counts_its_shifts(tmp_path):
+    frames = _plan_frames()
+    frames["shifts"] = frames["shifts"].assign(day_type="weekend")
+    folder = PlanFolder(tmp_path / "old", "--previous")
+    folder.write(**frames)  # a plan written before ledger.csv existed
+    got = previous_ledger(folder, folder.shifts(), Week(2025, 47))
+    assert got == {"A001": {"weekend_days": 1, "holiday_days": 0, "late_shifts": 0},
+                   "A002": {"weekend_days": 1, "holiday_days": 0, "late_shifts": 0}}
+    p = problem(scenario(templates=[EIGHT]), [agent(1)], WEEK, weekend_only)
+    folder.write(**frames, ledger=ledger_frame(p, solve(p).shifts))
+    with pytest.raises(InputError, match=r"ledger.csv, field 'through': the ledger of agent A001 counts to "
+                                         r"2025-11-16, not before 2025-W46 starts"):
+        previous_ledger(folder, folder.shifts(), Week(2025, 46))
+
+
+def test_worked_by_agent_reads_a_plan_folder_shift_frame(tmp_path):
+    p = problem(scenario(templates=[DAY]), [agent(1)], WEEK, {"chat": 1})
+    r = solve(p)
+    folder = PlanFolder(tmp_path / "p")
+    folder.write(**{**_plan_frames(), "shifts": r.shifts})
+    assert worked_by_agent(p, folder.shifts()) == worked_by_agent(p, r.shifts)
