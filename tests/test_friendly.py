@@ -116,15 +116,25 @@ EIGHT = {"name": "eight", "starts": ["09:00"], "span_h": 8, "lunch": False, "con
 
 
 def test_spread_gives_each_agent_a_weekend_day():
-    """Without the spread the cheaper agent works both weekend days; with it, one each (+8 CNY)."""
+    """Without the spread the cheaper agent works both weekend days; with it (no tolerance), one each
+    (+8 CNY)."""
     agents = [agent(1, cost=30.0), agent(2, cost=31.0)]
     for on, counts in ((False, {"A001": 2, "A002": 0}), (True, {"A001": 1, "A002": 1})):
-        p = problem(scenario(templates=[EIGHT], roster=friendly(on)), agents, WEEK, weekend_only)
+        p = problem(scenario(templates=[EIGHT], roster=friendly(on, spread_tolerance=0)), agents, WEEK,
+                    weekend_only)
         r = solve(p)
         got = r.shifts.groupby("agent_id").size().reindex(["A001", "A002"], fill_value=0).to_dict()
         assert got == counts
         m = friendly_measures(p, r.shifts)["weekend_days_per_full_timer"]
         assert m["spread"] == (2 if not on else 0)
+
+
+def test_a_spread_within_the_tolerance_is_free():
+    agents = [agent(1, cost=30.0), agent(2, cost=31.0)]
+    p = problem(scenario(templates=[EIGHT], roster=friendly(True, spread_tolerance=2)), agents, WEEK, weekend_only)
+    r = solve(p)
+    assert r.shifts.groupby("agent_id").size().to_dict() == {"A001": 2}
+    assert r.solver["objective_terms"].get("spread", 0) == 0
 
 
 def test_spread_is_carried_by_the_ledger():
@@ -153,7 +163,7 @@ def test_a_newcomer_starts_level_with_the_least_loaded_agent_of_its_contract():
 def test_agents_on_leave_do_not_set_the_least_loaded():
     """A003 is on leave all weekend: the spread is taken over the agents who could work it."""
     agents = [agent(1, cost=30.0), agent(2, cost=31.0), agent(3, unavailable=frozenset(WEEK[5:]))]
-    p = problem(scenario(templates=[EIGHT]), agents, WEEK, weekend_only)
+    p = problem(scenario(templates=[EIGHT], roster=friendly(True, spread_tolerance=0)), agents, WEEK, weekend_only)
     r = solve(p)
     assert r.shifts.groupby("agent_id").size().to_dict() == {"A001": 1, "A002": 1}
 
@@ -336,7 +346,8 @@ def test_a_denial_names_the_agent_who_would_cover():
 
 # -- the ledger in the plan folder ------------------------------------------------------------------------------
 def test_ledger_round_trip_and_errors(tmp_path):
-    p = problem(scenario(templates=[EIGHT]), [agent(1), agent(2)], WEEK, weekend_only)
+    p = problem(scenario(templates=[EIGHT], roster=friendly(True, spread_tolerance=0)), [agent(1), agent(2)], WEEK,
+                weekend_only)
     r = solve(p)
     folder = PlanFolder(tmp_path / "plan", "--previous")
     folder.write(**_plan_frames(), ledger=ledger_frame(p, r.shifts))
@@ -370,3 +381,56 @@ def test_worked_by_agent_reads_a_plan_folder_shift_frame(tmp_path):
     folder = PlanFolder(tmp_path / "p")
     folder.write(**{**_plan_frames(), "shifts": r.shifts})
     assert worked_by_agent(p, folder.shifts()) == worked_by_agent(p, r.shifts)
+
+
+# -- end to end through the CLI --------------------------------------------------------------------------------
+def test_plan_with_a_bad_requests_file_is_one_line_exit_2_nothing_written(tmp_path):
+    from typer.testing import CliRunner
+
+    from scheduler.cli import app
+
+    path = write_requests(tmp_path, ["A001,2025-03-12,leave,", "A017,2025-03-13,shift:late,"])
+    out = tmp_path / "out" / "plan"
+    result = CliRunner().invoke(app, ["plan", "--week", "2025-11", "--out", str(out), "--requests", str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"error: {path}:3, field 'kind': unknown template 'late'; templates: day, part_am, part_pm"]
+    assert not (tmp_path / "out").exists()
+
+
+W11 = [dt.date(2025, 3, 10) + dt.timedelta(days=i) for i in range(7)]
+
+
+@pytest.mark.slow
+def test_default_week_with_leaves_and_day_offs(tmp_path):
+    """3 approved leaves and 10 day-off requests in 2025-W11 (sampled, seeded): no leave is rostered,
+    every request has an outcome row, most day-offs are granted, and a denied one says what it costs."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from benchmarks.bench_friendly import sample_requests
+    from scenarios import DEFAULT_AGENTS
+    from scheduler.agents import load_agents
+    from scheduler.cli import app
+
+    rows = sample_requests(load_agents(DEFAULT_AGENTS), W11, 3, 10, seed=15)
+    path = tmp_path / "requests.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    out = tmp_path / "w11"
+    result = CliRunner().invoke(app, ["plan", "--week", "2025-11", "--out", str(out), "--requests", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "requests granted" in result.stdout and "requests_outcome.csv" in result.stdout
+    outcome = pd.read_csv(out / "requests_outcome.csv")
+    assert len(outcome) == 13 and outcome[["agent_id", "date", "kind"]].values.tolist() == [
+        [r["agent_id"], r["date"], r["kind"]] for r in rows]
+    shifts = pd.read_csv(out / "shifts.csv", encoding="utf-8-sig")
+    worked = set(zip(shifts["agent_id"], shifts["date"]))
+    assert not [r for r in rows if r["kind"] == "leave" and (r["agent_id"], r["date"]) in worked]
+    assert outcome.loc[outcome["kind"] == "leave", "granted"].all()
+    day_off = outcome[outcome["kind"] == "day_off"]
+    assert day_off["granted"].mean() >= 0.8
+    assert day_off.loc[~day_off["granted"], "reason"].str.startswith("denied: granting it costs CNY").all()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["agent_friendly"]["requests"]["granted"] == int(outcome["granted"].sum())
+    assert (out / "ledger.csv").is_file()
