@@ -152,7 +152,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--chain", help="FIRST:LAST weeks, e.g. 2025-W44:2025-W48")
     ap.add_argument("--month", help="count weekend days of this month only (with --chain), e.g. 2025-11")
+    ap.add_argument("--wall-safety", type=float, help="wall-clock cap as a multiple of roster.time_limit_s "
+                    "(default 3): raise it on a loaded machine so that the deterministic budget decides, "
+                    "as on an idle one")
     args = ap.parse_args()
+    if args.wall_safety:
+        import scheduler.roster.model as roster_model
+
+        roster_model.WALL_SAFETY = args.wall_safety
     chain(args) if args.chain else side_by_side(args)
 
 

@@ -238,11 +238,12 @@ def compare(
     out: Annotated[Path | None, typer.Option("--out", help="Default: out/compare/<YYYY-Www>/.")] = None,
     history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None,
     jobs: Annotated[int | None, typer.Option("--jobs", help="Processes (default: one per core).")] = None,
+    requests: RequestsOpt = None,
 ):
     """Plan one week under several scenarios side by side: comparison.csv, charts, report.html."""
     from scheduler.cli_campaign import compare_cmd
 
-    compare_cmd(scenarios, week, out, history, agents, calendar, jobs, echo=typer.echo)
+    compare_cmd(scenarios, week, out, history, agents, calendar, jobs, echo=typer.echo, requests=requests)
 
 
 @command()
@@ -256,12 +257,13 @@ def sweep(
     jobs: Annotated[int | None, typer.Option("--jobs", help="Processes (default: one per core).")] = None,
     history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None,
     keep_plans: Annotated[bool, typer.Option("--keep-plans", help="Keep every point's plan folder.")] = False,
+    requests: RequestsOpt = None,
 ):
     """Cost/service trade-off over a grid of scenario settings: sweep.csv, frontier.png, report.html."""
     from scheduler.cli_campaign import sweep_cmd
 
     sweep_cmd(week, grid, scenario, out, ray, time_limit_s, jobs, history, agents, calendar, keep_plans,
-              echo=typer.echo)
+              echo=typer.echo, requests=requests)
 
 
 @command()

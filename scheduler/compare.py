@@ -79,6 +79,7 @@ class PlanJob:
     plan_dir: str | None = None
     overrides: tuple[tuple[str, object], ...] = ()
     simulate: bool = False
+    requests_path: str | None = None
 
 
 @dataclass
@@ -107,7 +108,8 @@ def run_job(job: PlanJob) -> PlanOutcome:
     try:
         week = parse_week(job.week)
         sc_path = Path(job.scenario.path) if job.scenario.path and Path(job.scenario.path).is_file() else None
-        inputs = load_inputs(week, sc_path, _path(job.history_path), _path(job.agents_path), job.calendar)
+        inputs = load_inputs(week, sc_path, _path(job.history_path), _path(job.agents_path), job.calendar,
+                             requests_path=_path(job.requests_path))
         pool = load_agents(_path(job.agents_path) or DEFAULT_AGENTS)
         inputs = dataclasses.replace(inputs, scenario=job.scenario,
                                      agents=pool + temporary_agents(job.scenario, pool))
@@ -408,20 +410,20 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
                       history: str | Path | None = None, agents: str | Path | None = None,
                       calendar: str | None = None, max_workers: int | None = None,
                       executor: Executor | None = None, charts: bool = True, simulate: bool = False,
-                      log: Callable = print) -> CompareResult:
+                      requests: str | Path | None = None, log: Callable = print) -> CompareResult:
     """Plan ``week`` under each scenario in parallel and write the comparison folder.
 
     ``out``: default ``out/compare/<YYYY-Www>/``. ``max_workers``: processes (default: one per core,
     at most one per scenario). ``simulate``: also simulate each roster (as ``schedule plan --simulate``)
-    and fill ``simulated_service_level_<channel>``. Returns the table (``comparison.csv``) and each
-    plan's summary.
+    and fill ``simulated_service_level_<channel>``. ``requests``: the agents' requests CSV, for every
+    scenario (``schedule plan --requests``). Returns the table (``comparison.csv``) and each plan's summary.
     """
     t0 = time.perf_counter()
     if not scenario_paths:
         raise InputError("give at least one scenario file", field="SCENARIO")
     wk = parse_week(week)
     scenarios = [load_scenario(p) for p in scenario_paths]
-    for p in (history, agents):
+    for p in (history, agents, requests):
         if p is not None and not Path(p).is_file():
             raise InputError("file not found", file=p)
     labels = scenario_labels(scenarios)
@@ -435,7 +437,8 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
     with atomic_folder(target) as tmp:
         # every scenario keeps its own worker count (see the module docstring)
         jobs = [PlanJob(lbl, sc, wk.label, _str(history), _str(agents), calendar,
-                        str(tmp / lbl / wk.label), simulate=simulate) for lbl, sc in zip(labels, scenarios)]
+                        str(tmp / lbl / wk.label), simulate=simulate, requests_path=_str(requests))
+                for lbl, sc in zip(labels, scenarios)]
         outcomes = run_jobs(jobs, executor, log)
         table = comparison_frame(outcomes)
         write_csv(table, tmp / "comparison.csv")

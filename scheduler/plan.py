@@ -257,7 +257,7 @@ def run_plan(inputs: PlanInputs, friendly_cost: bool = False) -> PlanResult:
         "channel_switches": int(roster.solver.get("channel_switches", 0)),
         "required_agent_hours": round(float(requirements["required_scheduled"].sum() * sc.interval_min / 60), 1),
         "solver": {k: roster.solver[k] for k in ("status", "objective", "best_bound", "gap", "wall_s",
-                                                 "deterministic_time", "num_variables", "seed", "stopped_by")
+                                                 "deterministic_time", "num_variables", "seed", "stopped_by", "stages")
                    if k in roster.solver},
         "validation": {"violations": []},  # _check_valid raised otherwise
         "forecast_notes": notes,

@@ -434,3 +434,61 @@ def test_default_week_with_leaves_and_day_offs(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["agent_friendly"]["requests"]["granted"] == int(outcome["granted"].sum())
     assert (out / "ledger.csv").is_file()
+
+
+# -- the two stages ------------------------------------------------------------------------------------------
+def _term_minimum(p, families, fixed: dict[int, bool]) -> float:
+    """The least the families' terms cost with every shift decision fixed as in ``fixed``."""
+    from ortools.sat.python import cp_model
+
+    from scheduler.roster.model import build_model
+
+    built = build_model(p, families=families)
+    for k, on in fixed.items():
+        built.model.add(built.rv.x[k] == int(on))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    return solver.objective_value
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_group_relaxations_never_price_more_than_the_per_agent_terms(seed):
+    """Stage 1's bound is a bound of the full objective only if, for every roster, the per-group terms
+    cost at most what the per-agent terms do: checked on random rosters of one skill group."""
+    import random
+
+    from scheduler.roster.friendly import GroupPairedRest, GroupStartTimes, PairedRestDays, StartTimes
+    from scheduler.roster.model import build_model
+
+    rng = random.Random(seed)
+    agents = [agent(i, contract=rng.choice(["full_time", "full_time", "part_time"])) for i in range(1, 5)]
+    p = problem(scenario(templates=[DAY, SHORT, AM]), agents, WEEK, {"chat": 1})
+    cands = build_model(p, families=[]).rv.cands
+    fixed, taken = {}, set()
+    for c in cands:  # at most one shift a day, about half the days worked
+        on = (c.agent, c.day) not in taken and rng.random() < 0.3
+        fixed[c.idx] = on
+        if on:
+            taken.add((c.agent, c.day))
+    for group, exact in ((GroupPairedRest, PairedRestDays), (GroupStartTimes, StartTimes)):
+        assert _term_minimum(p, [group()], fixed) <= _term_minimum(p, [exact()], fixed) + 1e-6
+
+
+def test_two_stages_keep_the_groups_coverage_and_pair_the_agents():
+    """Three full-timers of one skill group cover two heads Mon..Fri and one at the weekend: stage 1 sets
+    the counts, stage 2 gives every agent two consecutive rest days; the bound is stage 1's. Without
+    the terms, one stage."""
+    def demand(day, minute):
+        return {"chat": 2 if day.weekday() < 5 else 1}
+
+    agents = [agent(1), agent(2, cost=31.0), agent(3, cost=32.0)]
+    p = problem(scenario(templates=[DAY]), agents, WEEK, demand)
+    r = solve(p)
+    stages = r.solver["stages"]
+    assert set(stages) == {"counts", "agents"}
+    assert r.solver["best_bound"] == stages["counts"]["best_bound"] <= r.solver["objective"] + 1e-6
+    m = friendly_measures(p, r.shifts)["paired_rest_days"]
+    assert m["with_two_consecutive_rest_days"] == 3
+    off = solve(dataclasses.replace(p, scenario=scenario(templates=[DAY], roster=friendly(False))))
+    assert "stages" not in off.solver

@@ -297,11 +297,11 @@ class StartTimes(Family):
 
 
 class GroupStartTimes(Family):
-    """Soft, per skill group and ISO week: the start-time changes the group's counts force (the first
+    """Soft, per skill group, contract and ISO week: the start-time changes the counts force (the first
     stage of a solve with the terms on, ``friendly_solve``). The agents who start at ``s`` on some day
-    are at least ``most_s`` = the group's shifts starting at ``s`` on its busiest day, and each agent who
-    works starts at one time at least, so ``changes >= sum_s most_s - n`` (``n`` the group's agents):
-    never more than ``StartTimes`` counts, so a relaxation of it, on a handful of integers."""
+    are at least ``most_s`` = the shifts starting at ``s`` on the busiest day, and each agent who works
+    starts at one time at least, so ``changes >= sum_s most_s - n`` (``n`` the agents): never more than
+    ``StartTimes`` counts, so a relaxation of it, on a handful of integers."""
 
     name = "start_times_groups"
 
@@ -310,7 +310,11 @@ class GroupStartTimes(Family):
         if not _on(problem) or weight <= 0:
             return []
         terms = []
+        subgroups: dict[tuple[tuple[str, ...], str], list[int]] = defaultdict(list)
         for g, members in rv.groups.items():
+            for a in members:
+                subgroups[g, problem.agents[a].contract].append(a)
+        for (g, contract), members in subgroups.items():
             for group in problem.iso_weeks():
                 active = [a for a in members if any(rv.by_agent_day.get((a, d)) for d in group)]
                 by_start: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -320,7 +324,7 @@ class GroupStartTimes(Family):
                             by_start[rv.cands[k].start_min][d].append(k)
                 if len(by_start) < 2:
                     continue
-                where = f"skills={'|'.join(g)}, week={week_label(problem.days[group[0]])}"
+                where = f"skills={'|'.join(g)}, contract={contract}, week={week_label(problem.days[group[0]])}"
                 most = []
                 for start, per_day in sorted(by_start.items()):
                     m = model.new_int_var(0, len(active), f"most_starting(at={start // 60:02d}:{start % 60:02d}, "

@@ -35,13 +35,12 @@ import time
 
 from ortools.sat.python import cp_model
 
+from scheduler.roster import model as roster_model
 from scheduler.roster.constraints import default_families
 from scheduler.roster.family import Family
 from scheduler.roster.friendly import GroupPairedRest, GroupStartTimes, PairedRestDays, StartTimes
 from scheduler.roster.model import (
-    DTIME_PER_S,
     SCALE,
-    WALL_SAFETY,
     _add_hints,
     _solver,
     _stopped_by,
@@ -103,8 +102,11 @@ def solve_in_stages(problem: RosterProblem) -> Roster:
     domain.extend([math.floor(bound * SCALE), cp_model.INT_MAX])
     s2 = _solver(problem)
     budget = problem.scenario.roster.time_limit_s * STAGE_TWO_SHARE
-    s2.parameters.max_deterministic_time = budget * DTIME_PER_S
-    s2.parameters.max_time_in_seconds = budget * WALL_SAFETY
+    if problem.scenario.roster.search == "portfolio":  # stopped by the clock, as stage 1
+        s2.parameters.max_time_in_seconds = budget
+    else:
+        s2.parameters.max_deterministic_time = budget * roster_model.DTIME_PER_S
+        s2.parameters.max_time_in_seconds = budget * roster_model.WALL_SAFETY
     s2.parameters.relative_gap_limit = 0.0  # the assignment is small: use the budget to arrange it best
     st2 = s2.solve(model)
     if st2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # stage 1's roster, as it is
