@@ -214,10 +214,10 @@ class RosterSpec(_Strict):
                                        "without two consecutive rest days")
     start_change_penalty: float = Field(default=20.0, ge=0, description="[CNY] per start time an agent works "
                                         "in an ISO week beyond the first")
-    spread_penalty: float = Field(default=100.0, ge=0, description="[CNY] per shift the most loaded agent of "
-                                  "a contract has beyond the least loaded one plus spread_tolerance, for weekend "
-                                  "days, holiday days and late shifts each, counted to date (the --previous "
-                                  "ledger) and over the horizon")
+    spread_penalty: float = Field(default=400.0, ge=0, description="[CNY] per shift an agent has beyond the "
+                                  "least loaded agent of its contract plus spread_tolerance, for weekend days, "
+                                  "holiday days and late shifts each, counted to date (the --previous ledger) "
+                                  "and over the horizon")
     spread_tolerance: int = Field(default=2, ge=0, le=31, description="[shifts] a difference between agents "
                                   "that costs nothing: one week cannot always even out weekend days")
     day_off_penalty: float = Field(default=300.0, ge=0, description="[CNY] per day_off request denied "

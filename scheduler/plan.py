@@ -205,6 +205,27 @@ def _check_valid(problem: RosterProblem, roster, inputs: PlanInputs) -> None:
                            + "; ".join(violations[:5]))
 
 
+def _friendly_extras(problem: RosterProblem, roster, inputs: PlanInputs, friendly_cost: bool,
+                     timings: dict) -> tuple[dict | None, pd.DataFrame | None]:
+    """The cost of the agent-friendly terms (a second solve without them, when asked) and the requests'
+    outcomes (when there are requests)."""
+    from scheduler.roster import solve_roster
+
+    priced = outcomes = None
+    if friendly_cost:
+        t0 = time.perf_counter()
+        problem_off = without_terms(problem)
+        roster_off = solve_roster(problem_off)
+        _check_valid(problem_off, roster_off, inputs)
+        priced = cost_of_terms(problem, roster, roster_off, problem_off)
+        timings["roster_without_friendly_terms_s"] = time.perf_counter() - t0
+    if problem.requests:
+        t0 = time.perf_counter()
+        outcomes = request_outcomes(problem, roster)
+        timings["requests_s"] = time.perf_counter() - t0
+    return priced, outcomes
+
+
 def run_plan(inputs: PlanInputs, friendly_cost: bool = False) -> PlanResult:
     """Forecast, requirements, roster and validation of the week; the plan in memory (nothing written).
     ``friendly_cost``: solve again with ``roster.agent_friendly = false`` and put the cost of the
@@ -223,19 +244,7 @@ def run_plan(inputs: PlanInputs, friendly_cost: bool = False) -> PlanResult:
     roster = solve_roster(problem)
     timings["roster_s"] = time.perf_counter() - t0
     _check_valid(problem, roster, inputs)
-    priced = None
-    if friendly_cost:
-        t0 = time.perf_counter()
-        problem_off = without_terms(problem)
-        roster_off = solve_roster(problem_off)
-        _check_valid(problem_off, roster_off, inputs)
-        priced = cost_of_terms(problem, roster, roster_off, problem_off)
-        timings["roster_without_friendly_terms_s"] = time.perf_counter() - t0
-    outcomes = None
-    if problem.requests:
-        t0 = time.perf_counter()
-        outcomes = request_outcomes(problem, roster)
-        timings["requests_s"] = time.perf_counter() - t0
+    priced, outcomes = _friendly_extras(problem, roster, inputs, friendly_cost, timings)
 
     coverage = evaluate_coverage(requirements, roster.scheduled, sc)
     service = summarize_service(coverage, sc)

@@ -66,6 +66,19 @@ def test_paired_rest_days_change_the_optimum(on, rests):
         assert r.solver["objective_terms"].get("rest_pairs", 0) == 0
 
 
+def test_a_rest_on_sunday_and_monday_is_a_pair_of_the_mondays_week():
+    """Last week's plan has A001 working Saturday and resting Sunday: resting Monday and Wednesday (the
+    cheapest rests) already pairs Sunday and Monday, so the week needs no other pair."""
+    saturday = pd.Timestamp(MON - dt.timedelta(days=2))
+    prev = pd.DataFrame([{"agent_id": "A001", "date": saturday.date(), "shift_start": saturday + pd.Timedelta(hours=9),
+                          "shift_end": saturday + pd.Timedelta(hours=18)}])
+    p = weighted(problem(scenario(templates=[DAY]), [agent(1)], WEEK, {"chat": 1}, previous_shifts=prev), NEAR_PAIR)
+    assert rest_weeks(p)[0].slots[0] == MON - dt.timedelta(days=1)
+    r = solve(p)
+    assert rest_days(r) == {WEEK[0], WEEK[2]}
+    assert friendly_measures(p, r.shifts)["paired_rest_days"]["with_two_consecutive_rest_days"] == 1
+
+
 def test_paired_rest_costs_no_more_than_its_penalty():
     """A pair worth less than it costs in coverage is not bought: the penalty is a price, not a rule."""
     dear = {**NEAR_PAIR, WEEK[1]: 100}  # resting Tuesday now loses 8 x 59 CNY of coverage
@@ -84,7 +97,8 @@ def test_part_timers_and_weeks_cut_by_the_horizon_are_not_counted():
                           "shift_end": sunday + pd.Timedelta(hours=18)}])
     wed = problem(scenario(templates=[DAY], roster=friendly(True)), [agent(1)], WEEK[2:], {"chat": 1},
                   previous_shifts=prev)
-    assert [w.slots for w in rest_weeks(wed)] == [(MON, WEEK[1], 0, 1, 2, 3, 4)]  # Mon, Tue known: rested
+    # the Sunday before, Monday and Tuesday known from the previous plan: rested
+    assert [w.slots for w in rest_weeks(wed)] == [(MON - dt.timedelta(days=1), MON, WEEK[1], 0, 1, 2, 3, 4)]
 
 
 def test_start_time_changes_change_the_optimum():
@@ -463,7 +477,12 @@ def test_group_relaxations_never_price_more_than_the_per_agent_terms(seed):
 
     rng = random.Random(seed)
     agents = [agent(i, contract=rng.choice(["full_time", "full_time", "part_time"])) for i in range(1, 5)]
-    p = problem(scenario(templates=[DAY, SHORT, AM]), agents, WEEK, {"chat": 1})
+    sunday = pd.Timestamp(MON - dt.timedelta(days=1))  # the week before: some worked its Sunday
+    prev = pd.DataFrame([{"agent_id": a.agent_id, "date": sunday.date(), "shift_start": sunday + pd.Timedelta(hours=8),
+                          "shift_end": sunday + pd.Timedelta(hours=12)} for a in agents if rng.random() < 0.5],
+                        columns=["agent_id", "date", "shift_start", "shift_end"])
+    p = problem(scenario(templates=[DAY, SHORT, AM], labour={"min_rest_h": 0}), agents, WEEK, {"chat": 1},
+                previous_shifts=prev if seed % 2 else None)
     cands = build_model(p, families=[]).rv.cands
     fixed, taken = {}, set()
     for c in cands:  # at most one shift a day, about half the days worked
@@ -492,3 +511,33 @@ def test_two_stages_keep_the_groups_coverage_and_pair_the_agents():
     assert m["with_two_consecutive_rest_days"] == 3
     off = solve(dataclasses.replace(p, scenario=scenario(templates=[DAY], roster=friendly(False))))
     assert "stages" not in off.solver
+
+
+def test_a_denied_preferred_template_says_what_it_would_cost():
+    """The morning is worth 8 x 4 x 25 CNY more than the afternoon: the afternoon asked for is denied."""
+    p = problem(scenario(templates=[AM, PM], labour={"min_rest_h": 0}), [agent(2, contract="part_time")], [MON],
+                {"chat": 1}, requests=(req("A002", MON, "shift", "pm"),))
+    req_ = p.requirements.copy()
+    req_["shortfall_weight"] = [75.0 if pd.Timestamp(t).hour < 13 else 50.0 for t in req_["interval_start"]]
+    p = dataclasses.replace(p, requirements=req_)
+    r = solve(p)
+    assert r.shifts["template"].tolist() == ["am"]
+    row = request_outcomes(p, r).iloc[0]
+    assert not row["granted"] and row["kind"] == "shift:pm"
+    assert row["cost_if_granted"] == pytest.approx(4 * 25.0, abs=0.01)
+    assert row["reason"].endswith("> preferred_shift_penalty=50")
+
+
+def test_summary_section_and_console_lines():
+    from scheduler.friendly_summary import friendly_lines, friendly_section
+
+    p = weighted(problem(scenario(templates=[DAY]), [agent(1)], WEEK, {"chat": 1},
+                         requests=(req("A001", WEEK[2], "day_off"),)), NEAR_PAIR)
+    r = solve(p)
+    section = friendly_section(p, r, requests_summary(request_outcomes(p, r)))
+    assert section["paired_rest_days"] == {"full_timer_weeks": 1, "with_two_consecutive_rest_days": 1, "share": 1.0}
+    assert section["cost_of_terms"] is None
+    lines = friendly_lines(section)
+    assert lines[0].startswith("agent-friendly (on): paired rest days 1/1 full-timer weeks (100.0%), "
+                               "start-time changes 0")
+    assert lines[1] == "requests granted 1/1 (day_off 1/1)"

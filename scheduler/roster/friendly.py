@@ -4,17 +4,19 @@ measures that report both, in one place so that the model and the report count t
 Terms (``Family`` classes, registered in ``constraints.default_families()``), each weighted by a
 ``[roster]`` key [CNY] and, except the requests, switched off with ``roster.agent_friendly = false``:
 
-- ``PairedRestDays``: a full-timer's ISO week without two consecutive rest days (Mon..Sun, inside the
-  week) costs ``paired_rest_penalty``. A week is counted when the horizon holds all its days, or when
-  its days before the horizon are known from the previous plan (``--previous``); a week the horizon
+- ``PairedRestDays``: a full-timer's ISO week without two consecutive rest days costs
+  ``paired_rest_penalty``. The pair lies inside the week (Mon..Sun), or is the Sunday before it and its
+  Monday when that Sunday is known (in the horizon, or from the previous plan, ``--previous``): a rest
+  on Sunday and Monday counts for the week of the Monday. A week is counted when the horizon holds all
+  its days, or when its days before the horizon are known from the previous plan; a week the horizon
   cuts at its end is left to the next plan.
 - ``StartTimes``: every start time an agent works in an ISO week beyond the first costs
   ``start_change_penalty`` ("start-time changes" = distinct start times in the week - 1).
 - ``Spread``: per contract (full-timers, part-timers) and per ledger key (weekend days, holiday days,
-  late shifts), the most minus the least any agent has, to date (``problem.ledger_to_date``, carried
-  through ``--previous``) plus over the horizon, costs ``spread_penalty`` per shift. The least is taken
-  over the agents without leave in the horizon, who could have worked their share. It replaces the
-  week-only ``Fairness`` term when the terms are on.
+  late shifts), every shift an agent has to date (``problem.ledger_to_date``, carried through
+  ``--previous``) plus over the horizon beyond the least loaded agent's + ``spread_tolerance`` costs
+  ``spread_penalty``. The least loaded is taken over the agents without leave in the horizon, who could
+  have worked their share. It replaces the week-only ``Fairness`` term when the terms are on.
 - ``RequestTerms``: a ``day_off`` request the roster denies costs ``day_off_penalty``; a
   ``shift:<template>`` request costs ``preferred_shift_penalty`` when the agent works another template
   that day. Approved leave is the hard rule ``rules.Leave`` (``problem.leave_dates``).
@@ -75,33 +77,34 @@ def week_label(day: dt.date) -> str:
 
 @dataclass(frozen=True)
 class RestWeek:
-    """An ISO week the paired-rest term counts: ``slots`` Mon..Sun, each a day index of the horizon
-    (an ``int``) or a date before it whose work is known from the previous plan."""
+    """An ISO week the paired-rest term counts: ``slots`` are its days Mon..Sun, after the Sunday before
+    it when that day is known, each a day index of the horizon (an ``int``) or a date before the
+    horizon whose work is known from the previous plan."""
 
     label: str
     slots: tuple[int | dt.date, ...]
 
 
 def rest_weeks(problem: RosterProblem) -> list[RestWeek]:
-    """The ISO weeks of the horizon whose seven days are all known (see the module docstring)."""
+    """The ISO weeks of the horizon whose seven days are all known (see the module docstring), each
+    with the Sunday before it when that is known too: a rest on Sunday and Monday is a pair, and it
+    counts for the week of the Monday."""
     out = []
     for group in problem.iso_weeks():
         first = problem.days[group[0]]
         monday = first - dt.timedelta(days=first.weekday())
-        slots: list[int | dt.date] = []
-        for i in range(7):
-            day = monday + dt.timedelta(days=i)
-            if day < problem.days[0]:
-                if problem.previous_shifts is None:
-                    break
-                slots.append(day)
-            elif day > problem.days[-1]:
-                break
-            else:
-                slots.append(problem.days.index(day))
-        if len(slots) == 7:
-            out.append(RestWeek(week_label(first), tuple(slots)))
+        slots = [_slot(problem, monday + dt.timedelta(days=i)) for i in range(-1, 7)]
+        if all(s is not None for s in slots[1:]):
+            out.append(RestWeek(week_label(first), tuple(s for s in slots if s is not None)))
     return out
+
+
+def _slot(problem: RosterProblem, day: dt.date) -> int | dt.date | None:
+    if problem.days[0] <= day <= problem.days[-1]:
+        return problem.days.index(day)
+    if day < problem.days[0] and problem.previous_shifts is not None:
+        return day
+    return None
 
 
 def without_leave(problem: RosterProblem) -> set[str]:
@@ -150,9 +153,9 @@ class PairedRestDays(Family):
     ``alone`` (or stays ``paired``), a day of rest to ``rested``, or to ``paired`` from ``rested``. One
     boolean per state and day's choice carries the path; the choices' rest arcs add up to the day's rest
     (``1 - works``), and the path ending short of ``paired`` costs ``paired_rest_penalty``. A path in a
-    DAG is a network flow, so the LP relaxation of one agent's week is exact: the bound sees what a
-    fractional roster's rest days cost in pairs, where one ``pair <= rest`` indicator per day pair
-    relaxed to no cost at all (and the default week stopped at a 1.4% gap instead of 0.5%)."""
+    DAG is a network flow, so the LP relaxation of one agent's week is exact, where one ``pair <= rest``
+    indicator per day pair relaxes to no cost at all: with the groups' counts fixed (stage 2 of
+    ``friendly_solve``) the default week's assignment is proven optimal in about 6 deterministic units."""
 
     name = "paired_rest"
 
@@ -179,8 +182,8 @@ class GroupPairedRest(Family):
     """Soft, per skill group: the paired rest days the group's day counts allow (the first stage of a
     solve with the terms on, ``friendly_solve``).
 
-    Per skill group and ISO week inside the horizon, with ``n`` full-timers and ``off_d`` of them resting
-    on day ``d``: each paired full-timer has one chosen pair of adjacent days (``pairs_i`` of them on
+    Per skill group and counted week (``rest_weeks``), with ``n`` full-timers and ``off_d`` of them
+    resting on day ``d``: each paired full-timer has one chosen pair of adjacent days (``pairs_i`` of them on
     days i and i+1) and any other rest days are ``single_d``, so ``off_d = pairs_(d-1) + pairs_d +
     single_d``, ``sum pairs <= n`` and ``unpaired >= n - sum pairs`` costs ``paired_rest_penalty``. Every
     roster satisfies it with ``unpaired`` at most its full-timers without a pair, so it prices no more
@@ -193,21 +196,26 @@ class GroupPairedRest(Family):
         weight = problem.scenario.roster.paired_rest_penalty
         if not _on(problem) or weight <= 0:
             return []
-        weeks = [w for w in rest_weeks(problem) if all(isinstance(s, int) for s in w.slots)]
         terms = []
+        worked_before = {a.agent_id: problem.previous_worked_dates(a.agent_id) for a in problem.agents} \
+            if problem.previous_shifts is not None else {}
         for g, members in rv.groups.items():
             full = [a for a in members if problem.agents[a].contract == FULL_TIME]
-            for week in weeks:
-                active = [a for a in full if any(rv.by_agent_day.get((a, d)) for d in week.slots)]
+            for week in rest_weeks(problem):
+                active = [a for a in full if any(rv.by_agent_day.get((a, d)) for d in week.slots if isinstance(d, int))]
                 if not active:
                     continue
-                n = len(active)
+                n, m = len(active), len(week.slots)
                 where = f"skills={'|'.join(g)}, week={week.label}"
-                pairs = [model.new_int_var(0, n, f"rest_pairs({where}, from={i + 1})") for i in range(6)]
+                pairs = [model.new_int_var(0, n, f"rest_pairs({where}, from={i + 1})") for i in range(m - 1)]
                 for i, d in enumerate(week.slots):
+                    if isinstance(d, int):
+                        worked = sum(rv.works(a, d) for a in active)
+                    else:  # the Sunday before the horizon, as the previous plan has it
+                        worked = sum(d in worked_before[problem.agents[a].agent_id] for a in active)
                     single = model.new_int_var(0, n, f"single_rest_days({where}, day={i + 1})")
-                    around = (pairs[i - 1] if i > 0 else 0) + (pairs[i] if i < 6 else 0)
-                    model.add(n - sum(rv.works(a, d) for a in active) == around + single)
+                    around = (pairs[i - 1] if i > 0 else 0) + (pairs[i] if i < m - 1 else 0)
+                    model.add(n - worked == around + single)
                 model.add(sum(pairs) <= n)
                 unpaired = model.new_int_var(0, n, f"unpaired_rest({where})")
                 model.add(unpaired >= n - sum(pairs))
@@ -341,10 +349,13 @@ class GroupStartTimes(Family):
 class Spread(Family):
     """Soft: weekend days, holiday days and late shifts spread evenly within each contract, to date.
 
-    Per contract and ledger key: ``most >= prior_a + count_a`` for every agent with such shifts,
-    ``least <= prior_a + count_a`` for those of them without leave in the horizon, and
-    ``most - least`` costs ``spread_penalty`` (``prior`` less the contract's smallest, so the numbers
-    stay small)."""
+    Per contract and ledger key, with ``total_a = prior_a + count_a`` (``prior`` the ledger to date, less
+    the contract's smallest, so the numbers stay small): ``least <= total_a`` for every agent without
+    leave in the horizon who has such shifts, and each agent's ``total_a`` beyond ``least +
+    spread_tolerance`` costs ``spread_penalty`` per shift. Per agent, not only the most loaded one: a
+    whole skill group kept off weekends (phone-only agents when weekend phone demand is low) then
+    costs for every agent it leaves above the band, which is what buys moving it; with a price on the
+    most loaded agent alone, weekly plans let weekend days per full-timer drift 0-9 apart over a month."""
 
     name = "spread"
 
@@ -358,9 +369,10 @@ class Spread(Family):
         terms = []
         for key, contracts in eligible(problem).items():
             for contract in sorted(contracts):
-                members = [(a, ag) for a, ag in enumerate(problem.agents) if ag.contract == contract]
                 counts = {}
-                for a, ag in members:
+                for a, ag in enumerate(problem.agents):
+                    if ag.contract != contract:
+                        continue
                     ks = [k for d in range(len(problem.days)) for k in rv.by_agent_day.get((a, d), [])
                           if key in shift_keys_of(problem.day_types[problem.days[d]], rv.cands[k].end_min)]
                     if ks:
@@ -371,15 +383,16 @@ class Spread(Family):
                 floor = min(p for p, _, _ in counts.values())
                 top = max(p - floor + n for p, _, n in counts.values())
                 where = f"contract={contract}, key={key}"
-                most = model.new_int_var(0, top, f"most({where})")
                 least = model.new_int_var(0, top, f"least({where})")
+                for a in low:
+                    p, expr, _ = counts[a]
+                    model.add(least <= expr + (p - floor))
                 for a, (p, expr, _) in counts.items():
-                    model.add(most >= expr + (p - floor))
-                    if a in low:
-                        model.add(least <= expr + (p - floor))
-                excess = model.new_int_var(0, top, f"spread_beyond_tolerance({where})")
-                model.add(excess >= most - least - tolerance)
-                terms.append(Term(excess, weight, "spread"))
+                    if p - floor + counts[a][2] <= tolerance:
+                        continue  # can never leave the band
+                    excess = model.new_int_var(0, top, f"above_band(agent={problem.agents[a].agent_id}, {where})")
+                    model.add(excess >= expr + (p - floor) - least - tolerance)
+                    terms.append(Term(excess, weight, "spread"))
         return terms
 
 
