@@ -415,8 +415,35 @@ def test_plan_with_a_bad_requests_file_is_one_line_exit_2_nothing_written(tmp_pa
 W11 = [dt.date(2025, 3, 10) + dt.timedelta(days=i) for i in range(7)]
 
 
+@pytest.fixture
+def deterministic(monkeypatch):
+    """The deterministic budget decides where a solve stops, not the wall clock of a loaded machine."""
+    monkeypatch.setattr("scheduler.roster.model.WALL_SAFETY", 20.0)
+
+
 @pytest.mark.slow
-def test_default_week_with_leaves_and_day_offs(tmp_path):
+def test_default_week_pairs_rest_days_at_the_same_cost(tmp_path, deterministic):
+    """The issue's acceptance, side by side: 2025-W11 with the terms on gives at least 90% of full-timers
+    two consecutive rest days at no more than 1.01 x the pay and objective of the plan without them."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from scheduler.cli import app
+
+    out = tmp_path / "w11"
+    result = CliRunner().invoke(app, ["plan", "--week", "2025-11", "--out", str(out), "--friendly-cost"])
+    assert result.exit_code == 0, result.output
+    assert "agent-friendly (on): paired rest days" in result.stdout and "cost of the terms" in result.stdout
+    friendly = json.loads((out / "summary.json").read_text())["agent_friendly"]
+    assert friendly["paired_rest_days"]["share"] >= 0.9
+    cost = friendly["cost_of_terms"]
+    assert cost["cost_ratio"] <= 1.01 and cost["service_objective_ratio"] <= 1.01
+    assert cost["measures_off"]["paired_rest_days"]["share"] < friendly["paired_rest_days"]["share"]
+
+
+@pytest.mark.slow
+def test_default_week_with_leaves_and_day_offs(tmp_path, deterministic):
     """3 approved leaves and 10 day-off requests in 2025-W11 (sampled, seeded): no leave is rostered,
     every request has an outcome row, most day-offs are granted, and a denied one says what it costs."""
     import json
@@ -541,3 +568,16 @@ def test_summary_section_and_console_lines():
     assert lines[0].startswith("agent-friendly (on): paired rest days 1/1 full-timer weeks (100.0%), "
                                "start-time changes 0")
     assert lines[1] == "requests granted 1/1 (day_off 1/1)"
+
+
+def test_two_stages_with_a_published_roster():
+    """Against a published roster (each change costs, a term with a constant part): the bound handed
+    to stage 2 must leave the constant out, or stage 2 is held 600 CNY above its optimum."""
+    agents = [agent(1), agent(2, cost=31.0), agent(3, cost=32.0)]
+    base = problem(scenario(templates=[DAY]), agents, WEEK, {"chat": 2})
+    published = solve(base).shifts
+    p = dataclasses.replace(base, published_shifts=published[published["agent_id"] != "A003"])
+    r = solve(p)
+    assert r.solver["stages"]["agents"]["status"] in ("OPTIMAL", "FEASIBLE")
+    assert r.solver["best_bound"] <= r.solver["objective"] + 1e-6
+    assert r.solver["gap"] <= p.scenario.roster.relative_gap

@@ -97,9 +97,10 @@ def solve_in_stages(problem: RosterProblem) -> Roster:
                 model.add(var == values[v.name])
             else:
                 model.add_hint(var, values[v.name])
-    domain = model.proto.objective.domain  # stage 1's bound holds for the full objective
+    # stage 1's bound holds for the full objective; CP-SAT's objective domain leaves out its constant
+    domain = model.proto.objective.domain
     domain.clear()
-    domain.extend([math.floor(bound * SCALE), cp_model.INT_MAX])
+    domain.extend([math.floor(bound * SCALE - model.proto.objective.offset - 1e-6), cp_model.INT_MAX])
     s2 = _solver(problem)
     budget = problem.scenario.roster.time_limit_s * STAGE_TWO_SHARE
     if problem.scenario.roster.search == "portfolio":  # stopped by the clock, as stage 1
