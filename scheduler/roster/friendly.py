@@ -494,8 +494,9 @@ def spread_table(problem: RosterProblem, worked: dict[str, dict[dt.date, Worked]
     prior = prior_counts(problem)
     free = without_leave(problem)
     out: dict = {}
-    for key, contracts in eligible(problem).items():
-        for contract in sorted(contracts):
+    elig = eligible(problem)
+    for key in (k for k in LEDGER_KEYS if k in elig):
+        for contract in sorted(elig[key]):
             ids = [a.agent_id for a in problem.agents if a.contract == contract]
             low = [i for i in ids if i in free]
             if not ids or not low:
@@ -528,12 +529,11 @@ def friendly_line(m: dict) -> str:
     """One console line of the measures."""
     pr = m["paired_rest_days"]
     share = f" ({100 * pr['share']:.1f}%)" if pr["share"] is not None else ""
-    wk = m.get("weekend_days_per_full_timer")
-    wk_text = (f"weekend days per full-timer {wk['min']}-{wk['max']} (spread {wk['spread']}, to date "
-               f"{wk['to_date_spread']})") if wk else "no weekend days to spread"
+    spreads = [f"{key.replace('_', ' ')} per full-timer {v['min']}-{v['max']} (spread {v['spread']}, to date "
+               f"{v['to_date_spread']})" for key, v in m["spread"].get(FULL_TIME, {}).items()]
     return (f"agent-friendly ({'on' if m['terms_on'] else 'off'}): paired rest days "
             f"{pr['with_two_consecutive_rest_days']}/{pr['full_timer_weeks']} full-timer weeks{share}, "
-            f"start-time changes {m['start_time_changes']}, {wk_text}")
+            f"start-time changes {m['start_time_changes']}" + "".join(f", {t}" for t in spreads))
 
 
 # -- the ledger ----------------------------------------------------------------------------------------------
