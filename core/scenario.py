@@ -218,8 +218,13 @@ class RosterSpec(_Strict):
                                   "least loaded agent of its contract plus spread_tolerance, for weekend days, "
                                   "holiday days and late shifts each, counted to date (the --previous ledger) "
                                   "and over the horizon")
-    spread_tolerance: int = Field(default=2, ge=0, le=31, description="[shifts] a difference between agents "
-                                  "that costs nothing: one week cannot always even out weekend days")
+    spread_tolerance: int = Field(default=2, ge=0, le=31, description="[days] a difference in weekend days or "
+                                  "holiday days between agents that costs nothing: one week cannot always even "
+                                  "them out")
+    late_spread_tolerance: int = Field(default=6, ge=0, le=31, description="[shifts] a difference in late shifts "
+                                       "that costs nothing: a week of them, so that a late week rotates with an "
+                                       "early one across plans instead of late shifts spread within the week "
+                                       "against one start time")
     day_off_penalty: float = Field(default=300.0, ge=0, description="[CNY] per day_off request denied "
                                    "(plan --requests)")
     preferred_shift_penalty: float = Field(default=50.0, ge=0, description="[CNY] per shift:<template> "

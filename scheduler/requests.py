@@ -17,12 +17,15 @@ contract cannot work that day, a second request for the same agent and day.
 
 ``requests_outcome.csv`` (:func:`request_outcomes`): one row per request, in file order, with
 ``granted`` and, for a denied request, the binding reason: what granting it would have cost. That is
-measured, not guessed: the roster is re-solved with the request forced granted, re-optimising the
-requesting agent and every agent resting that day (who could cover for it) while everyone else keeps
-the planned shifts, and compared with the plan under the same model. The difference is an upper bound
-on what granting costs (a roster with that cost exists); the solver denied the request because, within
-its gap, granting costs more than the request's penalty. ``cost_if_granted`` [CNY] and
-``missing_if_granted`` [head-intervals] give it in numbers.
+measured, not guessed: the requesting agent and the agents who rest that day and share a skill with it
+(those who could cover for it) are set free, everyone else keeps the planned shifts, and the roster is
+solved twice under the full model, once as it is and once with the request granted. The difference,
+by objective term, is what granting it costs with that much freedom: an upper bound on its price (a
+roster with that cost exists). The solver denied the request because granting it costs more than
+the request's penalty; a difference below the penalty means the plan stopped within its gap before
+finding the better roster, and the reason says so. ``cost_if_granted`` [CNY] and
+``missing_if_granted`` [head-intervals] give it in numbers; each denial costs two small solves
+(``NEAR_DTIME`` deterministic units at most each).
 """
 
 from __future__ import annotations
@@ -145,14 +148,13 @@ def request_outcomes(problem: RosterProblem, roster: Roster, explain: bool = Tru
     have cost (a small re-solve each, see the module docstring), else the reason says it was not measured."""
     by_day = {(r.agent_id, pd.Timestamp(r.shift_start).date()): str(r.template) for r in roster.shifts.itertuples()}
     rows = []
-    baseline = None
     for req in problem.requests:
         ok, reason = granted(req, by_day)
         cost = missing = None
         if not ok and explain:
-            if baseline is None:
-                baseline = _solve_around(problem, roster, None)
-            forced = _solve_around(problem, roster, req)
+            free = _free_around(problem, roster, req)
+            baseline = _solve_around(problem, roster, req, free, force=False)
+            forced = _solve_around(problem, roster, req, free, force=True)
             reason, cost, missing = _denial(problem, req, baseline, forced)
         elif not ok:
             reason = "denied (not measured)"
@@ -185,13 +187,22 @@ class Around:
     status: str
 
 
-NEAR_DTIME = 20.0     # deterministic-time budget of one re-solve (seconds of an idle core, roughly)
+NEAR_DTIME = 10.0     # deterministic-time budget of one re-solve (seconds of an idle core, roughly)
 NEAR_WALL_S = 60.0    # its wall-clock safety net
 
 
-def _solve_around(problem: RosterProblem, roster: Roster, request: Request | None) -> Around:
-    """The plan under the model with the request forced granted (None: the plan itself, every shift held).
-    Free to change: the requesting agent and the agents who rest on the request's day."""
+def _free_around(problem: RosterProblem, roster: Roster, request: Request) -> set[str]:
+    """Who may change when a request is measured: the requesting agent and the agents who rest on its
+    day and share a skill with it (who could cover for it)."""
+    busy = {r.agent_id for r in roster.shifts.itertuples() if pd.Timestamp(r.shift_start).date() == request.date}
+    skills = set(next(a.skills for a in problem.agents if a.agent_id == request.agent_id))
+    return {a.agent_id for a in problem.agents if a.agent_id not in busy and skills & set(a.skills)} | {
+        request.agent_id}
+
+
+def _solve_around(problem: RosterProblem, roster: Roster, request: Request, free: set[str], force: bool) -> Around:
+    """The roster re-solved with the agents in ``free`` free to change and everyone else on the planned
+    shifts; ``force``: with the request granted."""
     from ortools.sat.python import cp_model
 
     from scheduler.roster.model import build_model, objective_terms
@@ -201,10 +212,6 @@ def _solve_around(problem: RosterProblem, roster: Roster, request: Request | Non
     planned = {(r.agent_id, pd.Timestamp(r.shift_start).date(), str(r.template),
                 pd.Timestamp(r.shift_start).hour * 60 + pd.Timestamp(r.shift_start).minute)
                for r in roster.shifts.itertuples()}
-    free: set[str] = set()
-    if request is not None:
-        busy = {aid for aid, day, _, _ in planned if day == request.date}
-        free = {a.agent_id for a in problem.agents if a.agent_id not in busy} | {request.agent_id}
     for c in rv.cands:
         aid = problem.agents[c.agent].agent_id
         on = (aid, problem.days[c.day], c.shape.template, c.start_min) in planned
@@ -212,10 +219,9 @@ def _solve_around(problem: RosterProblem, roster: Roster, request: Request | Non
             model.add_hint(rv.x[c.idx], on)
         else:
             model.add(rv.x[c.idx] == int(on))
-    if request is not None:
+    if force:
         a = next(i for i, ag in enumerate(problem.agents) if ag.agent_id == request.agent_id)
-        ks = rv.by_agent_day.get((a, problem.days.index(request.date)), [])
-        for k in ks:
+        for k in rv.by_agent_day.get((a, problem.days.index(request.date)), []):
             if request.kind == "day_off" or rv.cands[k].shape.template != request.template:
                 model.add(rv.x[k] == 0)
     solver = cp_model.CpSolver()
@@ -233,7 +239,7 @@ def _solve_around(problem: RosterProblem, roster: Roster, request: Request | Non
 
 
 def _denial(problem: RosterProblem, req: Request, plan: Around, forced: Around) -> tuple[str, float | None, int | None]:
-    """The reason a denied request gives, from the plan and the forced re-solve."""
+    """The reason a denied request gives, from the re-solves without (``plan``) and with it granted."""
     spec = problem.scenario.roster
     penalty = spec.day_off_penalty if req.kind == "day_off" else spec.preferred_shift_penalty
     key = "day_off_penalty" if req.kind == "day_off" else "preferred_shift_penalty"
@@ -241,11 +247,13 @@ def _denial(problem: RosterProblem, req: Request, plan: Around, forced: Around) 
         return (f"denied: granting it admits no roster with the others' shifts held ({forced.status})",
                 None, None)
     delta = {k: forced.terms.get(k, 0.0) - plan.terms.get(k, 0.0) for k in set(plan.terms) | set(forced.terms)}
-    # the request's own penalty is paid in the plan and not when granted: add it back
-    cost = sum(delta.values()) + penalty
+    # the request's own penalty, paid where the re-solve without it forced still denies it, is not a cost of it
+    shifts_by_day = {(aid, day): tpl for aid, day, tpl, _ in plan.shifts}
+    delta["requests"] = delta.get("requests", 0.0) + (0.0 if granted(req, shifts_by_day)[0] else penalty)
+    cost = sum(delta.values())
     missing = forced.missing - plan.missing
-    parts = [f"{k} {v:+,.0f}" for k, v in sorted(delta.items(), key=lambda kv: -abs(kv[1]))
-             if k != "requests" and abs(v) >= 0.5]
+    parts = [f"{'other requests' if k == 'requests' else k} {v:+,.0f}"
+             for k, v in sorted(delta.items(), key=lambda kv: -abs(kv[1])) if abs(v) >= 0.5]
     cover = _cover(req, plan.shifts, forced.shifts)
     text = (f"denied: granting it costs CNY {cost:,.0f} more ({', '.join(parts) or 'no change'}; "
             f"{missing:+d} missing head-intervals{'; ' + cover if cover else ''})")
@@ -253,8 +261,8 @@ def _denial(problem: RosterProblem, req: Request, plan: Around, forced: Around) 
         text += f", not more than {key}={penalty:g}: the solver stopped within its gap before granting it"
     else:
         text += f" > {key}={penalty:g}"
-    if forced.status != "OPTIMAL":
-        text += " (re-solve not proven optimal: at most this)"
+    if "OPTIMAL" not in (forced.status, plan.status) or forced.status != plan.status:
+        text += f" (re-solves {plan.status.lower()}/{forced.status.lower()}, not both proven optimal)"
     return text, round(cost, 2), missing
 
 

@@ -14,9 +14,10 @@ Terms (``Family`` classes, registered in ``constraints.default_families()``), ea
   ``start_change_penalty`` ("start-time changes" = distinct start times in the week - 1).
 - ``Spread``: per contract (full-timers, part-timers) and per ledger key (weekend days, holiday days,
   late shifts), every shift an agent has to date (``problem.ledger_to_date``, carried through
-  ``--previous``) plus over the horizon beyond the least loaded agent's + ``spread_tolerance`` costs
-  ``spread_penalty``. The least loaded is taken over the agents without leave in the horizon, who could
-  have worked their share. It replaces the week-only ``Fairness`` term when the terms are on.
+  ``--previous``) plus over the horizon beyond the least loaded agent's + ``spread_tolerance``
+  (``late_spread_tolerance`` for late shifts) costs ``spread_penalty``. The least loaded is taken over
+  the agents without leave in the horizon, who could have worked their share. It replaces the week-only
+  ``Fairness`` term when the terms are on.
 - ``RequestTerms``: a ``day_off`` request the roster denies costs ``day_off_penalty``; a
   ``shift:<template>`` request costs ``preferred_shift_penalty`` when the agent works another template
   that day. Approved leave is the hard rule ``rules.Leave`` (``problem.leave_dates``).
@@ -352,16 +353,17 @@ class Spread(Family):
     Per contract and ledger key, with ``total_a = prior_a + count_a`` (``prior`` the ledger to date, less
     the contract's smallest, so the numbers stay small): ``least <= total_a`` for every agent without
     leave in the horizon who has such shifts, and each agent's ``total_a`` beyond ``least +
-    spread_tolerance`` costs ``spread_penalty`` per shift. Per agent, not only the most loaded one: a
-    whole skill group kept off weekends (phone-only agents when weekend phone demand is low) then
-    costs for every agent it leaves above the band, which is what buys moving it; with a price on the
-    most loaded agent alone, weekly plans let weekend days per full-timer drift 0-9 apart over a month."""
+    spread_tolerance`` (``late_spread_tolerance`` for late shifts) costs ``spread_penalty`` per shift.
+    Per agent, not only the most loaded one: a whole skill group kept off weekends (phone-only agents
+    when weekend phone demand is low) then costs for every agent it leaves above the band, which is
+    what buys moving it; with a price on the most loaded agent alone, weekly plans let weekend days
+    per full-timer drift 0-9 apart over a month."""
 
     name = "spread"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         weight = problem.scenario.roster.spread_penalty
-        tolerance = problem.scenario.roster.spread_tolerance
+        spec = problem.scenario.roster
         if not _on(problem) or weight <= 0:
             return []
         prior = prior_counts(problem)
@@ -380,6 +382,7 @@ class Spread(Family):
                 low = [a for a in counts if problem.agents[a].agent_id in free]
                 if len(counts) < 2 or not low:
                     continue
+                tolerance = spec.late_spread_tolerance if key == "late_shifts" else spec.spread_tolerance
                 floor = min(p for p, _, _ in counts.values())
                 top = max(p - floor + n for p, _, n in counts.values())
                 where = f"contract={contract}, key={key}"
