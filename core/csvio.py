@@ -1,24 +1,93 @@
-"""Reading user CSV files at the edge: every cell as text, one-line errors naming file, row and field."""
+"""Reading user CSV files at the edge: every cell as text, one-line errors naming file, row and field.
+
+One reader for every CSV a user gives (history, actuals, agent pool, calendar), so they all accept
+the same files:
+
+- encodings UTF-8 (with or without a BOM), GB18030/GBK and UTF-16 with a BOM (:mod:`core.encoding`);
+  a file in none of them is one line naming the byte offset and line of the first bad byte;
+- gzip-compressed files (recognised by their first bytes);
+- the delimiter of the header line: comma, tab (Excel's "Unicode text") or semicolon.
+
+Values inside the cells (times, booleans, channel names) are parsed by :mod:`core.values`.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
+from core.encoding import Encoding, decode, detect, read_bytes
 from core.errors import InputError
+
+DELIMITERS = (",", "\t", ";")
+HEAD_BYTES = 1 << 20  # [bytes] what :func:`sniff_csv` reads to find the header and the encoding
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """A CSV file's layout, from its first bytes: ``encoding`` is provisional for a file larger
+    than the sample (the rest may still hold bytes that are invalid in it)."""
+
+    path: Path
+    encoding: Encoding
+    delimiter: str
+    header: list[str]
+    whole: bool  # the sample was the whole file, so ``encoding`` holds for all of it
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter a header line uses: the most frequent of comma, tab and semicolon (comma on a tie
+    or when there is none)."""
+    counts = [header_line.count(d) for d in DELIMITERS]
+    return DELIMITERS[counts.index(max(counts))] if max(counts) > 0 else ","
+
+
+def _check_file(path: Path, what: str, option: str | None) -> None:
+    if not path.is_file():
+        raise InputError(f"{what} not found", file=path, field=option)
+
+
+def sniff_csv(path: str | Path, *, what: str, option: str | None = None) -> CsvFile:
+    """Encoding, delimiter and header of a CSV file of any size, from its first bytes."""
+    path = Path(path)
+    _check_file(path, what, option)
+    head = read_bytes(path, HEAD_BYTES)
+    whole = len(head) < HEAD_BYTES
+    if not whole and b"\n" in head:
+        head = head[: head.rfind(b"\n") + 1]
+    enc = detect(head, final=whole)
+    if enc.codec == "utf-16":  # a cut sample may end inside a character
+        text = head.decode("utf-16", "replace")
+    else:
+        first = head.split(b"\n", 1)[0]
+        try:
+            text = first.decode(enc.codec)
+        except UnicodeDecodeError as exc:
+            raise replace(enc, bad_offset=exc.start, bad_line=1, bad_byte=first[exc.start]).error(path) from None
+    text = text.removeprefix("\ufeff")
+    line = text.splitlines()[0] if text.strip() else ""
+    if not line.strip():
+        raise InputError("empty file: no header line", file=path, row=1)
+    delimiter = sniff_delimiter(line)
+    header = [c.strip() for c in next(csv.reader([line], delimiter=delimiter))]
+    return CsvFile(path, enc, delimiter, header, whole)
 
 
 def read_text_csv(path: str | Path, required: tuple[str, ...], *, what: str, option: str | None = None,
                   hint: str | None = None) -> pd.DataFrame:
-    """All cells as stripped-header strings (a UTF-8 BOM is accepted); checks the file exists, parses,
-    has the ``required`` columns and at least one row. ``what`` names the file in messages
-    ("history file"), ``option`` the command-line option that gave it."""
+    """All cells as strings under stripped header names; checks the file exists, is text in an accepted
+    encoding, parses, has the ``required`` columns and at least one row. ``what`` names the file in
+    messages ("history file"), ``option`` the command-line option that gave it."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{what} not found", file=path, field=option)
+    _check_file(path, what, option)
+    text, _ = decode(read_bytes(path), path)
+    delimiter = sniff_delimiter(text.split("\n", 1)[0])
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
     except Exception as exc:  # pandas raises several parser error types
         raise InputError(f"not a readable CSV ({' '.join(str(exc).split())})", file=path) from None
     raw.columns = [c.strip() for c in raw.columns]

@@ -17,10 +17,26 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import InputError
+from core.events import CampaignInstance, read_events_csv
+from core.limits import (
+    HOURS_PER_WEEK,
+    MAX_AHT_S,
+    MAX_CAMPAIGN_LEAD_DAYS,
+    MAX_CAMPAIGN_TAIL_DAYS,
+    MAX_COST,
+    MAX_PAY_MULTIPLIER,
+    MAX_PROMOTION_MULTIPLIER,
+    MAX_RESPONSE_WINDOW_H,
+    MAX_TIME_LIMIT_S,
+    MAX_WAIT_S,
+    MIN_TIME_LIMIT_S,
+    SEED_MAX,
+)
 from core.names import CHANNELS, DAY_TYPES
-from core.promotions import promotion_main_days
+from core.promotions import Campaign, EventDay, campaigns, promotion_days, promotion_main_days
 
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+_KEY_FIRST = re.compile(r"^([a-z_]+(?:\.[a-z0-9_]+)+): (.*)$", re.S)
 _MMDD = re.compile(r"^(0[1-9]|1[0-2])-([0-2]\d|3[01])$")
 
 
@@ -49,6 +65,12 @@ def _check_window(text) -> None:
         Window.parse(text)
 
 
+def _check_lunch_window(text) -> None:
+    """A meal window must be an open HH:MM-HH:MM window ('closed' makes no sense for a lunch)."""
+    if text is not None and not Window.parse(text).is_open:
+        raise ValueError(f"'{text}' is not a lunch window HH:MM-HH:MM")
+
+
 def _check_mmdd(text: str) -> None:
     """A month-day that exists (Feb 29 allowed)."""
     try:
@@ -60,7 +82,8 @@ def _check_mmdd(text: str) -> None:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: every float is finite ("inf" and "nan" are TOML floats); bounds: core.limits
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Window(_Strict):
@@ -94,13 +117,14 @@ class ChannelSpec(_Strict):
     """Service target and queue model of one channel."""
 
     model: Literal["erlang_c", "erlang_a", "deferred"] = "erlang_c"
-    answer_within_s: float = Field(gt=0, description="[s] service-level threshold")
-    default_aht_s: float = Field(default=300, gt=0, description="[s] handle time when history has none")
+    answer_within_s: float = Field(gt=0, le=MAX_WAIT_S, description="[s] service-level threshold")
+    default_aht_s: float = Field(default=300, gt=0, le=MAX_AHT_S, description="[s] handle time when history has none")
     service_level_target: float = Field(default=0.8, gt=0, lt=1)
     concurrency: int = Field(default=1, ge=1, le=10, description="contacts one agent handles at once")
     max_occupancy: float = Field(default=0.85, gt=0, le=1)
-    patience_s: float | None = Field(default=None, gt=0, description="[s] mean patience, Erlang A only")
-    response_window_h: float | None = Field(default=None, gt=0, description="[h] deferred work only")
+    patience_s: float | None = Field(default=None, gt=0, le=MAX_WAIT_S, description="[s] mean patience, Erlang A only")
+    response_window_h: float | None = Field(default=None, gt=0, le=MAX_RESPONSE_WINDOW_H,
+                                            description="[h] deferred work only")
     carry_over_closed: float = Field(default=1.0, ge=0, le=1,
                                      description="share of contacts arriving while closed that wait for opening")
     vip_share: float = Field(default=0.0, ge=0, lt=1, description="share of contacts from VIP customers, "
@@ -149,7 +173,7 @@ class ShiftTemplate(_Strict):
     @field_validator("lunch_window")
     @classmethod
     def _lw(cls, v):
-        _check_window(v)
+        _check_lunch_window(v)
         return v
 
     @field_validator("day_types")
@@ -178,8 +202,8 @@ class TemporaryAgents(_Strict):
     count: int = Field(ge=1, le=2000)
     skills: list[str] = Field(min_length=1)
     contract: Literal["full_time", "part_time"] = "part_time"
-    hourly_cost: float = Field(gt=0, description="[CNY/h]")
-    max_weekly_h: float | None = Field(default=None, ge=0)
+    hourly_cost: float = Field(gt=0, le=MAX_COST, description="[CNY/h]")
+    max_weekly_h: float | None = Field(default=None, ge=0, le=HOURS_PER_WEEK)
     id_prefix: str = "T"
     team: str = "临时"
 
@@ -190,21 +214,72 @@ class TemporaryAgents(_Strict):
         return v
 
 
+class HireProfile(_Strict):
+    """One kind of agent the agency can supply: its skills, contract, cost, templates and how many.
+
+    The capacity sizing (:mod:`scheduler.capacity`) may add up to ``cap`` of them to the pool;
+    ``plan --hire auto`` does."""
+
+    name: str = Field(default="", description="label in hires.csv; default '<skills> <contract>'")
+    skills: list[str] = Field(min_length=1)
+    contract: Literal["full_time", "part_time"] = "part_time"
+    hourly_cost: float = Field(gt=0, le=MAX_COST, description="[CNY/h] what a hired hour costs the vendor")
+    max_weekly_h: float | None = Field(default=None, ge=0, le=HOURS_PER_WEEK,
+                                       description="[h] paid hours a week at most")
+    templates: list[str] = Field(default=[], description="templates this profile works (names in "
+                                 "roster.templates or hire.templates); empty: every roster template "
+                                 "of its contract")
+    cap: int = Field(ge=0, le=500, description="hires of this profile at most")
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, v):
+        _check_channels(v)
+        if len(set(v)) != len(v):
+            raise ValueError("a skill is listed twice")
+        return v
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{'|'.join(self.skills)} {self.contract}"
+
+
+class HireSpec(_Strict):
+    """The ``[hire]`` table: the profiles the capacity sizing may hire, and templates only hires work."""
+
+    profiles: list[HireProfile] = Field(min_length=1)
+    templates: list[ShiftTemplate] = []
+    id_prefix: str = Field(default="H", min_length=1, description="hired agents are <id_prefix><n>-<i>")
+    team: str = "招聘"
+    time_limit_s: float = Field(default=60, ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S,
+                                description="[s] solver budget of the capacity sizing, counted like "
+                                "roster.time_limit_s")
+
+    @model_validator(mode="after")
+    def _names(self):
+        for what, names in (("profile", [p.label for p in self.profiles]),
+                            ("template", [t.name for t in self.templates])):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup:
+                raise ValueError(f"{what} name '{dup[0]}' is used twice")
+        return self
+
+
 class RosterSpec(_Strict):
     lunch_policy: Literal["staggered", "fixed"] = "staggered"
     lunch_window: str = "11:00-14:00"
     fixed_lunch_at: str = "12:00"
     lunch_min: int = Field(default=60, ge=0, le=120)
-    time_limit_s: float = Field(default=20, gt=0)
+    time_limit_s: float = Field(default=20, ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S)
     workers: int = Field(default=2, ge=1, le=64)
     relative_gap: float = Field(default=0.01, ge=0, lt=1)
     search: Literal["deterministic", "portfolio"] = Field(
         default="deterministic", description="deterministic: interleaved search stopped on a deterministic "
         "time budget, the same roster every run; portfolio: CP-SAT's parallel portfolio stopped by the clock, "
         "stronger on large models (hundreds of agents) but not bit-reproducible")
-    change_penalty: float = Field(default=60.0, ge=0, description="[CNY] per shift added, removed or moved "
-                                  "against a roster already published (plan --published)")
-    switch_penalty: float = Field(default=2.0, ge=0, description="[CNY] per channel switch within a shift "
+    change_penalty: float = Field(default=60.0, ge=0, le=MAX_COST, description="[CNY] per shift added, removed "
+                                  "or moved against a roster already published (plan --published)")
+    switch_penalty: float = Field(default=2.0, ge=0, le=MAX_COST, description="[CNY] per channel switch within a shift "
                                   "that the heads' channel split forces; 0 leaves the split free (a smaller, "
                                   "faster model)")
     agent_friendly: bool = Field(default=True, description="the agent-friendly objective terms below "
@@ -231,15 +306,27 @@ class RosterSpec(_Strict):
                                            "request denied (plan --requests)")
     templates: list[ShiftTemplate] = Field(min_length=1)
 
+    @field_validator("lunch_window")
+    @classmethod
+    def _lw(cls, v):
+        _check_lunch_window(v)
+        return v
+
+    @field_validator("fixed_lunch_at")
+    @classmethod
+    def _fixed(cls, v):
+        hhmm_to_min(v)
+        return v
+
 
 class LabourSpec(_Strict):
     """Standard hours system by default (Labour Law art. 36-41)."""
 
     max_days_per_week: int = Field(default=5, ge=1, le=7)
     max_paid_h_per_day: float = Field(default=8, gt=0, le=24)
-    max_paid_h_per_week: float = Field(default=40, gt=0, le=168)
-    max_overtime_h_per_day: float = Field(default=3, ge=0)
-    max_overtime_h_per_month: float = Field(default=36, ge=0)
+    max_paid_h_per_week: float = Field(default=40, gt=0, le=HOURS_PER_WEEK)
+    max_overtime_h_per_day: float = Field(default=3, ge=0, le=24)
+    max_overtime_h_per_month: float = Field(default=36, ge=0, le=31 * 24)
     min_rest_h: float = Field(default=11, ge=0, le=48)
     max_consecutive_days: int = Field(default=6, ge=1, le=14)
     comprehensive_hours: bool = False
@@ -248,14 +335,14 @@ class LabourSpec(_Strict):
 class PaySpec(_Strict):
     """Multipliers on hourly cost (Labour Law art. 44); a vendor may override them."""
 
-    statutory_holiday: float = Field(default=3.0, ge=1)
-    rest_day_overtime: float = Field(default=2.0, ge=1)
-    workday_overtime: float = Field(default=1.5, ge=1)
-    weekend: float = Field(default=1.0, ge=1, description="premium on ordinary weekend shifts")
+    statutory_holiday: float = Field(default=3.0, ge=1, le=MAX_PAY_MULTIPLIER)
+    rest_day_overtime: float = Field(default=2.0, ge=1, le=MAX_PAY_MULTIPLIER)
+    workday_overtime: float = Field(default=1.5, ge=1, le=MAX_PAY_MULTIPLIER)
+    weekend: float = Field(default=1.0, ge=1, le=MAX_PAY_MULTIPLIER, description="premium on ordinary weekend shifts")
 
 
 class Effect(_Strict):
-    multiplier: float = Field(gt=0)
+    multiplier: float = Field(gt=0, le=MAX_PROMOTION_MULTIPLIER)
     forced: bool = False
 
 
@@ -270,9 +357,9 @@ class Promotion(_Strict):
 
     name: str
     main_day: str
-    lead_days: int = Field(default=0, ge=0, le=60)
+    lead_days: int = Field(default=0, ge=0, le=MAX_CAMPAIGN_LEAD_DAYS)
     presale_at: list[str] = []
-    tail_days: int = Field(default=7, ge=0, le=30)
+    tail_days: int = Field(default=7, ge=0, le=MAX_CAMPAIGN_TAIL_DAYS)
     effects: dict[str, Effect] = {}
 
     @field_validator("main_day")
@@ -323,7 +410,7 @@ class Scenario(_Strict):
     name: str
     description: str = ""
     interval_min: Literal[15, 30, 60] = 60
-    seed: int = 7
+    seed: int = Field(default=7, ge=0, le=SEED_MAX, description="CP-SAT's random_seed is an int32")
     shrinkage: float = Field(default=0.30, ge=0, lt=1)
     windows: dict[str, str]
     promotion_window: str | None = Field(default=None, description="service window on promotion main days")
@@ -332,8 +419,14 @@ class Scenario(_Strict):
     labour: LabourSpec = LabourSpec()
     pay: PaySpec = PaySpec()
     promotions: list[Promotion] = []
+    events: list[CampaignInstance] = Field(default=[], description="dated campaign instances (the CSV "
+                                           "file named by the key 'events', relative to the scenario file)")
+    events_file: str | None = None
+    events_only: bool = Field(default=False, description="campaigns only from the dated events, no "
+                              "month-day rule for the years they do not list")
     temporary_agents: list[TemporaryAgents] = []
-    understaffed_penalty: float = Field(default=500.0, ge=0,
+    hire: HireSpec | None = None
+    understaffed_penalty: float = Field(default=500.0, ge=0, le=MAX_COST,
                                         description="[cost units] per missing agent-interval at full impact")
     path: str | None = None
 
@@ -360,9 +453,59 @@ class Scenario(_Strict):
         _check_channels(v)
         return v
 
+    @model_validator(mode="after")
+    def _hire_templates(self):
+        """Every template a hire profile names exists and allows its contract; hire templates do not
+        reuse a roster template's name. Errors start with the key they are about (see load_scenario)."""
+        if self.hire is None:
+            return self
+        own = {t.name: t for t in self.roster.templates}
+        for t in self.hire.templates:
+            if t.name in own:
+                raise ValueError(f"hire.templates: '{t.name}' is already a roster template; give it "
+                                 f"another name")
+        known = own | {t.name: t for t in self.hire.templates}
+        for i, prof in enumerate(self.hire.profiles):
+            for name in prof.templates:
+                tpl = known.get(name)
+                if tpl is None:
+                    raise ValueError(f"hire.profiles.{i}.templates: unknown template '{name}'; known: "
+                                     f"{', '.join(known)}")
+                if prof.contract not in tpl.contracts:
+                    raise ValueError(f"hire.profiles.{i}.templates: template '{name}' does not allow "
+                                     f"{prof.contract} contracts (contracts = {tpl.contracts})")
+        return self
+
+    @property
+    def hire_only_templates(self) -> frozenset[str]:
+        """Names of the templates only hired agents work (``hire.templates``)."""
+        return frozenset(t.name for t in self.hire.templates) if self.hire else frozenset()
+
+    @property
+    def all_templates(self) -> list[ShiftTemplate]:
+        """The roster's templates, then the hire-only ones."""
+        return list(self.roster.templates) + (list(self.hire.templates) if self.hire else [])
+
     def promotion_main_days(self, days) -> dict[dt.date, str]:
-        """The promotions whose main day falls on one of ``days``: {date: promotion name}."""
-        return promotion_main_days(self.promotions, days)
+        """The campaigns whose main day falls on one of ``days``: {date: event name} (dated
+        instances first, then the promotions' month-day rule for the years they do not list)."""
+        return promotion_main_days(self.promotions, days, self.events, self.events_only)
+
+    def campaigns(self, start: dt.date, end: dt.date) -> list[Campaign]:
+        """The campaign instances touching [start, end] (see ``core.promotions.campaigns``)."""
+        return campaigns(self.promotions, start, end, self.events, self.events_only)
+
+    def promotion_days(self, start: dt.date, end: dt.date) -> dict[dt.date, EventDay]:
+        """Every date in [start, end] a campaign touches, with its phase."""
+        return promotion_days(self.promotions, start, end, self.events, self.events_only)
+
+    def with_events(self, events: list[CampaignInstance], source: str | None) -> Scenario:
+        """This scenario with the dated campaigns of another events file (``--events``)."""
+        return self.model_copy(update={"events": list(events), "events_file": source})
+
+    def without_campaigns(self) -> Scenario:
+        """This scenario without any campaign: no promotion rule, no dated instance."""
+        return self.model_copy(update={"promotions": [], "events": [], "events_file": None})
 
     def window(self, day_type: str, promotion_main_day: bool = False) -> Window:
         if promotion_main_day and self.promotion_window:
@@ -388,20 +531,58 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+def _load_toml(path: Path) -> dict:
+    """The file's TOML, read as UTF-8 as the TOML spec says (a BOM is accepted); no encoding is guessed."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise InputError(f"is not UTF-8 (byte 0x{raw[exc.start]:02x}); TOML files are UTF-8: "
+                         f"save it as UTF-8, e.g. iconv -f GBK -t UTF-8 {path.name} > {path.stem}.utf8.toml",
+                         file=path, row=line) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML ({exc})", file=path) from None
+
+
+def _toml_kind(value) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return f"{value!r}"
+
+
 def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     if not path.is_file():
         raise InputError("scenario file not found", file=path, field="--scenario")
     if path in seen:
         raise InputError("'extends' forms a cycle", file=path, field="extends")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML ({exc})", file=path) from None
+    data = _load_toml(path)
+    if isinstance(data.get("events"), str):  # relative to the file that names it
+        data["events"] = str((path.parent / data["events"]).resolve())
     parent = data.pop("extends", None)
     if parent is not None:
+        if not isinstance(parent, str) or not parent.strip():
+            raise InputError(f"extends must be one scenario file name in quotes, e.g. extends = \"baseline.toml\", "
+                             f"not {_toml_kind(parent)}", file=path, field="extends")
         base = _read_toml((path.parent / parent).resolve(), seen + (path,))
         data = _merge(base, data)
     return data
+
+
+_BOUND_ERRORS = {"finite_number", "greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+_COST_HINT = (f"costs are at most {MAX_COST:,.0f} so that the roster's objective cannot overflow "
+              f"(core/limits.py)")
+_BOUND_HINTS = {
+    "seed": f"a seed is a whole number from 0 to {SEED_MAX} (CP-SAT's random_seed is a 32-bit integer)",
+    "time_limit_s": f"the roster time limit is {MIN_TIME_LIMIT_S:g} to {MAX_TIME_LIMIT_S:g} s: below "
+                    f"{MIN_TIME_LIMIT_S:g} s CP-SAT does not find a first roster",
+    "hourly_cost": _COST_HINT, "understaffed_penalty": _COST_HINT, "change_penalty": _COST_HINT,
+    "switch_penalty": _COST_HINT,
+}
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -410,6 +591,12 @@ def load_scenario(path: str | Path) -> Scenario:
     data = _read_toml(path)
     data.setdefault("name", path.stem)
     data["path"] = str(path)
+    if isinstance(data.get("events"), str):
+        events_path = Path(data["events"])
+        if not events_path.is_file():
+            raise InputError(f"events file {events_path} not found", file=path, field="events")
+        data["events_file"] = str(events_path)
+        data["events"] = read_events_csv(events_path)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -418,4 +605,9 @@ def load_scenario(path: str | Path) -> Scenario:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
+        elif not err["loc"] and (m := _KEY_FIRST.match(msg)):  # a cross-key check names its key first
+            key, msg = m.group(1), m.group(2)
+        hint = _BOUND_HINTS.get(str(err["loc"][-1])) if err["loc"] else None
+        if hint and err["type"] in _BOUND_ERRORS:
+            msg = f"{msg}; {hint}"
         raise InputError(msg, file=path, field=key) from None

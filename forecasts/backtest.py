@@ -30,14 +30,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.csvio import read_text_csv, sniff_csv
 from core.errors import InputError
 from core.names import HOLIDAY_DAY_TYPES
-from core.promotions import promotion_days
+from core.scenario import load_scenario
+from core.values import parse_timestamps
 from forecasts import kernels as K
 from forecasts.baselines import BASELINES, StatsForecastPeer
 from forecasts.calendar import Calendar
 from forecasts.history import History, _infer_interval, read_history
+from forecasts.inputs import calendar_notes, prepare
 from forecasts.models import ForecastConfig, forecast_range
+from scenarios import default_scenario
 
 MODELS = ("ours", "seasonal_naive", "mean4_same_weekday", "statsforecast", "poisson_floor")
 COLUMNS = ("origin", "channel", "model", "kind", "wape", "abs_error", "actual_total",
@@ -48,17 +52,17 @@ MIN_COVER_MEAN = 5.0  # [contacts] intervals scored for coverage: forecast mean 
 # -- input ------------------------------------------------------------------------------------------
 def read_history_any(path: str | Path, channel: str = "phone") -> History:
     """Read a history CSV in our schema, or the ``rownames, DateTime, Calls`` layout of the bank-call
-    data (fpp3 ``bank_calls``), whose calls become ``channel``. Times are local clock times (a
-    trailing ``Z`` is ignored)."""
+    data (fpp3 ``bank_calls``), whose calls become ``channel``.
+
+    In that layout a trailing ``Z`` is dropped and the clock time kept: the bank data labels its
+    local clock times with ``Z`` (see ``../shared/data/README.md``). In our schema a ``Z`` means UTC
+    and is converted to local time like any offset (:mod:`core.values`)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("history file not found", file=path, field="--history")
-    head = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns.str.strip()
+    head = sniff_csv(path, what="history file", option="--history").header
     if "interval_start" in head or not {"DateTime", "Calls"} <= set(head):
         return read_history(path)
-    raw = pd.read_csv(path, usecols=["DateTime", "Calls"], dtype=str, keep_default_na=False)
-    ts = pd.to_datetime(raw["DateTime"].str.strip().str.replace("Z", "", regex=False), format="ISO8601",
-                        errors="coerce")
+    raw = read_text_csv(path, ("DateTime", "Calls"), what="history file", option="--history")
+    ts = parse_timestamps(raw["DateTime"], offsets="drop")
     calls = pd.to_numeric(raw["Calls"], errors="coerce")
     for mask, field, what in ((ts.isna(), "DateTime", "is not a time"),
                               (calls.isna() | (calls < 0), "Calls", "is not a count >= 0")):
@@ -77,13 +81,8 @@ def read_history_any(path: str | Path, channel: str = "phone") -> History:
 
 
 def neutral_scenario(scenario=None):
-    """The scenario without promotions (for data from elsewhere, whose events we don't know)."""
-    if scenario is None:
-        from core.scenario import load_scenario
-        from scenarios import DEFAULT_SCENARIO
-
-        scenario = load_scenario(DEFAULT_SCENARIO)
-    return scenario.model_copy(update={"promotions": []})
+    """The scenario without campaigns (for data from elsewhere, whose events we don't know)."""
+    return (scenario or load_scenario(default_scenario())).without_campaigns()
 
 
 # -- folds -------------------------------------------------------------------------------------------
@@ -92,6 +91,11 @@ def fold_origins(history: History, folds: int = 8, horizon_days: int = 7) -> lis
     each earlier one ``horizon_days`` before the next (every Monday for a 7-day horizon)."""
     if folds < 1 or horizon_days < 1:
         raise ValueError("folds and horizon_days must be at least 1")
+    span_days = (history.last_date - history.first_date).days
+    if folds * horizon_days > span_days:  # checked before any date arithmetic, which could overflow
+        raise InputError(f"{folds} folds of {horizon_days} days need {folds * horizon_days} days of history "
+                         f"before the last; it holds {span_days} ({history.first_date} .. {history.last_date}); "
+                         f"use fewer folds or a shorter horizon", file=history.source, field="--folds")
     last_start = history.last_date - dt.timedelta(days=horizon_days - 1)
     last = last_start - dt.timedelta(days=last_start.weekday())
     origins = [last - dt.timedelta(days=horizon_days * k) for k in range(folds - 1, -1, -1)]
@@ -102,11 +106,11 @@ def fold_origins(history: History, folds: int = 8, horizon_days: int = 7) -> lis
     return origins
 
 
-def fold_kind(calendar: Calendar, promotions, start: dt.date, days: int) -> str:
-    """``promotion_main`` (a promotion's main day inside), ``holiday``, ``promotion`` (lead or
-    tail days only) or ``normal``."""
+def fold_kind(calendar: Calendar, scenario, start: dt.date, days: int) -> str:
+    """``promotion_main`` (a campaign's main day inside), ``holiday``, ``promotion`` (lead or
+    tail days only) or ``normal``; the campaigns are the scenario's (dated events and promotions)."""
     end = start + dt.timedelta(days=days - 1)
-    promo = promotion_days(promotions, start, end)
+    promo = scenario.promotion_days(start, end)
     if any(ev.offset == 0 for ev in promo.values()):
         return "promotion_main"
     dates = [start + dt.timedelta(days=i) for i in range(days)]
@@ -147,13 +151,16 @@ def rolling_backtest(history: History, scenario=None, calendar: Calendar | None 
     rows = []
     for origin in origins:
         end = origin + dt.timedelta(days=horizon_days - 1)
-        kind = fold_kind(calendar, scenario.promotions, origin, horizon_days)
+        kind = fold_kind(calendar, scenario, origin, horizon_days)
         fc, fc_notes, fc_s = None, [], float("nan")
         if "ours" in models:
             t0 = time.perf_counter()
             fc, fc_notes = forecast_range(hist, scenario, calendar, origin, horizon_days, config)
             fc_s = time.perf_counter() - t0
-            notes.extend(f"{origin}: {n}" for n in fc_notes if f"{origin}: {n}" not in notes)
+            for n in fc_notes:  # what holds for every fold (the calendar's) is said once
+                text = n if n.startswith("--calendar") else f"{origin}: {n}"
+                if text not in notes:
+                    notes.append(text)
         past_start = max(hist.first_date, origin - dt.timedelta(days=baseline_days))
         for ch in hist.channels:
             actual, observed = hist.matrix(ch, origin, end)
@@ -252,29 +259,21 @@ def format_summary(summary: pd.DataFrame, notes: list[str] | None = None) -> str
 
 def run_backtest_cli(history_path: str | Path, folds: int = 8, horizon_days: int = 7,
                      calendar_option: str | Path | None = None, scenario_path: str | Path | None = None,
-                     out_dir: str | Path | None = None, *, models=MODELS) -> tuple[str, pd.DataFrame]:
+                     events_option: str | Path | None = None, *, models=MODELS) -> tuple[str, pd.DataFrame]:
     """What ``schedule backtest`` prints and the per-fold frame it saves as ``backtest.csv``.
 
-    Writes nothing. ``calendar_option`` as for ``--calendar`` (CN by default, ``none``, or a CSV).
-    With ``--calendar none`` the data is from elsewhere and the scenario's promotions (dates of the
-    Chinese retail calendar) are dropped. The interval is the scenario's (60 min by default); a
-    finer history is aggregated to it. ``out_dir`` is accepted for the command's signature and
-    not used (the command writes ``backtest.csv`` there itself).
+    Writes nothing. ``calendar_option`` and ``events_option`` as for ``--calendar`` and ``--events``
+    (see :mod:`forecasts.inputs`: with ``--calendar none`` the scenario's campaigns are dropped unless
+    ``--events`` gives dated ones). The interval is the scenario's (60 min by default); a finer history
+    is aggregated to it.
     """
-    from core.scenario import load_scenario
-    from scenarios import DEFAULT_SCENARIO
-
     hist = read_history_any(history_path)
-    calendar = Calendar.from_option(calendar_option)
-    scenario = load_scenario(scenario_path or DEFAULT_SCENARIO)
-    pre_notes = []
-    if calendar.kind == "none" and scenario.promotions:
-        scenario = neutral_scenario(scenario)
-        pre_notes.append("--calendar none: the scenario's promotions are ignored")
-    df = rolling_backtest(hist, scenario, calendar, folds=folds, horizon_days=horizon_days,
-                          interval_min=max(scenario.interval_min, hist.interval_min), models=models)
+    inputs = prepare(load_scenario(scenario_path or default_scenario()), calendar_option, events_option)
+    df = rolling_backtest(hist, inputs.scenario, inputs.calendar, folds=folds, horizon_days=horizon_days,
+                          interval_min=max(inputs.scenario.interval_min, hist.interval_min), models=models)
     origins = sorted(df["origin"].unique())
     head = (f"rolling backtest: {len(origins)} folds of {horizon_days} days, origins {origins[0]} .. "
             f"{origins[-1]}, {hist.source}")
-    table = format_summary(summarize(df), pre_notes + df.attrs.get("notes", []))
-    return head + "\n" + table, df
+    notes = calendar_notes(inputs.scenario, inputs.calendar)
+    notes += [n for n in df.attrs.get("notes", []) if n not in notes]
+    return head + "\n" + format_summary(summarize(df), notes), df

@@ -26,8 +26,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import holidays  # python-holidays
 import numpy as np
 import pandas as pd
+from chinese_calendar import constants as cc  # chinese-calendar
 
 from core.csvio import read_text_csv
 from core.errors import InputError
@@ -37,14 +39,10 @@ CALENDAR_OPTION = "--calendar PATH"
 
 
 def _cc_tables():
-    from chinese_calendar import constants as cc  # chinese-calendar
-
     return cc.holidays, cc.workdays
 
 
 def _statutory_from_holidays_pkg(year: int) -> dict[dt.date, str]:
-    import holidays  # python-holidays
-
     out = {}
     for day, name in holidays.China(years=year).items():
         if "observed" in name.lower() or name.lower().startswith("day off"):

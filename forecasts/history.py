@@ -4,10 +4,16 @@ CSV schema (one row per interval and channel):
 
 | column | required | meaning |
 |---|---|---|
-| ``interval_start`` | yes | local time ``YYYY-MM-DDTHH:MM`` (seconds and a trailing ``Z`` are accepted and ignored) |
-| ``channel`` | yes | ``chat``, ``phone`` or ``email`` |
+| ``interval_start`` | yes | a time (see below) |
+| ``channel`` | yes | ``chat``, ``phone`` or ``email``, any case, or an alias (``在线``, ``电话``, ``邮件`` ...) |
 | ``contacts`` | yes | arrivals in the interval, a number >= 0 |
-| ``aht_s`` | no | [s] average handle time of those contacts, > 0 (blank where unknown) |
+| ``aht_s`` | no | [s] average handle time of those contacts, > 0 (blank where unknown; 0 only with 0 contacts) |
+
+Times are read by :mod:`core.values`: ``2025-11-01T21:00``, ``2025/11/1 21:00``, an Excel serial;
+without an offset a time is Asia/Shanghai local time, with one (``+08:00``, ``Z``, ``-05:00``) it is
+converted to it. Offsets may change from row to row (a history exported across a DST change): every
+time is converted, so the clock hour a DST change repeats does not collide. The file is read by
+:func:`core.csvio.read_text_csv` (UTF-8, GB18030/GBK or UTF-16; comma, tab or semicolon).
 
 Any regular interval of 5 minutes or more is accepted (5, 10, 15, 30, 60 ...); the forecaster
 aggregates to the planning interval. A day with no rows is a closed day, not an error.
@@ -25,7 +31,8 @@ import pandas as pd
 
 from core.csvio import read_text_csv
 from core.errors import InputError
-from core.names import CHANNELS
+from core.names import CHANNELS, channel_key
+from core.values import TIME_FORMS, parse_timestamps
 
 REQUIRED = ("interval_start", "channel", "contacts")
 DEFAULT_HISTORY = Path(__file__).resolve().parent / "data" / "history.csv.gz"
@@ -121,16 +128,14 @@ def read_history(path: str | Path) -> History:
     raw = read_text_csv(path, REQUIRED, what="history file", option="--history",
                         hint="need interval_start, channel, contacts[, aht_s]")
 
-    text = raw["interval_start"].str.strip().str.replace("Z", "", regex=False)
-    ts = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    ts = parse_timestamps(raw["interval_start"])
     bad = _first_bad(ts.isna())
     if bad is not None:
-        raise InputError(f"'{raw['interval_start'].iloc[bad - 2]}' is not a time YYYY-MM-DDTHH:MM",
+        raise InputError(f"'{raw['interval_start'].iloc[bad - 2]}' is not a time ({TIME_FORMS})",
                          file=path, row=bad, field="interval_start")
-    if ts.dt.tz is not None:
-        ts = ts.dt.tz_localize(None)
 
-    channel = raw["channel"].str.strip().str.lower()
+    names = raw["channel"]
+    channel = names.map({name: channel_key(name) for name in names.unique()}).astype(names.dtype)
     bad = _first_bad(~channel.isin(CHANNELS))
     if bad is not None:
         raise InputError(f"unknown channel '{raw['channel'].iloc[bad - 2]}'; allowed: {', '.join(CHANNELS)}",
@@ -154,8 +159,8 @@ def read_history(path: str | Path) -> History:
         aht = aht.mask((aht == 0) & (contacts == 0))  # no contacts, no handle time
         bad = _first_bad(aht.notna() & ~(aht > 0))
         if bad is not None:
-            raise InputError(f"handle time must be positive, got {raw['aht_s'].iloc[bad - 2]}", file=path,
-                             row=bad, field="aht_s")
+            raise InputError(f"handle time must be positive (blank where unknown), got {raw['aht_s'].iloc[bad - 2]}",
+                             file=path, row=bad, field="aht_s")
     else:
         aht = pd.Series(np.nan, index=raw.index)
 

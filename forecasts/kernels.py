@@ -5,22 +5,14 @@ Arrays are indexed ``[day, slot]`` (slot = interval of the day) or ``[day]``.
 
 from __future__ import annotations
 
+from math import lgamma
+
 import numpy as np
 
 
 def ew_weights(ages_days: np.ndarray, halflife_days: float) -> np.ndarray:
     """Exponential weights 0.5 ** (age / halflife)."""
     return np.power(0.5, np.asarray(ages_days, dtype=float) / halflife_days)
-
-
-def weighted_mean(values: np.ndarray, weights: np.ndarray, axis: int = 0) -> np.ndarray:
-    w = np.asarray(weights, dtype=float)
-    total = w.sum()
-    if total <= 0:
-        return np.full(np.shape(values)[1:] if np.ndim(values) > 1 else (), np.nan)
-    shape = [1] * np.ndim(values)
-    shape[axis] = -1
-    return np.nansum(values * w.reshape(shape), axis=axis) / total
 
 
 def shares(matrix: np.ndarray) -> np.ndarray:
@@ -111,8 +103,6 @@ def poisson_mad(lam: np.ndarray) -> np.ndarray:
     ``E|X - lam| = 2 exp(-lam) lam^(n+1) / n!`` with ``n = floor(lam)`` (evaluated in logs, so it
     is stable for any lam); it tends to ``sqrt(2 lam / pi)`` for large lam. 0 where lam <= 0.
     """
-    from math import lgamma
-
     lam = np.asarray(lam, dtype=float)
     out = np.zeros_like(lam)
     pos = lam > 0
@@ -242,3 +232,62 @@ def blend_profiles(own: np.ndarray, own_days: np.ndarray, pooled: np.ndarray, wi
     out = pooled[None, :] + w * dev
     tot = out.sum(axis=1, keepdims=True)
     return np.divide(out, tot, out=np.zeros_like(out), where=tot > 0)
+
+
+def hour_ratios(Y: np.ndarray, expected: np.ndarray, weights: np.ndarray, phi: float) -> np.ndarray:
+    """Hour ratios [slots] of counts ``Y[days, slots]`` to their ``expected`` values on a few special
+    days, pooled with ``weights`` and shrunk toward 1 by their noise (Poisson plus the slot dispersion
+    ``phi``): a surge far above its noise survives, the noise of one past day does not."""
+    w = np.asarray(weights, dtype=float)
+    num = (Y * w[:, None]).sum(axis=0)
+    den = (expected * w[:, None]).sum(axis=0)
+    n_eff = w.sum() ** 2 / np.square(w).sum()
+    log_r = np.log((num + 0.5) / (den + 0.5))
+    var = 1.0 / (num / w.sum() * n_eff + 1.0) + phi / n_eff
+    return np.exp(shrunk_log_ratios(log_r, var))
+
+
+def cluster_profiles(means: np.ndarray, var: np.ndarray, counts: np.ndarray, level: np.ndarray,
+                     level_var: np.ndarray, z: float = 5.0) -> list[list[int]]:
+    """Group the rows ``k`` (weekdays) whose level and intraday shape the data cannot tell apart.
+
+    Row ``k`` has ``counts[k]`` days with mean shares ``means[k, slots]`` and day-to-day share variance
+    ``var[k, slots]``, and a mean log level ``level[k]`` with day-to-day variance ``level_var[k]``.
+    Agglomerative: merge the closest pair of groups while their statistic (the mean of the squared
+    differences of the slots' shares and of the log level, each over its variance; about 1 for equal
+    groups) stays below ``1 + z sqrt(2 / terms)``. A slot open in one group and never in the other (a
+    difference without variance) keeps them apart. Returns the groups as sorted lists of rows."""
+    means, var = np.asarray(means, dtype=float), np.asarray(var, dtype=float)
+    counts = np.maximum(np.asarray(counts, dtype=float), 1.0)
+    level, level_var = np.asarray(level, dtype=float), np.asarray(level_var, dtype=float)
+    groups = [[i] for i in range(len(means))]
+
+    def pooled(g):
+        w = counts[g]
+        mean = (means[g] * w[:, None]).sum(axis=0) / w.sum()
+        v = (var[g] * w[:, None]).sum(axis=0) / w.sum()
+        return mean, v, float((level[g] * w).sum() / w.sum()), float((level_var[g] * w).sum() / w.sum()), w.sum()
+
+    def stat(a, b):
+        (ma, va, la, lva, na), (mb, vb, lb, lvb, nb) = pooled(a), pooled(b)
+        d2 = np.append((ma - mb) ** 2, (la - lb) ** 2)
+        v = np.append(va / na + vb / nb, lva / na + lvb / nb)
+        use = v > 1e-15
+        if np.any(~use & (d2 > 1e-12)):
+            return np.inf, 1
+        m = int(use.sum())
+        return (float(np.mean(d2[use] / v[use])) if m else 0.0), max(m, 1)
+
+    while len(groups) > 1:
+        best = None
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                d, m = stat(groups[i], groups[j])
+                if best is None or d < best[0]:
+                    best = (d, m, i, j)
+        d, m, i, j = best
+        if d > 1.0 + z * np.sqrt(2.0 / m):
+            break
+        groups[i] = sorted(groups[i] + groups[j])
+        del groups[j]
+    return sorted(groups)

@@ -10,8 +10,9 @@ and the observed count is negative binomial (gamma-Poisson) around it, so varian
 Handle times are the contacts-weighted mean of per-contact gamma handle times around an expected
 AHT that varies by hour and by season (presale lowers it, after-sale tails raise it).
 
-Promotion dates come from the scenario's ``[[promotions]]`` (``scenarios/baseline.toml`` by
-default); the effect sizes are the generator's own "truth" in :class:`SynthParams`, not the
+Campaign dates come from the scenario: its dated instances (``events``, ``scenarios/events_cn.csv``
+for the bundled baseline) and the ``[[promotions]]`` month-day rule for the years they do not list;
+the effect sizes are the generator's own "truth" in :class:`SynthParams`, not the
 scenario's ``effects`` (those are planner fallbacks, and reading them would make the forecast
 tests circular).
 
@@ -31,9 +32,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.atomic import atomic_file
+from core.errors import InputError
 from core.names import CHANNELS, HOLIDAY_DAY_TYPES
 from core.scenario import Scenario, load_scenario
 from forecasts.calendar import Calendar
+from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_HISTORY = DATA_DIR / "history.csv.gz"
@@ -41,7 +45,6 @@ HISTORY_COLUMNS = ("interval_start", "channel", "contacts", "aht_s")
 AGENT_COLUMNS = ("agent_id", "name", "skills", "contract", "hourly_cost", "max_weekly_h", "team",
                  "unavailable")
 HOURS = 24
-SERVICE_HOURS = (9, 18)  # [h) contract service window on weekdays, for reporting shares
 
 ChannelMap = dict[str, float]
 
@@ -57,8 +60,9 @@ def _per_channel(chat: float, phone: float, email: float) -> ChannelMap:
 class PromotionEffect:
     """The true effect of one promotion on contacts and handle times (all multipliers [1]).
 
-    - ``lead_start`` / ``lead_peak``: day multiplier on the first and on the last lead day (the day
-      before the main day), linear in between: pre-sale questions, mostly chat.
+    - ``lead_start`` / ``lead_peak``: day multiplier on the lead days (a plateau from the first lead
+      day) and on the last one (the day before the main day), rising linearly over the last
+      :attr:`SynthParams.lead_ramp_days` lead days: pre-sale questions, mostly chat.
     - ``presale_surge``: chat multipliers for the hours starting at each ``presale_at`` instant
       (e.g. 20:00, 21:00, 22:00), on top of the lead multiplier; other channels get the share
       ``presale_share`` of the excess (``1 + (m - 1) x share``).
@@ -158,6 +162,7 @@ class SynthParams:
       other names.
     - ``presale_hours`` [h]: how many hours a presale surge lasts (the first hours of
       ``presale_surge``).
+    - ``lead_ramp_days`` [days]: the lead's run-up to the main day (the plateau before it).
     - ``tail_decay_power`` [1]: tail excess on day k of T is ``(m1 - 1) x ((T - k + 1) / T) ** p``,
       so it reaches 0 the day after the tail.
 
@@ -222,6 +227,7 @@ class SynthParams:
     promotion_effects: dict[str, PromotionEffect] = field(default_factory=_default_promotion_effects)
     default_promotion: PromotionEffect = field(default_factory=_default_promotion)
     presale_hours: int = 3
+    lead_ramp_days: int = 7
     tail_decay_power: float = 1.5
     day_shock_sd: float = 0.05
     hourly_gamma_shape: float = 120.0
@@ -340,61 +346,59 @@ def _calendar_factors(grid: _Grid, params: SynthParams) -> None:
 
 
 def _promotion_factors(grid: _Grid, params: SynthParams, scenario: Scenario) -> None:
-    """Lead ramp, presale surges, eve, main day with the midnight surge, after-sale tail."""
+    """Each campaign instance (dated, or by the month-day rule): lead plateau and run-up, presale surges,
+    eve, main day with the midnight surge, after-sale tail."""
     shapes_work = np.array([params.intraday_working[c] for c in CHANNELS]).T   # (24, C)
     shapes_rest = np.array([params.intraday_rest[c] for c in CHANNELS]).T
-    years = range(params.start_date.year - 1, params.end_date.year + 2)
-    for promo in scenario.promotions:
-        eff = params.promotion_effects.get(promo.name, params.default_promotion)
+    for camp in scenario.campaigns(params.start_date, params.end_date):
+        eff = params.promotion_effects.get(camp.event, params.default_promotion)
         lead_start = np.array([eff.lead_start[c] for c in CHANNELS])
         lead_peak = np.array([eff.lead_peak[c] for c in CHANNELS])
         share = np.array([eff.presale_share[c] for c in CHANNELS])
         tail1 = np.array([eff.tail_day1[c] for c in CHANNELS])
         aht_lead = np.array([eff.aht_lead[c] for c in CHANNELS])
         aht_tail1 = np.array([eff.aht_tail_day1[c] for c in CHANNELS])
-        for year in years:
-            try:
-                main = promo.main_date(year)
-            except ValueError:  # 02-29 in a common year
+        main = camp.main_day
+        # lead days: a plateau at lead_start, then a linear run-up to lead_peak on the eve
+        n_lead = (main - camp.start).days
+        ramp = min(params.lead_ramp_days, n_lead)
+        for k in range(n_lead, 0, -1):
+            i = grid.index(main - dt.timedelta(days=k))
+            if i is None:
                 continue
-            # lead days: linear ramp from lead_start to lead_peak
-            n_lead = promo.lead_days
-            for k in range(n_lead, 0, -1):
-                i = grid.index(main - dt.timedelta(days=k))
-                if i is None:
-                    continue
-                t = (n_lead - k) / (n_lead - 1) if n_lead > 1 else 1.0
-                grid.day_factor[i] *= lead_start + (lead_peak - lead_start) * t
-                grid.aht_day[i] *= aht_lead
-            # presale openings: surge from that hour
-            for at in promo.presale_instants(year):
-                i = grid.index(at.date())
-                if i is None:
-                    continue
-                h0 = i * HOURS + at.hour
-                for j, m in enumerate(eff.presale_surge[:params.presale_hours]):
-                    if h0 + j < grid.hour_factor.shape[0]:
-                        grid.hour_factor[h0 + j] *= 1 + (m - 1) * share
-            # the evening before the main day
-            i = grid.index(main - dt.timedelta(days=1))
-            if i is not None:
-                grid.hour_factor[i * HOURS + 20:(i + 1) * HOURS] *= 1 + (eff.eve_evening - 1) * share
-            # main day: midnight surge, day total as given
-            i = grid.index(main)
-            if i is not None:
-                shapes = shapes_work if grid.working[i] else shapes_rest
-                for c, ch in enumerate(CHANNELS):
-                    prof = _main_day_profile(shapes[:, c], eff.main_day[ch], eff.midnight_surge[ch])
-                    grid.hour_factor[i * HOURS:(i + 1) * HOURS, c] *= prof
-                    grid.aht_day[i, c] *= eff.aht_main[ch]
-            # after-sale tail
-            for k in range(1, promo.tail_days + 1):
-                i = grid.index(main + dt.timedelta(days=k))
-                if i is None:
-                    continue
-                s = _tail_shape(k, promo.tail_days, params.tail_decay_power)
-                grid.day_factor[i] *= 1 + (tail1 - 1) * s
-                grid.aht_day[i] *= 1 + (aht_tail1 - 1) * s
+            t = 0.0 if k > ramp else ((ramp - k) / (ramp - 1) if ramp > 1 else 1.0)
+            grid.day_factor[i] *= lead_start + (lead_peak - lead_start) * t
+            grid.aht_day[i] *= aht_lead
+        # presale openings: surge from that hour
+        for at in camp.presale_at:
+            i = grid.index(at.date())
+            if i is None:
+                continue
+            h0 = i * HOURS + at.hour
+            for j, m in enumerate(eff.presale_surge[:params.presale_hours]):
+                if h0 + j < grid.hour_factor.shape[0]:
+                    grid.hour_factor[h0 + j] *= 1 + (m - 1) * share
+        # the evening before the main day
+        i = grid.index(main - dt.timedelta(days=1))
+        if i is not None:
+            grid.hour_factor[i * HOURS + 20:(i + 1) * HOURS] *= 1 + (eff.eve_evening - 1) * share
+        # main day: midnight surge, day total as given
+        i = grid.index(main)
+        if i is not None:
+            shapes = shapes_work if grid.working[i] else shapes_rest
+            for c, ch in enumerate(CHANNELS):
+                prof = _main_day_profile(shapes[:, c], eff.main_day[ch], eff.midnight_surge[ch])
+                grid.hour_factor[i * HOURS:(i + 1) * HOURS, c] *= prof
+                grid.aht_day[i, c] *= eff.aht_main[ch]
+        # after-sale tail
+        tail_days = (camp.end - main).days
+        for k in range(1, tail_days + 1):
+            i = grid.index(main + dt.timedelta(days=k))
+            if i is None:
+                continue
+            s = _tail_shape(k, tail_days, params.tail_decay_power)
+            grid.day_factor[i] *= 1 + (tail1 - 1) * s
+            grid.aht_day[i] *= 1 + (aht_tail1 - 1) * s
 
 
 # ------------------------------------------------------------------------------------------
@@ -409,8 +413,6 @@ def generate_history(params: SynthParams = SynthParams(), scenario: Scenario | N
     (the bundled baseline when None); the effect sizes from ``params``.
     """
     if scenario is None:
-        from scenarios import DEFAULT_SCENARIO
-
         scenario = load_scenario(DEFAULT_SCENARIO)
     cal = Calendar.cn()
     cal.check_covers(params.start_date, params.end_date, what="synthetic history")
@@ -571,25 +573,29 @@ def generate_agents(n_full_time: int = 40, n_part_time: int = 12, seed: int = 61
 
 
 def write_default_data(history_path: str | Path | None = None, agents_path: str | Path | None = None,
-                       params: SynthParams = SynthParams()) -> tuple[Path, Path]:
+                       params: SynthParams = SynthParams(), *, force: bool = True) -> tuple[Path, Path]:
     """Write the history as gzip CSV (deterministic bytes: mtime 0, no file name in the header)
     and the agent pool as UTF-8 CSV with a BOM (so Excel shows the Chinese names).
 
-    Defaults: ``forecasts/data/history.csv.gz`` and ``scenarios/agents.csv``. Returns both paths.
+    Defaults: the bundled files, ``forecasts/data/history.csv.gz`` and ``scenarios/agents.csv`` (how the
+    repository's data is made; ``schedule data generate`` writes into the working directory instead).
+    Without ``force``, an existing file that differs from what would be written is refused (InputError)
+    before anything is written. Returns both paths.
     """
-    from scenarios import DEFAULT_AGENTS
-
     history_path = Path(history_path) if history_path is not None else DEFAULT_HISTORY
     agents_path = Path(agents_path) if agents_path is not None else DEFAULT_AGENTS
     text = history_csv_text(generate_history(params)).encode("utf-8")
     buf = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as gz:
         gz.write(text)
-    history_path.parent.mkdir(parents=True, exist_ok=True)
-    history_path.write_bytes(buf.getvalue())
-    agents = generate_agents()
-    agents_path.parent.mkdir(parents=True, exist_ok=True)
-    agents_path.write_bytes(agents.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+    files = {history_path: buf.getvalue(),
+             agents_path: generate_agents().to_csv(index=False, lineterminator="\n").encode("utf-8-sig")}
+    for path, data in files.items():
+        if not force and path.exists() and (not path.is_file() or path.read_bytes() != data):
+            raise InputError("exists and differs from the generated data: give another path, or --force to "
+                             "replace it", file=path)
+    for path, data in files.items():
+        atomic_file(path, lambda tmp, d=data: tmp.write_bytes(d))
     return history_path, agents_path
 
 

@@ -1,6 +1,6 @@
 """The agent pool: who can work, on which channels, at what cost.
 
-CSV columns (UTF-8, a BOM is accepted):
+CSV columns (read by :func:`core.csvio.read_text_csv`; channels as :func:`core.names.channel_key` maps them):
 
 | column | required | meaning |
 |---|---|---|
@@ -8,8 +8,8 @@ CSV columns (UTF-8, a BOM is accepted):
 | ``name`` | yes | display name (Chinese names are fine) |
 | ``skills`` | yes | channels separated by ``|``, e.g. ``chat|phone`` |
 | ``contract`` | yes | ``full_time`` or ``part_time`` |
-| ``hourly_cost`` | yes | [CNY/h] base cost of a paid hour |
-| ``max_weekly_h`` | no | [h] cap on paid hours a week (default: the labour rule) |
+| ``hourly_cost`` | yes | [CNY/h] base cost of a paid hour, > 0 and at most ``core.limits.MAX_COST`` |
+| ``max_weekly_h`` | no | [h] cap on paid hours a week, 0 to 168 (default: the labour rule) |
 | ``team`` | no | team name, for exports |
 | ``unavailable`` | no | dates on leave, ``YYYY-MM-DD`` separated by ``;`` |
 """
@@ -17,12 +17,14 @@ CSV columns (UTF-8, a BOM is accepted):
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.csvio import read_text_csv
 from core.errors import InputError
-from core.names import CHANNELS
+from core.limits import HOURS_PER_WEEK, MAX_COST
+from core.names import CHANNELS, channel_key
 
 REQUIRED = ("agent_id", "name", "skills", "contract", "hourly_cost")
 CONTRACTS = ("full_time", "part_time")
@@ -38,6 +40,7 @@ class Agent:
     max_weekly_h: float | None = None
     team: str = ""
     unavailable: frozenset[dt.date] = frozenset()
+    templates: tuple[str, ...] = ()  # the only templates it works (a hired profile's); () = by contract
 
     def can(self, channel: str) -> bool:
         return channel in self.skills
@@ -54,7 +57,7 @@ def load_agents(path: str | Path) -> list[Agent]:
         if aid in seen:
             raise InputError(f"duplicate agent_id '{aid}'", file=path, row=i, field="agent_id")
         seen.add(aid)
-        skills = tuple(s.strip() for s in rec["skills"].split("|") if s.strip())
+        skills = tuple(channel_key(s) for s in rec["skills"].split("|") if s.strip())  # any case, aliases
         if not skills:
             raise InputError("no skills", file=path, row=i, field="skills")
         for s in skills:
@@ -66,13 +69,15 @@ def load_agents(path: str | Path) -> list[Agent]:
             raise InputError(f"unknown contract '{contract}'; allowed: {', '.join(CONTRACTS)}",
                              file=path, row=i, field="contract")
         cost = _number(rec["hourly_cost"], path, i, "hourly_cost")
-        if cost <= 0:
-            raise InputError(f"hourly_cost must be positive, got {rec['hourly_cost']}",
+        if not 0 < cost <= MAX_COST:
+            raise InputError(f"hourly_cost must be above 0 and at most {MAX_COST:,.0f} (so that the roster's "
+                             f"objective cannot overflow), got {rec['hourly_cost'].strip()}",
                              file=path, row=i, field="hourly_cost")
         max_h = rec.get("max_weekly_h", "").strip()
         max_weekly_h = _number(max_h, path, i, "max_weekly_h") if max_h else None
-        if max_weekly_h is not None and max_weekly_h < 0:
-            raise InputError("max_weekly_h must not be negative", file=path, row=i, field="max_weekly_h")
+        if max_weekly_h is not None and not 0 <= max_weekly_h <= HOURS_PER_WEEK:
+            raise InputError(f"max_weekly_h must be from 0 to {HOURS_PER_WEEK:g} hours, got {max_h}",
+                             file=path, row=i, field="max_weekly_h")
         leave = set()
         for tok in rec.get("unavailable", "").replace(",", ";").split(";"):
             tok = tok.strip()
@@ -93,8 +98,8 @@ def _number(text: str, path: Path, row: int, field: str) -> float:
         value = float(text)
     except ValueError:
         raise InputError(f"'{text}' is not a number", file=path, row=row, field=field) from None
-    if value != value:  # NaN
-        raise InputError("is not a number", file=path, row=row, field=field)
+    if not math.isfinite(value):  # "inf", "nan", "1e999"
+        raise InputError(f"'{text.strip()}' is not a finite number", file=path, row=row, field=field)
     return value
 
 

@@ -1,41 +1,106 @@
-"""Charts for ``schedule compare`` and ``schedule sweep`` (matplotlib, no display needed).
+"""Charts (matplotlib, no display needed): the shared chart setup, and the charts of ``schedule compare``
+and ``schedule sweep``.
 
 Figures are built with the object API (``matplotlib.figure.Figure`` + the Agg canvas), never pyplot,
 so they work in worker processes and on servers without a display, and leave no global state.
 Every function returns a Figure; :func:`save_png` writes it and returns the PNG bytes (for the HTML
 report, which embeds them).
+
+Shared by every chart here and in :mod:`scheduler.actuals.report_charts`: :func:`chart_fonts` (one
+font setup, with a CJK fallback so Chinese names draw as glyphs), :func:`save_png`,
+:func:`percent_formatter` and :func:`cjk_label`.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-CHANNEL_COLOURS = {"chat": "#1f77b4", "phone": "#d62728", "email": "#2ca02c"}
+from core.names import channel_colour
+
 SCENARIO_COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
 DPI = 110
+# Fonts with Chinese glyphs, the first installed one is the fallback after DejaVu Sans (matplotlib's own).
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
+             "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "Arial Unicode MS", "Droid Sans Fallback")
 
 
-def save_png(fig: Figure, path: Path | None = None) -> bytes:
+# -- shared by every chart --------------------------------------------------------------------------
+def cjk_font() -> str | None:
+    """The first of :data:`CJK_FONTS` that is installed, None without one."""
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((n for n in CJK_FONTS if n in names), None)
+
+
+@contextmanager
+def chart_fonts(**rc) -> Iterator[bool]:
+    """Build and save figures inside this context: ``font.family`` is DejaVu Sans, then the installed
+    CJK font (Chinese text draws as glyphs, not boxes), plus the ``rc`` settings given. Yields whether a
+    CJK font was found. matplotlib's note that the CJK font lacks a bold face is silenced meanwhile."""
+    cjk = cjk_font()
+    font_log = logging.getLogger("matplotlib.font_manager")
+    level = font_log.level
+    font_log.setLevel(logging.ERROR)
+    try:
+        with matplotlib.rc_context({"font.family": ["DejaVu Sans"] + ([cjk] if cjk else []), **rc}):
+            yield cjk is not None
+    finally:
+        font_log.setLevel(level)
+
+
+def _with_chart_fonts(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with chart_fonts():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def cjk_label(text: str, cjk: bool) -> str:
+    """Without a CJK font, '退款 (refunds)' is drawn as 'refunds' rather than as empty boxes."""
+    if cjk or text.isascii():
+        return text
+    m = re.search(r"\(([^()]*)\)", text)
+    return m.group(1) if m and m.group(1).isascii() else text
+
+
+def percent_formatter() -> FuncFormatter:
+    """Axis ticks of shares as whole percents: 0.85 -> '85%'."""
+    return FuncFormatter(lambda v, _pos: f"{100 * v:.0f}%")
+
+
+@_with_chart_fonts
+def save_png(fig: Figure, path: Path | None = None, dpi: float = DPI) -> bytes:
     """Render ``fig`` as PNG; write it to ``path`` when given. Returns the bytes."""
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
+    fig.savefig(buf, format="png", dpi=dpi)
     data = buf.getvalue()
     if path is not None:
         Path(path).write_bytes(data)
     return data
 
 
+# -- schedule compare and schedule sweep ------------------------------------------------------------
 def _colour(i: int) -> str:
     return SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
 
 
+@_with_chart_fonts
 def staffing_figure(series: dict[str, pd.DataFrame], channels: list[str]) -> Figure:
     """Forecast contacts against scheduled staff across the week: one row of panels per scenario,
     one panel per channel. Bars: contacts per interval (left axis); lines: heads rostered on the
@@ -59,7 +124,7 @@ def staffing_figure(series: dict[str, pd.DataFrame], channels: list[str]) -> Fig
         for c, ch in enumerate(channels):
             ax = axes[r, c]
             sub = df[df["channel"] == ch].sort_values("interval_start")
-            colour = CHANNEL_COLOURS.get(ch, "#444444")
+            colour = channel_colour(ch)
             if len(sub):
                 t = pd.to_datetime(sub["interval_start"])
                 step = (t.iloc[1] - t.iloc[0]) if len(t) > 1 else pd.Timedelta(hours=1)
@@ -97,6 +162,7 @@ def staffing_figure(series: dict[str, pd.DataFrame], channels: list[str]) -> Fig
     return fig
 
 
+@_with_chart_fonts
 def cost_service_figure(table: pd.DataFrame, channels: list[str]) -> Figure:
     """Weekly pay cost against the service level reached, per scenario: one marker per channel on
     the scenario's cost line, with the channel's target as a dotted vertical line where known."""
@@ -135,6 +201,7 @@ def cost_service_figure(table: pd.DataFrame, channels: list[str]) -> Figure:
     return fig
 
 
+@_with_chart_fonts
 def frontier_figure(df: pd.DataFrame, keys: list[str], x: str = "service_level_overall", y: str = "cost",
                     title: str = "Cost against service level: the sweep's trade-off",
                     groups: list[str] | None = None) -> Figure:

@@ -21,15 +21,19 @@ from typing import Annotated
 import typer
 
 from core.errors import InputError, run_reporting_user_errors
-from core.names import ExportFormat
+from core.names import ExportFormat, HireMode
 
+# rich_markup_mode=None: help texts are shown as written; rich markup would eat "[s]" (strike-through) and
+# "a:b:step" (the emoji code ":b:").
 app = typer.Typer(help="Forecast, staff and roster an e-commerce customer-service team.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-data_app = typer.Typer(help="Bundled synthetic data.", no_args_is_help=True)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+data_app = typer.Typer(help="Synthetic data: the bundled history and agent pool, sample actuals.", no_args_is_help=True,
+                       rich_markup_mode=None)
 app.add_typer(data_app, name="data")
-actuals_app = typer.Typer(help="Per-contact actuals in an embedded DuckDB database.", no_args_is_help=True)
+actuals_app = typer.Typer(help="Per-contact actuals in an embedded DuckDB database.", no_args_is_help=True,
+                          rich_markup_mode=None)
 app.add_typer(actuals_app, name="actuals")
-history_app = typer.Typer(help="Interval history for the forecaster.", no_args_is_help=True)
+history_app = typer.Typer(help="Interval history for the forecaster.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(history_app, name="history")
 
 
@@ -53,11 +57,20 @@ def command(group: typer.Typer = app, name: str | None = None):
 
 HistoryOpt = Annotated[Path | None, typer.Option("--history", help="History CSV: interval_start, channel, "
                                                     "contacts[, aht_s]. Default: the bundled synthetic history.")]
-ScenarioOpt = Annotated[Path | None, typer.Option("--scenario",
-                                                  help="Scenario TOML. Default: scenarios/baseline.toml.")]
-AgentsOpt = Annotated[Path | None, typer.Option("--agents", help="Agent pool CSV. Default: scenarios/agents.csv.")]
+ScenarioOpt = Annotated[Path | None, typer.Option("--scenario", help="Scenario TOML. Default: scenarios/baseline.toml "
+                                                  "in the working directory if there is one (schedule init DIR "
+                                                  "makes it), else the copy bundled with the package.")]
+AgentsOpt = Annotated[Path | None, typer.Option("--agents", help="Agent pool CSV. Default: scenarios/agents.csv in "
+                                                "the working directory if there is one, else the bundled one.")]
 CalendarOpt = Annotated[str | None, typer.Option("--calendar", help="CN (default), none, or a CSV "
-                                                    "date,name,kind that extends the CN calendar.")]
+                                                    "date,name,kind that extends the CN calendar. With none: "
+                                                    "no Chinese day types and no scenario campaigns (unless "
+                                                    "--events gives dated ones).")]
+EventsOpt = Annotated[Path | None, typer.Option("--events", help="Dated campaign instances, a CSV event,main_day,"
+                                                "start,end[,presale_at]; replaces the scenario's events file.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Write into --out even when it is not new, empty or an "
+                                        "earlier output of this command: files of the same names are replaced, "
+                                        "everything else in it stays.")]
 RequestsOpt = Annotated[Path | None, typer.Option("--requests", help="Agents' requests CSV: agent_id, date, "
                         "kind (leave, day_off or shift:<template>)[, note]; the plan writes requests_outcome.csv.")]
 
@@ -69,6 +82,7 @@ def plan(
     history: HistoryOpt = None,
     agents: AgentsOpt = None,
     calendar: CalendarOpt = None,
+    events: EventsOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Plan folder. Default: out/<scenario>/<YYYY-Www>/.")] = None,
     previous: Annotated[Path | None, typer.Option("--previous", help="Last week's plan folder: minimum rest "
                         "and consecutive days carry across, and its pattern warm-starts the solver.")] = None,
@@ -76,35 +90,57 @@ def plan(
                          "re-plan with as few shift changes as the scenario's change_penalty buys.")] = None,
     simulate: Annotated[bool, typer.Option("--simulate", help="Also simulate the roster (10 replications) "
                                            "and add the figures to summary.json.")] = False,
+    force: ForceOpt = False,
+    hire: Annotated[HireMode | None, typer.Option("--hire", help="auto: add the fewest agents of the scenario's "
+                    "[hire] table that meet every target, and list them in hires.csv.")] = None,
     requests: RequestsOpt = None,
     friendly_cost: Annotated[bool, typer.Option("--friendly-cost", help="Also solve the week with "
                              "roster.agent_friendly = false (about the roster's solve time again) and report "
                              "what the agent-friendly terms cost, side by side.")] = False,
 ):
     """Forecast a week, compute requirements, roster named agents, validate, and write the plan."""
+    from core.names import folder_name
+    from scenarios import describe_input
+    from scheduler.capacity.report import capacity_line, cause_line, missed_targets
     from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
-    from scheduler.plan_folder import LEDGER, PLAN_FILES, REQUESTS_OUTCOME
+    from scheduler.plan_folder import HIRES, LEDGER, PLAN_FILES, REPORT, REQUESTS_OUTCOME, PlanFolder
     from scheduler.weeks import parse_week
 
     wk = parse_week(week)
     typer.echo(wk.describe())
-    inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published, requests)
-    result = run_plan(inputs, friendly_cost=friendly_cost)
+    inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published, events,
+                         requests_path=requests)
+    inputs.hire_auto = hire == HireMode.auto
+    inputs.friendly_cost = friendly_cost
+    typer.echo(f"scenario: {describe_input(inputs.paths['scenario'], scenario is not None)}")
+    name = inputs.scenario.name
+    target = out or Path("out") / folder_name(name) / wk.label
+    if out is None and folder_name(name) != name:
+        typer.echo(f"note: the scenario name '{name}' is not a folder name; writing under out/{folder_name(name)}/")
+    PlanFolder(target).check_writable(force)  # before the solve, not after it
+    result = run_plan(inputs)
     if simulate:
         from scheduler.simulation import simulate_result
 
         result.simulation, result.summary["simulation"] = simulate_result(result, reps=10,
                                                                           seed=inputs.scenario.seed)
-    target = out or Path("out") / inputs.scenario.name / wk.label
-    write_plan(result, target)
+    write_plan(result, target, force=force)
     for note in result.notes:
         typer.echo(f"note: {note}")
     typer.echo(summary_table(result.summary))
+    missed = missed_targets(result.summary["channels"])
+    if missed and result.summary.get("binding_cause"):
+        typer.echo(cause_line(result.summary["binding_cause"]))
+    if missed or inputs.hire_auto:
+        typer.echo(capacity_line(result.summary["capacity"], inputs.scenario.hire is not None))
+    for warning in result.summary["warnings"]:
+        typer.echo(f"warning: {warning}")
     if simulate:
         from scheduler.simulation import simulation_table
 
         typer.echo(simulation_table(result.summary["simulation"]))
-    files = PLAN_FILES + (LEDGER,) + ((REQUESTS_OUTCOME,) if result.requests_outcome is not None else ())
+    files = (PLAN_FILES + ((HIRES,) if result.hires is not None else ()) + (REPORT, LEDGER)
+             + ((REQUESTS_OUTCOME,) if inputs.requests else ()))
     typer.echo(f"wrote {target}/ ({', '.join(files)})")
 
 
@@ -123,6 +159,30 @@ def simulate(
     write_simulation(per_day, plan)
     typer.echo(simulation_table(summary))
     typer.echo(f"wrote {plan}/simulation.csv")
+
+
+@command()
+def validate(
+    plan: Annotated[Path | None, typer.Option("--plan", help="A plan folder: its roster is checked against the "
+                    "problem it was made from (summary.json's inputs, requirements.csv).")] = None,
+    roster: Annotated[Path | None, typer.Option("--roster", help="The roster to check, edited by hand: a "
+                      "shifts.csv, roster_wide.csv or roster_wide.xlsx. Default: the plan's shifts.csv.")] = None,
+    scenario: ScenarioOpt = None, agents: AgentsOpt = None, history: HistoryOpt = None, calendar: CalendarOpt = None,
+    events: EventsOpt = None,
+    previous: Annotated[Path | None, typer.Option("--previous", help="Last week's plan folder (default: the "
+                        "plan's own --previous).")] = None,
+    requests: Annotated[Path | None, typer.Option("--requests", help="The agents' requests CSV: approved leave "
+                        "is checked (default: the plan's own --requests).")] = None,
+):
+    """Re-check a roster edited by hand: every labour rule, coverage and cost. Exit code 0: no violation;
+    1: violations (one line each, naming agent, date and rule); 2: bad input."""
+    from scheduler.revalidate import Options, recheck
+
+    result = recheck(Options(plan, roster, scenario, agents, history, calendar, events, previous, requests))
+    for line in result.lines():
+        typer.echo(line)
+    if result.findings:
+        raise typer.Exit(1)
 
 
 @command()
@@ -163,16 +223,20 @@ def forecast(
     history: HistoryOpt = None,
     scenario: ScenarioOpt = None,
     calendar: CalendarOpt = None,
-    interval_min: Annotated[int, typer.Option("--interval-min", help="Output interval [min]: 15, 30 or 60.")] = 60,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for forecast.csv.")] = None,
+    events: EventsOpt = None,
+    interval_min: Annotated[int, typer.Option("--interval-min", help="Output interval [min]: 15, 30 or 60, a "
+                                              "multiple of the history's.")] = 60,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for forecast.csv. Default: "
+                                             "out/forecast/<YYYY-Www>/.")] = None,
+    force: ForceOpt = False,
 ):
     """Forecast contacts per channel and interval from history before the start."""
-    from core.atomic import atomic_folder
+    from core.atomic import atomic_folder, check_output_folder
     from core.scenario import load_scenario
-    from forecasts.calendar import Calendar
     from forecasts.history import DEFAULT_HISTORY, read_history
+    from forecasts.inputs import prepare
     from forecasts.models import ForecastConfig, forecast_range
-    from scenarios import DEFAULT_SCENARIO
+    from scenarios import default_scenario
     from scheduler.plan_folder import FORECAST, write_csv
     from scheduler.weeks import parse_week
 
@@ -192,12 +256,14 @@ def forecast(
         n_days, label = days, f"{first.isoformat()}+{days}d"
     if interval_min not in (15, 30, 60):
         raise InputError("--interval-min must be 15, 30 or 60", field="--interval-min")
-    sc = load_scenario(scenario or DEFAULT_SCENARIO)
-    hist = read_history(history or DEFAULT_HISTORY)
-    cal = Calendar.from_option(calendar)
-    fc, notes = forecast_range(hist, sc, cal, first, n_days, ForecastConfig(interval_min=interval_min, seed=sc.seed))
     target = out or Path("out") / "forecast" / label
-    with atomic_folder(target) as tmp:
+    check_output_folder(target, "forecast", force=force, known=[FORECAST])
+    inputs = prepare(load_scenario(scenario or default_scenario()), calendar, events)
+    hist = read_history(history or DEFAULT_HISTORY)
+    sc = inputs.scenario
+    fc, notes = forecast_range(hist, sc, inputs.calendar, first, n_days,
+                               ForecastConfig(interval_min=interval_min, seed=sc.seed))
+    with atomic_folder(target, "forecast", force=force, known=[FORECAST]) as tmp:
         write_csv(fc, tmp / FORECAST)
     for note in notes:
         typer.echo(f"note: {note}")
@@ -209,24 +275,30 @@ def forecast(
 
 @command()
 def backtest(
-    history: Annotated[Path, typer.Option("--history", help="History CSV (our schema, or the raw bank-calls "
-                                          "export DateTime,Calls).")],
+    history: Annotated[Path | None, typer.Option("--history", help="History CSV (our schema, or the raw bank-calls "
+                                                 "export DateTime,Calls). Default: the bundled synthetic "
+                                                 "history.")] = None,
     folds: Annotated[int, typer.Option("--folds", help="Rolling origins: the last K weeks.")] = 8,
     horizon_days: Annotated[int, typer.Option("--horizon-days", help="Days forecast from each origin.")] = 7,
     calendar: CalendarOpt = None,
     scenario: ScenarioOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for backtest.csv.")] = None,
+    events: EventsOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for backtest.csv. Default: out/backtest/.")] = None,
+    force: ForceOpt = False,
 ):
     """Rolling-origin backtest: WAPE per channel of our model, baselines, a peer and the Poisson floor."""
-    from core.atomic import atomic_folder
+    from core.atomic import atomic_folder, check_output_folder
+    from core.cells import write_table
     from forecasts.backtest import run_backtest_cli
+    from forecasts.history import DEFAULT_HISTORY
 
     if folds < 1 or horizon_days < 1:
         raise InputError("--folds and --horizon-days must be at least 1", field="--folds")
-    table, df = run_backtest_cli(history, folds, horizon_days, calendar, scenario, out)
     target = out or Path("out") / "backtest"
-    with atomic_folder(target) as tmp:
-        df.to_csv(tmp / "backtest.csv", index=False)
+    check_output_folder(target, "backtest", force=force, known=["backtest.csv"])
+    table, df = run_backtest_cli(history or DEFAULT_HISTORY, folds, horizon_days, calendar, scenario, events)
+    with atomic_folder(target, "backtest", force=force, known=["backtest.csv"]) as tmp:
+        write_table(df, tmp / "backtest.csv", bom=False)
     typer.echo(table)
     typer.echo(f"wrote {target}/backtest.csv")
 
@@ -236,14 +308,16 @@ def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files.")],
     week: Annotated[str, typer.Option("--week", help="Week to plan under every scenario.")],
     out: Annotated[Path | None, typer.Option("--out", help="Default: out/compare/<YYYY-Www>/.")] = None,
-    history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None,
+    history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None, events: EventsOpt = None,
     jobs: Annotated[int | None, typer.Option("--jobs", help="Processes (default: one per core).")] = None,
+    force: ForceOpt = False,
     requests: RequestsOpt = None,
 ):
     """Plan one week under several scenarios side by side: comparison.csv, charts, report.html."""
     from scheduler.cli_campaign import compare_cmd
 
-    compare_cmd(scenarios, week, out, history, agents, calendar, jobs, echo=typer.echo, requests=requests)
+    compare_cmd(scenarios, week, out, history, agents, calendar, jobs, echo=typer.echo, events=events, force=force,
+                requests=requests)
 
 
 @command()
@@ -255,28 +329,34 @@ def sweep(
     ray: Annotated[str | None, typer.Option("--ray", help="Run on Ray: local, auto or ray://host:10001.")] = None,
     time_limit_s: Annotated[float, typer.Option("--time-limit-s", help="Roster time limit per point [s].")] = 10.0,
     jobs: Annotated[int | None, typer.Option("--jobs", help="Processes (default: one per core).")] = None,
-    history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None,
+    history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None, events: EventsOpt = None,
     keep_plans: Annotated[bool, typer.Option("--keep-plans", help="Keep every point's plan folder.")] = False,
+    force: ForceOpt = False,
     requests: RequestsOpt = None,
 ):
     """Cost/service trade-off over a grid of scenario settings: sweep.csv, frontier.png, report.html."""
     from scheduler.cli_campaign import sweep_cmd
 
     sweep_cmd(week, grid, scenario, out, ray, time_limit_s, jobs, history, agents, calendar, keep_plans,
-              echo=typer.echo, requests=requests)
+              echo=typer.echo, events=events, force=force, requests=requests)
 
 
 @command()
 def export(
     plan: Annotated[Path, typer.Option("--plan", help="A plan folder.")],
     format: Annotated[ExportFormat, typer.Option("--format", help="wide CSV, Excel or one .ics per agent.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Default: <plan>/export/.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Export folder (it collects the formats). Default: "
+                                             "<plan>/export/.")] = None,
     agents: AgentsOpt = None,
+    published: Annotated[Path | None, typer.Option("--published", help="ics: the calendars published before "
+                         "(an ics folder, or a plan or export folder holding one): moved shifts become updates, "
+                         "removed ones cancellations. Default: the ics folder being replaced, if any.")] = None,
+    force: ForceOpt = False,
 ):
     """Vendor exports of a plan: wide CSV (Mon..Sun cells), Excel (a sheet per team), iCalendar per agent."""
     from scheduler.cli_campaign import export_cmd
 
-    export_cmd(plan, format, out, agents, echo=typer.echo)
+    export_cmd(plan, format, out, agents, echo=typer.echo, force=force, published=published)
 
 
 DbOpt = Annotated[Path, typer.Option("--db", help="Actuals database (DuckDB file).")]
@@ -287,11 +367,14 @@ def actuals_import(
     path: Annotated[Path, typer.Argument(help="Records CSV (.csv/.csv.gz) or Parquet.")],
     db: DbOpt = Path("actuals.duckdb"),
     rejects: Annotated[Path | None, typer.Option("--rejects", help="Where to list rejected rows.")] = None,
+    max_reject_share: Annotated[float | None, typer.Option(
+        "--max-reject-share", help="Import nothing and exit 2 (the rejects still listed) when more than this "
+                                   "share of the records is rejected. Default: 0.05.")] = None,
 ):
     """Validate per-contact records and upsert them on contact_id (re-imports are idempotent)."""
     from scheduler.actuals import import_records
 
-    typer.echo(import_records(path, db, rejects).describe())
+    typer.echo(import_records(path, db, rejects, max_reject_share=max_reject_share).describe())
 
 
 @command()
@@ -303,15 +386,17 @@ def report(
     scenario: ScenarioOpt = None,
     plan: Annotated[Path | None, typer.Option("--plan", help="Plan folder for plan vs actual "
                                                  "(default: out/<scenario>/<YYYY-Www>/ if present).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Report folder.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Report folder. Default: out/report/<period>/.")] = None,
+    force: ForceOpt = False,
 ):
     """The contract's KPI report: per channel, per day and hour, top topics, plan vs actual, HTML."""
-    from scheduler.actuals import build_report, period_from_options, write_report
+    from scheduler.actuals import build_report, check_report_folder, period_from_options, write_report
 
     period = period_from_options(month, week, day)
-    rep = build_report(db, period, scenario, plan)
     target = out or Path("out") / "report" / period.label
-    write_report(rep, target)
+    check_report_folder(target, force)
+    rep = build_report(db, period, scenario, plan)
+    write_report(rep, target, force=force)
     for note in rep.notes:
         typer.echo(f"note: {note}")
     typer.echo(rep.table())
@@ -332,23 +417,63 @@ def history_from_actuals_cmd(
     typer.echo(f"wrote {out}: {len(frame)} rows, {int(frame['contacts'].sum())} contacts")
 
 
+@command()
+def init(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to set up (created if needed), e.g. . for "
+                                           "the working directory.")],
+):
+    """Copy the bundled scenarios, events file and agent pool into DIR/scenarios/ for editing; commands run
+    from DIR use them by default. Never overwrites a file."""
+    from scheduler.project import init_folder
+
+    written = init_folder(folder)
+    typer.echo(f"wrote {folder / 'scenarios'}/ ({', '.join(p.name for p in written)})")
+    typer.echo(f"commands run from {folder} now use scenarios/baseline.toml and scenarios/agents.csv there by "
+               "default; edit them")
+
+
 @command(data_app, "generate")
 def data_generate(
-    out_history: Annotated[Path | None, typer.Option("--out-history", help="Default: the bundled file.")] = None,
-    out_agents: Annotated[Path | None, typer.Option("--out-agents", help="Default: scenarios/agents.csv.")] = None,
+    out_history: Annotated[Path, typer.Option("--out-history", help="History to write.")] = Path(
+        "data/history.csv.gz"),
+    out_agents: Annotated[Path, typer.Option("--out-agents", help="Agent pool to write.")] = Path("data/agents.csv"),
     seed: Annotated[int | None, typer.Option("--seed", help="Generator seed.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing files that differ.")] = False,
 ):
-    """Re-create the bundled synthetic history and agent pool (seeded, byte-identical for a seed)."""
+    """Re-create the bundled synthetic history and agent pool (seeded, byte-identical for a seed), by
+    default into data/ in the working directory; use them with --history and --agents."""
     import dataclasses
 
     from forecasts import synth
-    from forecasts.history import DEFAULT_HISTORY
-    from scenarios import DEFAULT_AGENTS
 
     params = synth.SynthParams() if seed is None else dataclasses.replace(synth.SynthParams(), seed=seed)
-    h, a = out_history or DEFAULT_HISTORY, out_agents or DEFAULT_AGENTS
-    synth.write_default_data(h, a, params)
-    typer.echo(f"wrote {h} and {a}")
+    synth.write_default_data(out_history, out_agents, params, force=force)
+    typer.echo(f"wrote {out_history} and {out_agents}")
+
+
+@command(data_app, "actuals")
+def data_actuals(
+    month: Annotated[str, typer.Option("--month", help="2025-11: one record per contact of the bundled "
+                                       "history's month.")],
+    out: Annotated[Path, typer.Option("--out", help="Records file: .csv, .csv.gz or .parquet.")],
+    seed: Annotated[int, typer.Option("--seed", help="Generator seed.")] = 7,
+):
+    """Sample per-contact records (what a vendor's ticketing system exports) for schedule actuals import."""
+    from scheduler.actuals import generate_records, period_from_options, write_records
+
+    if out.exists() or out.is_symlink():
+        raise InputError("exists already: give a new file", file=out, field="--out")
+    if not out.name.lower().endswith((".csv", ".csv.gz", ".parquet", ".pq")):
+        raise InputError("write .csv, .csv.gz or .parquet", file=out, field="--out")
+    period = period_from_options(month, None, None)
+    records = generate_records(None, seed=seed, start=period.start, days=len(period.days))
+    if records.empty:
+        raise InputError(f"the bundled history has no contacts in {period.label} (it covers 2023-2025)",
+                         field="--month")
+    write_records(records, out)
+    typer.echo(f"wrote {out}: {len(records)} records of {period.label} ({records['channel'].value_counts().to_dict()})")
+
+
 
 
 if __name__ == "__main__":  # pragma: no cover

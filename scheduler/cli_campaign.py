@@ -23,13 +23,14 @@ def _check_jobs(jobs: int | None) -> None:
 
 def compare_cmd(scenarios: list[Path], week: str, out: Path | None = None, history: Path | None = None,
                 agents: Path | None = None, calendar: str | None = None, jobs: int | None = None,
-                echo: Callable[[str], None] = print, requests: Path | None = None) -> None:
-    """``schedule compare SCENARIO... --week W [--out DIR] [--jobs N] [--requests CSV]``."""
+                echo: Callable[[str], None] = print, events: Path | None = None, force: bool = False,
+                requests: Path | None = None) -> None:
+    """``schedule compare SCENARIO... --week W [--out DIR] [--jobs N] [--force] [--requests CSV]``."""
     from scheduler.compare import compare_scenarios, comparison_table
 
     _check_jobs(jobs)
     res = compare_scenarios(list(scenarios), week, out, history=history, agents=agents, calendar=calendar,
-                            max_workers=jobs, requests=requests, log=echo)
+                            max_workers=jobs, events=events, log=echo, force=force, requests=requests)
     echo(comparison_table(res.table, {o.label: o.wall_s for o in res.outcomes}))
     echo(f"wrote {res.out_dir}/ ({', '.join(res.files)}) in {res.wall_s:.0f} s")
 
@@ -37,14 +38,15 @@ def compare_cmd(scenarios: list[Path], week: str, out: Path | None = None, histo
 def sweep_cmd(week: str, grid: list[str], scenario: Path | None = None, out: Path | None = None,
               ray: str | None = None, time_limit_s: float | None = 10.0, jobs: int | None = None,
               history: Path | None = None, agents: Path | None = None, calendar: str | None = None,
-              keep_plans: bool = False, echo: Callable[[str], None] = print, requests: Path | None = None) -> None:
-    """``schedule sweep --scenario S --week W --grid KEY=VALUES ... [--ray ADDRESS] [--time-limit-s T]``."""
+              keep_plans: bool = False, echo: Callable[[str], None] = print, events: Path | None = None,
+              force: bool = False, requests: Path | None = None) -> None:
+    """``schedule sweep --scenario S --week W --grid KEY=VALUES ... [--ray ADDRESS] [--time-limit-s T] [--force]``."""
     from scheduler.sweep import run_sweep, sweep_table
 
     _check_jobs(jobs)
     res = run_sweep(scenario, week, list(grid), out, time_limit_s=time_limit_s, ray_address=ray,
                     max_workers=jobs, history=history, agents=agents, calendar=calendar,
-                    keep_plans=keep_plans, requests=requests, log=echo)
+                    keep_plans=keep_plans, events=events, log=echo, force=force, requests=requests)
     echo(sweep_table(res.table, res.keys))
     front = res.table[res.table["pareto"]].sort_values("cost")
     echo(f"Pareto-efficient points (*): {', '.join(str(p) for p in front['point'])}")
@@ -52,13 +54,14 @@ def sweep_cmd(week: str, grid: list[str], scenario: Path | None = None, out: Pat
 
 
 def export_cmd(plan: Path, fmt: str | ExportFormat, out: Path | None = None, agents: Path | None = None,
-               echo: Callable[[str], None] = print) -> None:
-    """``schedule export --plan DIR --format wide|xlsx|ics [--out DIR] [--agents CSV]``."""
+               echo: Callable[[str], None] = print, force: bool = False, published: Path | None = None) -> None:
+    """``schedule export --plan DIR --format wide|xlsx|ics [--out DIR] [--agents CSV] [--published DIR] [--force]``."""
     from scheduler.vendor_export import export_plan
 
-    path = export_plan(plan, fmt, out, agents_path=agents)
+    path = export_plan(plan, fmt, out, agents_path=agents, force=force, published=published)
     if path.is_dir():
-        n = len(list(path.glob("*.ics")))
-        echo(f"wrote {path}/ ({n} calendar file(s), one per agent)")
+        n, cancels = len(list(path.glob("*.ics"))), len(list(path.glob("cancelled/*.ics")))
+        echo(f"wrote {path}/ ({n} calendar file(s), one per agent; index.csv says whose"
+             + (f"; cancellations for {cancels} agent(s) in cancelled/)" if cancels else ")"))
     else:
         echo(f"wrote {path}")

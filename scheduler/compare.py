@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
-import re
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -40,9 +39,10 @@ import scenarios
 import scheduler
 from core.atomic import atomic_folder
 from core.errors import InputError, SolverError
-from core.names import channel_rank
+from core.events import read_events_csv
+from core.names import channel_rank, folder_name
 from core.scenario import Scenario, load_scenario
-from scenarios import DEFAULT_AGENTS
+from scenarios import default_agents
 from scheduler.agents import load_agents, temporary_agents
 from scheduler.plan import load_inputs, run_plan, write_plan
 from scheduler.plan_folder import write_csv
@@ -51,6 +51,8 @@ from scheduler.simulation import simulate_result
 from scheduler.weeks import parse_week
 
 DEFAULT_OUT = Path("out") / "compare"
+KNOWN_FILES = ("comparison.csv", "staffing.png", "cost_service.png", "report.html")  # besides a folder per scenario
+MAX_SCENARIOS = 50  # scenarios per compare: each is a full plan (about 20 s of roster search)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 # comparison.csv: channel columns are expanded per channel in the published order (chat, phone, email);
@@ -79,7 +81,8 @@ class PlanJob:
     plan_dir: str | None = None
     overrides: tuple[tuple[str, object], ...] = ()
     simulate: bool = False
-    requests_path: str | None = None
+    events: str | None = None      # --events: dated campaigns replacing the scenario's
+    requests_path: str | None = None  # --requests: the agents' requests CSV
 
 
 @dataclass
@@ -109,10 +112,11 @@ def run_job(job: PlanJob) -> PlanOutcome:
         week = parse_week(job.week)
         sc_path = Path(job.scenario.path) if job.scenario.path and Path(job.scenario.path).is_file() else None
         inputs = load_inputs(week, sc_path, _path(job.history_path), _path(job.agents_path), job.calendar,
-                             requests_path=_path(job.requests_path))
-        pool = load_agents(_path(job.agents_path) or DEFAULT_AGENTS)
+                             events_path=_path(job.events), requests_path=_path(job.requests_path))
+        pool = load_agents(_path(job.agents_path) or default_agents())
         inputs = dataclasses.replace(inputs, scenario=job.scenario,
-                                     agents=pool + temporary_agents(job.scenario, pool))
+                                     agents=pool + temporary_agents(job.scenario, pool),
+                                     size_capacity=False)  # a sizing per point would multiply the time
         job.scenario.check_channels(inputs.history.channels, what="history", file=inputs.history.source)
         result = run_plan(inputs)
         if job.simulate:
@@ -399,7 +403,7 @@ def scenario_labels(scenarios: list[Scenario]) -> list[str]:
     """Folder-safe, unique labels from the scenario names (``name``, ``name-2``, ...)."""
     out, seen = [], {}
     for sc in scenarios:
-        base = re.sub(r"[^\w.+-]+", "_", sc.name).strip("._") or "scenario"
+        base = folder_name(sc.name)
         n = seen.get(base, 0) + 1
         seen[base] = n
         out.append(base if n == 1 else f"{base}-{n}")
@@ -410,22 +414,30 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
                       history: str | Path | None = None, agents: str | Path | None = None,
                       calendar: str | None = None, max_workers: int | None = None,
                       executor: Executor | None = None, charts: bool = True, simulate: bool = False,
-                      requests: str | Path | None = None, log: Callable = print) -> CompareResult:
+                      events: str | Path | None = None, log: Callable = print, force: bool = False,
+                      requests: str | Path | None = None) -> CompareResult:
     """Plan ``week`` under each scenario in parallel and write the comparison folder.
 
     ``out``: default ``out/compare/<YYYY-Www>/``. ``max_workers``: processes (default: one per core,
     at most one per scenario). ``simulate``: also simulate each roster (as ``schedule plan --simulate``)
     and fill ``simulated_service_level_<channel>``. ``requests``: the agents' requests CSV, for every
-    scenario (``schedule plan --requests``). Returns the table (``comparison.csv``) and each plan's summary.
+    scenario (``schedule plan --requests``). ``force``: write into ``out`` even when it is not new,
+    empty or an earlier comparison (:func:`core.atomic.atomic_folder`). Returns the table
+    (``comparison.csv``) and each plan's summary.
     """
     t0 = time.perf_counter()
     if not scenario_paths:
         raise InputError("give at least one scenario file", field="SCENARIO")
+    if len(scenario_paths) > MAX_SCENARIOS:
+        raise InputError(f"{len(scenario_paths)} scenarios; compare at most {MAX_SCENARIOS} at once (each is a "
+                         "full plan)", field="SCENARIO")
     wk = parse_week(week)
     scenarios = [load_scenario(p) for p in scenario_paths]
     for p in (history, agents, requests):
         if p is not None and not Path(p).is_file():
             raise InputError("file not found", file=p)
+    if events is not None:
+        read_events_csv(events)  # a bad file fails before any plan starts
     labels = scenario_labels(scenarios)
     procs, _ = split_cores(len(scenarios), max_workers)
     if executor is None:
@@ -434,14 +446,15 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
     log(f"{wk.describe()}: {len(scenarios)} scenario(s) on {min(executor.slots, len(scenarios))} "
         f"{executor.name}; CP-SAT workers " + ", ".join(f"{lbl} {sc.roster.workers}"
                                                       for lbl, sc in zip(labels, scenarios)))
-    with atomic_folder(target) as tmp:
+    with atomic_folder(target, "compare", force=force, known=KNOWN_FILES) as tmp:
         # every scenario keeps its own worker count (see the module docstring)
-        jobs = [PlanJob(lbl, sc, wk.label, _str(history), _str(agents), calendar,
-                        str(tmp / lbl / wk.label), simulate=simulate, requests_path=_str(requests))
+        jobs = [PlanJob(lbl, sc, wk.label, _str(history), _str(agents or default_agents()), calendar,
+                        str(tmp / lbl / wk.label), simulate=simulate, events=_str(events),
+                        requests_path=_str(requests))
                 for lbl, sc in zip(labels, scenarios)]
         outcomes = run_jobs(jobs, executor, log)
         table = comparison_frame(outcomes)
-        write_csv(table, tmp / "comparison.csv")
+        write_csv(table, tmp / "comparison.csv", bom=True)
         files = ["comparison.csv"] + [f"{lbl}/{wk.label}/" for lbl in labels]
         if charts:
             files += write_compare_charts(tmp, outcomes, table, scenarios, wk,

@@ -15,15 +15,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.errors import InputError
+from core.errors import InputError, SolverError
+from core.events import CampaignInstance, read_events_csv
 from core.scenario import Scenario, load_scenario
 from forecasts.calendar import Calendar
 from forecasts.history import DEFAULT_HISTORY, History, read_history
+from forecasts.inputs import campaign_scenario
 from forecasts.models import ForecastConfig, forecast_range
-from scenarios import DEFAULT_AGENTS, DEFAULT_SCENARIO
+from scenarios import default_agents, default_scenario
 from scheduler.agents import Agent, load_agents, temporary_agents
+from scheduler.capacity.report import binding_cause, capacity_section, missed_targets
 from scheduler.friendly_summary import cost_of_terms, friendly_lines, friendly_section, without_terms
 from scheduler.plan_folder import LEDGER, PlanFolder
+from scheduler.plan_health import check_objective_range, plan_warnings
+from scheduler.plan_page import PageData, plan_page
 from scheduler.requests import Request, check_requests, read_requests, request_outcomes, requests_summary
 from scheduler.roster import RosterProblem
 from scheduler.roster.friendly import counts_from_shifts, ledger_frame
@@ -43,6 +48,10 @@ class PlanInputs:
     paths: dict[str, str] = field(default_factory=dict)
     previous_shifts: pd.DataFrame | None = None   # last week's roster: rest and consecutive days carry over
     published_shifts: pd.DataFrame | None = None  # this week's published roster: minimise changes to it
+    events: list[CampaignInstance] | None = None  # dated campaigns of --events (replace the scenario's)
+    hire_auto: bool = False  # plan --hire auto: add the fewest [hire] agents that meet every target
+    size_capacity: bool = True  # size the pool when a target is missed (compare and sweep do not)
+    friendly_cost: bool = False  # plan --friendly-cost: also solve without the agent-friendly terms, side by side
     requests: tuple[Request, ...] = ()             # the agents' requests (--requests)
     ledger_to_date: dict[str, dict[str, int]] = field(default_factory=dict)  # the --previous plan's ledger
 
@@ -67,6 +76,7 @@ class PlanResult:
     summary: dict
     notes: list[str]
     simulation: pd.DataFrame | None = None
+    hires: pd.DataFrame | None = None  # hires.csv, with plan --hire auto
     ledger: pd.DataFrame | None = None
     requests_outcome: pd.DataFrame | None = None
 
@@ -86,9 +96,10 @@ def previous_ledger(folder: PlanFolder, shifts: pd.DataFrame, week: Week) -> dic
 def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Path | None = None,
                 agents_path: Path | None = None, calendar: str | None = None,
                 previous_plan: Path | None = None, published_plan: Path | None = None,
-                requests_path: Path | None = None) -> PlanInputs:
-    scenario = load_scenario(scenario_path or DEFAULT_SCENARIO)
-    agents = load_agents(agents_path or DEFAULT_AGENTS)
+                events_path: Path | None = None, requests_path: Path | None = None) -> PlanInputs:
+    scenario_path, agents_path = scenario_path or default_scenario(), agents_path or default_agents()
+    scenario = load_scenario(scenario_path)
+    agents = load_agents(agents_path)
     agents = agents + temporary_agents(scenario, agents)
     history = read_history(history_path or DEFAULT_HISTORY)
     cal = Calendar.from_option(calendar)
@@ -98,15 +109,21 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     ledger = previous_ledger(PlanFolder(previous_plan, "--previous"), previous, week) if previous_plan else {}
     published = PlanFolder(published_plan, "--published").shifts() if published_plan else None
     requests = read_requests(requests_path, agents, week.days, scenario) if requests_path else ()
-    paths = {"scenario": str(scenario_path or DEFAULT_SCENARIO), "agents": str(agents_path or DEFAULT_AGENTS),
+    paths = {"scenario": str(scenario_path), "agents": str(agents_path),
              "history": str(history_path or DEFAULT_HISTORY)}
+    events = read_events_csv(events_path) if events_path else None
+    if events_path:
+        paths["events"] = str(events_path)
+    if calendar is not None and str(calendar).lower() not in ("cn", "none"):
+        paths["calendar_file"] = str(calendar)  # the CSV extending CN (inputs.calendar says only "CN")
     if previous_plan:
         paths["previous"] = str(previous_plan)
     if published_plan:
         paths["published"] = str(published_plan)
     if requests_path:
         paths["requests"] = str(requests_path)
-    return PlanInputs(week, scenario, agents, history, cal, paths, previous, published, requests, ledger)
+    return PlanInputs(week, scenario, agents, history, cal, paths, previous, published, events,
+                      requests=requests, ledger_to_date=ledger)
 
 
 def open_mask(scenario: Scenario, calendar: Calendar, days: list[dt.date]) -> tuple[pd.Series, dict]:
@@ -155,7 +172,7 @@ class PlanProblem:
     """What the roster step needs, with what produced it: the forecast, the requirements (with their
     shortfall weights) and the ``RosterProblem``."""
 
-    forecast: pd.DataFrame
+    forecast: pd.DataFrame | None
     notes: list
     channels: list[str]
     requirements: pd.DataFrame
@@ -163,11 +180,20 @@ class PlanProblem:
     timings: dict[str, float]
 
 
-def build_problem(inputs: PlanInputs) -> PlanProblem:
-    """history -> forecast -> requirements -> the roster problem of the week (no solve)."""
-    sc, week, cal = inputs.scenario, inputs.week, inputs.calendar
+def build_problem(inputs: PlanInputs, requirements: pd.DataFrame | None = None) -> PlanProblem:
+    """history -> forecast -> requirements -> the roster problem of the week (no solve).
+
+    ``requirements`` given (a plan folder's own, for ``schedule validate``): no forecast is made and the
+    problem is built on them (``forecast`` is then None)."""
+    week, cal = inputs.week, inputs.calendar
+    # the campaigns that apply under the calendar and --events (forecast, windows and templates alike)
+    sc = campaign_scenario(inputs.scenario, cal, inputs.events, inputs.paths.get("events"))
     days = week.days
     timings = {}
+    if requirements is not None:
+        _, windows = open_mask(sc, cal, days)
+        channels = [c for c in sc.channels if c in set(requirements["channel"])]
+        return PlanProblem(None, [], channels, requirements, roster_problem(inputs, sc, windows, requirements), {})
     t0 = time.perf_counter()
     forecast, notes = forecast_range(inputs.history, sc, cal, week.start_date, 7,
                                      ForecastConfig(interval_min=sc.interval_min, seed=sc.seed))
@@ -176,10 +202,19 @@ def build_problem(inputs: PlanInputs) -> PlanProblem:
     t0 = time.perf_counter()
     mask, windows = open_mask(sc, cal, days)
     channels = [c for c in sc.channels if c in set(forecast["channel"])]
-    requirements = compute_requirements(forecast[forecast["channel"].isin(channels)], sc, mask)
+    requirements = compute_requirements(forecast[forecast["channel"].isin(channels)], sc, mask, inputs.history.source)
     requirements["shortfall_weight"] = shortfall_weights(requirements, sc)
+    check_objective_range(requirements, inputs.agents, sc, inputs.history.source)
     timings["requirements_s"] = time.perf_counter() - t0
+    problem = roster_problem(inputs, sc, windows, requirements)
+    return PlanProblem(forecast, notes, channels, requirements, problem, timings)
 
+
+def roster_problem(inputs: PlanInputs, sc: Scenario, windows: dict, requirements: pd.DataFrame) -> RosterProblem:
+    """The week's ``RosterProblem`` on ``requirements``: ``sc`` is the scenario with its campaigns
+    applied, ``windows`` the service window of each day (:func:`open_mask`)."""
+    week, cal = inputs.week, inputs.calendar
+    days = week.days
     problem = RosterProblem(
         days=days, day_types={d: cal.day_type(d) for d in days},
         promotion_days=sc.promotion_main_days(days),
@@ -192,7 +227,7 @@ def build_problem(inputs: PlanInputs) -> PlanProblem:
             shift_start=inputs.previous_shifts["shift_start"] + pd.Timedelta(days=7)),
         requests=inputs.requests, ledger_to_date=inputs.ledger_to_date)
     check_requests(problem)
-    return PlanProblem(forecast, notes, channels, requirements, problem, timings)
+    return problem
 
 
 def _check_valid(problem: RosterProblem, roster, inputs: PlanInputs) -> None:
@@ -205,14 +240,14 @@ def _check_valid(problem: RosterProblem, roster, inputs: PlanInputs) -> None:
                            + "; ".join(violations[:5]))
 
 
-def _friendly_extras(problem: RosterProblem, roster, inputs: PlanInputs, friendly_cost: bool,
+def _friendly_extras(problem: RosterProblem, roster, inputs: PlanInputs,
                      timings: dict) -> tuple[dict | None, pd.DataFrame | None]:
     """The cost of the agent-friendly terms (a second solve without them, when asked) and the requests'
     outcomes (when there are requests)."""
     from scheduler.roster import solve_roster
 
     priced = outcomes = None
-    if friendly_cost:
+    if inputs.friendly_cost:
         t0 = time.perf_counter()
         problem_off = without_terms(problem)
         roster_off = solve_roster(problem_off)
@@ -226,13 +261,15 @@ def _friendly_extras(problem: RosterProblem, roster, inputs: PlanInputs, friendl
     return priced, outcomes
 
 
-def run_plan(inputs: PlanInputs, friendly_cost: bool = False) -> PlanResult:
+def run_plan(inputs: PlanInputs) -> PlanResult:
     """Forecast, requirements, roster and validation of the week; the plan in memory (nothing written).
-    ``friendly_cost``: solve again with ``roster.agent_friendly = false`` and put the cost of the
+    ``inputs.friendly_cost``: solve again with ``roster.agent_friendly = false`` and put the cost of the
     agent-friendly terms in the summary (see :mod:`scheduler.friendly_summary`).
 
     Raises InputError for bad input or infeasible rules, SolverError when CP-SAT finds no roster in
     time, and RuntimeError when the roster fails validation (a bug of ours, not of the input)."""
+    from scheduler.capacity.hires import hires_frame
+    from scheduler.capacity.sizing import size_pool, sizing_budget
     from scheduler.roster import solve_roster  # loads OR-Tools; scheduler.roster defers it (see there)
 
     sc, week, cal = inputs.scenario, inputs.week, inputs.calendar
@@ -240,14 +277,25 @@ def run_plan(inputs: PlanInputs, friendly_cost: bool = False) -> PlanResult:
     built = build_problem(inputs)
     forecast, notes, channels = built.forecast, built.notes, built.channels
     requirements, problem, timings = built.requirements, built.problem, built.timings
+    if inputs.hire_auto and sc.hire is None:
+        raise InputError(f"--hire auto needs a [hire] table in scenario '{sc.name}'", file=sc.path, field="hire")
     t0 = time.perf_counter()
-    roster = solve_roster(problem)
+    sizing = size_pool(problem) if inputs.hire_auto else None  # its roster, with the hires, is the plan
+    if sizing is not None:
+        roster, problem = _hired_roster(sizing, sizing_budget(sc))
+    else:
+        roster = solve_roster(problem)
     timings["roster_s"] = time.perf_counter() - t0
     _check_valid(problem, roster, inputs)
-    priced, outcomes = _friendly_extras(problem, roster, inputs, friendly_cost, timings)
+    priced, outcomes = _friendly_extras(problem, roster, inputs, timings)
 
     coverage = evaluate_coverage(requirements, roster.scheduled, sc)
     service = summarize_service(coverage, sc)
+    missed = missed_targets(service)
+    if sizing is None and missed and inputs.size_capacity:  # pools that meet their targets never pay for it
+        t0 = time.perf_counter()
+        sizing = size_pool(problem)
+        timings["capacity_s"] = time.perf_counter() - t0
     shifts = roster.shifts
     summary = {
         "week": week.label,
@@ -261,7 +309,7 @@ def run_plan(inputs: PlanInputs, friendly_cost: bool = False) -> PlanResult:
         "overtime_hours": round(float(roster.overtime_hours), 2),
         "premium_cost": round(float(roster.premium_cost), 2),
         "agents_used": int(shifts["agent_id"].nunique()) if len(shifts) else 0,
-        "agents_in_pool": len(inputs.agents),
+        "agents_in_pool": len(problem.agents),
         "understaffed_agent_intervals": int(roster.shortfall["missing"].sum()) if len(roster.shortfall) else 0,
         "channel_switches": int(roster.solver.get("channel_switches", 0)),
         "required_agent_hours": round(float(requirements["required_scheduled"].sum() * sc.interval_min / 60), 1),
@@ -274,12 +322,25 @@ def run_plan(inputs: PlanInputs, friendly_cost: bool = False) -> PlanResult:
            if inputs.published_shifts is not None else {}),
         "agent_friendly": friendly_section(problem, roster, requests_summary(outcomes) if outcomes is not None
                                            else None, priced),
+        "capacity": capacity_section(sizing, sc, hired=inputs.hire_auto, budget_s=sizing_budget(sc),
+                                     missed=missed),
+        "binding_cause": binding_cause(roster.shortfall),
         "day_types": {d.isoformat(): cal.day_type(d) for d in days},
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "inputs": {**inputs.paths, "seed": sc.seed, "calendar": cal.kind},
     }
-    return PlanResult(inputs, forecast, requirements, roster, coverage, summary, notes,
+    summary["warnings"] = plan_warnings(summary, roster.shortfall, requirements, sc)
+    hires = None if not inputs.hire_auto else hires_frame(sizing.hired, sizing.profile_of, sc, roster.shifts)
+    return PlanResult(inputs, forecast, requirements, roster, coverage, summary, notes, hires=hires,
                       ledger=ledger_frame(problem, roster.shifts), requests_outcome=outcomes)
+
+
+def _hired_roster(sizing, budget_s: float):
+    """The roster and problem of ``plan --hire auto``: the sizing's, with the hires."""
+    if sizing.roster is None:
+        raise SolverError(f"plan --hire auto: the capacity sizing found no roster with the hires within "
+                          f"hire.time_limit_s={budget_s:g} ({sizing.status}); raise it")
+    return sizing.roster, sizing.problem
 
 
 def _threshold_text(spec) -> str:
@@ -288,14 +349,25 @@ def _threshold_text(spec) -> str:
     return f"{spec.answer_within_s:g} s"
 
 
-def write_plan(result: PlanResult, out_dir: Path) -> Path:
-    """Write the plan folder, all or nothing (:meth:`scheduler.plan_folder.PlanFolder.write`)."""
+def write_plan(result: PlanResult, out_dir: Path, force: bool = False) -> Path:
+    """Write the plan folder, all or nothing (:meth:`scheduler.plan_folder.PlanFolder.write`), with its
+    page, ``report.html`` (:mod:`scheduler.plan_page`); ``force`` as there."""
     roster = result.roster
     extra = None if result.simulation is None else functools.partial(write_simulation, result.simulation)
     return PlanFolder(out_dir).write(
         forecast=result.forecast, requirements=result.requirements.drop(columns=["shortfall_weight"], errors="ignore"),
         shifts=roster.shifts, coverage=result.coverage, assignments=roster.assignments, shortfall=roster.shortfall,
-        summary=result.summary, extra=extra, ledger=result.ledger, requests_outcome=result.requests_outcome)
+        summary=result.summary, extra=extra, page=plan_page(page_data(result)), hires=result.hires,
+        force=force, ledger=result.ledger, requests_outcome=result.requests_outcome)
+
+
+def page_data(result: PlanResult) -> PageData:
+    """What the plan's page shows, from the plan in memory."""
+    roster = result.roster
+    return PageData(summary=result.summary, shifts=roster.shifts, coverage=result.coverage,
+                    shortfall=roster.shortfall, assignments=roster.assignments,
+                    teams={a.agent_id: a.team for a in result.inputs.agents},
+                    interval_min=result.inputs.scenario.interval_min)
 
 
 def summary_table(summary: dict) -> str:

@@ -7,15 +7,18 @@
   or agent), columns in their published order (:data:`COLUMNS`, extra columns after them);
 - shifts: one row per agent shift, UTF-8 with a BOM so that Excel shows Chinese names;
 - ``summary.json``: the plan's figures, solver status and inputs;
+- ``hires.csv`` when the plan hired (``plan --hire auto``): one row per hired agent;
 - ``simulation.csv`` when the plan was simulated (written by :mod:`scheduler.simulation`);
+- ``report.html``: the plan's page for people (:mod:`scheduler.plan_page`), written by ``schedule plan``;
 - ``ledger.csv``: each agent's weekend days, holiday days and late shifts to date (the next plan's
   ``--previous`` reads it, :mod:`scheduler.roster.friendly`), written by ``schedule plan``;
 - ``requests_outcome.csv`` when the plan was given ``--requests`` (:mod:`scheduler.requests`).
 
 Times are local ``YYYY-MM-DDTHH:MM``, numbers rounded per column (:data:`ROUND`).
 :meth:`PlanFolder.write` writes every file into a temporary sibling folder renamed into place at the
-end (:func:`core.atomic.atomic_folder`), so a failed run never leaves a half-written plan and an
-earlier plan in the folder is replaced whole. The readers check what their caller needs and name
+end (:func:`core.atomic.atomic_folder`), so a failed run never leaves a half-written plan; it writes only
+into a new or empty folder or an earlier plan (whose own files it replaces, keeping anything else, such
+as an ``export/`` folder), unless forced. The readers check what their caller needs and name
 file, row and field when something is wrong. :func:`write_csv` and :func:`write_json` format the
 other output folders (forecast, comparison, sweep, KPI report) the same way.
 """
@@ -30,10 +33,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.atomic import atomic_folder
+from core.atomic import atomic_folder, check_output_folder
+from core.cells import unescape_text, write_table
 from core.errors import InputError
 
 TIME_FMT = "%Y-%m-%dT%H:%M"
+COMMAND = "plan"  # the output marker's command (core.atomic)
 
 FORECAST = "forecast.csv"
 REQUIREMENTS = "requirements.csv"
@@ -42,10 +47,16 @@ COVERAGE = "coverage.csv"
 ASSIGNMENTS = "assignments.csv"
 SHORTFALL = "shortfall.csv"
 SUMMARY = "summary.json"
+SIMULATION = "simulation.csv"
+HIRES = "hires.csv"  # only with plan --hire auto; columns: scheduler.capacity.hires.HIRES_COLUMNS
 PLAN_FILES = (FORECAST, REQUIREMENTS, SHIFTS, COVERAGE, ASSIGNMENTS, SHORTFALL, SUMMARY)
-LEDGER = "ledger.csv"
-REQUESTS_OUTCOME = "requests_outcome.csv"
-BOM_FILES = frozenset({SHIFTS})  # read by people in Excel
+REPORT = "report.html"
+LEDGER = "ledger.csv"  # the agent-friendly ledger, read by the next plan's --previous
+REQUESTS_OUTCOME = "requests_outcome.csv"  # only with plan --requests
+KNOWN_FILES = (*PLAN_FILES, HIRES, SIMULATION, REPORT, LEDGER,
+               REQUESTS_OUTCOME)  # what a plan folder written before output markers may hold
+# plan files people open in Excel (agent names, a request's note): UTF-8 with a BOM
+BOM_FILES = frozenset({SHIFTS, HIRES, REQUESTS_OUTCOME})
 
 COLUMNS = {
     FORECAST: ["interval_start", "channel", "contacts", "contacts_p10", "contacts_p90", "aht_s"],
@@ -84,9 +95,12 @@ def format_frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
     return out
 
 
-def write_csv(df: pd.DataFrame, path: Path, name: str | None = None, bom: bool = False) -> None:
-    format_frame(df, name or path.name).to_csv(path, index=False, encoding="utf-8-sig" if bom else "utf-8",
-                                               lineterminator="\n")
+def write_csv(df: pd.DataFrame, path: Path, name: str | None = None, bom: bool | None = None) -> None:
+    """Format ``df`` as the file ``name`` (default: ``path``'s name) and write it with
+    :func:`core.cells.write_table`: text cells escaped against formula injection, a BOM for the files people
+    open (``bom=None``: whether ``name`` is one of the plan's :data:`BOM_FILES`)."""
+    name = name or path.name
+    write_table(format_frame(df, name), path, bom=name in BOM_FILES if bom is None else bom)
 
 
 def _json_default(o):
@@ -128,43 +142,39 @@ class PlanFolder:
         return self.path / name
 
     # -- writing
+    def check_writable(self, force: bool = False) -> None:
+        """Refuse (InputError naming ``--out``) a folder a plan may not be written into, before any work:
+        see :func:`core.atomic.check_output_folder`."""
+        check_output_folder(self.path, COMMAND, force=force, known=KNOWN_FILES)
+
     def write(self, *, forecast: pd.DataFrame, requirements: pd.DataFrame, shifts: pd.DataFrame,
               coverage: pd.DataFrame, assignments: pd.DataFrame, shortfall: pd.DataFrame, summary: dict,
-              extra: Callable[[Path], object] | None = None, ledger: pd.DataFrame | None = None,
+              extra: Callable[[Path], object] | None = None, page: str | None = None,
+              hires: pd.DataFrame | None = None, force: bool = False, ledger: pd.DataFrame | None = None,
               requests_outcome: pd.DataFrame | None = None) -> Path:
         """Write the plan, all or nothing; ``extra(folder)`` writes further files (e.g. the simulation)
-        into the temporary folder before it is renamed into place. ``ledger`` and ``requests_outcome``
-        are written when given."""
+        into the temporary folder before it is renamed into place; ``page`` is the HTML of ``report.html``;
+        ``hires``: ``hires.csv``; ``ledger`` and ``requests_outcome`` are written when given. ``force``:
+        also into a folder that is not an earlier plan (see :func:`core.atomic.atomic_folder`)."""
         frames = {FORECAST: forecast, REQUIREMENTS: requirements, SHIFTS: shifts, COVERAGE: coverage,
                   SHORTFALL: shortfall, ASSIGNMENTS: assignments}
-        for name, frame in ((LEDGER, ledger), (REQUESTS_OUTCOME, requests_outcome)):
+        for name, frame in ((HIRES, hires), (LEDGER, ledger), (REQUESTS_OUTCOME, requests_outcome)):
             if frame is not None:
                 frames[name] = frame
-        with atomic_folder(self.path) as tmp:
+        with atomic_folder(self.path, COMMAND, force=force, known=KNOWN_FILES) as tmp:
             for name, frame in frames.items():
-                write_csv(frame, tmp / name, bom=name in BOM_FILES)
+                write_csv(frame, tmp / name)
             if extra is not None:
                 extra(tmp)
+            if page is not None:
+                (tmp / REPORT).write_text(page, encoding="utf-8")
             write_json(summary, tmp / SUMMARY)
         return self.path
 
     # -- reading
     def shifts(self) -> pd.DataFrame:
-        """The shifts with times parsed (``NaT`` for no lunch), ``date`` as dates and ``paid_hours``
-        numeric; every other column as text."""
-        path = self._existing(SHIFTS)
-        raw = _read_csv(path, dtype=str, keep_default_na=False)
-        _require(raw, path, SHIFT_NEEDS)
-        shifts = raw.copy()
-        for i, rec in enumerate(raw.to_dict("records"), start=2):
-            for col in SHIFT_TIMES:
-                if rec[col] or col in ("shift_start", "shift_end"):
-                    _check_time(rec[col], path, i, col)
-        for col in SHIFT_TIMES:
-            shifts[col] = pd.to_datetime(shifts[col].replace("", None), format=TIME_FMT)
-        shifts["date"] = pd.to_datetime(shifts["date"], format="%Y-%m-%d").dt.date
-        shifts["paid_hours"] = pd.to_numeric(shifts["paid_hours"], errors="coerce").fillna(0.0)
-        return shifts
+        """The shifts (:func:`read_shifts_csv`)."""
+        return read_shifts_csv(self._existing(SHIFTS))
 
     def ledger(self) -> dict[str, dict[str, int]] | None:
         """``ledger.csv`` as agent_id -> {weekend_days, holiday_days, late_shifts} and the last date it
@@ -194,6 +204,14 @@ class PlanFolder:
         """The forecast (see :meth:`coverage` for ``required`` and ``numbers``)."""
         return self._interval_table(FORECAST, required, numbers)
 
+    def requirements(self, required: Iterable[str] = (), numbers: Iterable[str] = ()) -> pd.DataFrame:
+        """The requirements the roster was made for (see :meth:`coverage` for ``required`` and ``numbers``)."""
+        return self._interval_table(REQUIREMENTS, required, numbers)
+
+    def shortfall(self) -> pd.DataFrame:
+        """The understaffed intervals, ``missing`` as numbers."""
+        return self._interval_table(SHORTFALL, (), ("missing",))
+
     def coverage(self, required: Iterable[str] = (), numbers: Iterable[str] = ()) -> pd.DataFrame:
         """The coverage table with ``interval_start`` parsed and the columns ``required`` present; the
         ``numbers`` columns must also be numbers in every row (as floats)."""
@@ -204,6 +222,15 @@ class PlanFolder:
         if missing_ok and self.path.is_dir() and not self.file(ASSIGNMENTS).is_file():
             return None
         return self._interval_table(ASSIGNMENTS, required, ())
+
+    def hires(self) -> pd.DataFrame | None:
+        """``hires.csv`` as text (None when the plan hired nobody): ``agent_id`` and ``team`` at least."""
+        path = self.file(HIRES)
+        if not path.is_file():
+            return None
+        table = _read_csv(path, dtype=str, keep_default_na=False)
+        _require(table, path, ("agent_id", "team"))
+        return table
 
     def summary(self, missing_ok: bool = False) -> dict:
         """``summary.json`` ({} when absent and ``missing_ok``)."""
@@ -255,13 +282,37 @@ class PlanFolder:
         return table
 
 
+def read_shifts_csv(path: Path) -> pd.DataFrame:
+    """A shifts file (a plan's ``shifts.csv``, or one edited by hand) with times parsed (``NaT`` for no
+    lunch), ``date`` as dates and ``paid_hours`` numeric (0 when empty); every other column as text.
+    A time, date or number that does not parse is an error naming the file, row and field."""
+    raw = _read_csv(path, dtype=str, keep_default_na=False)
+    _require(raw, path, SHIFT_NEEDS)
+    shifts = raw.copy()
+    for i, rec in enumerate(raw.to_dict("records"), start=2):
+        for col in SHIFT_TIMES:
+            if rec[col] or col in ("shift_start", "shift_end"):
+                _check_time(rec[col], path, i, col)
+        try:
+            dt.datetime.strptime(rec["date"].strip(), "%Y-%m-%d")
+        except ValueError:
+            raise InputError(f"'{rec['date']}' is not a date YYYY-MM-DD", file=path, row=i, field="date") from None
+        if rec["paid_hours"].strip() and pd.isna(pd.to_numeric(rec["paid_hours"], errors="coerce")):
+            raise InputError(f"'{rec['paid_hours']}' is not a number", file=path, row=i, field="paid_hours")
+    for col in SHIFT_TIMES:
+        shifts[col] = pd.to_datetime(shifts[col].replace("", None), format=TIME_FMT)
+    shifts["date"] = [dt.datetime.strptime(d.strip(), "%Y-%m-%d").date() for d in shifts["date"]]
+    shifts["paid_hours"] = pd.to_numeric(shifts["paid_hours"], errors="coerce").fillna(0.0)
+    return shifts
+
+
 def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
     try:
         table = pd.read_csv(path, encoding="utf-8-sig", **kwargs)
     except Exception as exc:  # pandas raises several parser error types
         raise InputError(f"not a readable CSV ({' '.join(str(exc).split())})", file=path) from None
     table.columns = [str(c).strip() for c in table.columns]
-    return table
+    return unescape_text(table)  # written by write_csv: text cells escaped against formula injection
 
 
 def _require(table: pd.DataFrame, path: Path, columns: Iterable[str]) -> None:

@@ -49,9 +49,11 @@ from pydantic import ValidationError
 
 from core.atomic import atomic_folder
 from core.errors import InputError
-from core.promotions import promotion_days
+from core.events import read_events_csv
+from core.limits import MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
+from core.names import folder_name
 from core.scenario import Scenario, load_scenario
-from scenarios import DEFAULT_SCENARIO
+from scenarios import default_agents, default_scenario
 from scheduler import charts
 from scheduler.compare import (
     Executor,
@@ -69,6 +71,7 @@ from scheduler.report_html import sweep_report
 from scheduler.weeks import parse_week
 
 DEFAULT_OUT = Path("out") / "sweep"
+KNOWN_FILES = ("sweep.csv", "frontier.png", "report.html", "plans")
 DEFAULT_TIME_LIMIT_S = 10.0
 MAX_POINTS = 500
 # Keys that change demand rather than a decision: points are compared (Pareto) only at the same demand.
@@ -170,7 +173,7 @@ def grid_points(grid: dict[str, list]) -> list[dict]:
 def week_promotions(scenario: Scenario, week) -> list[str]:
     """Names of the scenario's promotions that touch a day of ``week`` (lead-up, main day or tail)."""
 
-    days = promotion_days(scenario.promotions, week.start_date, week.end_date)
+    days = scenario.promotion_days(week.start_date, week.end_date)
     return sorted({e.promo for e in days.values()})
 
 
@@ -313,43 +316,52 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
               time_limit_s: float | None = DEFAULT_TIME_LIMIT_S, ray_address: str | None = None,
               max_workers: int | None = None, history: str | Path | None = None, agents: str | Path | None = None,
               calendar: str | None = None, keep_plans: bool = False, executor: Executor | None = None,
-              requests: str | Path | None = None, log: Callable = print) -> SweepResult:
-    """Plan ``week`` at every grid point and write ``sweep.csv``, ``frontier.png`` and ``report.html``."""
+              events: str | Path | None = None, log: Callable = print, force: bool = False,
+              requests: str | Path | None = None) -> SweepResult:
+    """Plan ``week`` at every grid point and write ``sweep.csv``, ``frontier.png`` and ``report.html``
+    (``force``: even into a folder that is not new, empty or an earlier sweep, :func:`core.atomic.atomic_folder`;
+    ``requests``: the agents' requests CSV for every point)."""
     t0 = time.perf_counter()
     wk = parse_week(week)
     grid = parse_grid(grid_specs)
-    base = load_scenario(scenario_path or DEFAULT_SCENARIO)
+    base = load_scenario(scenario_path or default_scenario())
     if time_limit_s is not None and "roster.time_limit_s" not in grid:
-        if time_limit_s <= 0:
-            raise InputError("the sweep time limit must be positive", field="--time-limit-s")
+        if not MIN_TIME_LIMIT_S <= time_limit_s <= MAX_TIME_LIMIT_S:
+            raise InputError(f"the sweep time limit must be from {MIN_TIME_LIMIT_S:g} to {MAX_TIME_LIMIT_S:g} s",
+                             field="--time-limit-s")
         base = base.model_copy(update={"roster": base.roster.model_copy(update={"time_limit_s": float(time_limit_s)})})
     points = grid_points(grid)
     scenarios = [apply_point(base, pt, wk) for pt in points]  # all validated before any plan runs
     for p in (history, agents, requests):
         if p is not None and not Path(p).is_file():
             raise InputError("file not found", file=p)
+    if events is not None:
+        read_events_csv(events)  # a bad file fails before any plan starts
     procs, workers = split_cores(len(points), max_workers)
     if executor is None:
         executor = RayExecutor(ray_address, cpus_per_task=workers) if ray_address else LocalExecutor(procs)
-    target = Path(out) if out else DEFAULT_OUT / base.name / wk.label
+    target = Path(out) if out else DEFAULT_OUT / folder_name(base.name) / wk.label
+    if out is None and folder_name(base.name) != base.name:
+        log(f"note: the scenario name '{base.name}' is not a folder name; writing under {target}/")
     limit = scenarios[0].roster.time_limit_s
     log(f"{wk.describe()}: sweep of {base.name} over {len(points)} point(s) "
         f"({' x '.join(f'{k}[{len(v)}]' for k, v in grid.items())}) on {executor.name}, "
         f"{min(executor.slots, len(points))} at a time x {workers} CP-SAT worker(s); "
         f"roster time limit {limit:g} s per point")
-    with atomic_folder(target) as tmp:
+    with atomic_folder(target, "sweep", force=force, known=KNOWN_FILES) as tmp:
         jobs = [PlanJob(f"point{i:03d}", with_workers(sc, workers), wk.label,
                         str(Path(history).resolve()) if history else None,
-                        str(Path(agents).resolve()) if agents else None, calendar,
+                        str(Path(agents or default_agents()).resolve()), calendar,
                         str(tmp / "plans" / f"point{i:03d}") if keep_plans else None,
-                        tuple(pt.items()), requests_path=str(Path(requests).resolve()) if requests else None)
+                        tuple(pt.items()), events=str(Path(events).resolve()) if events else None,
+                        requests_path=str(Path(requests).resolve()) if requests else None)
                 for i, (sc, pt) in enumerate(zip(scenarios, points), start=1)]
         outcomes = run_jobs(jobs, executor, log, tolerate_solver=True)
         if all(o.error for o in outcomes):
             raise InputError(f"no grid point got a roster ({outcomes[0].error}); raise --time-limit-s",
                              field="--time-limit-s")
         df = sweep_frame(points, outcomes, scenarios)
-        write_csv(df, tmp / "sweep.csv")
+        write_csv(df, tmp / "sweep.csv", bom=True)
         groups = [k for k in grid if k in DEMAND_KEYS]
         png = charts.save_png(charts.frontier_figure(df, list(grid), groups=groups,
                                                      title=f"{base.name} {wk.label}: cost against service level"),

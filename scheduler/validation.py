@@ -304,10 +304,10 @@ def _works_at(shift, at: pd.Timestamp, step: pd.Timedelta) -> bool:
 
 def _match_template(problem: RosterProblem, agent, day: dt.date, start: int, end: int, name):
     day_type = problem.day_types[day]
-    for tpl in problem.scenario.roster.templates:
+    for tpl in problem.scenario.all_templates:
         if name is not None and isinstance(name, str) and name and tpl.name != name:
             continue
-        if agent.contract not in tpl.contracts or day_type not in tpl.day_types:
+        if not problem.may_work(agent, tpl.name, tpl.contracts) or day_type not in tpl.day_types:
             continue
         if tpl.promotion_only and day not in problem.promotion_days:
             continue

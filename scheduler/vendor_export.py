@@ -11,29 +11,32 @@ into ``--out`` (default ``DIR/export/``):
   UTF-8 with a BOM so Excel shows Chinese names.
 - ``xlsx`` -> ``roster_wide.xlsx``: the same table, one sheet per team, header row and the three id
   columns frozen, column widths set, rest days greyed.
-- ``ics`` -> ``ics/<agent_id>.ics``: one calendar per agent, one ``VEVENT`` per shift in local time
-  (``TZID=Asia/Shanghai``, with the ``VTIMEZONE``), lunch, channels and paid hours in the description.
+- ``ics`` -> ``ics/``: one calendar per agent with stable event UIDs, an ``index.csv`` saying which
+  file is whose, and the cancellations of shifts an earlier export published
+  (:mod:`scheduler.ics_export`).
 
-Each file is written to a temporary name and renamed into place (the ``ics`` folder as a whole), so
-a failed export leaves earlier ones intact. :func:`read_wide_csv`, :func:`read_wide_xlsx` and
-:func:`read_ics` parse the files back into shift rows (the round trip the tests check).
+The export folder collects the formats (its marker lists them, :mod:`core.atomic`); each file is
+written to a temporary name and renamed into place (the ``ics`` folder as a whole), so a failed export
+leaves earlier ones intact. Text cells are escaped against formula injection (:mod:`core.cells`).
+:func:`read_wide_csv`, :func:`read_wide_xlsx` and :func:`scheduler.ics_export.read_ics` parse the files
+back into shift rows (the round trip the tests check).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
-from icalendar import Calendar, Event
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from core.atomic import atomic_file, atomic_folder
+from core.atomic import atomic_file, check_output_folder, write_marker
+from core.cells import needs_escape, unescape_text, write_table
 from core.errors import InputError
 from core.names import ExportFormat
 from core.scenario import load_scenario
@@ -47,6 +50,8 @@ ID_COLUMNS = ["agent_id", "agent_name", "team"]
 SHIFT_KEYS = ["agent_id", "date", "shift_start", "shift_end", "lunch_start", "lunch_end"]
 _CELL = re.compile(r"^(?P<start>\d\d:\d\d)-(?P<end>\d\d:\d\d)"
                    r"(?:\s+L(?P<lunch>\d\d:\d\d)(?:-(?P<lunch_end>\d\d:\d\d))?)?$")
+EXPORT_COMMAND = "export"  # the output marker's command (core.atomic)
+EXPORT_FILES = {ExportFormat.wide: "roster_wide.csv", ExportFormat.xlsx: "roster_wide.xlsx", ExportFormat.ics: "ics"}
 _DAY_HEADER = re.compile(r"^(?:[A-Za-z]{3}\s+)?(?P<date>\d{4}-\d\d-\d\d)$")
 
 
@@ -65,12 +70,16 @@ class PlanShifts:
 # -- reading a plan -----------------------------------------------------------------------------------------
 def load_plan(plan_dir: str | Path, agents_path: str | Path | None = None) -> PlanShifts:
     """Read the shifts and ``summary.json`` of a plan folder. Teams come from ``agents_path`` or the
-    pool the plan was made with (``summary.json`` inputs), plus the scenario's campaign hires."""
+    pool the plan was made with (``summary.json`` inputs), plus the scenario's campaign hires and the
+    plan's own hires (``hires.csv``)."""
     folder = PlanFolder(plan_dir)
     shifts = folder.shifts()
     summary = folder.summary(missing_ok=True)
     days = _plan_days(summary, shifts)
     teams = _teams(summary, agents_path)
+    hires = folder.hires()
+    if hires is not None:  # plan --hire auto
+        teams.update(zip(hires["agent_id"], hires["team"]))
     lunch = (shifts["lunch_end"] - shifts["lunch_start"]).dropna().dt.total_seconds() / 60
     lunch_min = int(lunch.mode().iloc[0]) if len(lunch) else 60
     return PlanShifts(shifts, days, teams, lunch_min, summary.get("week", ""), folder.path)
@@ -149,9 +158,12 @@ def wide_frame(plan: PlanShifts) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def parse_wide(df: pd.DataFrame, lunch_min: int = 60, source: str | Path | None = None) -> pd.DataFrame:
+def parse_wide(df: pd.DataFrame, lunch_min: int = 60, source: str | Path | None = None,
+               agents: Collection[str] | None = None, days: Collection[dt.date] | None = None) -> pd.DataFrame:
     """Shift rows ``agent_id, date, shift_start, shift_end, lunch_start, lunch_end`` from a wide
-    table (the inverse of :func:`wide_frame`)."""
+    table (the inverse of :func:`wide_frame`). A cell that is not a shift of times of day
+    (``00:00``-``24:00``) is an error naming the row and column; so are, when given, an agent_id not in
+    ``agents`` and a day column not in ``days``. Rows without an agent_id and without shifts are skipped."""
     day_cols = {}
     for c in df.columns:
         m = _DAY_HEADER.match(str(c).strip())
@@ -159,35 +171,58 @@ def parse_wide(df: pd.DataFrame, lunch_min: int = 60, source: str | Path | None 
             day_cols[c] = dt.date.fromisoformat(m.group("date"))
     if "agent_id" not in df.columns or not day_cols:
         raise InputError("not a wide roster: needs agent_id and day columns such as 'Mon 2025-11-10'", file=source)
+    for col, day in day_cols.items():
+        if days is not None and day not in days:
+            raise InputError(f"{day} is not a day of the plan ({min(days)} to {max(days)})", file=source, row=1,
+                             field=str(col))
     out = []
     for i, rec in enumerate(df.to_dict("records"), start=2):
+        cells = {col: _cell_text(rec[col]) for col in day_cols}
+        aid = _cell_text(rec["agent_id"])
+        if not aid:
+            if any(t and t != REST for t in cells.values()):
+                raise InputError("shifts without an agent_id", file=source, row=i, field="agent_id")
+            continue
+        if agents is not None and aid not in agents:
+            raise InputError(f"unknown agent '{aid}' (not in the agent pool)", file=source, row=i, field="agent_id")
         for col, day in day_cols.items():
-            cell = rec[col]
-            if cell is None or (isinstance(cell, float) and pd.isna(cell)):
-                continue
-            for part in str(cell).split(";"):
+            for part in cells[col].split(";"):
                 part = part.strip()
-                if not part or part == REST:
-                    continue
-                m = _CELL.match(part)
-                if not m:
-                    raise InputError(f"'{part}' is not a shift HH:MM-HH:MM [LHH:MM]", file=source, row=i, field=col)
-                base = pd.Timestamp(day)
-                start, end = base + _td(m["start"]), base + _td(m["end"])
-                if end <= start:
-                    end += pd.Timedelta(days=1)
-                lunch = lunch_end = pd.NaT
-                if m["lunch"]:
-                    lunch = base + _td(m["lunch"])
-                    if lunch < start:
-                        lunch += pd.Timedelta(days=1)
-                    lunch_end = ((base + _td(m["lunch_end"])) if m["lunch_end"]
-                                 else lunch + pd.Timedelta(minutes=lunch_min))
-                    if lunch_end <= lunch:
-                        lunch_end += pd.Timedelta(days=1)
-                out.append({"agent_id": str(rec["agent_id"]), "date": day, "shift_start": start, "shift_end": end,
-                            "lunch_start": lunch, "lunch_end": lunch_end})
+                if part and part != REST:
+                    out.append({"agent_id": aid, "date": day, **_parse_cell(part, day, lunch_min, source, i, col)})
     return _shift_rows(pd.DataFrame(out, columns=SHIFT_KEYS))
+
+
+def _cell_text(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def _parse_cell(part: str, day: dt.date, lunch_min: int, source, row: int, col) -> dict:
+    """``09:00-18:00 L12:00[-13:00]`` on ``day``: shift and lunch times (a time before the previous one
+    is on the next day)."""
+    m = _CELL.match(part)
+    if not m:
+        raise InputError(f"'{part}' is not a shift HH:MM-HH:MM [LHH:MM]", file=source, row=row, field=str(col))
+    for key in ("start", "end", "lunch", "lunch_end"):
+        hh, mm = map(int, (m[key] or "00:00").split(":"))
+        if mm > 59 or hh > 24 or (hh == 24 and mm):
+            raise InputError(f"'{part}': {m[key]} is not a time of day (00:00 to 24:00)", file=source, row=row,
+                             field=str(col))
+    base = pd.Timestamp(day)
+    start, end = base + _td(m["start"]), base + _td(m["end"])
+    if end <= start:
+        end += pd.Timedelta(days=1)
+    lunch = lunch_end = pd.NaT
+    if m["lunch"]:
+        lunch = base + _td(m["lunch"])
+        if lunch < start:
+            lunch += pd.Timedelta(days=1)
+        lunch_end = (base + _td(m["lunch_end"])) if m["lunch_end"] else lunch + pd.Timedelta(minutes=lunch_min)
+        if lunch_end <= lunch:
+            lunch_end += pd.Timedelta(days=1)
+    return {"shift_start": start, "shift_end": end, "lunch_start": lunch, "lunch_end": lunch_end}
 
 
 def _td(hhmm: str) -> pd.Timedelta:
@@ -210,12 +245,14 @@ def plan_shift_rows(plan: PlanShifts) -> pd.DataFrame:
 # -- writers ---------------------------------------------------------------------------------------------------------
 def write_wide_csv(plan: PlanShifts, path: Path) -> Path:
     df = wide_frame(plan)
-    return atomic_file(Path(path), lambda p: df.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\n"))
+    return atomic_file(Path(path), lambda p: write_table(df, p, bom=True))
 
 
-def read_wide_csv(path: str | Path, lunch_min: int = 60) -> pd.DataFrame:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    return parse_wide(df, lunch_min, source=path)
+def read_wide_csv(path: str | Path, lunch_min: int = 60, **checks) -> pd.DataFrame:
+    """The shifts of a wide roster CSV (``checks``: :func:`parse_wide`'s ``agents`` and ``days``); text cells
+    unescaped (:mod:`core.cells`)."""
+    df = unescape_text(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+    return parse_wide(df, lunch_min, source=path, **checks)
 
 
 def _sheet_title(team: str, taken: set[str]) -> str:
@@ -243,8 +280,10 @@ def write_wide_xlsx(plan: PlanShifts, path: Path) -> Path:
         ws = wb.create_sheet(_sheet_title(team, taken))
         part = df[df["team"] == team]
         ws.append(list(df.columns))
+        _text_cells(ws[1])
         for rec in part.itertuples(index=False):
             ws.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in rec])
+            _text_cells(ws[ws.max_row])
         for j, col in enumerate(df.columns, start=1):
             letter = get_column_letter(j)
             cell = ws.cell(row=1, column=j)
@@ -269,115 +308,62 @@ def write_wide_xlsx(plan: PlanShifts, path: Path) -> Path:
     return atomic_file(Path(path), lambda p: wb.save(p))
 
 
-def read_wide_xlsx(path: str | Path, lunch_min: int = 60) -> pd.DataFrame:
+def _text_cells(row) -> None:
+    """Text stays text: openpyxl stores a string starting with ``=`` as a formula; store it as a string
+    cell, and mark it quote-prefixed as Excel does for ``'=...`` typed in, so editing it keeps it text."""
+    for cell in row:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if needs_escape(cell.value):
+                cell.quotePrefix = True
+
+
+def read_wide_xlsx(path: str | Path, lunch_min: int = 60, **checks) -> pd.DataFrame:
+    """The shifts of every sheet of a wide roster workbook; errors name the sheet and its row
+    (``checks``: :func:`parse_wide`'s ``agents`` and ``days``)."""
     wb = load_workbook(path, read_only=True, data_only=True)
     frames = []
-    for ws in wb.worksheets:
-        rows = list(ws.iter_rows(values_only=True))
-        if not rows:
-            continue
-        frames.append(pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]]))
-    wb.close()
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return parse_wide(df, lunch_min, source=path)
-
-
-def ics_calendars(plan: PlanShifts, now: dt.datetime | None = None) -> dict[str, bytes]:
-    """agent_id -> the bytes of that agent's ``.ics`` (one VEVENT per shift)."""
-    tz = ZoneInfo(TZID)
-    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
-    out = {}
-    for aid, grp in plan.shifts.groupby("agent_id", sort=True):
-        name = grp["agent_name"].iloc[0]
-        cal = Calendar()
-        cal.add("prodid", "-//cs-schedule//roster export//EN")
-        cal.add("version", "2.0")
-        cal.add("calscale", "GREGORIAN")
-        cal.add("method", "PUBLISH")
-        cal.add("x-wr-calname", f"{name} ({aid}) {plan.week}".strip())
-        cal.add("x-wr-timezone", TZID)
-        for s in grp.sort_values("shift_start").to_dict("records"):
-            ev = Event()
-            ev.add("uid", f"{s['shift_start']:%Y%m%dT%H%M}-{aid}@cs-schedule")
-            ev.add("dtstamp", stamp)
-            ev.add("dtstart", s["shift_start"].to_pydatetime().replace(tzinfo=tz))
-            ev.add("dtend", s["shift_end"].to_pydatetime().replace(tzinfo=tz))
-            channels = str(s.get("channels") or "").replace("|", ", ")
-            title = f"Shift {shift_cell(s, plan.lunch_min).split(' ')[0]}"
-            ev.add("summary", title + (f" ({channels})" if channels else ""))
-            lines = []
-            if pd.notna(s.get("lunch_start")):
-                lines.append(f"Lunch {s['lunch_start']:%H:%M}-{s['lunch_end']:%H:%M}")
-            else:
-                lines.append("No lunch break")
-            if channels:
-                lines.append(f"Channels: {channels}")
-            lines.append(f"Paid hours: {float(s['paid_hours']):g}")
-            if s.get("day_type"):
-                lines.append(f"Day type: {s['day_type']}")
-            if s.get("promotion"):
-                lines.append(f"Promotion: {s['promotion']}")
-            ev.add("description", "\n".join(lines))
-            ev.add("transp", "OPAQUE")
-            cal.add_component(ev)
-        cal.add_missing_timezones()
-        out[aid] = cal.to_ical()
-    return out
-
-
-def write_ics(plan: PlanShifts, folder: Path, now: dt.datetime | None = None) -> Path:
-    cals = ics_calendars(plan, now)
-    with atomic_folder(Path(folder)) as tmp:
-        for aid, data in cals.items():
-            (tmp / f"{_safe_name(aid)}.ics").write_bytes(data)
-    return Path(folder)
-
-
-def _safe_name(text: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", text)
-
-
-_LUNCH = re.compile(r"Lunch (\d\d:\d\d)-(\d\d:\d\d)")
-
-
-def read_ics(path: str | Path) -> pd.DataFrame:
-    """Shift rows (``SHIFT_KEYS``) from one agent's ``.ics``; times as local wall-clock times."""
-    cal = Calendar.from_ical(Path(path).read_bytes())
-    out = []
-    for ev in cal.walk("VEVENT"):
-        start = ev.decoded("dtstart")
-        end = ev.decoded("dtend")
-        uid = str(ev.get("uid"))
-        aid = uid.rsplit("@", 1)[0].split("-", 1)[1]  # UID = <start>-<agent_id>@cs-schedule
-        start_local = pd.Timestamp(start.astimezone(ZoneInfo(TZID)).replace(tzinfo=None))
-        end_local = pd.Timestamp(end.astimezone(ZoneInfo(TZID)).replace(tzinfo=None))
-        lunch = lunch_end = pd.NaT
-        m = _LUNCH.search(str(ev.get("description", "")))
-        if m:
-            lunch = start_local.normalize() + _td(m[1])
-            if lunch < start_local:
-                lunch += pd.Timedelta(days=1)
-            lunch_end = lunch.normalize() + _td(m[2])
-            if lunch_end <= lunch:
-                lunch_end += pd.Timedelta(days=1)
-        out.append({"agent_id": aid, "date": start_local.date(), "shift_start": start_local, "shift_end": end_local,
-                    "lunch_start": lunch, "lunch_end": lunch_end})
-    return _shift_rows(pd.DataFrame(out, columns=SHIFT_KEYS))
+    try:
+        for ws in wb.worksheets:
+            rows = list(ws.iter_rows(values_only=True))
+            if not rows:
+                continue
+            sheet = pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]])
+            frames.append(parse_wide(sheet, lunch_min, source=f"{path} [sheet {ws.title}]", **checks))
+    finally:
+        wb.close()
+    if not frames:
+        raise InputError("not a wide roster: the workbook has no sheet with a header row", file=path)
+    return _shift_rows(pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True))
 
 
 # -- the command -------------------------------------------------------------------------------------------------------
 def export_plan(plan_dir: str | Path, fmt: str | ExportFormat, out: str | Path | None = None, *,
-                agents_path: str | Path | None = None, now: dt.datetime | None = None) -> Path:
-    """Write one export of a plan folder; returns the file (or, for ics, the folder) written."""
+                agents_path: str | Path | None = None, now: dt.datetime | None = None, force: bool = False,
+                published: str | Path | None = None) -> Path:
+    """Write one export of a plan folder; returns the file (or, for ics, the folder) written.
+
+    The export folder (``out``, default ``<plan>/export/``) collects the formats: it must be new, empty or
+    an earlier export folder, unless ``force`` (see :func:`core.atomic.check_output_folder`). ``published``:
+    the earlier calendar export that ``ics`` updates and cancels against (:mod:`scheduler.ics_export`)."""
+    from scheduler.ics_export import write_ics  # it builds on this module's plan reading
+
     try:
         fmt = ExportFormat(str(getattr(fmt, "value", fmt)).lower())
     except ValueError:
         raise InputError(f"unknown format; allowed: {', '.join(f.value for f in ExportFormat)}",
                          field="--format") from None
-    plan = load_plan(plan_dir, agents_path)
     target = Path(out) if out else Path(plan_dir) / "export"
+    name = EXPORT_FILES[fmt]
+    if published is not None and fmt is not ExportFormat.ics:
+        raise InputError("--published applies to --format ics only", field="--published")
+    folder = check_output_folder(target, EXPORT_COMMAND, force=force, known=EXPORT_FILES.values(), writes=[name])
+    plan = load_plan(plan_dir, agents_path)
     if fmt is ExportFormat.wide:
-        return write_wide_csv(plan, target / "roster_wide.csv")
-    if fmt is ExportFormat.xlsx:
-        return write_wide_xlsx(plan, target / "roster_wide.xlsx")
-    return write_ics(plan, target / "ics", now)
+        path = write_wide_csv(plan, target / name)
+    elif fmt is ExportFormat.xlsx:
+        path = write_wide_xlsx(plan, target / name)
+    else:
+        path = write_ics(plan, target / name, now, force=force, published=published)
+    write_marker(folder.path, EXPORT_COMMAND, (folder.files if folder.kind == "ours" else set()) | {name})
+    return path

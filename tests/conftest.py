@@ -1,14 +1,78 @@
+"""Fixtures shared by the test modules (plain builders of tiny roster instances are in factories.py).
+
+- ``shared_file``: a file of ../shared/data, or a clean skip where it is absent;
+- ``small_plan_inputs``: a small agent pool and scenario, so that a week's plan solves in seconds;
+- ``default_week_plan``: ``schedule plan --week 2025-11``, solved once per session.
+
+Tests that solve a full week or otherwise take more than a few seconds carry ``@pytest.mark.slow``;
+``python -m pytest -m "not slow"`` is the development loop, ``python -m pytest`` runs everything.
+"""
+
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from scenarios import DEFAULT_SCENARIO
+from scheduler.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT / ".." / "shared" / "data"
 
+# A 12-agent pool keeps each roster small (a few seconds to solve).
+SMALL_POOL = """agent_id,name,skills,contract,hourly_cost,max_weekly_h,team,unavailable
+A01,陆海峰,chat|phone,full_time,38,,A组,
+A02,王晓燕,chat|email,full_time,44.5,,B组,
+A03,许娜,chat,full_time,37,,A组,
+A04,田涛,chat|email,full_time,41,,B组,
+A05,许天宇,chat,full_time,38,,A组,
+A06,龙丽娟,phone,full_time,38.5,,B组,
+A07,刘敏,chat|phone,full_time,40,,A组,
+A08,周杰,phone,full_time,39,,B组,
+A09,徐晓雯,chat,part_time,31,24,A组,
+A10,邱浩宇,chat,part_time,31,24,B组,
+A11,谢佳怡,chat|phone,part_time,33,24,A组,
+A12,陆颖,chat,part_time,30,24,B组,
+"""
+SMALL_SCENARIO = f"""extends = "{DEFAULT_SCENARIO.as_posix()}"
+name = "small"
+[roster]
+time_limit_s = 5
+workers = 1
+"""
 
-def shared_file(name: str) -> Path:
-    """A file of ../shared/data, or skip the test cleanly where it is absent."""
+
+def _shared_file(name: str) -> Path:
     path = SHARED_DATA / name
     if not path.is_file():
         pytest.skip(f"{path} not present")
     return path
+
+
+@pytest.fixture(scope="session")
+def shared_file():
+    """``shared_file(name)``: the path of ../shared/data/name, or skip the test cleanly where it is absent."""
+    return _shared_file
+
+
+def _write_small_plan_inputs(folder: Path, n_agents: int = 12) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = SMALL_POOL.splitlines(keepends=True)
+    (folder / "agents.csv").write_text("".join(lines[: n_agents + 1]), encoding="utf-8")
+    (folder / "small.toml").write_text(SMALL_SCENARIO, encoding="utf-8")
+    return folder / "small.toml", folder / "agents.csv"
+
+
+@pytest.fixture(scope="session")
+def small_plan_inputs():
+    """``small_plan_inputs(folder, n_agents=12) -> (small.toml, agents.csv)``: the first ``n_agents`` of
+    :data:`SMALL_POOL` and the default scenario named ``small`` with a 5 s roster time limit on one worker."""
+    return _write_small_plan_inputs
+
+
+@pytest.fixture(scope="session")
+def default_week_plan(tmp_path_factory):
+    """``(result, folder)`` of ``schedule plan --week 2025-11`` through typer's CliRunner (a full-week solve)."""
+    out = tmp_path_factory.mktemp("plan") / "w11"
+    result = CliRunner().invoke(app, ["plan", "--week", "2025-11", "--out", str(out)])
+    return result, out

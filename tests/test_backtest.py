@@ -15,7 +15,6 @@ from forecasts.baselines import MeanSameWeekday, SeasonalNaive
 from forecasts.calendar import Calendar
 from forecasts.history import History, load_default_history
 from scenarios import DEFAULT_SCENARIO
-from tests.conftest import shared_file
 
 D = dt.date
 BANK = "us_bank_calls_2003_5min.csv"
@@ -79,7 +78,7 @@ def test_on_pure_poisson_counts_ours_is_near_the_floor():
 
 # -- the bank call centre (real data) ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def bank():
+def bank(shared_file):
     return read_history_any(shared_file(BANK))
 
 
@@ -111,11 +110,11 @@ def test_bank_floor_and_band(bank_backtest):
     assert 0.70 <= s.loc["ours", "coverage_p10_p90"] <= 0.90
 
 
-def test_backtest_command_function(bank):
+def test_backtest_command_function(bank, shared_file):
     table, df = run_backtest_cli(shared_file(BANK), folds=2, horizon_days=7, calendar_option="none",
-                                 scenario_path=None, out_dir=None,
-                                 models=("ours", "mean4_same_weekday", "poisson_floor"))
-    assert "ours" in table and "poisson_floor" in table and "promotions are ignored" in table
+                                 scenario_path=None, models=("ours", "mean4_same_weekday", "poisson_floor"))
+    assert "ours" in table and "poisson_floor" in table
+    assert "--calendar none: no Chinese day types and no campaigns" in table
     assert df["origin"].nunique() == 2
     assert list(df.columns[:5]) == ["origin", "channel", "model", "kind", "wape"]
 
@@ -135,6 +134,7 @@ def bundled_backtest():
                             origins=promo + normal, models=("ours", "mean4_same_weekday", "poisson_floor"))
 
 
+@pytest.mark.slow
 def test_promotion_weeks_are_forecast_almost_as_well_as_normal_weeks(bundled_backtest):
     df = bundled_backtest[bundled_backtest["model"] == "ours"]
     promo = df[df["kind"] == "promotion_main"]

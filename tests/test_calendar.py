@@ -5,7 +5,6 @@ import pytest
 
 from core.errors import InputError
 from forecasts.calendar import Calendar, read_calendar_csv
-from tests.conftest import shared_file
 
 D = dt.date
 
@@ -15,7 +14,7 @@ def cn():
     return Calendar.cn()
 
 
-def test_matches_official_list(cn):
+def test_matches_official_list(cn, shared_file):
     """Every day of the official 2025-2026 notices has the right kind, and no other day is special."""
     ref = pd.read_csv(shared_file("cn_holidays_2025_2026.csv"))
     listed = {}

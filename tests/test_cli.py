@@ -18,15 +18,9 @@ def run(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-@pytest.fixture(scope="module")
-def default_plan(tmp_path_factory):
-    out = tmp_path_factory.mktemp("plan") / "w11"
-    result = run("plan", "--week", "2025-11", "--out", out)
-    return result, out
-
-
-def test_plan_default_week_writes_all_files(default_plan):
-    result, out = default_plan
+@pytest.mark.slow
+def test_plan_default_week_writes_all_files(default_week_plan):
+    result, out = default_week_plan
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "2025-W11: Mon 2025-03-10 .. Sun 2025-03-16"
     for name in ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "summary.json"):
@@ -38,8 +32,9 @@ def test_plan_default_week_writes_all_files(default_plan):
         assert list(df.columns[: len(cols)]) == cols, name
 
 
-def test_plan_contents_are_believable(default_plan):
-    _, out = default_plan
+@pytest.mark.slow
+def test_plan_contents_are_believable(default_week_plan):
+    _, out = default_week_plan
     summary = json.loads((out / "summary.json").read_text())
     assert summary["week"] == "2025-W11"
     assert set(summary["solver"]) >= {"status", "objective", "best_bound", "gap", "wall_s"}
@@ -126,8 +121,9 @@ def test_malformed_week(tmp_path):
     assert result.exit_code == 2 and "--week" in result.stderr
 
 
-def test_simulate_saved_plan(default_plan):
-    _, out = default_plan
+@pytest.mark.slow
+def test_simulate_saved_plan(default_week_plan):
+    _, out = default_week_plan
     result = run("simulate", "--plan", out, "--reps", 3, "--seed", 1)
     assert result.exit_code == 0, result.output
     sim = pd.read_csv(out / "simulation.csv")
@@ -142,9 +138,7 @@ def test_simulate_missing_plan(tmp_path):
     assert result.exit_code == 2 and "plan folder not found" in result.stderr
 
 
-def test_backtest_on_real_bank_calls(tmp_path):
-    from tests.conftest import shared_file
-
+def test_backtest_on_real_bank_calls(tmp_path, shared_file):
     path = shared_file("us_bank_calls_2003_5min.csv")
     result = run("backtest", "--history", path, "--calendar", "none", "--folds", 2, "--out", tmp_path / "bt")
     assert result.exit_code == 0, result.output
@@ -165,14 +159,16 @@ def test_data_generate_reproduces_the_bundled_pool(tmp_path):
     assert gzip.decompress((tmp_path / "h.csv.gz").read_bytes()) == gzip.decompress(DEFAULT_HISTORY.read_bytes())
 
 
-def test_replan_against_published_plan_keeps_it(default_plan, tmp_path):
-    """Re-planning the same week against its own published roster keeps it, but for a change that pays
-    for its change penalty (the published roster was proven only within relative_gap of optimal).
+@pytest.mark.slow
+def test_replan_against_published_plan_keeps_it(default_week_plan, tmp_path):
+    """Re-planning the same week against its own published roster keeps it, but for changes that pay for
+    their change penalty (the published roster was proven only within relative_gap of optimal).
 
-    Its objective can exceed the first plan's only by that gap: the published roster is a solution of
-    the re-plan with no change, so the re-plan's optimum is at most the first objective, and the solve
-    stops within relative_gap of its optimum (the lunch and channel split are re-solved, not copied)."""
-    _, out = default_plan
+    The published roster is a solution of the re-plan with no change, so the re-plan's optimum is at most
+    the first objective, and the solve stops within relative_gap of its optimum. Its roster is also a
+    solution of the first problem, so what it costs without its change penalties is at least the first
+    solve's proven bound: the changes can cost at most the difference."""
+    _, out = default_week_plan
     result = run("plan", "--week", "2025-11", "--published", out, "--out", tmp_path / "again")
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "again" / "summary.json").read_text())
@@ -180,9 +176,12 @@ def test_replan_against_published_plan_keeps_it(default_plan, tmp_path):
     a = pd.read_csv(out / "shifts.csv", encoding="utf-8-sig")
     b = pd.read_csv(tmp_path / "again" / "shifts.csv", encoding="utf-8-sig")
     changed = set(zip(a["agent_id"], a["shift_start"])) ^ set(zip(b["agent_id"], b["shift_start"]))
-    assert summary["changes_vs_published"] == len(changed) <= 3
-    gap = load_scenario(DEFAULT_SCENARIO).roster.relative_gap
-    assert summary["solver"]["objective"] <= first["solver"]["objective"] / (1 - gap) + 1e-6
+    assert summary["changes_vs_published"] == len(changed)
+    roster = load_scenario(DEFAULT_SCENARIO).roster
+    ceiling = first["solver"]["objective"] / (1 - roster.relative_gap) + 1e-6
+    assert summary["solver"]["objective"] <= ceiling
+    assert len(changed) * roster.change_penalty <= ceiling - first["solver"]["best_bound"]
+    assert len(changed) < len(a) / 10  # a re-plan, not a new roster
 
 
 def test_previous_plan_folder_without_shifts(tmp_path):
@@ -192,7 +191,8 @@ def test_previous_plan_folder_without_shifts(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
-def test_actuals_import_report_and_history(tmp_path, default_plan):
+@pytest.mark.slow
+def test_actuals_import_report_and_history(tmp_path, default_week_plan):
     """The documented actuals flow end to end: import (twice: idempotent), the monthly and weekly KPI
     reports (with plan vs actual against a saved plan), and the history the forecaster reads."""
     from forecasts.history import read_history
@@ -209,7 +209,7 @@ def test_actuals_import_report_and_history(tmp_path, default_plan):
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select count(*) from contacts").fetchone()[0] == len(records)
 
-    _, plan_dir = default_plan
+    _, plan_dir = default_week_plan
     rep = run("report", "--week", "2025-W11", "--db", db, "--plan", plan_dir, "--out", tmp_path / "rep")
     assert rep.exit_code == 0, rep.output
     table = pd.read_csv(tmp_path / "rep" / "report.csv")
@@ -231,10 +231,8 @@ def test_actuals_import_bad_file(tmp_path):
     assert not (tmp_path / "a.duckdb").exists()
 
 
-def test_erlang_command_matches_every_published_reference_row():
+def test_erlang_command_matches_every_published_reference_row(shared_file):
     """`schedule erlang --json` against ../shared/data/erlang_reference.csv (exact 60-digit values)."""
-    from tests.conftest import shared_file
-
     ref = pd.read_csv(shared_file("erlang_reference.csv"))
     for r in ref.itertuples():
         args = ["erlang", "--contacts", r.calls_per_interval, "--interval-min", r.interval_s / 60,
@@ -293,3 +291,60 @@ def test_cli_starts_without_pandas_or_the_solver():
             "print(sorted(m for m in ('pandas', 'ortools', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- one meaning of --calendar none; --events -------------------------------------------------------------------
+def _bank_history(tmp_path, shared_file):
+    raw = pd.read_csv(shared_file("us_bank_calls_2003_5min.csv"))
+    path = tmp_path / "bank.csv"
+    pd.DataFrame({"interval_start": raw["DateTime"].str.replace("Z", "").str[:16], "channel": "phone",
+                  "contacts": raw["Calls"]}).to_csv(path, index=False)
+    return path
+
+
+def _scenario_without_campaigns(tmp_path):
+    text = DEFAULT_SCENARIO.read_text(encoding="utf-8")
+    text = text[:text.index("\n[[promotions]]")]
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("events ="))
+    path = tmp_path / "plain.toml"
+    path.write_text(text, encoding="utf-8")
+    sc = load_scenario(path)
+    assert not sc.promotions and not sc.events
+    return path
+
+
+def test_forecast_calendar_none_ignores_the_scenarios_campaigns(tmp_path, shared_file):
+    """The US bank's October week (the default scenario's Double 11 lead by its month-day rule) gives the
+    same numbers with the default scenario as with one without promotions, and the notes say why."""
+    hist = _bank_history(tmp_path, shared_file)
+    outs = {}
+    for label, extra in (("default", []), ("plain", ["--scenario", _scenario_without_campaigns(tmp_path)])):
+        result = run("forecast", "--week", "2003-W42", "--history", hist, "--calendar", "none",
+                     "--out", tmp_path / label, *extra)
+        assert result.exit_code == 0, result.output
+        assert "no Chinese day types and no campaigns" in result.stdout
+        outs[label] = (tmp_path / label / "forecast.csv").read_bytes()
+    assert outs["default"] == outs["plain"]
+    # dated campaigns still apply with --calendar none when --events gives them
+    events = tmp_path / "events.csv"
+    events.write_text("event,main_day,start,end,presale_at\ndouble11,2003-11-11,2003-10-14,2003-11-20,"
+                      "2003-10-14T20:00\n", encoding="utf-8")
+    result = run("forecast", "--week", "2003-W42", "--history", hist, "--calendar", "none", "--events", events,
+                 "--out", tmp_path / "dated")
+    assert result.exit_code == 0, result.output
+    assert "campaigns only from the dated events" in result.stdout
+    assert (tmp_path / "dated" / "forecast.csv").read_bytes() != outs["default"]
+
+
+def test_bad_events_file_is_one_line_exit_2_nothing_written(tmp_path):
+    events = tmp_path / "events.csv"
+    events.write_text("event,main_day,start,end\n618,2025-06-18,2025-06-20,2025-06-28\n", encoding="utf-8")
+    for cmd in (["forecast", "--week", "2025-W25"], ["plan", "--week", "2025-W25"],
+                ["compare", DEFAULT_SCENARIO, "--week", "2025-W25"],
+                ["sweep", "--week", "2025-W25", "--grid", "shrinkage=0.3,0.35"]):
+        out = tmp_path / "out" / cmd[0]
+        result = run(*cmd, "--events", events, "--out", out)
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "events.csv:2, field 'main_day'" in lines[0], result.stderr
+        assert not out.exists()

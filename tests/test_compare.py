@@ -21,27 +21,6 @@ from scheduler.compare import (
 
 WEEK = "2025-W46"
 
-# A 12-agent pool keeps each roster small (a few seconds to solve).
-AGENTS = """agent_id,name,skills,contract,hourly_cost,max_weekly_h,team,unavailable
-A01,陆海峰,chat|phone,full_time,38,,A组,
-A02,王晓燕,chat|email,full_time,44.5,,B组,
-A03,许娜,chat,full_time,37,,A组,
-A04,田涛,chat|email,full_time,41,,B组,
-A05,许天宇,chat,full_time,38,,A组,
-A06,龙丽娟,phone,full_time,38.5,,B组,
-A07,刘敏,chat|phone,full_time,40,,A组,
-A08,周杰,phone,full_time,39,,B组,
-A09,徐晓雯,chat,part_time,31,24,A组,
-A10,邱浩宇,chat,part_time,31,24,B组,
-A11,谢佳怡,chat|phone,part_time,33,24,A组,
-A12,陆颖,chat,part_time,30,24,B组,
-"""
-SMALL = f"""extends = "{DEFAULT_SCENARIO.as_posix()}"
-name = "small"
-[roster]
-time_limit_s = 5
-workers = 1
-"""
 CAMPAIGN = """extends = "small.toml"
 name = "campaign"
 [windows]
@@ -72,16 +51,19 @@ id_prefix = "T"
 """
 
 
-def tiny_inputs(folder: Path) -> tuple[Path, Path, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "agents.csv").write_text(AGENTS, encoding="utf-8")
-    (folder / "small.toml").write_text(SMALL, encoding="utf-8")
-    (folder / "campaign.toml").write_text(CAMPAIGN, encoding="utf-8")
-    return folder / "small.toml", folder / "campaign.toml", folder / "agents.csv"
+@pytest.fixture(scope="module")
+def tiny_inputs(small_plan_inputs):
+    """``tiny_inputs(folder) -> (small.toml, campaign.toml, agents.csv)``: the 12-agent pool (a few seconds a plan)."""
+    def write(folder: Path) -> tuple[Path, Path, Path]:
+        small, agents = small_plan_inputs(folder)
+        (folder / "campaign.toml").write_text(CAMPAIGN, encoding="utf-8")
+        return small, folder / "campaign.toml", agents
+
+    return write
 
 
 @pytest.fixture(scope="module")
-def compared(tmp_path_factory):
+def compared(tmp_path_factory, tiny_inputs):
     root = tmp_path_factory.mktemp("compare")
     small, campaign, agents = tiny_inputs(root / "in")
     logs = []
@@ -89,6 +71,7 @@ def compared(tmp_path_factory):
     return res, root / "out", logs
 
 
+@pytest.mark.slow
 def test_compare_writes_plans_table_charts_and_report(compared):
     res, out, logs = compared
     assert res.out_dir == out
@@ -103,6 +86,7 @@ def test_compare_writes_plans_table_charts_and_report(compared):
     assert any("small: done" in line for line in logs) and any("campaign: done" in line for line in logs)
 
 
+@pytest.mark.slow
 def test_comparison_columns_and_values(compared):
     res, out, _ = compared
     df = pd.read_csv(out / "comparison.csv")
@@ -123,6 +107,7 @@ def test_comparison_columns_and_values(compared):
         assert row["agents_in_pool"] == summary["agents_in_pool"]
 
 
+@pytest.mark.slow
 def test_compare_direction(compared):
     """Longer hours take in more contacts, and more hands work more paid hours."""
     df = compared[0].table.set_index("scenario")
@@ -132,6 +117,7 @@ def test_compare_direction(compared):
     assert df.loc["campaign", "agents_in_pool"] == df.loc["small", "agents_in_pool"] + 4
 
 
+@pytest.mark.slow
 def test_report_is_self_contained(compared):
     html = (compared[1] / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 2
@@ -139,11 +125,13 @@ def test_report_is_self_contained(compared):
     assert "small" in html and "campaign" in html and "Side by side" in html
 
 
+@pytest.mark.slow
 def test_compare_plans_export_round_trip(compared):
     """The plans compare keeps are ordinary plan folders: every export reads back to shifts.csv."""
     pytest.importorskip("openpyxl")
     pytest.importorskip("icalendar")
-    from scheduler.vendor_export import export_plan, load_plan, plan_shift_rows, read_ics, read_wide_csv, read_wide_xlsx
+    from scheduler.ics_export import read_ics
+    from scheduler.vendor_export import export_plan, load_plan, plan_shift_rows, read_wide_csv, read_wide_xlsx
 
     plan_dir = compared[1] / "campaign" / WEEK
     plan = load_plan(plan_dir)
@@ -159,7 +147,7 @@ def test_compare_plans_export_round_trip(compared):
     pd.testing.assert_frame_equal(back.reset_index(drop=True), ref, check_dtype=False)
 
 
-def test_bad_scenario_fails_before_any_work(tmp_path):
+def test_bad_scenario_fails_before_any_work(tmp_path, tiny_inputs):
     small, _, agents = tiny_inputs(tmp_path / "in")
     bad = tmp_path / "in" / "bad.toml"
     bad.write_text('extends = "small.toml"\nshrinkage = 2\n', encoding="utf-8")
@@ -168,7 +156,7 @@ def test_bad_scenario_fails_before_any_work(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_failing_plan_writes_nothing(tmp_path):
+def test_a_failing_plan_writes_nothing(tmp_path, tiny_inputs):
     """A user error inside a worker (here: a week the holiday calendar does not cover) is one line; no folder."""
     small, _, agents = tiny_inputs(tmp_path / "in")
     with pytest.raises(InputError, match="calendar covers"):
@@ -205,7 +193,7 @@ def test_comparison_reads_simulation_figures():
     assert df.loc[0, "contacts_chat"] == 10.0
 
 
-def test_no_roster_in_time_is_a_solver_outcome(tmp_path, monkeypatch):
+def test_no_roster_in_time_is_a_solver_outcome(tmp_path, monkeypatch, tiny_inputs):
     """The solver's time-out (here forced: CP-SAT returns UNKNOWN) comes back as an outcome a sweep can
     keep, not as a user error that stops the run."""
     from ortools.sat.python import cp_model

@@ -326,3 +326,86 @@ def test_erlang_a_edge_cases():
     m = erlang_a_metrics(0, 2.0, 180, 60, 20)
     assert float(m["service_level"]) == 0.0 and float(m["p_abandon"]) == 1.0
     assert required_agents_erlang_a([0.0, 10.0], 180, 1e9, 20, 0.8).tolist() == [0, 14]
+
+
+# --- many agents: the closed form above EXACT_MAX_AGENTS -------------------------------------------------
+
+from scheduler.staffing import erlang as erlang_module  # noqa: E402
+
+
+def _both_ways(monkeypatch, fn, *args):
+    """``fn(*args)`` by the exact recursion (threshold out of reach) and by the closed form (threshold 0)."""
+    monkeypatch.setattr(erlang_module, "EXACT_MAX_AGENTS", 10**12)
+    exact = fn(*args)
+    monkeypatch.setattr(erlang_module, "EXACT_MAX_AGENTS", 0)
+    closed = fn(*args)
+    monkeypatch.undo()
+    return exact, closed
+
+
+@pytest.mark.parametrize("a", [0.5, 40.0, 900.0, 12_000.0, 60_000.0])
+def test_closed_form_erlang_b_matches_the_recursion(monkeypatch, a):
+    """Across the whole range of N around the load (-40 to +40 sqrt(A)), both tails included."""
+    n = np.unique(np.clip(np.round(a + np.linspace(-40, 40, 161) * math.sqrt(a)), 1, None)).astype(np.int64)
+    b_exact, b_closed = _both_ways(monkeypatch, erlang_b, n, a)
+    keep = b_exact > 1e-300
+    np.testing.assert_allclose(b_closed[keep], b_exact[keep], rtol=1e-10)
+    assert np.all(b_closed[~keep] < 1e-290)
+    sl_exact, sl_closed = _both_ways(monkeypatch, service_level, n, a, 180.0, 20.0)
+    np.testing.assert_allclose(sl_closed, sl_exact, rtol=1e-10, atol=1e-12)
+
+
+def test_closed_form_search_gives_the_exact_answers(monkeypatch):
+    rng = np.random.default_rng(14)
+    size = 300
+    a = np.exp(rng.uniform(math.log(20), math.log(2e5), size))
+    aht, t = rng.uniform(30, 900, size), rng.uniform(0, 120, size)
+    target, occ = rng.uniform(0.3, 0.99, size), rng.choice([1.0, 0.9, 0.85], size)
+    exact, closed = _both_ways(monkeypatch, required_agents, a, aht, t, target, occ)
+    assert closed.dtype == np.int64 and closed.tolist() == exact.tolist()
+
+
+def test_search_is_continuous_across_the_threshold():
+    """Loads whose search starts just below and just above EXACT_MAX_AGENTS: no jump between the paths."""
+    a = erlang_module.EXACT_MAX_AGENTS + np.linspace(-30.0, 30.0, 61)
+    n = required_agents(a, 180, 20, 0.8)
+    assert np.all(np.diff(n) >= 0) and np.all(n - a < 20)
+    assert np.all(service_level(n, a, 180, 20) >= 0.8) and np.all(service_level(n - 1, a, 180, 20) < 0.8)
+
+
+def _halfin_whitt(a, aht, t, target):
+    lo, hi = 0.0, 40.0
+    for _ in range(200):
+        beta = 0.5 * (lo + hi)
+        phi = math.exp(-beta * beta / 2) / math.sqrt(2 * math.pi)
+        big_phi = 0.5 * math.erfc(-beta / math.sqrt(2))
+        sl = 1 - math.exp(-beta * math.sqrt(a) * t / aht) / (1 + beta * big_phi / phi)
+        lo, hi = (beta, hi) if sl < target else (lo, beta)
+    return a + hi * math.sqrt(a)
+
+
+@pytest.mark.parametrize("a", [1e5, 5e7, 1e9, 1e11])
+@pytest.mark.parametrize("aht,t,target", [(180, 20, 0.8), (300, 0, 0.8), (600, 5, 0.9), (180, 20, 0.99)])
+def test_huge_loads_meet_square_root_staffing(a, aht, t, target):
+    """The exact minimum is within 0-2 agents above Halfin-Whitt's square-root staffing level, which
+    becomes exact as the load grows, and it is the minimum: one agent fewer misses the target."""
+    n = int(required_agents(a, aht, t, target))
+    assert 0 <= n - _halfin_whitt(a, aht, t, target) <= 2
+    assert float(service_level(n, a, aht, t)) >= target > float(service_level(n - 1, a, aht, t))
+
+
+def test_two_billion_agents_and_the_load_cap():
+    assert float(erlang_c(2_000_000_000, 5e7)) == 0.0
+    assert float(service_level(2_000_000_000, 10.0, 180, 20)) == 1.0
+    assert float(asa_s(2_000_000_000, 5e7, 180)) == 0.0
+    with pytest.raises(ValueError, match="at most"):
+        required_agents([10.0, 2e12], 180, 20, 0.8)
+
+
+@pytest.mark.parametrize("n,a", [(1_002_000, 1_000_000.0), (50_001, 50_000.0)])
+def test_erlang_a_beyond_the_recursion_tends_to_erlang_c(n, a):
+    m = erlang_a_metrics(n, a, 180, 1e12, 20)
+    assert float(m["p_wait"]) == pytest.approx(float(erlang_c(n, a)), abs=1e-6)
+    assert float(m["service_level"]) == pytest.approx(float(service_level(n, a, 180, 20)), abs=1e-6)
+    m = erlang_a_metrics(int(0.9 * a), a, 180, 60, 20)  # heavily understaffed: Erlang A stays finite
+    assert 0 < float(m["service_level"]) < 1 and 0 < float(m["p_abandon"]) < 1

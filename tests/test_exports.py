@@ -8,14 +8,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core.cells import needs_escape
 from core.errors import InputError
+from scheduler.ics_export import read_ics
 from scheduler.vendor_export import (
     REST,
     export_plan,
     load_plan,
     parse_wide,
     plan_shift_rows,
-    read_ics,
     read_wide_csv,
     read_wide_xlsx,
     shift_cell,
@@ -154,3 +155,85 @@ def test_shift_cell_midnight():
     rec = {"date": dt.date(2025, 11, 10), "shift_start": pd.Timestamp("2025-11-10T20:00"),
            "shift_end": pd.Timestamp("2025-11-11T00:00"), "lunch_start": pd.NaT, "lunch_end": pd.NaT}
     assert shift_cell(rec, 60) == "20:00-24:00"
+
+
+# -- issue 14, case 8: formula injection -------------------------------------------------------------------------
+EVIL = {"A001": ('=HYPERLINK("http://x","click")', "@SUM(1)"), "+cmd|' /C calc'!A0": ("-2+3", "=1+1"),
+        "A003": ("'=already quoted", "组")}
+
+
+@pytest.fixture()
+def evil_plan(tmp_path) -> Path:
+    """A plan written by the planner's own writer whose agent ids, names and teams look like formulas."""
+    from scheduler.plan_folder import PlanFolder
+
+    rows = []
+    for i, (aid, (name, _)) in enumerate(EVIL.items()):
+        start = pd.Timestamp("2025-11-10T09:00") + pd.Timedelta(days=i)
+        rows.append({"agent_id": aid, "agent_name": name, "date": start.date(), "day_type": "weekday",
+                     "shift_start": start, "shift_end": start + pd.Timedelta(hours=9),
+                     "lunch_start": start + pd.Timedelta(hours=3), "lunch_end": start + pd.Timedelta(hours=4),
+                     "paid_hours": 8.0, "pay_multiplier": 1.0, "channels": "chat", "promotion": "", "cost": -3.0})
+    pool = "agent_id,name,skills,contract,hourly_cost,max_weekly_h,team,unavailable\n" + "".join(
+        ",".join(_csv_quote(v) for v in (aid, name, "chat", "full_time", "38", "", team, "")) + "\n"
+        for aid, (name, team) in EVIL.items())
+    (tmp_path / "agents.csv").write_text(pool, encoding="utf-8")
+    empty = pd.DataFrame()
+    folder = PlanFolder(tmp_path / "plan")
+    folder.write(forecast=empty, requirements=empty, shifts=pd.DataFrame(rows), coverage=empty, assignments=empty,
+                 shortfall=empty, summary={"week": "2025-W46", "dates": ["2025-11-10", "2025-11-16"],
+                                           "inputs": {"agents": str(tmp_path / "agents.csv")}})
+    return folder.path
+
+
+def _csv_quote(v: str) -> str:
+    return '"' + v.replace('"', '""') + '"'
+
+
+def test_formula_names_reach_the_csvs_quoted_and_come_back_exact(evil_plan, tmp_path):
+    import csv
+
+    from scheduler.plan_folder import PlanFolder
+
+    with open(evil_plan / "shifts.csv", encoding="utf-8-sig", newline="") as f:
+        shifts = list(csv.DictReader(f))
+    assert [r["agent_name"] for r in shifts] == ["'" + n if n[0] in "=-@" else "''=already quoted"
+                                                 for n, _ in EVIL.values()]
+    assert shifts[1]["agent_id"] == "'+cmd|' /C calc'!A0"
+    assert shifts[0]["cost"] == "-3.0"  # a negative number in a numeric column is not quoted
+    back = PlanFolder(evil_plan).shifts()  # what --previous and --published read
+    assert back["agent_id"].tolist() == list(EVIL) and back["agent_name"].tolist() == [n for n, _ in EVIL.values()]
+
+    wide = export_plan(evil_plan, "wide", tmp_path / "out")
+    with open(wide, encoding="utf-8-sig", newline="") as f:
+        cells = [c for row in csv.reader(f) for c in row]
+    for aid, (name, team) in EVIL.items():
+        for text in (aid, name, team):
+            assert ("'" + text if needs_escape(text) else text) in cells
+    assert not [c for c in cells if c[:1] in "=+-@\t\r" and c != "-"]
+    plan = load_plan(evil_plan)
+    pd.testing.assert_frame_equal(read_wide_csv(wide, plan.lunch_min), plan_shift_rows(plan), check_dtype=False)
+
+
+def test_formula_names_reach_the_xlsx_as_string_cells(evil_plan, tmp_path):
+    from openpyxl import load_workbook
+
+    path = export_plan(evil_plan, "xlsx", tmp_path / "out")
+    wb = load_workbook(path)
+    texts = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    assert cell.data_type == "s", cell.coordinate  # never a formula cell
+                    texts[cell.value] = cell
+    for aid, (name, _team) in EVIL.items():
+        for text in (aid, name):
+            assert text in texts  # the text itself, as a string
+    assert texts['=HYPERLINK("http://x","click")'].quotePrefix  # editing it in Excel keeps it text
+    plan = load_plan(evil_plan)
+    pd.testing.assert_frame_equal(read_wide_xlsx(path, plan.lunch_min), plan_shift_rows(plan), check_dtype=False)
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        assert not any("<f>" in z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))

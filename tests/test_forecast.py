@@ -21,7 +21,6 @@ from forecasts.calendar import Calendar
 from forecasts.history import History, load_default_history
 from forecasts.models import ForecastConfig, Forecaster, forecast_range
 from scenarios import DEFAULT_SCENARIO
-from tests.conftest import shared_file
 
 D = dt.date
 
@@ -119,9 +118,9 @@ def test_double11_forecast_shows_the_midnight_and_eve_surges(double11):
 
 
 def test_presale_opening_at_20h_surges(history, scenario, cal):
-    fc, _ = forecast_range(history, scenario, cal, D(2025, 10, 27), 7)   # Tmall presale Oct 31 20:00
-    assert at(fc, "2025-10-31T20:00") > 2 * at(fc, "2025-10-30T20:00")
-    assert at(fc, "2025-10-31T20:00") > 2 * at(fc, "2025-10-31T19:00")
+    fc, _ = forecast_range(history, scenario, cal, D(2025, 10, 13), 7)   # Tmall presale Oct 15 20:00 (events_cn.csv)
+    assert at(fc, "2025-10-15T20:00") > 2 * at(fc, "2025-10-14T20:00")
+    assert at(fc, "2025-10-15T20:00") > 2 * at(fc, "2025-10-15T19:00")
 
 
 # -- bands, closed days, intervals, seeds ------------------------------------------------------------
@@ -134,7 +133,7 @@ def test_band_holds_the_mean(autumn, double11):
 
 
 @pytest.fixture(scope="module")
-def bank():
+def bank(shared_file):
     return read_history_any(shared_file("us_bank_calls_2003_5min.csv"))
 
 
@@ -161,9 +160,9 @@ def test_closed_day_classes_forecast_zero(bank):
 
 def test_same_seed_same_forecast(history, scenario, cal):
     past = history.before(D(2025, 3, 3))
-    a = Forecaster.from_scenario(scenario, cal, ForecastConfig(seed=3)).fit(past).predict(D(2025, 3, 3), 7)
-    b = Forecaster.from_scenario(scenario, cal, ForecastConfig(seed=3)).fit(past).predict(D(2025, 3, 3), 7)
-    c = Forecaster.from_scenario(scenario, cal, ForecastConfig(seed=4)).fit(past).predict(D(2025, 3, 3), 7)
+    a = Forecaster.from_scenario(scenario, cal, ForecastConfig(seed=3)).fit(past).frame(D(2025, 3, 3), 7)
+    b = Forecaster.from_scenario(scenario, cal, ForecastConfig(seed=3)).fit(past).frame(D(2025, 3, 3), 7)
+    c = Forecaster.from_scenario(scenario, cal, ForecastConfig(seed=4)).fit(past).frame(D(2025, 3, 3), 7)
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_series_equal(a["contacts"], c["contacts"])
     assert not a["contacts_p90"].equals(c["contacts_p90"])
@@ -213,3 +212,62 @@ def test_month_turn_keys():
     keys = K.month_turn_keys(days.year * 12 + days.month, days.day_of_week < 5, 3, 2)
     got = {d.day: int(k) for d, k in zip(days, keys) if k}
     assert got == {3: 1, 4: 2, 5: 3, 28: -2, 31: -1}
+
+
+# -- the weekly pattern is learned, not a Mon-Fri / Sat-Sun rule ---------------------------------------------
+@pytest.fixture(scope="module")
+def fri_sat():
+    from forecasts import markets
+
+    return markets.fri_sat_weekend()
+
+
+def test_weekday_classes_of_a_friday_saturday_weekend(fri_sat, scenario):
+    """Sunday works like Monday-Thursday; the short Friday (09:00-12:00) and the Saturday are classes of
+    their own (a Mon-Fri / Sat-Sun rule would pool Friday with the working days and Sunday with Saturday)."""
+    model = Forecaster.from_scenario(scenario.without_campaigns(), Calendar.none(), ForecastConfig())
+    model.fit(fri_sat.history.before(D(2025, 6, 2)))
+    weekly = model.fits["phone"].components[0]
+    classes = {k: c for c in weekly.classes for k in c}
+    assert classes[6] == classes[0] == classes[1] == classes[2] == classes[3]
+    assert classes[4] == (4,) and classes[5] == (5,)
+    assert set(weekly.work_class) == {0, 1, 2, 3, 6}
+    fc = model.frame(D(2025, 6, 2), 7).set_index("interval_start")["contacts"]
+    friday, sunday = fc["2025-06-06"], fc["2025-06-08"]
+    assert friday.iloc[12:].sum() == 0 and friday.iloc[9:12].min() > 20      # Friday's open hours
+    truth = fri_sat.truth("phone", D(2025, 6, 8), 1)[0]
+    assert np.abs(sunday.to_numpy() - truth).sum() / truth.sum() < 0.06      # Sunday hours: a working day's
+
+
+def test_fri_sat_forecast_beats_the_four_week_mean_against_the_truth(fri_sat, scenario):
+    from forecasts.baselines import MeanSameWeekday
+
+    sc = scenario.without_campaigns()
+    errs = {"ours": 0.0, "mean4": 0.0}
+    total = 0.0
+    for k in range(4):
+        start = D(2025, 5, 12) + dt.timedelta(days=7 * k)
+        fc, _ = forecast_range(fri_sat.history, sc, Calendar.none(), start, 7, ForecastConfig())
+        ours = fc["contacts"].to_numpy().reshape(7, 24)
+        past0 = start - dt.timedelta(days=56)
+        y, seen = fri_sat.history.matrix("phone", past0, start - dt.timedelta(days=1))
+        mean4 = MeanSameWeekday().fit(y, seen, (np.arange(56) + past0.weekday()) % 7).predict(7)["mean"]
+        truth = fri_sat.truth("phone", start, 7)
+        errs["ours"] += np.abs(ours - truth).sum()
+        errs["mean4"] += np.abs(mean4 - truth).sum()
+        total += truth.sum()
+    assert errs["ours"] <= 0.85 * errs["mean4"]
+
+
+def test_predict_follows_the_baselines_protocol(history, scenario, cal):
+    """fit(history) -> self; predict(h_days, level) -> arrays [channel, day, slot] for the days after the
+    history, the same numbers as the table."""
+    past = history.before(D(2025, 3, 3))
+    model = Forecaster.from_scenario(scenario, cal, ForecastConfig(seed=3)).fit(past)
+    out = model.predict(7, level=(80,))
+    assert set(out) == {"mean", "lo-80", "hi-80", "aht_s"} and out["mean"].shape == (3, 7, 24)
+    assert (out["lo-80"] <= out["mean"] + 1e-9).all() and (out["mean"] <= out["hi-80"] + 1e-9).all()
+    table = model.frame(D(2025, 3, 3), 7)
+    for i, ch in enumerate(model.channels_):
+        sub = table[table["channel"] == ch]["contacts"].to_numpy().reshape(7, 24)
+        np.testing.assert_allclose(out["mean"][i], sub)

@@ -4,7 +4,6 @@ import pytest
 
 from core.errors import InputError
 from forecasts.history import read_history
-from tests.conftest import shared_file
 
 GOOD = """interval_start,channel,contacts,aht_s
 2025-03-03T09:00,chat,120,400
@@ -81,14 +80,76 @@ def test_five_minute_history_aggregates_to_hourly(tmp_path):
     assert hourly["aht_s"].iloc[0] == pytest.approx(np.sum(w * (200 + 5 * (w - 1))) / w.sum())
 
 
-def test_real_bank_calls_import(tmp_path):
-    """The US bank call-centre data (5-minute, weekdays only) converts and imports."""
+def test_real_bank_calls_import(tmp_path, shared_file):
+    """The US bank call-centre data (5-minute, weekdays only) converts and imports. Its ``Z`` labels
+    local clock times (../shared/data/README.md), so converting it into our schema drops the ``Z``;
+    kept, it means UTC and the times move to Asia/Shanghai (+8 h)."""
     raw = pd.read_csv(shared_file("us_bank_calls_2003_5min.csv"))
     p = tmp_path / "bank.csv"
-    frame = pd.DataFrame({"interval_start": raw["DateTime"], "channel": "phone", "contacts": raw["Calls"]})
-    frame.to_csv(p, index=False)
+    local = raw["DateTime"].str.removesuffix("Z")
+    pd.DataFrame({"interval_start": local, "channel": "phone", "contacts": raw["Calls"]}).to_csv(p, index=False)
     h = read_history(p)
     assert h.interval_min == 5
     assert h.frame["contacts"].sum() == raw["Calls"].sum()
     days = h.frame["interval_start"].dt.date.nunique()
     assert days == 164
+    assert h.frame["interval_start"].iloc[0] == pd.Timestamp("2003-03-03 07:00")
+
+    pd.DataFrame({"interval_start": raw["DateTime"], "channel": "phone", "contacts": raw["Calls"]}).to_csv(
+        p, index=False)
+    utc = read_history(p).frame["interval_start"]
+    assert utc.iloc[0] == pd.Timestamp("2003-03-03 15:00")
+    assert (utc.to_numpy() - h.frame["interval_start"].to_numpy() == np.timedelta64(8, "h")).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 14: files vendors export (cases 9 and 12)
+# ---------------------------------------------------------------------------------------------
+def test_history_with_mixed_utc_offsets_across_dst(tmp_path):
+    """Issue 14, case 9: a history exported in New York time across the DST change of 2025-11-02
+    (the clock hour 01:00 comes twice, -04:00 then -05:00) was a traceback. Every time is now
+    converted to Asia/Shanghai: no collision, one regular hourly series."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    ny = ZoneInfo("America/New_York")
+    start = dt.datetime(2025, 11, 1, 22, tzinfo=dt.UTC)  # 18:00 in New York, still -04:00
+    rows = ["interval_start,channel,contacts"]
+    for h in range(30):
+        t = (start + dt.timedelta(hours=h)).astimezone(ny)
+        rows.append(f"{t.isoformat(timespec='minutes')},phone,{h}")
+    text = "\n".join(rows) + "\n"
+    assert "2025-11-02T01:00-04:00" in text and "2025-11-02T01:00-05:00" in text
+    h = read_history(write(tmp_path, text))
+    ts = h.frame["interval_start"]
+    assert h.interval_min == 60 and len(ts) == 30 and ts.is_unique
+    assert ts.iloc[0] == pd.Timestamp("2025-11-02 06:00")  # 22:00 UTC = 06:00 in Shanghai
+    assert (ts.diff().dropna() == pd.Timedelta(hours=1)).all()
+    assert h.frame["contacts"].tolist() == list(range(30))
+
+
+def test_vendor_history_gbk_excel_dates_offsets_and_aliases(tmp_path):
+    """Issue 14, case 12, for the history: a GBK file with Excel-style dates, ``+08:00`` and ``Z``
+    times and Chinese channel names reads to the same history as the plain file."""
+    plain = read_history(write(tmp_path, GOOD, "plain.csv"))
+    vendor = ("interval_start,channel,contacts,aht_s\n"
+              "2025/3/3 9:00,在线,120,400\n"
+              "2025-03-03T09:00:00+08:00,电话,30,260\n"
+              "2025-03-03T02:00:00Z,聊天,140,410\n"
+              "45721.375,Chat,100,\n")  # the Excel serial of 2025-03-05 09:00
+    p = tmp_path / "vendor.csv"
+    p.write_bytes(vendor.encode("gbk"))
+    got = read_history(p)
+    pd.testing.assert_frame_equal(got.frame, plain.frame)
+    assert got.interval_min == plain.interval_min
+
+
+def test_history_in_neither_encoding_names_the_byte(tmp_path):
+    """Latin-1 is neither UTF-8 nor GB18030: one line naming the line and byte offset of the first bad byte."""
+    p = tmp_path / "h.csv"
+    data = b"interval_start,channel,contacts\n2025-03-03T09:00,chat,1\n2025-03-03T10:00,caf\xe9,1\n"
+    p.write_bytes(data)
+    with pytest.raises(InputError) as err:
+        read_history(p)
+    offset = data.index(b"\xe9")
+    assert "h.csv:3:" in str(err.value) and f"byte 0xE9 at byte offset {offset}" in str(err.value)

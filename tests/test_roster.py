@@ -9,52 +9,13 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from factories import DAY, EARLY, MON, SPLIT, WEEK, agent, late_sunday, problem, scenario, two_peaks
 
 from core.errors import InputError
-from core.scenario import Scenario, load_scenario
-from forecasts.calendar import Calendar
-from scenarios import DEFAULT_SCENARIO
 from scheduler.agents import Agent
 from scheduler.roster import RosterProblem, solve_roster
 from scheduler.roster.model import build_model
 from scheduler.validation import validate_roster
-
-CAL = Calendar.cn()
-BASE = load_scenario(DEFAULT_SCENARIO)
-MON = dt.date(2025, 11, 10)  # an ordinary week: Mon 10 .. Sun 16 Nov 2025
-WEEK = [MON + dt.timedelta(days=i) for i in range(7)]
-
-
-def scenario(*, templates=None, roster=None, labour=None, pay=None, windows=None, **top) -> Scenario:
-    data = BASE.model_dump(exclude={"path"})
-    data["roster"]["time_limit_s"] = 5
-    if templates is not None:
-        data["roster"]["templates"] = templates
-    for key, upd in (("roster", roster), ("labour", labour), ("pay", pay), ("windows", windows)):
-        if upd:
-            data[key].update(upd)
-    data.update(top)
-    return Scenario.model_validate(data)
-
-
-def agent(i: int, skills=("chat",), contract="full_time", cost=30.0, **kw) -> Agent:
-    return Agent(f"A{i:03d}", f"agent{i}", tuple(skills), contract, cost, **kw)
-
-
-def problem(scn: Scenario, agents, days, demand, **kw) -> RosterProblem:
-    """``demand``: {channel: heads} in every open interval, or a function (day, minute) -> {channel: heads}."""
-    empty = pd.DataFrame(columns=["interval_start", "channel", "required_scheduled"])
-    probe = RosterProblem.build(scn, agents, empty, days, calendar=CAL)
-    rows = []
-    for day in days:
-        for minute in probe.grid(day):
-            heads = demand(day, minute) if callable(demand) else demand
-            for ch, n in heads.items():
-                rows.append({"interval_start": probe.at(day, minute), "channel": ch, "required_scheduled": n,
-                             "required_agents": n, "contacts": 0})
-    req = pd.DataFrame(rows, columns=["interval_start", "channel", "required_scheduled", "required_agents",
-                                      "contacts"])
-    return RosterProblem.build(scn, agents, req, days, calendar=CAL, **kw)
 
 
 def solve(p: RosterProblem):
@@ -65,9 +26,6 @@ def solve(p: RosterProblem):
 
 def shifts_of(roster, agent_id):
     return roster.shifts[roster.shifts["agent_id"] == agent_id]
-
-
-DAY = {"name": "day", "starts": ["09:00"], "span_h": 9, "lunch": True, "contracts": ["full_time"]}
 
 
 # -- weekly days, daily and weekly hours ------------------------------------------------------------------
@@ -112,7 +70,6 @@ def test_weekly_hours_agent_cap_and_overtime_allowance():
 
 
 # -- rest between shifts, consecutive days ------------------------------------------------------------------
-EARLY = {"name": "early", "starts": ["07:00"], "span_h": 9, "lunch": True}
 LATE = {"name": "late", "starts": ["14:00"], "span_h": 9, "lunch": False}
 LONG_DAY = {"weekday": "07:00-23:00"}
 STAG = {"lunch_window": "10:00-14:00"}
@@ -129,13 +86,6 @@ def test_min_rest_within_week():
     r0 = solve(problem(scenario(templates=[EARLY, LATE], windows=LONG_DAY, roster=STAG,
                                 labour={"min_rest_h": 0}), [agent(1)], WEEK[:2], demand))
     assert len(r0.shifts) == 2
-
-
-def late_sunday(agent_id: str) -> pd.DataFrame:
-    """Last week's shift ending Sunday 2025-11-09 at 23:00."""
-    return pd.DataFrame([{"agent_id": agent_id, "date": dt.date(2025, 11, 9),
-                          "shift_start": pd.Timestamp("2025-11-09 14:00"),
-                          "shift_end": pd.Timestamp("2025-11-09 23:00")}])
 
 
 def test_min_rest_across_previous_week():
@@ -174,15 +124,6 @@ def test_lunch_fixed_at_noon():
     noon = r.shortfall[r.shortfall["interval_start"] == pd.Timestamp("2025-11-10 12:00")]
     assert noon["missing"].tolist() == [2]
     assert noon["cause"].iloc[0] == "lunch: every shift covering 12:00 takes its lunch then (lunch_policy=fixed)"
-
-
-SPLIT = {"name": "split", "starts": ["09:00"], "span_h": 13, "break_h": 5, "lunch_window": "12:00-18:00",
-         "contracts": ["full_time"]}
-
-
-def two_peaks(day, minute):
-    """Chat at 09:00-13:00 and 18:00-22:00 only: a morning and an evening peak."""
-    return {"chat": int(9 * 60 <= minute < 13 * 60 or 18 * 60 <= minute < 22 * 60)}
 
 
 def test_split_shift_covers_two_peaks_with_one_paid_day():
@@ -332,6 +273,7 @@ def test_finer_intervals(interval):
     assert len(r.assignments) == int(r.shifts["paid_hours"].sum() * 60 / interval)
 
 
+@pytest.mark.slow
 def test_same_inputs_and_seed_give_the_same_roster():
     agents = [agent(i, skills=(("chat",), ("chat", "phone"), ("phone",))[i % 3], cost=28 + i % 4,
                     contract="part_time" if i % 4 == 3 else "full_time") for i in range(1, 13)]
@@ -397,6 +339,7 @@ def test_shortfall_is_spread_by_the_convex_penalty():
     assert r.shifts["lunch_start"].nunique() == 2
 
 
+@pytest.mark.slow
 def test_replanning_against_a_published_roster_changes_few_shifts():
     """One agent falls ill after publication. Against the published roster the re-plan only swaps that
     agent's Monday with a colleague (every agent is at 5 days, so a swap is the least change: 4 shift

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from factories import DAY, EARLY, MON, WEEK, agent, late_sunday, problem, scenario
 from ortools.sat.python import cp_model
-from test_roster import DAY, EARLY, MON, WEEK, agent, late_sunday, problem, scenario
 
 from scheduler.roster.constraints import OvertimeLedger, PayCost, default_families, hard_rules
 from scheduler.roster.family import Family, HardRule

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_compare import AGENTS as COMPARE_AGENTS
 
 from core.errors import InputError
 from core.scenario import load_scenario
@@ -18,16 +17,6 @@ from scheduler.weeks import parse_week
 
 W46 = parse_week("2025-W46")
 
-# The first 10 agents of test_compare's pool and a short time limit: each plan solves in seconds.
-AGENTS = "".join(COMPARE_AGENTS.splitlines(keepends=True)[:11])
-
-
-def tiny_inputs(folder):
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "agents.csv").write_text(AGENTS, encoding="utf-8")
-    (folder / "small.toml").write_text(f'extends = "{DEFAULT_SCENARIO.as_posix()}"\nname = "small"\n'
-                                       "[roster]\ntime_limit_s = 5\nworkers = 1\n", encoding="utf-8")
-    return folder / "small.toml", None, folder / "agents.csv"
 
 
 # -- grid -----------------------------------------------------------------------------------------------
@@ -153,13 +142,15 @@ GRID = ["service_level_target=0.6,0.8,0.95", "shrinkage=0.2,0.35"]
 
 
 @pytest.fixture(scope="module")
-def swept(tmp_path_factory):
+def swept(tmp_path_factory, small_plan_inputs):
+    """A 6-point sweep on the first 10 agents of the small pool (each plan solves in seconds)."""
     root = tmp_path_factory.mktemp("sweep")
-    small, _, agents = tiny_inputs(root / "in")
+    small, agents = small_plan_inputs(root / "in", n_agents=10)
     res = run_sweep(small, "2025-W46", GRID, root / "out", agents=agents, time_limit_s=5, log=lambda *_: None)
     return res, root
 
 
+@pytest.mark.slow
 def test_sweep_writes_table_and_frontier(swept):
     res, root = swept
     out = root / "out"
@@ -171,6 +162,7 @@ def test_sweep_writes_table_and_frontier(swept):
     assert df["pareto"].any()
 
 
+@pytest.mark.slow
 def test_sweep_frontier_is_monotone(swept):
     df = swept[0].table
     front = df[df["pareto"]].sort_values("cost")
@@ -183,12 +175,13 @@ def test_sweep_frontier_is_monotone(swept):
         assert g.sort_values("shrinkage")["required_agent_hours"].is_monotonic_increasing
 
 
-def test_sweep_through_ray_matches_local(swept, tmp_path):
+@pytest.mark.slow
+def test_sweep_through_ray_matches_local(swept, tmp_path, small_plan_inputs):
     ray = pytest.importorskip("ray")
     from scheduler.compare import RayExecutor
 
     res, root = swept
-    small, _, agents = tiny_inputs(tmp_path / "in")
+    small, agents = small_plan_inputs(tmp_path / "in", n_agents=10)
     ex = RayExecutor("local", num_cpus=2)
     try:
         out = run_sweep(small, "2025-W46", ["service_level_target=0.6,0.95", "shrinkage=0.2"], tmp_path / "ray",

@@ -216,9 +216,10 @@ def test_double11_midnight_surge(hourly, daily, year):
     assert _at(hourly, f"{year}-11-11T01:00") > 3 * _normal_hour_mean(hourly, daily, "chat", 1, year, [9, 10, 11, 12])
 
 
-@pytest.mark.parametrize("stamp", ["2025-10-09T20:00", "2025-10-15T20:00", "2025-10-31T20:00",
-                                   "2024-05-13T20:00", "2025-05-30T20:00", "2025-03-05T20:00",
-                                   "2024-12-09T20:00"])
+@pytest.mark.parametrize("stamp", ["2023-10-24T20:00", "2024-10-14T20:00", "2025-10-15T20:00",  # events_cn.csv
+                                   "2023-05-26T20:00", "2024-05-20T20:00", "2025-05-13T20:00",
+                                   "2025-05-30T20:00",
+                                   "2025-03-05T20:00", "2024-12-09T20:00"])               # month-day rule
 def test_presale_openings_surge_at_20h(hourly, daily, stamp):
     year = int(stamp[:4])
     ref = _normal_hour_mean(hourly, daily, "chat", 20, year, range(1, 13))

@@ -11,6 +11,7 @@ from scheduler.actuals.report import (
                                       Period,
                                       Report,
                                       build_report,
+                                      check_report_folder,
                                       find_plans,
                                       parse_period,
                                       period_from_options,
@@ -21,7 +22,8 @@ from scheduler.actuals.store import DEFAULT_DB, ImportResult, default_rejects_pa
 from scheduler.actuals.synth import generate_records, write_records
 
 __all__ = [
-    "DEFAULT_DB", "ImportResult", "Period", "Report", "build_report", "default_rejects_path", "find_plans",
+    "DEFAULT_DB", "ImportResult", "Period", "Report", "build_report", "check_report_folder", "default_rejects_path",
+    "find_plans",
     "generate_records", "history_frame", "history_from_actuals", "import_records", "parse_period",
     "period_from_options", "render_html", "write_records", "write_report",
 ]

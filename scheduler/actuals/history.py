@@ -5,7 +5,15 @@ For each arrival interval and channel:
 - ``contacts``: contacts that *arrived* in the interval (answered or not, abandoned included:
   they are demand);
 - ``aht_s`` [s]: mean of ``ended_at - answered_at`` over the interval's answered contacts with an
-  end time (blank where there are none).
+  end time, written to 0.1 s; blank where there are none, or where every one of them ended the
+  second it was answered.
+
+Why a zero mean is written blank: the history's ``aht_s`` is the handle time the staffing model
+divides work by, so :func:`forecasts.history.read_history` takes only positive values (blank =
+unknown). A mean of exactly 0 s means no handle time was measured (contacts closed on answer, or
+times recorded to the whole second), the same as an interval without answered contacts: the
+forecaster then takes the handle time from the other intervals. A positive mean below 0.05 s is
+written as 0.1 s, never rounded to 0.
 
 Every interval of every date that has at least one record (any channel) is written, for every
 channel present in the database, with 0 contacts where none arrived; dates without any record
@@ -27,7 +35,7 @@ import pandas as pd
 
 from core.errors import InputError
 from core.names import CHANNELS
-from scheduler.actuals.store import DEFAULT_DB, check_schema, connect
+from scheduler.actuals.store import DEFAULT_DB, open_checked
 
 HISTORY_COLUMNS = ["interval_start", "channel", "contacts", "aht_s"]
 
@@ -35,7 +43,8 @@ _SQL = """
 WITH b AS (
     SELECT time_bucket(INTERVAL '{m} minutes', arrived_at) AS interval_start, channel,
            count(*) AS contacts,
-           avg(epoch_us(ended_at) - epoch_us(answered_at)) FILTER (WHERE answered_at IS NOT NULL) / 1e6 AS aht_s
+           nullif(avg(epoch_us(ended_at) - epoch_us(answered_at)) FILTER (WHERE answered_at IS NOT NULL), 0) / 1e6
+               AS aht_s
     FROM contacts {where}
     GROUP BY ALL
 ),
@@ -58,9 +67,8 @@ def history_frame(db_path: str | Path = DEFAULT_DB, interval_min: int = 60, star
         raise InputError(f"interval must be a whole number of minutes >= 5 dividing a day, got {interval_min}",
                          field="--interval-min")
     db_path = Path(db_path)
-    con = connect(db_path, read_only=True)
+    con = open_checked(db_path)
     try:
-        check_schema(con, db_path)
         cond, params = [], []
         if start is not None:
             cond.append("arrived_at >= ?")
@@ -97,8 +105,9 @@ def history_from_actuals(db_path: str | Path = DEFAULT_DB, out_path: str | Path 
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.parent / f".tmp{os.getpid()}.{out_path.name}"
+    aht = frame["aht_s"].round(1)
     text = frame.assign(interval_start=frame["interval_start"].dt.strftime("%Y-%m-%dT%H:%M"),
-                        aht_s=frame["aht_s"].round(1))
+                        aht_s=aht.mask(aht == 0, 0.1))  # a positive mean never rounds to 0 (see the docstring)
     try:
         text.to_csv(tmp, index=False, lineterminator="\n")
         os.replace(tmp, out_path)

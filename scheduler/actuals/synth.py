@@ -43,12 +43,17 @@ Parquet through DuckDB / pyarrow, in seconds for millions of rows.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.names import CHANNELS
+from forecasts.history import History, load_default_history
 
 RECORD_COLUMNS = ("contact_id", "channel", "arrived_at", "answered_at", "ended_at", "abandoned",
                   "satisfaction", "topic", "vip")
@@ -79,8 +84,6 @@ _SLOW_S = {"chat": 30.0, "phone": 20.0, "email": 24 * 3600.0}
 
 def _history_frame(source) -> tuple[pd.DataFrame, int]:
     """(frame, interval_min) from a History, a DataFrame or None (the bundled history)."""
-    from forecasts.history import History, load_default_history
-
     if source is None:
         source = load_default_history()
     if isinstance(source, History):
@@ -102,8 +105,6 @@ def _history_frame(source) -> tuple[pd.DataFrame, int]:
 def _cells_for_n(n: int, rng: np.random.Generator, start: dt.date, days: int,
                  channel_mix: dict[str, float] | None) -> tuple[pd.DataFrame, int]:
     """Interval cells with counts summing to ``n``, shaped like the bundled history."""
-    from forecasts.history import load_default_history
-
     hist = load_default_history()
     f, interval_min = hist.frame, hist.interval_min
     lo, hi = pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(days=days)
@@ -131,7 +132,7 @@ def _cells_for_n(n: int, rng: np.random.Generator, start: dt.date, days: int,
     aht.index.names = ["channel", "hour"]
     cells = cells.drop(columns="aht_s").assign(hour=cells["interval_start"].dt.hour).join(
         aht, on=["channel", "hour"]).drop(columns="hour")
-    w = cells["contacts"].to_numpy(dtype=float)
+    w = cells["contacts"].to_numpy(dtype=float, copy=True)  # rescaled in place below
     if channel_mix:
         ch = cells["channel"].to_numpy()
         for c in np.unique(ch):
@@ -152,27 +153,9 @@ def generate_records(n_or_history=100_000, seed: int = 7, start: str | dt.date |
     [, aht_s]``) whose counts (rounded) are reproduced exactly, for the dates in
     [start, start + days) (all of it where ``start`` is None).
     """
-    rng = np.random.default_rng(seed)
-    if start is not None:
-        start = pd.Timestamp(start).date()
-    if isinstance(n_or_history, (int, np.integer)):
-        if n_or_history < 0 or start is None or not days or days < 1:
-            raise ValueError("a record count needs n >= 0, a start date and days >= 1")
-        cells, interval_min = _cells_for_n(int(n_or_history), rng, start, int(days), channel_mix)
-    else:
-        cells, interval_min = _history_frame(n_or_history)
-        if start is not None:
-            lo = pd.Timestamp(start)
-            sel = cells["interval_start"] >= lo
-            if days:
-                sel &= cells["interval_start"] < lo + pd.Timedelta(days=days)
-            cells = cells[sel]
-        cells = cells.reset_index(drop=True)
-        cells = cells.assign(contacts=np.rint(cells["contacts"].to_numpy(dtype=float)).clip(0).astype(np.int64))
-
+    rng = np.random.default_rng(seed)  # drawn from in this order: cells, shocks, arrivals, times, scores, topics
+    cells, interval_min = _record_cells(n_or_history, rng, start, days, channel_mix)
     counts = cells["contacts"].to_numpy(dtype=np.int64)
-    n = int(counts.sum())
-    ch_names = np.array(CHANNELS)
     cell_ch = pd.Categorical(cells["channel"], categories=CHANNELS).codes.astype(np.int64)
     if (cell_ch < 0).any():
         raise ValueError(f"unknown channel in history; allowed: {', '.join(CHANNELS)}")
@@ -180,9 +163,60 @@ def generate_records(n_or_history=100_000, seed: int = 7, start: str | dt.date |
     cell_aht = cells["aht_s"].to_numpy(dtype=float) if "aht_s" in cells else np.full(len(cells), np.nan)
     default_aht = np.array([_DEFAULT_AHT_S[c] for c in CHANNELS])
     cell_aht = np.where(np.isfinite(cell_aht) & (cell_aht > 0), cell_aht, default_aht[cell_ch])
+    cell_scale = _cell_scale(rng, counts, cell_ch, cell_start_s)
 
-    # busy factor: volume relative to the channel's mean busy interval; daily staffing shock
-    busy = np.ones(len(cells))
+    # per contact, in arrival order
+    idx = np.repeat(np.arange(len(cells)), counts)
+    arrived = cell_start_s[idx] + rng.integers(0, interval_min * 60, size=idx.size)
+    order = np.argsort(arrived, kind="stable")
+    idx, arrived = idx[order], arrived[order]
+    ch = cell_ch[idx]
+    t = _contact_times(rng, ch, arrived, cell_scale[idx], cell_aht[idx])
+    satisfaction = _satisfaction(rng, ch, t["response"], t["answered"], t["abandoned"])
+    topic_codes = _topic_codes(rng, ch)
+
+    def _ts(a: np.ndarray) -> np.ndarray:
+        return a.view("datetime64[s]")  # int64 min is NaT
+
+    return pd.DataFrame({
+        "contact_id": _ids(id_prefix, idx.size),
+        "channel": pd.Categorical.from_codes(ch, categories=list(CHANNELS)),
+        "arrived_at": _ts(arrived),
+        "answered_at": _ts(t["answered_at"]),
+        "ended_at": _ts(t["ended_at"]),
+        "abandoned": t["abandoned"],
+        "satisfaction": satisfaction,
+        "topic": pd.Categorical.from_codes(topic_codes, categories=list(TOPICS)),
+        "vip": t["vip"],
+    })
+
+
+def _record_cells(n_or_history, rng: np.random.Generator, start, days, channel_mix) -> tuple[pd.DataFrame, int]:
+    """(cells ``interval_start, channel, contacts [, aht_s]`` with whole counts, interval_min) for
+    :func:`generate_records`' ``n_or_history``, ``start`` and ``days``."""
+    if start is not None:
+        start = pd.Timestamp(start).date()
+    if isinstance(n_or_history, (int, np.integer)):
+        if n_or_history < 0 or start is None or not days or days < 1:
+            raise ValueError("a record count needs n >= 0, a start date and days >= 1")
+        return _cells_for_n(int(n_or_history), rng, start, int(days), channel_mix)
+    cells, interval_min = _history_frame(n_or_history)
+    if start is not None:
+        lo = pd.Timestamp(start)
+        sel = cells["interval_start"] >= lo
+        if days:
+            sel &= cells["interval_start"] < lo + pd.Timedelta(days=days)
+        cells = cells[sel]
+    cells = cells.reset_index(drop=True)
+    cells = cells.assign(contacts=np.rint(cells["contacts"].to_numpy(dtype=float)).clip(0).astype(np.int64))
+    return cells, interval_min
+
+
+def _cell_scale(rng: np.random.Generator, counts: np.ndarray, cell_ch: np.ndarray,
+                cell_start_s: np.ndarray) -> np.ndarray:
+    """Per cell, the factor on response times: volume relative to the channel's mean busy interval,
+    times a daily staffing shock per channel."""
+    busy = np.ones(len(counts))
     for k in range(len(CHANNELS)):
         sel = (cell_ch == k) & (counts > 0)
         if sel.any():
@@ -190,66 +224,62 @@ def generate_records(n_or_history=100_000, seed: int = 7, start: str | dt.date |
     day_of_cell = (cell_start_s // 86400)
     uniq_days, day_idx = np.unique(day_of_cell, return_inverse=True)
     day_shock = rng.lognormal(0.0, 0.22, size=(len(uniq_days), len(CHANNELS)))
-    cell_scale = busy * day_shock[day_idx, cell_ch]
+    return busy * day_shock[day_idx, cell_ch]
 
-    # per contact
-    idx = np.repeat(np.arange(len(cells)), counts)
-    ch = cell_ch[idx]
-    arrived = cell_start_s[idx] + rng.integers(0, interval_min * 60, size=n)
-    order = np.argsort(arrived, kind="stable")
-    idx, ch, arrived = idx[order], ch[order], arrived[order]
 
+def _per_channel(values: dict[str, float], ch: np.ndarray) -> np.ndarray:
+    return np.array([values[c] for c in CHANNELS])[ch]
+
+
+def _contact_times(rng: np.random.Generator, ch: np.ndarray, arrived: np.ndarray, scale: np.ndarray,
+                   aht: np.ndarray) -> dict[str, np.ndarray]:
+    """Per contact: ``vip``, ``response`` [s], ``answered``, ``abandoned``, and the instants
+    ``answered_at`` and ``ended_at`` [s since the epoch; int64 min where there is none]."""
+    n = ch.size
     vip = rng.random(n) < _VIP_SHARE
-    median = np.array([_RESPONSE_MEDIAN_S[c] for c in CHANNELS])[ch] * cell_scale[idx] * np.where(vip, 0.5, 1.0)
-    sigma = np.array([_RESPONSE_SIGMA[c] for c in CHANNELS])[ch]
+    median = _per_channel(_RESPONSE_MEDIAN_S, ch) * scale * np.where(vip, 0.5, 1.0)
+    sigma = _per_channel(_RESPONSE_SIGMA, ch)
     response = np.maximum(1.0, np.rint(median * np.exp(sigma * rng.standard_normal(n))))
-    patience = rng.exponential(1.0, size=n) * np.array([_PATIENCE_MEAN_S[c] for c in CHANNELS])[ch]  # inf: email
+    patience = rng.exponential(1.0, size=n) * _per_channel(_PATIENCE_MEAN_S, ch)  # inf: email
     abandoned = patience < response
     never = (ch == CHANNELS.index("email")) & (rng.random(n) < _EMAIL_NEVER_ANSWERED)
     answered = ~abandoned & ~never
-    handle = np.maximum(5.0, np.rint(rng.gamma(2.0, 1.0, size=n) * cell_aht[idx] / 2.0))
+    handle = np.maximum(5.0, np.rint(rng.gamma(2.0, 1.0, size=n) * aht / 2.0))
 
     nat = np.iinfo(np.int64).min
     answered_at = np.where(answered, arrived + response.astype(np.int64), nat)
     ended_at = np.where(answered, answered_at + handle.astype(np.int64),
                         np.where(abandoned, arrived + np.rint(np.clip(patience, 1, 1e9)).astype(np.int64), nat))
+    return {"vip": vip, "response": response, "answered": answered, "abandoned": abandoned,
+            "answered_at": answered_at, "ended_at": ended_at}
 
+
+def _satisfaction(rng: np.random.Generator, ch: np.ndarray, response: np.ndarray, answered: np.ndarray,
+                  abandoned: np.ndarray) -> pd.arrays.IntegerArray:
+    """1-5 scores of the rated contacts, NA for the others; slow or unanswered contacts score lower."""
+    n = ch.size
     rated = rng.random(n) < np.where(answered, _RATED_SHARE, np.where(abandoned, _RATED_SHARE_ABANDONED, 0.0))
-    slow = ~answered | (response > np.array([_SLOW_S[c] for c in CHANNELS])[ch])
+    slow = ~answered | (response > _per_channel(_SLOW_S, ch))
     cum = np.cumsum(_SCORE_P, axis=1)[slow.astype(np.int64)]
     score = (rng.random(n)[:, None] > cum[:, :4]).sum(axis=1) + 1
     satisfaction = pd.array(np.where(rated, score, 0), dtype="Int8")
     satisfaction[~rated] = pd.NA
+    return satisfaction
 
-    topic_codes = np.empty(n, dtype=np.int64)
-    u = rng.random(n)
+
+def _topic_codes(rng: np.random.Generator, ch: np.ndarray) -> np.ndarray:
+    """Positions in :data:`TOPICS`, drawn with the channel's topic weights."""
+    topic_codes = np.empty(ch.size, dtype=np.int64)
+    u = rng.random(ch.size)
     for k, c in enumerate(CHANNELS):
         sel = ch == k
         w = np.array(_TOPIC_WEIGHTS[c], dtype=float)
         topic_codes[sel] = np.searchsorted(np.cumsum(w / w.sum()), u[sel], side="right").clip(0, len(TOPICS) - 1)
-
-    def _ts(a: np.ndarray) -> np.ndarray:
-        return a.view("datetime64[s]")  # int64 min is NaT
-
-    ids = _ids(id_prefix, n)
-    return pd.DataFrame({
-        "contact_id": ids,
-        "channel": pd.Categorical.from_codes(ch, categories=list(ch_names)),
-        "arrived_at": _ts(arrived),
-        "answered_at": _ts(answered_at),
-        "ended_at": _ts(ended_at),
-        "abandoned": abandoned,
-        "satisfaction": satisfaction,
-        "topic": pd.Categorical.from_codes(topic_codes, categories=list(TOPICS)),
-        "vip": vip,
-    })
+    return topic_codes
 
 
 def _ids(prefix: str, n: int) -> pd.Series:
     """``prefix`` + a 9-digit sequence number, built in Arrow (fast for millions)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     digits = pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1, dtype=np.int64)), pa.string()), 9, "0")
     joined = pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
     return pd.Series(pd.array(joined, dtype=pd.StringDtype("pyarrow")), name="contact_id")
@@ -261,10 +291,6 @@ def write_records(records: pd.DataFrame, path: str | Path) -> Path:
     CSV times are ``YYYY-MM-DDTHH:MM:SS``, booleans ``true``/``false``, unknown values empty; the
     file is written to a temporary name and renamed, so readers never see half a file.
     """
-    import os
-
-    import duckdb
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")

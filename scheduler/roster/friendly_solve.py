@@ -42,11 +42,11 @@ from scheduler.roster.friendly import GroupPairedRest, GroupStartTimes, PairedRe
 from scheduler.roster.model import (
     SCALE,
     _add_hints,
-    _solver,
     _stopped_by,
     build_model,
     check_status,
-    finish,
+    make_solver,
+    solved_roster,
 )
 from scheduler.roster.problem import RosterProblem
 from scheduler.roster.report import Roster
@@ -76,7 +76,7 @@ def solve_in_stages(problem: RosterProblem) -> Roster:
     t0 = time.perf_counter()
     first = build_model(problem, families=stage_one_families())
     _add_hints(problem, first)
-    s1 = _solver(problem)
+    s1 = make_solver(problem)
     st1 = s1.solve(first.model)
     check_status(problem, s1, st1)
     bound = s1.best_objective_bound / SCALE
@@ -101,7 +101,7 @@ def solve_in_stages(problem: RosterProblem) -> Roster:
     domain = model.proto.objective.domain
     domain.clear()
     domain.extend([math.floor(bound * SCALE - model.proto.objective.offset - 1e-6), cp_model.INT_MAX])
-    s2 = _solver(problem)
+    s2 = make_solver(problem)
     budget = problem.scenario.roster.time_limit_s * STAGE_TWO_SHARE
     if problem.scenario.roster.search == "portfolio":  # stopped by the clock, as stage 1
         s2.parameters.max_time_in_seconds = budget
@@ -111,10 +111,10 @@ def solve_in_stages(problem: RosterProblem) -> Roster:
     s2.parameters.relative_gap_limit = 0.0  # the assignment is small: use the budget to arrange it best
     st2 = s2.solve(model)
     if st2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # stage 1's roster, as it is
-        roster = finish(problem, first, s1, st1, t0)
+        roster = solved_roster(problem, first, s1, st1, t0)
         two = {"status": s2.status_name(st2), "stopped_by": "no roster in stage 2's budget: stage 1's is kept"}
     else:
-        roster = finish(problem, second, s2, st2, t0)
+        roster = solved_roster(problem, second, s2, st2, t0)
         two = {"status": s2.status_name(st2), "objective": s2.objective_value / SCALE,
                "deterministic_time": s2.deterministic_time, "wall_s": s2.wall_time,
                "stopped_by": _stopped_by(st2, s2)}

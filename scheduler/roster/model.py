@@ -85,7 +85,7 @@ def generate_candidates(problem: RosterProblem) -> list[Candidate]:
         shapes = shift_shapes(problem, day)
         for a, agent in enumerate(problem.agents):
             for sid, shape in enumerate(shapes):
-                if agent.contract in shape.contracts:
+                if problem.may_work(agent, shape.template, shape.contracts):
                     out.append(Candidate(len(out), a, d, sid, shape))
     return out
 
@@ -259,24 +259,31 @@ def build_model(problem: RosterProblem, families: list[Family] | None = None,
     for fam in default_families() if families is None else families:
         terms += fam.build(problem, model, rv)
     if not explain:
-        model.minimize(sum(int(round(t.weight * SCALE)) * t.expr for t in terms
-                           if int(round(t.weight * SCALE)) != 0))
+        model.minimize(objective(terms))
     return BuiltModel(model, rv, terms)
 
 
-def _solver(problem: RosterProblem) -> cp_model.CpSolver:
+def objective(terms: list[Term]) -> cp_model.LinearExprT:
+    """The roster's objective: the sum of the terms, in cost units x ``SCALE`` (integer coefficients)."""
+    return sum(int(round(t.weight * SCALE)) * t.expr for t in terms if int(round(t.weight * SCALE)) != 0)
+
+
+def make_solver(problem: RosterProblem, time_limit_s: float | None = None) -> cp_model.CpSolver:
+    """A CP-SAT solver with the scenario's settings; ``time_limit_s`` [s] replaces
+    ``roster.time_limit_s`` (in deterministic search it sets the deterministic budget the same way)."""
     spec = problem.scenario.roster
+    limit = spec.time_limit_s if time_limit_s is None else time_limit_s
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = spec.workers
     p.random_seed = int(problem.seed)
     p.relative_gap_limit = spec.relative_gap
     if spec.search == "portfolio":
-        p.max_time_in_seconds = spec.time_limit_s
+        p.max_time_in_seconds = limit
     else:
         p.interleave_search = True
-        p.max_deterministic_time = spec.time_limit_s * DTIME_PER_S
-        p.max_time_in_seconds = spec.time_limit_s * WALL_SAFETY
+        p.max_deterministic_time = limit * DTIME_PER_S
+        p.max_time_in_seconds = limit * WALL_SAFETY
     return solver
 
 
@@ -291,9 +298,15 @@ def solve_roster(problem: RosterProblem) -> Roster:
     t0 = time.perf_counter()
     built = build_model(problem)
     _add_hints(problem, built)
-    solver = _solver(problem)
-    status = solver.solve(built.model)
-    return finish(problem, built, solver, status, t0)
+    return solve_built(problem, built, make_solver(problem), t0)
+
+
+def solve_built(problem: RosterProblem, built: BuiltModel, solver: cp_model.CpSolver,
+                t0: float | None = None) -> Roster:
+    """Solve a built model (``build_model``, perhaps with further families, constraints or hints) and
+    turn the solution into a ``Roster``; ``t0``: when the work began (``perf_counter``), for ``wall_s``."""
+    t0 = time.perf_counter() if t0 is None else t0
+    return solved_roster(problem, built, solver, solver.solve(built.model), t0)
 
 
 def check_status(problem: RosterProblem, solver: cp_model.CpSolver, status) -> None:
@@ -305,8 +318,10 @@ def check_status(problem: RosterProblem, solver: cp_model.CpSolver, status) -> N
                           f"roster.time_limit_s={problem.scenario.roster.time_limit_s:g}; raise it")
 
 
-def finish(problem: RosterProblem, built: BuiltModel, solver: cp_model.CpSolver, status, t0: float) -> Roster:
-    """The solved roster with the solver's figures (status, objective, bound, gap, timings, terms)."""
+def solved_roster(problem: RosterProblem, built: BuiltModel, solver: cp_model.CpSolver, status,
+                  t0: float) -> Roster:
+    """The ``Roster`` of a model ``solver`` has just solved with ``status``: an InputError explaining
+    the conflict when the hard rules admit no roster, a SolverError when none was found in time."""
     wall = time.perf_counter() - t0
     check_status(problem, solver, status)
     obj = solver.objective_value / SCALE

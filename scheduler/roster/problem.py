@@ -232,6 +232,18 @@ class RosterProblem:
             d -= dt.timedelta(days=1)
         return run
 
+    @cached_property
+    def _hire_only(self) -> frozenset[str]:
+        return self.scenario.hire_only_templates
+
+    def may_work(self, agent: Agent, template: str, contracts) -> bool:
+        """Whether ``agent`` may work shifts of ``template`` (which allows ``contracts``): the templates
+        named for it (a hired profile's), else every roster template of its contract, the hire-only
+        ones (``hire.templates``) excepted. The model, the validator and the shortfall report ask here."""
+        if agent.templates:
+            return template in agent.templates
+        return agent.contract in contracts and template not in self._hire_only
+
     def lunch_window(self, template=None) -> Window:
         """The meal window of a template (its own ``lunch_window``, else the roster's)."""
         own = getattr(template, "lunch_window", None)
@@ -282,12 +294,11 @@ def shift_shapes(problem: RosterProblem, day: dt.date) -> list[ShiftShape]:
     window = problem.open_windows[day]
     if not window.is_open:
         return []
-    roster = problem.scenario.roster
     day_type = problem.day_types[day]
     step = problem.interval_min
     grid = problem.grid(day)
     shapes = []
-    for tpl in roster.templates:
+    for tpl in problem.scenario.all_templates:
         if day_type not in tpl.day_types or (tpl.promotion_only and day not in problem.promotion_days):
             continue
         span = int(round(tpl.span_h * 60))

@@ -177,7 +177,7 @@ class ShortfallDiagnostics:
         skilled = [a for a in p.agents if a.can(channel)]
         if len(skilled) < need:
             return f"pool has {len(skilled)} {channel}-skilled agents; {when} needs {need}"
-        eligible = [a for a in skilled if any(a.contract in s.contracts for s in covering)]
+        eligible = [a for a in skilled if any(p.may_work(a, s.template, s.contracts) for s in covering)]
         if len(eligible) < need:
             return (f"only {len(eligible)} {channel}-skilled agents have a contract whose templates "
                     f"cover {when}; it needs {need}")
@@ -206,7 +206,8 @@ class ShortfallDiagnostics:
             if not pd.isna(shift.lunch_start) and shift.lunch_start <= at < shift.lunch_end:
                 return "at lunch"
             return "on a shift that does not cover it"
-        blocked = [self._blocked(agent, day, s) for s in covering if agent.contract in s.contracts]
+        blocked = [self._blocked(agent, day, s) for s in covering
+                   if self.problem.may_work(agent, s.template, s.contracts)]
         if any(b is None for b in blocked):
             return "free"
         return blocked[0]

@@ -82,7 +82,7 @@ from collections import deque
 
 import numpy as np
 
-from scheduler.staffing.requirements import _next_open  # the same 'next open interval' rule
+from scheduler.staffing.requirements import next_open  # the same 'next open interval' rule
 
 __all__ = ["poisson_arrivals", "stochastic_round", "handle_times", "run_queue", "simulate_channel",
            "clear_window"]
@@ -122,25 +122,9 @@ def handle_times(rng: np.random.Generator, mean_s, cv: float = 1.0) -> np.ndarra
     return mean_s * np.exp(rng.normal(-0.5 * s2, math.sqrt(s2), mean_s.shape))
 
 
-def run_queue(arrival_s, service_s, priority, bounds_s, servers, drain=None, n_classes: int | None = None,
-              rng: np.random.Generator | None = None) -> np.ndarray:
-    """Start-of-service instants [s] of a non-preemptive priority multi-server queue.
-
-    ``arrival_s`` (non-decreasing; ties are served in array order), ``service_s`` and ``priority``
-    (0 first) per contact. ``bounds_s`` has ``P + 1`` increasing instants: interval ``p`` runs from
-    ``bounds_s[p]`` to ``bounds_s[p + 1]`` with ``servers[p]`` servers; none before the first bound or
-    after the last. ``drain[p]`` (optional, length ``P + 1``): at bound ``p`` a drop in servers waits
-    until the queue waiting then is empty. A contact never started gets ``inf``. Events at the same
-    instant are all applied before anyone is served, so of contacts released together (a carried
-    backlog at opening) the most important go first.
-
-    When the server count drops by ``d``, the ``d`` servers that leave finish the contact in hand and
-    take no new one. With ``rng`` they are drawn at random among the servers on duty, busy or idle (so
-    the number of busy leavers is hypergeometric), and the servers that stay take new contacts as
-    soon as they are free. Without ``rng`` the leavers are taken to be the last to finish: nobody new
-    starts while at least as many contacts are in service as servers are on duty (the pessimistic
-    rule; it is what a SimPy resource whose removed servers are held by top-priority requests does).
-    """
+def _queue_inputs(arrival_s, service_s, priority, bounds_s, servers, drain, n_classes):
+    """:func:`run_queue`'s arguments as arrays, checked: ``(arrival_s, service_s, priority, bounds_s,
+    servers, drain, n_classes)``; a ``ValueError`` naming the argument otherwise."""
     arr = np.asarray(arrival_s, float)
     svc = np.asarray(service_s, float)
     cls = np.asarray(priority, np.int64)
@@ -164,7 +148,47 @@ def run_queue(arrival_s, service_s, priority, bounds_s, servers, drain=None, n_c
     drn = np.zeros(n_p + 1, bool) if drain is None else np.asarray(drain, bool)
     if drn.size != n_p + 1:
         raise ValueError("drain must have len(servers) + 1 flags")
+    return arr, svc, cls, bnd, srv, drn, n_classes
 
+
+def _leave(rng: np.random.Generator | None, busy: list[tuple[float, int]], leaving: set[int], cap: int, new: int,
+           staying: int) -> int:
+    """``cap - new`` servers leave, drawn at random among the ``cap`` on duty (``staying`` of them
+    busy); adds the contacts of the busy leavers to ``leaving``. Returns the new ``staying``. Without
+    ``rng`` nobody busy is marked (the pessimistic rule of :func:`run_queue`)."""
+    d = cap - new
+    if rng is None or d <= 0 or staying == 0:
+        return staying
+    gone = int(rng.hypergeometric(staying, cap - staying, d))
+    if gone:
+        mine = [j for _, j in busy if j not in leaving]
+        for x in rng.choice(len(mine), gone, replace=False).tolist():
+            leaving.add(mine[x])
+    return staying - gone
+
+
+def run_queue(arrival_s, service_s, priority, bounds_s, servers, drain=None, n_classes: int | None = None,
+              rng: np.random.Generator | None = None) -> np.ndarray:
+    """Start-of-service instants [s] of a non-preemptive priority multi-server queue.
+
+    ``arrival_s`` (non-decreasing; ties are served in array order), ``service_s`` and ``priority``
+    (0 first) per contact. ``bounds_s`` has ``P + 1`` increasing instants: interval ``p`` runs from
+    ``bounds_s[p]`` to ``bounds_s[p + 1]`` with ``servers[p]`` servers; none before the first bound or
+    after the last. ``drain[p]`` (optional, length ``P + 1``): at bound ``p`` a drop in servers waits
+    until the queue waiting then is empty. A contact never started gets ``inf``. Events at the same
+    instant are all applied before anyone is served, so of contacts released together (a carried
+    backlog at opening) the most important go first.
+
+    When the server count drops by ``d``, the ``d`` servers that leave finish the contact in hand and
+    take no new one. With ``rng`` they are drawn at random among the servers on duty, busy or idle (so
+    the number of busy leavers is hypergeometric), and the servers that stay take new contacts as
+    soon as they are free. Without ``rng`` the leavers are taken to be the last to finish: nobody new
+    starts while at least as many contacts are in service as servers are on duty (the pessimistic
+    rule; it is what a SimPy resource whose removed servers are held by top-priority requests does).
+    """
+    arr, svc, cls, bnd, srv, drn, n_classes = _queue_inputs(arrival_s, service_s, priority, bounds_s, servers, drain,
+                                                            n_classes)
+    n = arr.size
     arr_l, svc_l, cls_l = arr.tolist(), svc.tolist(), cls.tolist()
     srv_l, drn_l, bnd_l = srv.tolist() + [0], drn.tolist(), bnd.tolist() + [math.inf]
     queues = [deque() for _ in range(n_classes)]
@@ -178,18 +202,6 @@ def run_queue(arrival_s, service_s, priority, bounds_s, servers, drain=None, n_c
     i = p = 0
     ta = arr_l[0] if n else inf
     tb = bnd_l[0]
-
-    def leave(cap: int, new: int, staying: int) -> int:
-        """``cap - new`` servers leave; mark the contacts of the busy ones. Returns the new ``staying``."""
-        d = cap - new
-        if rng is None or d <= 0 or staying == 0:
-            return staying
-        gone = int(rng.hypergeometric(staying, cap - staying, d))
-        if gone:
-            mine = [j for _, j in busy if j not in leaving]
-            for x in rng.choice(len(mine), gone, replace=False).tolist():
-                leaving.add(mine[x])
-        return staying - gone
 
     while True:
         td = busy[0][0] if busy else inf
@@ -207,7 +219,7 @@ def run_queue(arrival_s, service_s, priority, bounds_s, servers, drain=None, n_c
             if waiting and target < cap and (draining or drn_l[p]):
                 draining = True
             else:
-                staying = leave(cap, target, staying)
+                staying = _leave(rng, busy, leaving, cap, target, staying)
                 cap, draining = target, False
             p += 1
             tb = bnd_l[p]
@@ -229,7 +241,7 @@ def run_queue(arrival_s, service_s, priority, bounds_s, servers, drain=None, n_c
             staying += 1
             heappush(busy, (t + svc_l[j], j))
         if draining and not waiting:
-            staying = leave(cap, target, staying)
+            staying = _leave(rng, busy, leaving, cap, target, staying)
             cap, draining = target, False
         if i == n and not waiting and not busy:
             break
@@ -280,7 +292,7 @@ def simulate_channel(rng: np.random.Generator, *, is_open, contacts, aht_s, head
     t, pos = poisson_arrivals(rng, contacts, interval_s)
     live = is_open[pos]
     kept = live | (rng.random(t.size) < carry_over_closed)
-    dest_of = _next_open(is_open)
+    dest_of = next_open(is_open)
     release_pos = np.where(live, pos, dest_of[pos])
     kept &= release_pos >= 0  # carried contacts after the last opening have nowhere to go
     t, pos, live, release_pos = t[kept], pos[kept], live[kept], release_pos[kept]

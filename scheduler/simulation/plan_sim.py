@@ -34,9 +34,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.atomic import atomic_file
+from core.atomic import atomic_file, record_output
+from core.cells import write_table
 from core.errors import InputError
-from scheduler.plan_folder import COVERAGE, PlanFolder
+from core.limits import MAX_REPS, MAX_SIM_CONTACTS, SEED_MAX
+from scheduler.plan_folder import COMMAND, COVERAGE, SIMULATION, PlanFolder
 from scheduler.simulation.engine import simulate_channel
 
 __all__ = ["SIMULATION_COLUMNS", "simulate_plan", "simulate_result", "simulate_coverage", "write_simulation",
@@ -124,6 +126,16 @@ def _channel_arrays(sub: pd.DataFrame, interval_s: float, channel: str) -> dict:
     }
 
 
+def check_reps_and_seed(reps: int, seed: int) -> None:
+    """Replications 1 .. ``MAX_REPS`` (memory and time grow with them) and a seed numpy and CP-SAT take;
+    checked before any file is read or any contact simulated."""
+    if int(reps) != reps or not 1 <= reps <= MAX_REPS:
+        raise InputError(f"reps must be a whole number from 1 to {MAX_REPS} (the confidence interval narrows "
+                         f"as 1/sqrt(reps))", field="--reps")
+    if int(seed) != seed or not 0 <= seed <= SEED_MAX:
+        raise InputError(f"the seed must be a whole number from 0 to {SEED_MAX}", field="--seed")
+
+
 def simulate_coverage(coverage: pd.DataFrame, scenario, heads: pd.DataFrame, reps: int = 10, seed: int = 7,
                       vip_share: dict[str, float] | None = None, handle_cv: float = 1.0
                       ) -> tuple[pd.DataFrame, dict]:
@@ -136,13 +148,8 @@ def simulate_coverage(coverage: pd.DataFrame, scenario, heads: pd.DataFrame, rep
     ``vip_service_level``, ``regular_service_level``) with ``reps``, ``seed``, ``handle_time`` and
     ``wall_s``.
     """
-    if int(reps) != reps or reps < 1:
-        raise InputError("reps must be a whole number >= 1", field="--reps")
-    if not (isinstance(handle_cv, (int, float)) and handle_cv > 0):
-        raise InputError("handle_cv must be > 0", field="handle_cv")
-    missing = [c for c in _COVERAGE_NEEDS if c not in coverage.columns]
-    if missing:
-        raise InputError(f"coverage has no column '{missing[0]}'", field=missing[0])
+    check_reps_and_seed(reps, seed)
+    _check_arguments(coverage, reps, handle_cv)
     vip_share = dict(vip_share or {})
     t0 = time.perf_counter()
     interval_s = scenario.interval_min * 60.0
@@ -159,74 +166,109 @@ def simulate_coverage(coverage: pd.DataFrame, scenario, heads: pd.DataFrame, rep
         if not 0 <= share < 1:
             raise InputError(f"vip_share of {channel} must be in [0, 1)", field="vip_share")
         x = _channel_arrays(sub, interval_s, channel)
-        deferred = spec.model == "deferred"
         days, day_idx = np.unique(x["dates"], return_inverse=True)
-        n_d = days.size + 1  # the last column is the week
-        key = zlib.crc32(channel.encode("utf-8"))
-        stats = {k: np.zeros((reps, n_d)) for k in ("n", "ok", "wait", "n_vip", "ok_vip", "n_reg", "ok_reg")}
-        for r in range(reps):
-            rng = np.random.default_rng([int(seed), r, key])
-            res = simulate_channel(
-                rng, is_open=x["is_open"], contacts=x["arrivals"], aht_s=x["aht_s"], heads=x["heads"],
-                interval_s=interval_s, shrinkage=scenario.shrinkage, deferred=deferred,
-                answer_within_s=spec.answer_within_s, concurrency=spec.concurrency,
-                carry_over_closed=spec.carry_over_closed, backlog_clear_h=spec.backlog_clear_h,
-                response_window_h=spec.response_window_h, vip_share=share, handle_cv=float(handle_cv))
-            d = day_idx[res["position"]]
-            vip, ok = res["vip"], res["ok"].astype(float)
-            for name, sel, w in (("n", None, None), ("ok", None, ok), ("wait", None, res["wait_s"]),
-                                 ("n_vip", vip, None), ("ok_vip", vip, ok), ("n_reg", ~vip, None),
-                                 ("ok_reg", ~vip, ok)):
-                dd = d if sel is None else d[sel]
-                ww = None if w is None else (w if sel is None else w[sel])
-                per_day = np.bincount(dd, weights=ww, minlength=days.size).astype(float)
-                stats[name][r, :-1] = per_day
-                stats[name][r, -1] = per_day.sum()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sl = np.where(stats["n"] > 0, stats["ok"] / stats["n"], np.nan)
-            asa = np.where(stats["n"] > 0, stats["wait"] / stats["n"], np.nan)
-            sl_vip = np.where(stats["n_vip"] > 0, stats["ok_vip"] / stats["n_vip"], np.nan)
-            sl_reg = np.where(stats["n_reg"] > 0, stats["ok_reg"] / stats["n_reg"], np.nan)
-        sl_m, sl_lo, sl_hi = _mean_ci(sl, 0.0, 1.0)
-        asa_m, asa_lo, asa_hi = _mean_ci(asa)
-        vip_m = _mean_ci(sl_vip)[0] if share > 0 else np.full(n_d, np.nan)
-        reg_m = _mean_ci(sl_reg)[0]
-        contacts_m = stats["n"].mean(axis=0)
-        # projected: the coverage service level weighted as summarize_service weights it
-        w = np.where(x["is_open"], x["contacts"] if deferred else x["arrivals"], 0.0)
-        psl = np.nan_to_num(x["projected"])
-        num = np.bincount(day_idx, weights=w * psl, minlength=days.size)
-        den = np.bincount(day_idx, weights=w, minlength=days.size)
-        num, den = np.append(num, num.sum()), np.append(den, den.sum())
-        with np.errstate(invalid="ignore", divide="ignore"):
-            proj = np.where(den > 0, num / den, np.nan)
+        stats = _replicate(x, day_idx, days.size, channel, spec, scenario.shrinkage, interval_s, share,
+                           float(handle_cv), int(reps), int(seed))
+        fig = _figures(stats, x, day_idx, days.size, spec.model == "deferred", share)
         labels = list(days) + ["week"]
-        for j, label in enumerate(labels):
-            rows.append({"channel": channel, "date": label, "contacts": contacts_m[j], "service_level": sl_m[j],
-                         "service_level_ci_low": sl_lo[j], "service_level_ci_high": sl_hi[j], "asa_s": asa_m[j],
-                         "asa_s_ci_low": asa_lo[j], "asa_s_ci_high": asa_hi[j], "projected_service_level": proj[j],
-                         "vip_service_level": vip_m[j], "regular_service_level": reg_m[j]})
-
-        def num_or_none(v):
-            return None if not np.isfinite(v) else float(v)
-
-        summary_channels[channel] = {
-            "contacts": float(contacts_m[-1]),
-            "service_level": num_or_none(sl_m[-1]),
-            "service_level_ci": [num_or_none(sl_lo[-1]), num_or_none(sl_hi[-1])],
-            "asa_s": num_or_none(asa_m[-1]),
-            "asa_s_ci": [num_or_none(asa_lo[-1]), num_or_none(asa_hi[-1])],
-            "projected_service_level": num_or_none(proj[-1]),
-            "difference_points": num_or_none(100.0 * (sl_m[-1] - proj[-1])),
-            "vip_share": share,
-            "vip_service_level": num_or_none(vip_m[-1]),
-            "regular_service_level": num_or_none(reg_m[-1]),
-        }
+        rows += [{"channel": channel, "date": label, **{c: fig[c][j] for c in SIMULATION_COLUMNS[2:]}}
+                 for j, label in enumerate(labels)]
+        summary_channels[channel] = _week_summary(fig, share)
     per_day = pd.DataFrame(rows, columns=SIMULATION_COLUMNS)
     summary = {"reps": int(reps), "seed": int(seed),
                "handle_time": "exponential" if handle_cv == 1.0 else f"lognormal, cv {handle_cv:g}",
                "channels": summary_channels, "wall_s": round(time.perf_counter() - t0, 3)}
     return per_day, summary
+
+
+def _check_arguments(coverage: pd.DataFrame, reps, handle_cv) -> None:
+    """``handle_cv``, the coverage columns, and the work asked for: at most ``MAX_SIM_CONTACTS`` simulated
+    contacts over all replications (``check_reps_and_seed`` has checked ``reps`` itself)."""
+    if not (isinstance(handle_cv, (int, float)) and handle_cv > 0):
+        raise InputError("handle_cv must be > 0", field="handle_cv")
+    missing = [c for c in _COVERAGE_NEEDS if c not in coverage.columns]
+    if missing:
+        raise InputError(f"coverage has no column '{missing[0]}'", field=missing[0])
+    contacts = float(pd.to_numeric(coverage["arrivals"], errors="coerce").clip(lower=0).sum())
+    if not contacts * reps <= MAX_SIM_CONTACTS:
+        most = int(MAX_SIM_CONTACTS // contacts) if contacts > 0 else 0
+        what = f"use at most {most} --reps" if most >= 2 else "too many contacts to simulate"
+        raise InputError(f"{reps} replications of {contacts:,.0f} contacts would simulate {contacts * reps:.3g}, "
+                         f"more than the {MAX_SIM_CONTACTS:.0e} a simulation takes: {what}", field="--reps")
+
+
+_STATS = ("n", "ok", "wait", "n_vip", "ok_vip", "n_reg", "ok_reg")
+
+
+def _replicate(x: dict, day_idx: np.ndarray, n_days: int, channel: str, spec, shrinkage: float, interval_s: float,
+               share: float, handle_cv: float, reps: int, seed: int) -> dict[str, np.ndarray]:
+    """``reps`` replications of one channel: per statistic (counted contacts, within target, summed wait,
+    and the same per class) a ``reps x (n_days + 1)`` array, the last column the week."""
+    key = zlib.crc32(channel.encode("utf-8"))
+    stats = {k: np.zeros((reps, n_days + 1)) for k in _STATS}
+    for r in range(reps):
+        rng = np.random.default_rng([seed, r, key])
+        res = simulate_channel(
+            rng, is_open=x["is_open"], contacts=x["arrivals"], aht_s=x["aht_s"], heads=x["heads"],
+            interval_s=interval_s, shrinkage=shrinkage, deferred=spec.model == "deferred",
+            answer_within_s=spec.answer_within_s, concurrency=spec.concurrency,
+            carry_over_closed=spec.carry_over_closed, backlog_clear_h=spec.backlog_clear_h,
+            response_window_h=spec.response_window_h, vip_share=share, handle_cv=handle_cv)
+        d = day_idx[res["position"]]
+        vip, ok = res["vip"], res["ok"].astype(float)
+        for name, sel, w in (("n", None, None), ("ok", None, ok), ("wait", None, res["wait_s"]),
+                             ("n_vip", vip, None), ("ok_vip", vip, ok), ("n_reg", ~vip, None),
+                             ("ok_reg", ~vip, ok)):
+            dd = d if sel is None else d[sel]
+            ww = None if w is None else (w if sel is None else w[sel])
+            per_day = np.bincount(dd, weights=ww, minlength=n_days).astype(float)
+            stats[name][r, :-1] = per_day
+            stats[name][r, -1] = per_day.sum()
+    return stats
+
+
+def _figures(stats: dict[str, np.ndarray], x: dict, day_idx: np.ndarray, n_days: int, deferred: bool,
+             share: float) -> dict[str, np.ndarray]:
+    """Per day and week (the last position): the :data:`SIMULATION_COLUMNS` figures from ``stats``."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sl = np.where(stats["n"] > 0, stats["ok"] / stats["n"], np.nan)
+        asa = np.where(stats["n"] > 0, stats["wait"] / stats["n"], np.nan)
+        sl_vip = np.where(stats["n_vip"] > 0, stats["ok_vip"] / stats["n_vip"], np.nan)
+        sl_reg = np.where(stats["n_reg"] > 0, stats["ok_reg"] / stats["n_reg"], np.nan)
+    fig = {"contacts": stats["n"].mean(axis=0)}
+    fig["service_level"], fig["service_level_ci_low"], fig["service_level_ci_high"] = _mean_ci(sl, 0.0, 1.0)
+    fig["asa_s"], fig["asa_s_ci_low"], fig["asa_s_ci_high"] = _mean_ci(asa)
+    # projected: the coverage service level weighted as summarize_service weights it
+    w = np.where(x["is_open"], x["contacts"] if deferred else x["arrivals"], 0.0)
+    psl = np.nan_to_num(x["projected"])
+    num = np.bincount(day_idx, weights=w * psl, minlength=n_days)
+    den = np.bincount(day_idx, weights=w, minlength=n_days)
+    num, den = np.append(num, num.sum()), np.append(den, den.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fig["projected_service_level"] = np.where(den > 0, num / den, np.nan)
+    fig["vip_service_level"] = _mean_ci(sl_vip)[0] if share > 0 else np.full(n_days + 1, np.nan)
+    fig["regular_service_level"] = _mean_ci(sl_reg)[0]
+    return fig
+
+
+def _week_summary(fig: dict[str, np.ndarray], share: float) -> dict:
+    """The week figures of one channel for ``summary["channels"]`` (None where not a number)."""
+    def num_or_none(v):
+        return None if not np.isfinite(v) else float(v)
+
+    week = {k: v[-1] for k, v in fig.items()}
+    return {
+        "contacts": float(week["contacts"]),
+        "service_level": num_or_none(week["service_level"]),
+        "service_level_ci": [num_or_none(week["service_level_ci_low"]), num_or_none(week["service_level_ci_high"])],
+        "asa_s": num_or_none(week["asa_s"]),
+        "asa_s_ci": [num_or_none(week["asa_s_ci_low"]), num_or_none(week["asa_s_ci_high"])],
+        "projected_service_level": num_or_none(week["projected_service_level"]),
+        "difference_points": num_or_none(100.0 * (week["service_level"] - week["projected_service_level"])),
+        "vip_share": share,
+        "vip_service_level": num_or_none(week["vip_service_level"]),
+        "regular_service_level": num_or_none(week["regular_service_level"]),
+    }
 
 
 def simulate_result(result, reps: int = 10, seed: int = 7, vip_share: dict[str, float] | None = None,
@@ -249,6 +291,7 @@ def simulate_plan(plan_dir, reps: int = 10, seed: int = 7, vip_share: dict[str, 
     named in ``summary.json`` (``inputs.scenario``) unless ``scenario`` is given. Writes nothing."""
     from core.scenario import load_scenario
 
+    check_reps_and_seed(reps, seed)
     plan = PlanFolder(plan_dir)
     coverage = plan.coverage(required=_COVERAGE_NEEDS)
     cov_path = plan.file(COVERAGE)
@@ -265,13 +308,15 @@ def simulate_plan(plan_dir, reps: int = 10, seed: int = 7, vip_share: dict[str, 
 
 
 def write_simulation(per_day: pd.DataFrame, folder) -> Path:
-    """Write ``per_day`` as ``folder/simulation.csv`` atomically (a temporary file renamed into place)."""
+    """Write ``per_day`` as ``folder/simulation.csv`` atomically (a temporary file renamed into place), and
+    list it among the plan folder's files (so that a re-plan replaces it)."""
     folder = Path(folder)
     out = per_day[SIMULATION_COLUMNS].copy()
     for c, digits in _ROUND.items():
         out[c] = pd.to_numeric(out[c]).round(digits)
-    return atomic_file(folder / "simulation.csv",
-                       lambda tmp: out.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n"))
+    path = atomic_file(folder / SIMULATION, lambda tmp: write_table(out, tmp, bom=False))
+    record_output(folder, COMMAND, [SIMULATION])
+    return path
 
 
 def simulation_table(summary: dict) -> str:

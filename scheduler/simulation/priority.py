@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from scheduler.staffing.erlang import _agents, _f, erlang_c
+from scheduler.staffing.erlang import erlang_c, whole_agents
 
 __all__ = ["priority_service_levels", "first_passage_survival"]
 
@@ -80,8 +80,8 @@ def priority_service_levels(agents, load_total, load_vip, aht_s, answer_within_s
     ``asa_regular_s``. Unstable cases give 0 service level and inf ASA for the class concerned
     (regular when N <= A, VIP when N <= A_1); no load gives 1 and 0. See the module docstring.
     """
-    n, a, a1, aht, t = np.broadcast_arrays(_agents(agents), _f(load_total), _f(load_vip), _f(aht_s),
-                                           _f(answer_within_s))
+    a, a1, aht, t = (np.asarray(x, dtype=float) for x in (load_total, load_vip, aht_s, answer_within_s))
+    n, a, a1, aht, t = np.broadcast_arrays(whole_agents(agents), a, a1, aht, t)
     if np.any(~np.isfinite(a)) or np.any(a < 0) or np.any(a1 < 0) or np.any(a1 > a * (1 + 1e-12)):
         raise ValueError("need 0 <= load_vip <= load_total, both finite [Erlang]")
     if np.any(~(aht > 0)) or np.any(~(t >= 0)):

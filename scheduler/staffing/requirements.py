@@ -61,6 +61,8 @@ import pandas as pd
 
 from core.errors import InputError
 from scheduler.staffing.erlang import (
+    MAX_AGENTS,
+    MAX_LOAD_ERL,
     asa_s,
     erlang_a_metrics,
     erlang_c,
@@ -75,7 +77,7 @@ from scheduler.staffing.erlang import (
 __all__ = [
     "REQUIREMENT_COLUMNS", "COVERAGE_COLUMNS", "compute_requirements", "evaluate_coverage",
     "summarize_service", "erlang_report", "carry_over", "email_cohorts", "taut_string",
-    "deferred_staffing", "fifo_fluid",
+    "deferred_staffing", "fifo_fluid", "next_open",
 ]
 
 REQUIREMENT_COLUMNS = ["interval_start", "channel", "open", "arrivals", "carried_over", "contacts", "aht_s",
@@ -92,8 +94,11 @@ def _ceil(x) -> np.ndarray:
 
 # --- numpy kernels: carry-over and the deferred (email) model ------------------------------------------
 
-def _next_open(is_open: np.ndarray) -> np.ndarray:
-    """Position of the first open interval at or after each position; -1 where there is none."""
+def next_open(is_open: np.ndarray) -> np.ndarray:
+    """Position of the first open interval at or after each position; -1 where there is none.
+
+    The one rule for where a contact arriving while closed is carried to, shared by the requirements
+    (:func:`carry_over`, :func:`email_cohorts`) and the queue simulation."""
     open_pos = np.flatnonzero(is_open)
     k = np.searchsorted(open_pos, np.arange(is_open.size), side="left")
     if open_pos.size == 0:
@@ -109,7 +114,7 @@ def carry_over(arrivals, is_open, share: float) -> tuple[np.ndarray, float]:
     """
     arrivals = np.asarray(arrivals, float)
     is_open = np.asarray(is_open, bool)
-    dest = _next_open(is_open)
+    dest = next_open(is_open)
     moving = ~is_open & (dest >= 0)
     carried = np.bincount(dest[moving], weights=share * arrivals[moving], minlength=arrivals.size)
     unplaced = float(share * arrivals[~is_open & (dest < 0)].sum())
@@ -143,7 +148,7 @@ def email_cohorts(start_s, is_open, arrivals, aht_s, share: float, interval_s: f
     aht_s = np.asarray(aht_s, float)
     contacts = np.where(is_open, arrivals, share * arrivals)
     pos = np.flatnonzero(contacts > 0)
-    release = _next_open(is_open)[pos]
+    release = next_open(is_open)[pos]
     open_pos = np.flatnonzero(is_open)
     deadline = start_s[pos] + window_s
     if open_pos.size:
@@ -362,7 +367,7 @@ def _erlang_slots(spec, load, aht, open_) -> np.ndarray:
     return slots
 
 
-def compute_requirements(forecast: pd.DataFrame, scenario, open_mask) -> pd.DataFrame:
+def compute_requirements(forecast: pd.DataFrame, scenario, open_mask, source: str | None = None) -> pd.DataFrame:
     """Required productive agents and rostered heads per (interval_start, channel) row of ``forecast``.
 
     ``forecast``: ``interval_start, channel, contacts, aht_s`` (extra columns are ignored).
@@ -372,7 +377,8 @@ def compute_requirements(forecast: pd.DataFrame, scenario, open_mask) -> pd.Data
     Returns one row per input row, in input order, with :data:`REQUIREMENT_COLUMNS`
     (``backlog_contacts``: for email the backlog waiting at the end of the interval, for queued channels
     the carried-over contacts worked in it). ``attrs["unplaced_contacts"]`` maps each channel to
-    contacts that arrive after its last open interval.
+    contacts that arrive after its last open interval. ``source`` (the history file the forecast came
+    from) is named when a load is beyond what the staffing search takes (``MAX_LOAD_ERL``).
     """
     _check_frame(forecast, ("interval_start", "channel", "contacts", "aht_s"), "forecast")
     interval_s = scenario.interval_min * 60.0
@@ -414,6 +420,10 @@ def compute_requirements(forecast: pd.DataFrame, scenario, open_mask) -> pd.Data
             load = offered_load(np.where(is_open, arrivals, 0.0), scenario.interval_min, aht)
             backlog_load = offered_load(worked, scenario.interval_min, aht)
             cols["backlog_contacts"][rows] = worked
+            if load.size and not np.max(load) <= MAX_LOAD_ERL:
+                raise InputError(f"the forecast offers {channel} up to {np.max(load):.3g} Erlang in an interval, "
+                                 f"above the {MAX_LOAD_ERL:.0e} the staffing search takes: check the contacts",
+                                 file=source, field="contacts")
         if spec.model == "deferred":
             res = deferred_staffing(start_s, is_open, arrivals, aht, spec.carry_over_closed, interval_s,
                                     spec.response_window_h * 3600.0, spec.max_occupancy)
@@ -610,10 +620,13 @@ def erlang_report(contacts, interval_min, aht_s, answer_within_s, agents=None, t
             raise InputError("the service-level target must be in (0, 1), e.g. 0.8", field="--target")
     if agents is not None:
         a = _number(agents, "--agents")
-        if a < 0 or a != int(a):
-            raise InputError("agents must be a whole number >= 0", field="--agents")
+        if a < 0 or a != int(a) or a > MAX_AGENTS:
+            raise InputError(f"agents must be a whole number from 0 to {MAX_AGENTS:.0e}", field="--agents")
         agents = int(a)
     load = float(offered_load(contacts, interval_min, aht_s))
+    if not load <= MAX_LOAD_ERL:
+        raise InputError(f"the offered load, {load:.3g} Erlang, is above the cap of {MAX_LOAD_ERL:.0e} Erlang "
+                         "(contacts x aht_s / interval)", field="--contacts")
     given = agents is not None
     if not given:
         agents = int(required_agents(load, aht_s, answer_within_s, target, max_occupancy))

@@ -1,0 +1,113 @@
+"""Cell values as vendors export them: date-times, booleans and channel names.
+
+Each rule is written once, as a DuckDB SQL expression over a text column, so the actuals import
+(millions of rows, parsed inside DuckDB) and the small readers (history) parse alike: the history
+reader runs the same expression over its column with :func:`parse_timestamps`.
+
+Date-times (``timestamp_sql``) become naive local times in :data:`LOCAL_TZ`:
+
+| form | example | meaning |
+|---|---|---|
+| ISO date and time, ``T`` or spaces between | ``2025-11-01T21:05``, ``2025-11-01 21:05:00.5`` | local |
+| year first with ``/`` or ``.``, one-digit fields | ``2025/11/1 21:05``, ``2025.11.01 9:05:00`` | local (Excel) |
+| either with an offset | ``...+08:00``, ``+0800``, ``+08``, ``Z``, `` UTC`` | converted to local |
+| an Excel serial day number, five digits before the point | ``45962.878472`` (2025-11-01 21:05) | local, to 1 s |
+
+Seconds may carry a fraction (``.`` or ``,``); ``24:00`` is midnight of the next day. Day-first or
+month-first dates (``11/1/2025``) are refused: they are ambiguous. A date without a time of day is
+refused. Offsets may differ from row to row (a history exported across a DST change).
+``offsets="drop"`` keeps the clock time and ignores the offset: only for data known to label local
+clock times with a ``Z`` (the US bank-call data, see :mod:`forecasts.backtest`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+
+from core.names import CHANNEL_ALIASES, CHANNELS
+
+LOCAL_TZ = "Asia/Shanghai"
+"""The time zone every time is converted to; times inside the program are naive local times here."""
+
+TIME_FORMS = "YYYY-MM-DD HH:MM[:SS], YYYY/M/D H:MM, ISO 8601 with an offset (+08:00, Z) or an Excel serial"
+TRUE_WORDS = ("true", "t", "1", "yes", "y", "是")
+FALSE_WORDS = ("false", "f", "0", "no", "n", "否")
+BOOL_FORMS = "true/false, yes/no, 1/0, 是/否"
+
+_DATE = r"[1-9]\d{3}(?:-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}|\.\d{1,2}\.\d{1,2})"
+_CLOCK = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?"
+_ZONE = r"(?:Z|UTC|GMT|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)"  # UTC-14:00 .. UTC+14:59
+LOCAL_RE = rf"\s*{_DATE}(?:T|\s+){_CLOCK}\s*"
+ZONED_RE = rf"\s*{_DATE}(?:T|\s+){_CLOCK}\s*{_ZONE}\s*"
+SERIAL_RE = r"\s*\d{5}(?:\.\d+)?\s*"
+EXCEL_EPOCH = "1899-12-30"  # serial 0 in Excel's 1900 date system (serials from 1900-03-01 on)
+
+
+def sql_str(text: object) -> str:
+    """A SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _iso(col: str) -> str:
+    """The date separators as ``-``, one space before the time, ``.`` before a fraction."""
+    return (rf"replace(regexp_replace({col}, '^\s*(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(?:T|\s+)', "
+            rf"'\1-\2-\3 '), ',', '.')")
+
+
+def timestamp_sql(col: str, offsets: Literal["convert", "drop"] = "convert") -> str:
+    """SQL: the text column ``col`` as a local TIMESTAMP, NULL where it is none of the accepted forms
+    (see the module docstring). The two common exact forms take a fast path."""
+    zone = rf"'\s*{_ZONE}\s*$'"
+    if offsets == "convert":
+        zoned = (f"timezone({sql_str(LOCAL_TZ)}, TRY_CAST(regexp_replace(regexp_replace({_iso(col)}, "
+                 rf"'\s*(?:Z|UTC|GMT)\s*$', '+00:00'), '\s+([+-])', '\1') AS TIMESTAMPTZ))")
+    elif offsets == "drop":
+        zoned = f"TRY_CAST(regexp_replace({_iso(col)}, {zone}, '') AS TIMESTAMP)"
+    else:
+        raise ValueError(f"offsets must be 'convert' or 'drop', not {offsets!r}")
+    serial = f"TRY_CAST(trim({col}) AS DOUBLE)"
+    fast = (f"CASE length({col}) WHEN 19 THEN TRY_STRPTIME({col}, '%Y-%m-%dT%H:%M:%S') "
+            f"WHEN 16 THEN TRY_STRPTIME({col}, '%Y-%m-%dT%H:%M') END")  # a failing strptime is slow
+    return (f"coalesce({fast}, CASE "
+            f"WHEN regexp_full_match({col}, {sql_str(LOCAL_RE)}) THEN TRY_CAST({_iso(col)} AS TIMESTAMP) "
+            f"WHEN regexp_full_match({col}, {sql_str(ZONED_RE)}) THEN {zoned} "
+            f"WHEN regexp_full_match({col}, {sql_str(SERIAL_RE)}) THEN make_timestamp("
+            f"epoch_us(TIMESTAMP '{EXCEL_EPOCH}') + CAST(round({serial} * 86400) AS BIGINT) * 1000000) END)")
+
+
+def boolean_sql(col: str) -> str:
+    """SQL: the text column ``col`` as a BOOLEAN (any case, surrounding spaces ignored); empty is
+    false; NULL where it is not one of :data:`TRUE_WORDS` / :data:`FALSE_WORDS`."""
+    t = f"lower(trim({col}))"
+    trues = ", ".join(sql_str(w) for w in TRUE_WORDS)
+    falses = ", ".join(sql_str(w) for w in FALSE_WORDS)
+    return (f"CASE WHEN {col} = 'false' THEN false WHEN {col} = 'true' THEN true "
+            f"WHEN {col} IS NULL OR trim({col}) = '' THEN false WHEN {t} IN ({trues}) THEN true "
+            f"WHEN {t} IN ({falses}) THEN false END")
+
+
+def channel_sql(col: str, channels: tuple[str, ...] = CHANNELS) -> str:
+    """SQL: the text column ``col`` as a channel name, as :func:`core.names.channel_key` maps it
+    (case and surrounding spaces ignored, Chinese aliases); unknown names come back lower-cased."""
+    chans = ", ".join(sql_str(c) for c in channels)
+    key = f"lower(trim({col}))"
+    aliases = " ".join(f"WHEN {sql_str(a)} THEN {sql_str(c)}" for a, c in CHANNEL_ALIASES.items())
+    return f"CASE WHEN {col} IN ({chans}) THEN {col} ELSE CASE {key} {aliases} ELSE {key} END END"
+
+
+def parse_timestamps(values: pd.Series, offsets: Literal["convert", "drop"] = "convert") -> pd.Series:
+    """:func:`timestamp_sql` over a column of text: datetime64 local times, NaT where a value is not
+    a time. The index is kept."""
+    import duckdb  # here, so the names above cost nothing to import
+
+    frame = pd.DataFrame({"v": values.astype(object).where(values.notna(), None).to_numpy()})
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.register("cells", frame)
+        out = con.execute(f"SELECT {timestamp_sql('v', offsets)} AS t FROM cells").df()["t"]
+    finally:
+        con.close()
+    return pd.Series(out.to_numpy(), index=values.index, name=values.name)

@@ -1,0 +1,145 @@
+"""What a plan says about capacity: whether a target is missed, the ``capacity`` section of
+``summary.json`` with its one console line, and the binding cause of a week's shortfall.
+
+No solver here: the sizing (``sizing.py``) hands over a ``Sizing``; ``binding_cause`` reads
+``shortfall.csv``'s causes (``roster.report.ShortfallDiagnostics``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from core.scenario import Scenario
+    from scheduler.capacity.sizing import Sizing
+
+
+def missed_targets(service: dict) -> list[str]:
+    """Channels of ``summarize_service``'s result below their target, or with an unstable queue in
+    some interval (customers there are never answered, whatever the weekly level)."""
+    out = []
+    for channel, s in service.items():
+        level, target = s.get("service_level"), s.get("target")
+        below = level is not None and target is not None and level < target
+        if below or s.get("unstable_intervals", 0) > 0:
+            out.append(channel)
+    return out
+
+
+# -- the capacity section -------------------------------------------------------------------------------
+def capacity_section(sizing: Sizing | None, scenario: Scenario, *, hired: bool = False,
+                     budget_s: float | None = None, missed: list[str] = ()) -> dict:
+    """``summary.json``'s ``capacity``: ``pool_short`` and ``hires`` (by profile), how sure the count
+    is, what even the hires leave missed, and whether this plan includes them (``hired``, with their
+    pay this week). ``sizing`` None: nothing sized, because every target is met (``missed`` empty)
+    or because the caller does not size (compare, sweep: ``pool_short`` is then unknown, null)."""
+    if sizing is None and missed:
+        return {"pool_short": None, "sized": False,
+                "note": f"{', '.join(missed)} missed; not sized here (schedule plan sizes the pool)"}
+    if sizing is None:
+        return {"pool_short": False, "sized": False, "note": "every channel meets its target"}
+    profiles = scenario.hire.profiles if scenario.hire else []
+    hires = [{"skills": "|".join(profiles[p].skills), "contract": profiles[p].contract, "count": n,
+              "profile": profiles[p].label, "hourly_cost": profiles[p].hourly_cost}
+             for p, n in sorted(sizing.hires.items()) if n]
+    found = sizing.roster is not None
+    out = {"pool_short": sizing.pool_short, "sized": True, "hires": hires, "hires_total": sizing.count,
+           "proven_minimal": sizing.proven, "hires_lower_bound": sizing.lower_bound,
+           "verified": sizing.verified, "targets_reachable": sizing.reachable if found else None,
+           "hired": bool(hired and found)}
+    if found and not sizing.reachable:
+        out["left_missed"] = {"unstable_intervals": sizing.unstable,
+                              "points_below_target": {ch: v / 100 for ch, v in sizing.deficit_bp.items() if v}}
+    if sizing.roster is not None and sizing.hired:
+        ids = {a.agent_id for a in sizing.hired}
+        own = sizing.roster.shifts[sizing.roster.shifts["agent_id"].isin(ids)]
+        out["hire_cost"] = round(float(own["cost"].sum()), 2)
+        out["hire_paid_hours"] = round(float(own["paid_hours"].sum()), 2)
+    out["sizing"] = {"status": sizing.status, "wall_s": round(sizing.wall_s, 3),
+                     **({"budget_s": budget_s} if budget_s is not None else {}),
+                     "counting_deterministic_time": round(sizing.counting.deterministic_time, 3)}
+    out["note"] = capacity_line(out, has_hire_table=scenario.hire is not None)
+    return out
+
+
+def _hires_text(section: dict) -> str:
+    return ", ".join(f"{h['count']} {h['skills']} {h['contract']}" for h in section["hires"])
+
+
+def _left_text(left: dict) -> str:
+    parts = [f"{ch} {pts:.2f} points below target" for ch, pts in left.get("points_below_target", {}).items()]
+    if left.get("unstable_intervals"):
+        parts.append(f"{left['unstable_intervals']} interval(s) with an unstable queue")
+    return ", ".join(parts)
+
+
+def capacity_line(section: dict, has_hire_table: bool = True) -> str:
+    """The capacity section in one console line."""
+    if not section.get("sized"):
+        return f"capacity: {section['note']}"
+    n, hires = section["hires_total"], _hires_text(section)
+    sure = "proven minimal" if section["proven_minimal"] else f"at least {section['hires_lower_bound']}"
+    left = section.get("left_missed")
+    budget = "" if section["verified"] else "; the sizing ran out of budget: raise hire.time_limit_s"
+    if section["targets_reachable"] is None:
+        return (f"pool short: at least {section['hires_lower_bound']} hire(s) needed ({hires or 'none found'}); "
+                f"the sizing found no roster in its budget: raise hire.time_limit_s")
+    if section["hired"]:
+        if n:
+            cost = section.get("hire_cost", 0)
+            line = f"hired {n} ({sure}): {hires}, CNY {cost:,.0f} this week; hires.csv lists them"
+        else:
+            line = "no hire of the [hire] table helps" if left else "no hires needed: this pool meets every target"
+        return line + (f"; still missed: {_left_text(left)}" if left else "") + budget
+    if left:
+        what = f"even {n} hire(s) ({hires})" if n else "this pool"
+        fix = "widen the [hire] caps or templates" if has_hire_table else "add a [hire] table to size hires"
+        return f"pool short: {what} leave {_left_text(left)}; {fix}" + budget
+    if n:
+        return f"pool short: hire {n} ({sure}): {hires} to meet every target; plan --hire auto adds them" + budget
+    return ("pool not short: a roster of this pool meets every target at a higher cost, the plan left them "
+            "for cost (understaffed_penalty); plan --hire auto plans to the targets")
+
+
+# -- the binding cause ------------------------------------------------------------------------------------
+_COULD_COVER = re.compile(r"^\d+ \S+-skilled agents could cover .*?: \d+ work it, the others are (?P<reasons>.*)$")
+_REASON = re.compile(r"(.+?) \((\d+)\)(?:, |$)")
+_NUMBERS = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|\d+(?:\.\d+)?")
+
+
+def cause_kind(cause: str) -> str:
+    """What a shortfall cause is about, without its interval or channel: "N agents could cover ..., the
+    others are R1 (n1), R2 (n2)" is about R1, the reason that keeps most agents off (e.g. "agents
+    already at max_days_per_week": the pool is used up); any other cause is its text with dates,
+    times and numbers taken out ("pool has # chat-skilled agents; # needs #")."""
+    m = _COULD_COVER.match(cause)
+    if m:
+        reasons = _REASON.findall(m["reasons"])
+        if reasons:
+            return f"agents {reasons[0][0]}"
+    return _NUMBERS.sub("#", cause)
+
+
+def binding_cause(shortfall: pd.DataFrame) -> dict | None:
+    """The most binding cause of a week's shortfall: the kind of cause (``cause_kind``) with the most
+    missing heads; its worst interval's cause stands for it. None without shortfall."""
+    if shortfall is None or shortfall.empty:
+        return None
+    frame = shortfall.assign(kind=[cause_kind(str(c)) for c in shortfall["cause"]])
+    weight = frame.groupby("kind", sort=False)["missing"].sum()
+    kind = str(weight.idxmax())
+    group = frame[frame["kind"] == kind]
+    worst = group.loc[group["missing"].idxmax()]
+    return {"cause": str(worst["cause"]), "kind": kind, "missing": int(weight[kind]),
+            "of": int(frame["missing"].sum()), "intervals": int(len(group)),
+            "example": {"interval_start": pd.Timestamp(worst["interval_start"]).strftime("%Y-%m-%dT%H:%M"),
+                        "channel": str(worst["channel"]), "missing": int(worst["missing"])}}
+
+
+def cause_line(cause: dict) -> str:
+    """The binding cause in one console line."""
+    return (f"binding cause ({cause['missing']} of {cause['of']} missing agent-intervals, "
+            f"{cause['intervals']} interval(s)): {cause['cause']}")

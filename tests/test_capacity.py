@@ -1,0 +1,402 @@
+"""The capacity sizing (scheduler.capacity): micro-instances where the answer is known independently,
+the service-level model against the report's own figures, the [hire] keys, the binding cause and the
+plan command end to end (full weeks: slow)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from factories import BASE, CAL, MON, agent
+from ortools.sat.python import cp_model
+
+from core.errors import InputError
+from core.scenario import Scenario, load_scenario
+from scenarios import DEFAULT_SCENARIO
+from scheduler.agents import Agent
+from scheduler.capacity.hires import hire_candidates, hires_frame
+from scheduler.capacity.report import binding_cause, capacity_line, capacity_section, cause_kind, missed_targets
+from scheduler.capacity.service import add_service_targets, service_tables
+from scheduler.capacity.sizing import size_pool
+from scheduler.roster import RosterProblem
+from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, summarize_service
+from scheduler.validation import validate_roster
+
+BLOCK = {"name": "block", "starts": ["09:00"], "span_h": 4, "lunch": False, "contracts": ["part_time", "full_time"]}
+AM = {"name": "am", "starts": ["09:00"], "span_h": 4, "lunch": False, "contracts": ["part_time"]}
+PM = {"name": "pm", "starts": ["13:00"], "span_h": 4, "lunch": False, "contracts": ["part_time"]}
+DAY8 = {"name": "day8", "starts": ["09:00"], "span_h": 8, "lunch": False, "contracts": ["full_time"]}
+
+
+def scenario(window: str, templates: list[dict], profiles: list[dict] | None, hire_templates=(), **top) -> Scenario:
+    data = BASE.model_dump(exclude={"path"})
+    data["windows"] = {k: window for k in data["windows"]}
+    data["roster"]["templates"] = templates
+    data["roster"]["time_limit_s"] = 10
+    data["hire"] = None if profiles is None else {"profiles": profiles, "templates": list(hire_templates),
+                                                  "time_limit_s": 20}
+    data.update(top)
+    return Scenario.model_validate(data)
+
+
+def chat_problem(scn: Scenario, agents, contacts_per_h: float, days=(MON,)) -> RosterProblem:
+    """Chat only, the same contacts in every open hour and nothing while closed (no backlog)."""
+    rows = []
+    for day in days:
+        w = scn.window(CAL.day_type(day))
+        for m in range(w.start_min, w.end_min, 60):
+            rows.append({"interval_start": pd.Timestamp(day) + pd.Timedelta(minutes=m), "channel": "chat",
+                         "contacts": contacts_per_h, "aht_s": 420.0})
+    forecast = pd.DataFrame(rows)
+    mask = pd.Series(True, index=pd.DatetimeIndex(forecast["interval_start"]))
+    req = compute_requirements(forecast, scn, mask)
+    return RosterProblem.build(scn, agents, req, list(days), calendar=CAL)
+
+
+def heads_needed(scn: Scenario, problem: RosterProblem) -> int:
+    """The fewest heads, the same in every interval, meeting chat's target, by the report's own functions."""
+    req = problem.requirements
+    for h in range(200):
+        heads = req[["interval_start", "channel"]].assign(scheduled_heads=h)
+        s = summarize_service(evaluate_coverage(req, heads, scn), scn)["chat"]
+        if s["service_level"] >= s["target"] and s["unstable_intervals"] == 0:
+            return h
+    raise AssertionError("no head count meets the target")
+
+
+def chat_level(scn, problem, roster) -> dict:
+    return summarize_service(evaluate_coverage(problem.requirements, roster.scheduled, scn), scn)["chat"]
+
+
+# -- the sizing on micro-instances ------------------------------------------------------------------------
+def test_a_pool_short_by_two_hires_exactly_two_and_meets_the_target():
+    profiles = [{"skills": ["chat"], "contract": "part_time", "hourly_cost": 40, "cap": 5}]
+    scn = scenario("09:00-13:00", [BLOCK], profiles)
+    probe = chat_problem(scn, [], 120)
+    need = heads_needed(scn, probe)
+    assert need >= 4
+    pool = [agent(i, contract="part_time") for i in range(need - 2)]
+    p = chat_problem(scn, pool, 120)
+    sizing = size_pool(p)
+    assert sizing.count == 2 and sizing.hires == {0: 2}
+    assert sizing.proven and sizing.pool_short and sizing.reachable
+    level = chat_level(scn, p, sizing.roster)
+    assert level["service_level"] >= 0.8 and level["unstable_intervals"] == 0
+    assert validate_roster(sizing.problem, sizing.roster) == []
+    assert {a.agent_id for a in sizing.hired} == set(sizing.roster.shifts["agent_id"]) - {a.agent_id for a in pool}
+
+
+def test_a_pool_that_is_big_enough_hires_nobody():
+    profiles = [{"skills": ["chat"], "contract": "part_time", "hourly_cost": 40, "cap": 5}]
+    scn = scenario("09:00-13:00", [BLOCK], profiles)
+    need = heads_needed(scn, chat_problem(scn, [], 120))
+    sizing = size_pool(chat_problem(scn, [agent(i, contract="part_time") for i in range(need)], 120))
+    assert sizing.count == 0 and sizing.reachable and not sizing.pool_short and sizing.proven
+
+
+def test_fewest_hires_first_then_the_cheapest_profile():
+    # all day needs the same heads: two full-timers (8 h) do what four part-timers (4 h) do, dearer per hour
+    profiles = [{"name": "pt", "skills": ["chat"], "contract": "part_time", "hourly_cost": 30, "cap": 6},
+                {"name": "ft dear", "skills": ["chat"], "contract": "full_time", "hourly_cost": 50, "cap": 6},
+                {"name": "ft", "skills": ["chat"], "contract": "full_time", "hourly_cost": 45, "cap": 6}]
+    scn = scenario("09:00-17:00", [AM, PM, DAY8], profiles)
+    need = heads_needed(scn, chat_problem(scn, [], 90))
+    p = chat_problem(scn, [agent(i) for i in range(need - 2)], 90)
+    sizing = size_pool(p)
+    assert sizing.hires == {2: 2} and sizing.proven
+    assert chat_level(scn, p, sizing.roster)["service_level"] >= 0.8
+
+
+def test_hires_that_cannot_help_leave_the_pool_short_and_say_by_how_much():
+    profiles = [{"skills": ["phone"], "contract": "part_time", "hourly_cost": 40, "cap": 5}]
+    scn = scenario("09:00-13:00", [BLOCK], profiles)
+    need = heads_needed(scn, chat_problem(scn, [], 120))
+    sizing = size_pool(chat_problem(scn, [agent(i, contract="part_time") for i in range(need - 2)], 120))
+    assert sizing.count == 0 and sizing.pool_short and not sizing.reachable
+    section = capacity_section(sizing, scn)
+    assert section["pool_short"] and section["left_missed"]["points_below_target"]["chat"] > 0
+    assert capacity_line(section).startswith("pool short: this pool leave chat ")
+
+
+def level_at(scn: Scenario, problem: RosterProblem, h: int) -> float:
+    req = problem.requirements
+    heads = req[["interval_start", "channel"]].assign(scheduled_heads=h)
+    return summarize_service(evaluate_coverage(req, heads, scn), scn)["chat"]["service_level"]
+
+
+def test_a_cap_too_small_hires_the_cap_when_it_helps_and_reports_what_is_left():
+    profiles = [{"skills": ["chat"], "contract": "part_time", "hourly_cost": 40, "cap": 1}]
+    scn = scenario("09:00-13:00", [BLOCK], profiles)
+    probe = chat_problem(scn, [], 120)
+    need = heads_needed(scn, probe)
+    short, capped = level_at(scn, probe, need - 2), level_at(scn, probe, need - 1)
+    assert 0 < short < capped < 0.8
+    sizing = size_pool(chat_problem(scn, [agent(i, contract="part_time") for i in range(need - 2)], 120))
+    assert sizing.count == 1 and not sizing.reachable and sizing.pool_short
+    section = capacity_section(sizing, scn)
+    assert section["left_missed"]["points_below_target"]["chat"] == pytest.approx(100 * (0.8 - capped), abs=0.02)
+    assert capacity_line(section).startswith("pool short: even 1 hire(s) (1 chat part_time) leave chat ")
+
+
+def test_hires_work_only_the_templates_their_profile_names():
+    profiles = [{"skills": ["chat"], "contract": "part_time", "hourly_cost": 40, "cap": 5, "templates": ["late"]}]
+    late = {"name": "late", "starts": ["13:00"], "span_h": 4, "lunch": False, "contracts": ["part_time"]}
+    scn = scenario("09:00-17:00", [AM, PM], profiles, hire_templates=[late])
+    pool = [agent(i, contract="part_time") for i in range(30)]
+    p = chat_problem(scn, pool, 60)
+    sizing = size_pool(p)
+    hired = {a.agent_id for a in sizing.hired}
+    shifts = sizing.roster.shifts
+    assert set(shifts.loc[shifts["agent_id"].isin(hired), "template"]) <= {"late"}
+    assert "late" not in set(shifts.loc[~shifts["agent_id"].isin(hired), "template"])
+    assert validate_roster(sizing.problem, sizing.roster) == []
+
+
+def test_hire_ids_skip_the_pool_and_hires_csv_lists_each_hire():
+    profiles = [{"skills": ["chat"], "contract": "part_time", "hourly_cost": 40, "cap": 3}]
+    scn = scenario("09:00-13:00", [BLOCK], profiles)
+    pool = [Agent("H1-001", "taken", ("chat",), "part_time", 30.0)]
+    cands = hire_candidates(scn, pool)
+    assert [a.agent_id for a, _ in cands] == ["H1-002", "H1-003", "H1-004"]
+    shifts = pd.DataFrame({"agent_id": ["H1-002", "H1-002"], "paid_hours": [4.0, 4.0], "cost": [160.0, 160.0]})
+    frame = hires_frame([cands[0][0]], {a.agent_id: p for a, p in cands}, scn, shifts)
+    assert (frame.iloc[0]["shifts"], frame.iloc[0]["paid_hours"], frame.iloc[0]["cost"]) == (2, 8.0, 320.0)
+    assert frame.iloc[0]["profile"] == "chat part_time" and frame.iloc[0]["team"] == "招聘"
+
+
+# -- the service level in the model, against the report ------------------------------------------------------
+def model_level(problem: RosterProblem, heads: dict, channel: str, target: float) -> float:
+    """The model's level of ``channel`` with ``heads`` fixed [(day, minute, channel) -> heads]: the
+    least deficit below a target above it, as a level."""
+    model = cp_model.CpModel()
+    tables = {channel: service_tables(problem)[channel]}
+    sv = add_service_targets(problem, model, lambda d, t, ch: heads.get((d, t, ch), 0), tables)
+    model.minimize(sv.deficit())
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(model) == cp_model.OPTIMAL
+    return target - solver.value(sv.deficit()) / 10_000
+
+
+@pytest.mark.parametrize("channel,seed", [(ch, seed) for ch in ("chat", "phone", "email") for seed in (1, 2, 3)])
+def test_the_model_level_never_exceeds_the_report_and_stays_within_three_basis_points(channel, seed):
+    """Random heads per interval (60-110% of the requirement) over three days, with the night's backlog
+    (chat, phone) or a 24 h window (email)."""
+    scn = BASE.model_copy(update={"channels": {**BASE.channels, channel: BASE.channels[channel].model_copy(
+        update={"service_level_target": 0.9999})}})
+    rng = np.random.default_rng(seed)
+    days = [MON + dt.timedelta(days=i) for i in range(3)]
+    stamps = pd.date_range(pd.Timestamp(days[0]), periods=72, freq="h")
+    forecast = pd.DataFrame({"interval_start": stamps, "channel": channel,
+                             "contacts": rng.uniform(5, 150, len(stamps)), "aht_s": rng.uniform(250, 450, len(stamps))})
+    mask = pd.Series([9 <= t.hour < 18 for t in stamps], index=pd.DatetimeIndex(stamps))
+    req = compute_requirements(forecast, scn, mask)
+    p = RosterProblem.build(scn, [], req, days, calendar=CAL)
+    need = req["required_scheduled"].to_numpy()
+    heads_col = np.where(req["open"], np.round(need * rng.uniform(0.6, 1.1, len(req))), 0).astype(int)
+    heads = {(days.index(t.date()), t.hour * 60, channel): int(h)
+             for t, h in zip(req["interval_start"], heads_col)}
+    frame = req[["interval_start", "channel"]].assign(scheduled_heads=heads_col)
+    cov = evaluate_coverage(req, frame, scn)
+    # an interval whose queue is unstable answers nobody in time (the report interpolates a little)
+    cov.loc[~np.isfinite(cov["asa_s"].to_numpy(float)) & cov["open"], "service_level"] = 0.0
+    report = summarize_service(cov, scn)[channel]["service_level"]
+    assert report < 0.9999
+    level = model_level(p, heads, channel, 0.9999)
+    assert report - 3e-4 <= level <= report
+
+
+# -- the [hire] table ---------------------------------------------------------------------------------------
+def write(tmp_path, body):
+    p = tmp_path / "s.toml"
+    p.write_text(f'extends = "{DEFAULT_SCENARIO.as_posix()}"\n' + body, encoding="utf-8")
+    return p
+
+
+PROFILE = '[[hire.profiles]]\nskills = ["chat"]\ncontract = "part_time"\nhourly_cost = 40\ncap = 3\n'
+
+
+@pytest.mark.parametrize("body,key,text", [
+    ('[hire]\nprofiles = []\n', "hire.profiles", "at least 1 item"),
+    ('[hire]\n[[hire.profiles]]\nskills = ["fax"]\nhourly_cost = 40\ncap = 3\n', "hire.profiles.0.skills",
+     "unknown channel 'fax'"),
+    ('[hire]\n[[hire.profiles]]\nskills = ["chat"]\nhourly_cost = 0\ncap = 3\n', "hire.profiles.0.hourly_cost",
+     "greater than 0"),
+    ('[hire]\n[[hire.profiles]]\nskills = ["chat"]\nhourly_cost = 40\ncap = -1\n', "hire.profiles.0.cap",
+     "greater than or equal to 0"),
+    ('[hire]\n[[hire.profiles]]\nskills = ["chat"]\nhourly_cost = 40\n', "hire.profiles.0.cap", "Field required"),
+    ('[hire]\n[[hire.profiles]]\nskills = ["chat"]\nhourly_cost = 40\ncap = 3\ncontract = "intern"\n',
+     "hire.profiles.0.contract", "'full_time' or 'part_time'"),
+    ('[hire]\n[[hire.profiles]]\nskills = ["chat"]\nhourly_cost = 40\ncap = 3\nshift = "day"\n',
+     "hire.profiles.0.shift", "unknown key"),
+    ('[hire]\n' + PROFILE + 'templates = ["night"]\n', "hire.profiles.0.templates", "unknown template 'night'"),
+    ('[hire]\n' + PROFILE + 'templates = ["day"]\n', "hire.profiles.0.templates",
+     "template 'day' does not allow part_time"),
+    ('[hire]\n' + PROFILE + '[[hire.templates]]\nname = "day"\nstarts = ["09:00"]\nspan_h = 9\n', "hire.templates",
+     "'day' is already a roster template"),
+    ('[hire]\n' + PROFILE + PROFILE, "hire", "profile name 'chat part_time' is used twice"),
+    ('[hire]\ntime_limit_s = 0\n' + PROFILE, "hire.time_limit_s", "greater than or equal to 1"),
+])
+def test_hire_keys_are_validated_on_load(tmp_path, body, key, text):
+    p = write(tmp_path, body)
+    with pytest.raises(InputError) as err:
+        load_scenario(p)
+    msg = str(err.value)
+    assert msg.startswith(str(p.resolve())) and f"field '{key}'" in msg and text in msg, msg
+
+
+def test_a_hire_template_and_a_named_roster_template_load(tmp_path):
+    sc = load_scenario(write(tmp_path, '[hire]\n' + PROFILE + 'templates = ["part_am", "eve"]\n'
+                             '[[hire.templates]]\nname = "eve"\nstarts = ["14:00"]\nspan_h = 4\nlunch = false\n'
+                             'contracts = ["part_time"]\n'))
+    assert sc.hire_only_templates == {"eve"} and [t.name for t in sc.all_templates][-1] == "eve"
+
+
+# -- what the plan says ---------------------------------------------------------------------------------------
+def test_missed_targets_counts_unstable_queues_too():
+    ok = {"service_level": 0.85, "target": 0.8, "unstable_intervals": 0}
+    assert missed_targets({"chat": ok}) == []
+    assert missed_targets({"chat": ok | {"service_level": 0.79}}) == ["chat"]
+    assert missed_targets({"chat": ok | {"unstable_intervals": 2}}) == ["chat"]
+    assert missed_targets({"chat": ok | {"service_level": None}}) == []
+
+
+def test_binding_cause_is_the_kind_with_the_most_missing_heads():
+    causes = [
+        ("2025-11-11T10:00", "chat", 5, "46 chat-skilled agents could cover 2025-11-11 10:00: 12 work it, the others "
+                                        "are already at max_days_per_week (33), at lunch (1)"),
+        ("2025-11-11T11:00", "phone", 4, "27 phone-skilled agents could cover 2025-11-11 11:00: 7 work it, the others "
+                                         "are already at max_days_per_week (20)"),
+        ("2025-11-11T20:00", "chat", 7, "pool has 12 chat-skilled agents; 2025-11-11 20:00 needs 31"),
+        ("2025-11-12T20:00", "chat", 1, "pool has 12 chat-skilled agents; 2025-11-12 20:00 needs 19"),
+    ]
+    frame = pd.DataFrame([{"interval_start": pd.Timestamp(t), "channel": c, "missing": m, "cause": x}
+                          for t, c, m, x in causes])
+    top = binding_cause(frame)
+    assert top["kind"] == "agents already at max_days_per_week" and top["missing"] == 9 and top["of"] == 17
+    assert top["intervals"] == 2 and top["cause"] == causes[0][3]
+    frame.loc[3, "missing"] = 3  # now the pool's skill count weighs 10
+    top = binding_cause(frame)
+    assert top["cause"] == causes[2][3] and top["missing"] == 10
+    assert cause_kind(causes[2][3]) == cause_kind(causes[3][3])
+    assert binding_cause(frame.iloc[0:0]) is None
+
+
+# -- the plan command, end to end (full weeks) ----------------------------------------------------------------
+def small_pool(tmp_path, drop: int):
+    """The bundled pool without its first ``drop`` chat-skilled agents."""
+    from scenarios import DEFAULT_AGENTS
+
+    pool = pd.read_csv(DEFAULT_AGENTS, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    chat = pool.index[pool["skills"].str.contains("chat")][:drop]
+    path = tmp_path / "agents.csv"
+    pool.drop(index=chat).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.slow
+def test_plan_names_the_cause_and_the_hires_and_hire_auto_meets_the_targets(tmp_path):
+    from typer.testing import CliRunner
+
+    from scheduler.cli import app
+
+    agents = small_pool(tmp_path, 12)
+    runner = CliRunner()
+    plain = runner.invoke(app, ["plan", "--week", "2025-W11", "--agents", str(agents), "--out", str(tmp_path / "a")])
+    assert plain.exit_code == 0, plain.output
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))
+    assert missed_targets(summary["channels"])
+    cap = summary["capacity"]
+    assert cap["pool_short"] and cap["hires_total"] > 0 and cap["hires"]
+    assert "binding cause (" in plain.output and "pool short: hire " in plain.output
+    assert summary["binding_cause"]["cause"] in plain.output
+    assert not (tmp_path / "a" / "hires.csv").exists()
+
+    hired = runner.invoke(app, ["plan", "--week", "2025-W11", "--agents", str(agents), "--hire", "auto",
+                                "--out", str(tmp_path / "b")])
+    assert hired.exit_code == 0, hired.output
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))
+    assert missed_targets(summary["channels"]) == [] and summary["validation"]["violations"] == []
+    assert summary["capacity"]["hired"] and summary["capacity"]["hires_total"] == cap["hires_total"]
+    hires = pd.read_csv(tmp_path / "b" / "hires.csv", encoding="utf-8-sig")
+    assert len(hires) == cap["hires_total"]
+    assert hires["cost"].sum() == pytest.approx(summary["capacity"]["hire_cost"], abs=0.05)
+    shifts = pd.read_csv(tmp_path / "b" / "shifts.csv", encoding="utf-8-sig")
+    assert set(hires["agent_id"]) <= set(shifts["agent_id"])
+    assert f"hired {cap['hires_total']} " in hired.output
+    from scheduler.vendor_export import load_plan
+
+    teams = load_plan(tmp_path / "b").teams
+    assert all(teams[aid] == "招聘" for aid in hires["agent_id"])
+
+
+@pytest.mark.slow
+def test_a_week_that_meets_its_targets_does_not_run_the_sizing(tmp_path, monkeypatch):
+    from scheduler.plan import load_inputs, run_plan
+    from scheduler.weeks import parse_week
+
+    def no_sizing(*args, **kwargs):
+        raise AssertionError("the sizing ran")
+
+    monkeypatch.setattr("scheduler.capacity.sizing.size_pool", no_sizing)
+    result = run_plan(load_inputs(parse_week("2025-W11")))
+    assert result.summary["capacity"] == {"pool_short": False, "sized": False,
+                                          "note": "every channel meets its target"}
+    assert "capacity_s" not in result.summary["timings_s"]
+
+
+def test_hire_auto_without_a_hire_table_is_a_one_line_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from scheduler.cli import app
+
+    assert load_scenario(DEFAULT_SCENARIO).hire is not None
+    p = tmp_path / "nohire.toml"
+    text = DEFAULT_SCENARIO.read_text(encoding="utf-8")
+    head, _, rest = text.partition("[hire]")
+    rest = rest[rest.index("[labour]"):]
+    events = DEFAULT_SCENARIO.parent / "events_cn.csv"
+    p.write_text((head + rest).replace('events = "events_cn.csv"', f'events = "{events.as_posix()}"'),
+                 encoding="utf-8")
+    result = CliRunner().invoke(app, ["plan", "--week", "2025-W11", "--scenario", str(p), "--hire", "auto",
+                                      "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert f"{p}, field 'hire': --hire auto needs a [hire] table in scenario 'baseline'" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_the_console_names_the_binding_cause_and_the_capacity_in_one_line_each(tmp_path, monkeypatch):
+    """The plan command's output when a target is missed (the plan itself stubbed: no solve here)."""
+    from types import SimpleNamespace
+
+    from typer.testing import CliRunner
+
+    from scheduler.cli import app
+
+    cause = {"cause": "pool has 12 chat-skilled agents; 2025-11-11 20:00 needs 31", "kind": "pool has # ...",
+             "missing": 40, "of": 52, "intervals": 3}
+    capacity = {"pool_short": True, "sized": True, "hires_total": 19, "proven_minimal": True, "hires_lower_bound": 19,
+                "verified": True, "targets_reachable": True, "hired": False,
+                "hires": [{"skills": "chat|phone", "contract": "part_time", "count": 19}]}
+    summary = {"channels": {"chat": {"contacts": 900.0, "service_level": 0.61, "target": 0.8, "answer_within": "30 s",
+                                     "asa_s": 40.0, "unstable_intervals": 0}},
+               "paid_hours": 100.0, "cost": 4000.0, "premium_cost": 0.0, "agents_used": 12, "agents_in_pool": 12,
+               "understaffed_agent_intervals": 52, "solver": {"status": "OPTIMAL", "objective": 1.0, "best_bound": 1.0,
+                                                              "gap": 0.0, "wall_s": 1.0},
+               "binding_cause": cause, "capacity": capacity, "warnings": []}
+    stub = SimpleNamespace(summary=summary, notes=[], hires=None)
+    monkeypatch.setattr("scheduler.plan.run_plan", lambda inputs: stub)
+    monkeypatch.setattr("scheduler.plan.write_plan", lambda result, target, force=False: target)
+    result = CliRunner().invoke(app, ["plan", "--week", "2025-W46", "--out", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert ("binding cause (40 of 52 missing agent-intervals, 3 interval(s)): pool has 12 chat-skilled agents; "
+            "2025-11-11 20:00 needs 31") in lines
+    assert ("pool short: hire 19 (proven minimal): 19 chat|phone part_time to meet every target; "
+            "plan --hire auto adds them") in lines
+    summary["channels"]["chat"]["service_level"] = 0.85  # targets met: neither line
+    result = CliRunner().invoke(app, ["plan", "--week", "2025-W46", "--out", str(tmp_path / "p")])
+    assert "binding cause" not in result.output and "pool short" not in result.output

@@ -1,0 +1,129 @@
+"""Every `schedule ...` example of the README runs as written (issue 14, case 15).
+
+The examples are read from the README's ```bash blocks (continuation lines joined, `&&` chains split,
+comments dropped) and run in README order through typer's CliRunner in one working directory, as a
+reader would run them one after the other: `schedule init .` (an example itself) provides the files they
+name, `schedule data actuals` the contacts file. Examples that solve a week or more are marked slow;
+so are those that read a plan (whose week is then planned first, by the README's own first example) and
+the actuals chain (import, report, history: a month of records).
+The bank-data backtest needs ../shared/data beside the working directory: a link to the repository's
+sibling folder, or a clean skip where it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scheduler.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+SHARED = ROOT.parent / "shared"
+# solve a week or read a solved one; or the actuals chain (a month of records: 30 s together under load)
+SLOW = ("plan", "compare", "sweep", "simulate", "export", "validate", "actuals", "report", "history")
+FIRST_PLAN = ("plan", "--week", "2025-11")  # the README's first example: the plan later examples read
+
+
+@dataclass(frozen=True)
+class Example:
+    line: int
+    args: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return "schedule " + " ".join(self.args)
+
+
+def readme_examples(text: str) -> list[Example]:
+    """Every distinct `schedule ...` command in the README's bash blocks, in order."""
+    out: list[Example] = []
+    for block in re.finditer(r"^```bash\n(.*?)^```", text, flags=re.S | re.M):
+        first = text[: block.start()].count("\n") + 2
+        joined = re.sub(r"\\\n\s*", " ", block.group(1))  # continuation lines
+        lines = joined.split("\n")
+        for i, line in enumerate(lines):
+            for part in line.split("&&"):
+                words = shlex.split(part, comments=True)
+                if words[:1] == ["schedule"] and tuple(words[1:]) not in {e.args for e in out}:
+                    out.append(Example(first + i, tuple(words[1:])))
+    return out
+
+
+EXAMPLES = readme_examples(README.read_text(encoding="utf-8"))
+
+
+def test_the_readme_has_its_examples():
+    commands = {e.args[0] if e.args[0] not in ("data", "actuals", "history") else " ".join(e.args[:2])
+                for e in EXAMPLES}
+    assert {"plan", "init", "compare", "sweep", "export", "actuals import", "report", "history from-actuals",
+            "erlang", "forecast", "simulate", "backtest", "data generate", "data actuals", "validate"} <= commands
+    assert EXAMPLES[0].args == FIRST_PLAN
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """The reader's working directory, with ../shared beside it when the repository has one."""
+    root = tmp_path_factory.mktemp("readme")
+    (root / "work").mkdir()
+    if SHARED.is_dir():
+        (root / "shared").symlink_to(SHARED, target_is_directory=True)
+    return root / "work"
+
+
+def run_in(folder: Path, args) -> tuple[int, str]:
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        res = CliRunner().invoke(app, list(args))
+    finally:
+        os.chdir(cwd)
+    return res.exit_code, res.output
+
+
+def _prepare(example: Example, workdir: Path) -> None:
+    """What an example needs from the examples before it, when those were deselected (-m, -k)."""
+    text = example.text
+    if "scenarios/" in text and not (workdir / "scenarios").is_dir():
+        assert run_in(workdir, ["init", "."])[0] == 0
+    if "out/baseline/2025-W11" in text and not (workdir / "out/baseline/2025-W11").is_dir():
+        code, output = run_in(workdir, FIRST_PLAN)
+        assert code == 0, output
+    for fmt in ("wide", "xlsx"):
+        exported = workdir / "out/baseline/2025-W11/export" / f"roster_wide.{'csv' if fmt == 'wide' else fmt}"
+        if exported.relative_to(workdir).as_posix() in text and not exported.is_file():
+            assert run_in(workdir, ["export", "--plan", "out/baseline/2025-W11", "--format", fmt])[0] == 0
+    if "--published out/baseline/2025-W11" in text and "--format ics" in text \
+            and not (workdir / "out/baseline/2025-W11/export/ics").is_dir():
+        assert run_in(workdir, ["export", "--plan", "out/baseline/2025-W11", "--format", "ics"])[0] == 0
+    if "--plan out/baseline/2025-W11-v2" in text and not (workdir / "out/baseline/2025-W11-v2").is_dir():
+        assert run_in(workdir, ["plan", "--week", "2025-11", "--out", "out/baseline/2025-W11-v2"])[0] == 0
+    if "--db actuals.duckdb" in text and example.args[:2] != ("actuals", "import") \
+            and not (workdir / "actuals.duckdb").is_file():
+        assert run_in(workdir, ["data", "actuals", "--month", "2025-11", "--out", "contacts_2025-11.csv"])[0] == 0
+        assert run_in(workdir, ["actuals", "import", "contacts_2025-11.csv", "--db", "actuals.duckdb"])[0] == 0
+    if example.args[:2] == ("actuals", "import") and not (workdir / example.args[2]).exists():
+        assert run_in(workdir, ["data", "actuals", "--month", "2025-11", "--out", example.args[2]])[0] == 0
+
+
+def _param(e: Example):
+    slow = e.args[0] in SLOW or e.args[:2] == ("data", "actuals") \
+        or (e.args[0] == "backtest" and "--history" not in e.args)  # folds over three years of history
+    marks = [pytest.mark.slow] if slow else []
+    return pytest.param(e, marks=marks, id=f"README:{e.line} {e.text[:70]}")
+
+
+@pytest.mark.parametrize("example", [_param(e) for e in EXAMPLES])
+def test_readme_example_runs_as_written(example, workdir):
+    if "../shared/" in example.text and not (workdir.parent / "shared").is_dir():
+        pytest.skip(f"{SHARED} not present")
+    _prepare(example, workdir)
+    code, output = run_in(workdir, example.args)
+    assert code == 0, f"README line {example.line}: {example.text}\n{output}"
+    assert "Traceback" not in output and "error:" not in output
