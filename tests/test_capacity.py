@@ -19,7 +19,7 @@ from scenarios import DEFAULT_SCENARIO
 from scheduler.agents import Agent
 from scheduler.capacity.hires import hire_candidates, hires_frame
 from scheduler.capacity.report import binding_cause, capacity_line, capacity_section, cause_kind, missed_targets
-from scheduler.capacity.service import add_service_targets, service_tables
+from scheduler.capacity.service import COPIES_PER_CALL, add_service_targets, levels_by_heads, service_tables
 from scheduler.capacity.sizing import size_pool
 from scheduler.roster import RosterProblem
 from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, summarize_service
@@ -118,7 +118,7 @@ def test_hires_that_cannot_help_leave_the_pool_short_and_say_by_how_much():
     assert sizing.count == 0 and sizing.pool_short and not sizing.reachable
     section = capacity_section(sizing, scn)
     assert section["pool_short"] and section["left_missed"]["points_below_target"]["chat"] > 0
-    assert capacity_line(section).startswith("pool short: this pool leave chat ")
+    assert capacity_line(section).startswith("pool short: this pool leaves chat ")
 
 
 def level_at(scn: Scenario, problem: RosterProblem, h: int) -> float:
@@ -172,7 +172,7 @@ def model_level(problem: RosterProblem, heads: dict, channel: str, target: float
     """The model's level of ``channel`` with ``heads`` fixed [(day, minute, channel) -> heads]: the
     least deficit below a target above it, as a level."""
     model = cp_model.CpModel()
-    tables = {channel: service_tables(problem)[channel]}
+    tables = {channel: service_tables(problem, heads_cap=max(heads.values()))[channel]}  # no pool: heads given
     sv = add_service_targets(problem, model, lambda d, t, ch: heads.get((d, t, ch), 0), tables)
     model.minimize(sv.deficit())
     solver = cp_model.CpSolver()
@@ -400,3 +400,21 @@ def test_the_console_names_the_binding_cause_and_the_capacity_in_one_line_each(t
     summary["channels"]["chat"]["service_level"] = 0.85  # targets met: neither line
     result = CliRunner().invoke(app, ["plan", "--week", "2025-W46", "--out", str(tmp_path / "p")])
     assert "binding cause" not in result.output and "pool short" not in result.output
+
+
+def test_the_level_table_of_a_large_shop_matches_the_report_at_every_head_count():
+    """A large shop needs hundreds of heads at once: the table takes more copies than one coverage call
+    holds (``COPIES_PER_CALL``, fictive years within pandas' timestamps) and still gives, at each head
+    count, the level the report computes for that many heads (it overflowed at ~215 before)."""
+    stamps = pd.date_range(pd.Timestamp(MON) + pd.Timedelta(hours=9), periods=3, freq="h")
+    forecast = pd.DataFrame({"interval_start": stamps, "channel": "chat", "contacts": [1200.0, 1500.0, 1800.0],
+                             "aht_s": 420.0})
+    req = compute_requirements(forecast, BASE, pd.Series(True, index=pd.DatetimeIndex(stamps)))
+    top = 2 * COPIES_PER_CALL  # 300: one call of 301 fictive years would pass 2262
+    sl, stable = levels_by_heads(req, BASE, top)
+    assert sl.shape == stable.shape == (3, top + 1)
+    for h in (0, 150, COPIES_PER_CALL - 1, COPIES_PER_CALL, 250, top):
+        cov = evaluate_coverage(req, req[["interval_start", "channel"]].assign(scheduled_heads=h), BASE)
+        np.testing.assert_allclose(sl[:, h], np.nan_to_num(cov["service_level"].to_numpy(float)))
+        assert list(stable[:, h]) == list(np.isfinite(cov["asa_s"].to_numpy(float)))
+    assert stable[:, top].all() and not stable[:, 50].any()  # the table reaches past the queues' edge

@@ -95,9 +95,9 @@ def capacity_line(section: dict, has_hire_table: bool = True) -> str:
             line = "no hire of the [hire] table helps" if left else "no hires needed: this pool meets every target"
         return line + (f"; still missed: {_left_text(left)}" if left else "") + budget
     if left:
-        what = f"even {n} hire(s) ({hires})" if n else "this pool"
+        what = f"even {n} hire(s) ({hires}) leave" if n else "this pool leaves"
         fix = "widen the [hire] caps or templates" if has_hire_table else "add a [hire] table to size hires"
-        return f"pool short: {what} leave {_left_text(left)}; {fix}" + budget
+        return f"pool short: {what} {_left_text(left)}; {fix}" + budget
     if n:
         return f"pool short: hire {n} ({sure}): {hires} to meet every target; plan --hire auto adds them" + budget
     return ("pool not short: a roster of this pool meets every target at a higher cost, the plan left them "

@@ -46,6 +46,7 @@ DEFERRED_SCALE = 10**10      # a deferred channel's, finer: its credit per secon
 SATURATED = 1e-4             # levels within this of a row's top add nothing more (fewer Booleans; the
                              # model's level is then at most 0.01 % below the report's)
 NEEDED = ("interval_start", "channel", "open", "arrivals", "contacts", "aht_s", "load_erl")
+COPIES_PER_CALL = 150        # copies of the rows per evaluate_coverage call: 150 fictive 400-day years fit
 
 HeadsFn = Callable[[int, int, str], cp_model.LinearExprT]
 """(day index, minute, channel) -> the heads working that channel in that interval."""
@@ -87,33 +88,41 @@ def channel_rows(problem: RosterProblem, channel: str) -> pd.DataFrame:
 
 def levels_by_heads(rows: pd.DataFrame, scenario: Scenario, max_heads: int) -> tuple[np.ndarray, np.ndarray]:
     """[row, h] service level and whether ASA is finite with h = 0 .. ``max_heads`` heads on each of
-    ``rows`` (one queued channel), as the report computes them: one ``evaluate_coverage`` call over
-    ``max_heads + 1`` copies of the rows, each copy moved to its own (fictive) year so that every
-    (interval, channel) key stays unique; a queued interval's figures depend on its own row only."""
+    ``rows`` (one queued channel), as the report computes them: ``evaluate_coverage`` over copies of
+    the rows, each copy moved to its own (fictive) year so that every (interval, channel) key stays
+    unique; a queued interval's figures depend on its own row only. At most ``COPIES_PER_CALL``
+    copies go into one call, so the fictive years stay within pandas' timestamps (to 2262)."""
     n, copies = len(rows), max_heads + 1
-    shift = pd.to_timedelta(np.repeat(np.arange(copies) * 400, n), unit="D")
-    big = pd.concat([rows] * copies, ignore_index=True)
-    big["interval_start"] = pd.to_datetime(big["interval_start"]).to_numpy() + shift.to_numpy()
-    heads = big[["interval_start", "channel"]].assign(scheduled_heads=np.repeat(np.arange(copies), n))
-    cov = evaluate_coverage(big, heads, scenario)
-    sl = np.nan_to_num(cov["service_level"].to_numpy(float), nan=0.0).reshape(copies, n).T
-    stable = np.isfinite(cov["asa_s"].to_numpy(float)).reshape(copies, n).T
+    sl, stable = np.empty((n, copies)), np.empty((n, copies), bool)
+    for first in range(0, copies, COPIES_PER_CALL):
+        k = np.arange(first, min(copies, first + COPIES_PER_CALL))
+        shift = pd.to_timedelta(np.repeat((k - first) * 400, n), unit="D")
+        big = pd.concat([rows] * len(k), ignore_index=True)
+        big["interval_start"] = pd.to_datetime(big["interval_start"]).to_numpy() + shift.to_numpy()
+        heads = big[["interval_start", "channel"]].assign(scheduled_heads=np.repeat(k, n))
+        cov = evaluate_coverage(big, heads, scenario)
+        sl[:, k] = np.nan_to_num(cov["service_level"].to_numpy(float), nan=0.0).reshape(len(k), n).T
+        stable[:, k] = np.isfinite(cov["asa_s"].to_numpy(float)).reshape(len(k), n).T
     return sl, stable
 
 
-def _queued_table(rows: pd.DataFrame, scenario: Scenario) -> QueuedTable | None:
+def _queued_table(rows: pd.DataFrame, scenario: Scenario, most_heads: int) -> QueuedTable | None:
+    """``most_heads``: the heads any interval could have (every agent and every hire candidate); the
+    table stops there, since no roster reaches further (a history scaled by mistake would otherwise
+    ask for millions of columns)."""
     busy = rows[rows["open"].astype(bool) & (rows["arrivals"].to_numpy(float) > 0)]
     total = float(busy["arrivals"].sum())
     if total <= 0:
         return None
     need = pd.to_numeric(busy.get("required_scheduled", pd.Series(0, index=busy.index)),
                          errors="coerce").fillna(0).to_numpy(float)
-    top = int(np.max(np.ceil(need), initial=0)) + 2
-    while True:  # far enough that every row is saturated (or 3x its requirement + 10 heads)
+    far = min(3 * int(np.max(need, initial=0)) + 10, most_heads + 1)
+    top = min(int(np.max(np.ceil(need), initial=0)) + 2, far)
+    while True:  # far enough that every row is saturated (or 3x its requirement + 10 heads, or all heads)
         sl, stable = levels_by_heads(busy, scenario, top)
-        if np.all(sl[:, -1] - sl[:, -2] <= SATURATED) or top >= 3 * int(np.max(need, initial=0)) + 10:
+        if np.all(sl[:, -1] - sl[:, -2] <= SATURATED) or top >= far:
             break
-        top *= 2
+        top = min(2 * top, far)
     sl = np.minimum.accumulate(sl[:, ::-1], axis=1)[:, ::-1]  # never credit more than the report gives
     stable_from = np.where(stable.any(axis=1), stable.argmax(axis=1), -1)
     return QueuedTable([pd.Timestamp(t) for t in busy["interval_start"]],
@@ -138,15 +147,23 @@ def _deferred_table(problem: RosterProblem, rows: pd.DataFrame, channel: str) ->
     return DeferredTable(list(starts), is_open, coh, per_head, interval_s)
 
 
-def service_tables(problem: RosterProblem) -> dict[str, QueuedTable | DeferredTable]:
-    """Every channel's table (channels without contacts this week are left out)."""
+def most_heads(problem: RosterProblem) -> int:
+    """The most heads any interval could have: every agent of the pool and every hire candidate."""
+    hire = problem.scenario.hire
+    return len(problem.agents) + (sum(p.cap for p in hire.profiles) if hire is not None else 0)
+
+
+def service_tables(problem: RosterProblem, heads_cap: int | None = None) -> dict[str, QueuedTable | DeferredTable]:
+    """Every channel's table (channels without contacts this week are left out); a queued channel's
+    reaches at most ``heads_cap`` heads (default ``most_heads(problem)``)."""
+    cap = most_heads(problem) if heads_cap is None else heads_cap
     out = {}
     for channel, spec in problem.scenario.channels.items():
         rows = channel_rows(problem, channel)
         if rows.empty:
             continue
         table = _deferred_table(problem, rows, channel) if spec.model == "deferred" else \
-            _queued_table(rows, problem.scenario)
+            _queued_table(rows, problem.scenario, cap)
         if table is not None:
             out[channel] = table
     return out
