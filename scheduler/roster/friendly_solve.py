@@ -18,14 +18,20 @@ terms multiply). So, with the terms on:
    and its lunch counts, channel split and shortfall with them (``GROUP_LEVEL``): coverage, lunches
    and channel switches stay as they are, and the agents of a group trade days and
    shifts for paired rest days, one start time, the spread and their requests, at their own pay rates.
-   Warm-started from stage 1 (every variable hinted by name), on half the budget
-   (``STAGE_TWO_SHARE``), solved to optimality within it if it can.
+   Warm-started from stage 1 (every variable hinted by name), on one worker and a tenth of the
+   budget (``STAGE_TWO_SHARE``, at least one deterministic unit): with the pairs as clauses
+   (``PairedRestDays``) its search finds the default week's best assignment within that unit, and
+   proving it would take six units more for nothing a roster shows.
 
 The roster's ``objective`` is stage 2's (the full objective), its ``best_bound`` stage 1's, its ``gap``
 the difference of the two (what is not proven, the friendly terms the relaxations could not see
 included), and its ``status`` OPTIMAL when that gap is within ``relative_gap``, as CP-SAT reports it
-for one model. ``solver["stages"]`` gives both stages' figures. A plan with the terms on takes up to
-1.5 x ``time_limit_s`` of deterministic time (``model.DTIME_PER_S``).
+for one model. ``solver["stages"]`` gives both stages' figures. A plan with the terms on takes about
+1.1 x the deterministic time of ``time_limit_s`` (``model.DTIME_PER_S``).
+
+Speed (``benchmarks/bench_friendly.py --wall-safety 20``, the default week side by side in one
+process, 2 workers): 10.74 deterministic units (9.74 + 1.00) with the terms against 8.99 without,
+x1.19 (x1.20 on the clock); stage 2 on half the budget and the pairs as a path took 12.5-15.8 units.
 """
 
 from __future__ import annotations
@@ -51,9 +57,13 @@ from scheduler.roster.model import (
 from scheduler.roster.problem import RosterProblem
 from scheduler.roster.report import Roster
 
-STAGE_TWO_SHARE = 0.5  # stage 2's budget, a share of roster.time_limit_s (the default week's stage 2
-#                        proved its optimum in 6 deterministic units, 60% of stage 1's budget; at 2.5 it
-#                        stopped with 9 full-timers short of a pair)
+STAGE_TWO_SHARE = 0.1  # stage 2's deterministic budget, a share of roster.time_limit_s (the default week's
+#                        stage 2 found its optimum after 0.35 units and proved it after 6.9)
+STAGE_TWO_MIN_DTIME = 1.0  # at least one unit of search
+STAGE_TWO_WORKERS = 1  # one worker: its budget is kept exactly (an interleaved batch runs a unit per worker
+#                        before the budget is checked), and its local search finds the default week's best
+#                        assignment after 0.55 units (two interleaved workers: 0.35, but a batch costs 2.4)
+STAGE_TWO_WALL_SHARE = 0.5  # its clock: the portfolio search's limit, the safety net of the deterministic one
 # Variables of the skill groups, not of agents (model.RosterVars, Coverage, ChannelSwitching): with the
 # groups' shift counts fixed, stage 1's lunch counts, channel split and shortfall stay valid, so stage 2
 # holds them and its presolve drops the coverage part of the model.
@@ -102,12 +112,14 @@ def solve_in_stages(problem: RosterProblem) -> Roster:
     domain.clear()
     domain.extend([math.floor(bound * SCALE - model.proto.objective.offset - 1e-6), cp_model.INT_MAX])
     s2 = make_solver(problem)
-    budget = problem.scenario.roster.time_limit_s * STAGE_TWO_SHARE
+    limit = problem.scenario.roster.time_limit_s
     if problem.scenario.roster.search == "portfolio":  # stopped by the clock, as stage 1
-        s2.parameters.max_time_in_seconds = budget
+        s2.parameters.max_time_in_seconds = limit * STAGE_TWO_WALL_SHARE
     else:
-        s2.parameters.max_deterministic_time = budget * roster_model.DTIME_PER_S
-        s2.parameters.max_time_in_seconds = budget * roster_model.WALL_SAFETY
+        s2.parameters.max_deterministic_time = max(limit * STAGE_TWO_SHARE * roster_model.DTIME_PER_S,
+                                                   STAGE_TWO_MIN_DTIME)
+        s2.parameters.num_workers = STAGE_TWO_WORKERS
+        s2.parameters.max_time_in_seconds = limit * STAGE_TWO_WALL_SHARE * roster_model.WALL_SAFETY
     s2.parameters.relative_gap_limit = 0.0  # the assignment is small: use the budget to arrange it best
     st2 = s2.solve(model)
     if st2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # stage 1's roster, as it is
