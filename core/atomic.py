@@ -208,7 +208,10 @@ def atomic_folder(final: str | Path, command: str, *, force: bool = False, known
         _move_in(tmp, final, files, remove=target.files - files)
         _write_marker(final, command, files)
     else:
-        _swap(tmp, final, command, files, target)
+        carried = _swap(tmp, final, command, files, target)
+        if carried:
+            log(f"{final}: kept {', '.join(carried)} from the earlier output; anything made from the earlier "
+                f"{command} (an export, an edited roster) is not updated: make it again")
 
 
 def _holds_cwd(folder: Path) -> bool:
@@ -220,13 +223,13 @@ def _holds_cwd(folder: Path) -> bool:
     return cwd == folder.resolve() or folder.resolve() in cwd.parents
 
 
-def _swap(tmp: Path, final: Path, command: str, files: set[str], target: Target) -> None:
+def _swap(tmp: Path, final: Path, command: str, files: set[str], target: Target) -> list[str]:
     """Replace ``final`` (absent, empty, or an earlier output) by ``tmp`` in renames, carrying over
-    every entry of ``final`` that the earlier output did not write."""
+    every entry of ``final`` that the earlier output did not write; returns those entries."""
     if not final.exists():
         _write_marker(tmp, command, files)
         os.replace(tmp, final)
-        return
+        return []
     carried = sorted(n for n in os.listdir(final) if n != MARKER and n not in target.files and n not in files)
     old = final.parent / f".{final.name}.{_OLD}-{os.getpid()}"
     _write_marker(tmp, command, files, pid=os.getpid(), carried=carried)  # the journal, should we be killed
@@ -249,6 +252,7 @@ def _swap(tmp: Path, final: Path, command: str, files: set[str], target: Target)
         raise
     _write_marker(final, command, files)
     shutil.rmtree(old, ignore_errors=True)
+    return carried
 
 
 def _move_in(tmp: Path, final: Path, files: set[str], remove: Collection[str]) -> None:

@@ -162,6 +162,12 @@ class ShiftTemplate(_Strict):
     contracts: list[Literal["full_time", "part_time"]] = ["full_time"]
     day_types: list[str] = list(DAY_TYPES)
     promotion_only: bool = False
+    fit_window: bool = Field(default=False, description="on a day whose service window the shift does not "
+                             "fit, start it at the window's opening (if it starts before) and end it at the "
+                             "window's close (if it ends after); paid hours follow the fitted span")
+    min_span_h: float | None = Field(default=None, gt=0, le=16, description="[h] shortest a fitted shift may "
+                                     "be (lunch included); shorter fits are not offered. Default: any span "
+                                     "that still holds the lunch")
 
     @field_validator("starts")
     @classmethod
@@ -181,6 +187,15 @@ class ShiftTemplate(_Strict):
     def _day_types(cls, v):
         _check_day_types(v)
         return v
+
+    @model_validator(mode="after")
+    def _fit(self):
+        if self.min_span_h is not None and not self.fit_window:
+            raise ValueError(f"template '{self.name}': min_span_h applies to fit_window = true only")
+        if self.min_span_h is not None and self.min_span_h > self.span_h:
+            raise ValueError(f"template '{self.name}': min_span_h {self.min_span_h:g} is longer than "
+                             f"span_h {self.span_h:g}")
+        return self
 
     @model_validator(mode="after")
     def _split(self):
@@ -212,6 +227,20 @@ class TemporaryAgents(_Strict):
     def _skills(cls, v):
         _check_channels(v)
         return v
+
+
+class MonthSolveSpec(_Strict):
+    """Solver settings of ``schedule plan --month`` (a calendar month in one model), which replace the
+    week's ``time_limit_s``, ``relative_gap``, ``search`` and ``workers``. ``warm_start_weeks_s``: the
+    month is first planned week by week, each week solved with the next as look-ahead for
+    ``warm_start_weeks_s`` (rules carried over), and that roster is the month model's starting
+    solution (0: no warm start)."""
+
+    time_limit_s: float = Field(default=600, ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S)
+    relative_gap: float = Field(default=0.02, ge=0, lt=1)
+    search: Literal["deterministic", "portfolio"] = "deterministic"
+    workers: int = Field(default=2, ge=1, le=64)
+    warm_start_weeks_s: float = Field(default=30, ge=0, le=MAX_TIME_LIMIT_S)
 
 
 class HireProfile(_Strict):
@@ -305,6 +334,7 @@ class RosterSpec(_Strict):
     preferred_shift_penalty: float = Field(default=50.0, ge=0, description="[CNY] per shift:<template> "
                                            "request denied (plan --requests)")
     templates: list[ShiftTemplate] = Field(min_length=1)
+    month: MonthSolveSpec = MonthSolveSpec()
 
     @field_validator("lunch_window")
     @classmethod
@@ -339,6 +369,28 @@ class PaySpec(_Strict):
     rest_day_overtime: float = Field(default=2.0, ge=1, le=MAX_PAY_MULTIPLIER)
     workday_overtime: float = Field(default=1.5, ge=1, le=MAX_PAY_MULTIPLIER)
     weekend: float = Field(default=1.0, ge=1, le=MAX_PAY_MULTIPLIER, description="premium on ordinary weekend shifts")
+
+
+class RestDayWorkSpec(_Strict):
+    """Work on a rest day (Labour Law art. 44(2)): paid at ``pay.rest_day_overtime`` or compensated by
+    time off in lieu (补休) given within ``comp_off_weeks`` ISO weeks; the roster picks whichever of
+    ``options`` costs less. A comp day off still owed when the plan ends is valued at
+    ``owed_day_cost`` x the agent's hourly cost x ``labour.max_paid_h_per_day`` (what giving it back
+    will cost). Statutory holidays are never compensated by time off (art. 44(3)). See
+    ``scenarios/baseline.toml`` for the economics."""
+
+    options: list[Literal["comp_off", "paid"]] = Field(default=["comp_off", "paid"], min_length=1)
+    comp_off_weeks: int = Field(default=4, ge=1, le=26, description="a comp day off is given at the "
+                                "latest in the ISO week this many weeks after the rest-day work")
+    owed_day_cost: float = Field(default=2.0, ge=0, le=10, description="[x hourly cost x max_paid_h_per_day] "
+                                 "value of a comp day still owed at the end of a plan")
+
+    @field_validator("options")
+    @classmethod
+    def _unique(cls, v):
+        if len(set(v)) != len(v):
+            raise ValueError("options are listed twice")
+        return v
 
 
 class Effect(_Strict):
@@ -418,6 +470,7 @@ class Scenario(_Strict):
     roster: RosterSpec
     labour: LabourSpec = LabourSpec()
     pay: PaySpec = PaySpec()
+    rest_day_work: RestDayWorkSpec = RestDayWorkSpec()
     promotions: list[Promotion] = []
     events: list[CampaignInstance] = Field(default=[], description="dated campaign instances (the CSV "
                                            "file named by the key 'events', relative to the scenario file)")

@@ -250,3 +250,41 @@ def _label(key: str, value) -> str:
     if key == "service_level_target":
         return f"target {v}"
     return f"{key.split('.')[-1]}={v}"
+
+
+@_with_chart_fonts
+def weeks_figure(table: pd.DataFrame, channels: list[str], targets: dict[str, float] | None = None) -> Figure:
+    """Chained weeks (``year_summary.csv``): the service level of each channel by week (lines, the
+    channel's target dotted), and the week's pay cost by week (bars, the premium above the base rate
+    darker)."""
+    fig = Figure(figsize=(max(7.5, 0.22 * len(table) + 3.5), 6.2), layout="constrained")
+    ax_sl, ax_cost = fig.subplots(2, 1, sharex=True, height_ratios=[1.1, 1.0])
+    x = np.arange(len(table))
+    for ch in channels:
+        col = f"service_level_{ch}"
+        if col not in table:
+            continue
+        colour = channel_colour(ch)
+        ax_sl.plot(x, 100 * table[col].astype(float), marker="o", ms=3, lw=1.4, color=colour, label=ch)
+        if targets and ch in targets:
+            ax_sl.axhline(100 * targets[ch], color=colour, lw=0.8, ls=":")
+    ax_sl.set_ylabel("service level [%]")
+    ax_sl.set_ylim(0, 102)
+    ax_sl.grid(alpha=0.3)
+    ax_sl.legend(fontsize=8, ncol=len(channels), loc="lower left")
+    ax_sl.set_title("Service level and pay cost by week (targets dotted)", fontsize=12)
+    cost = table["cost"].astype(float).to_numpy()
+    premium = table["premium_cost"].astype(float).to_numpy()
+    ax_cost.bar(x, cost - premium, color="#4c72b0", alpha=0.55, label="base pay")
+    ax_cost.bar(x, premium, bottom=cost - premium, color="#c44e52", alpha=0.8, label="premium (overtime, holidays)")
+    ax_cost.set_ylabel("pay cost [CNY]")
+    if len(cost) and np.isfinite(cost).any():
+        ax_cost.set_ylim(0, np.nanmax(cost) * 1.3)  # room for the legend
+    ax_cost.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    ax_cost.grid(alpha=0.3, axis="y")
+    ax_cost.legend(fontsize=8, loc="upper left")
+    step = max(1, len(table) // 26)
+    ax_cost.set_xticks(x[::step])
+    ax_cost.set_xticklabels([str(w)[-3:] for w in table["week"].iloc[::step]], fontsize=8)
+    ax_cost.set_xlabel(f"ISO week of {str(table['week'].iloc[0])[:4]}" if len(table) else "ISO week")
+    return fig

@@ -77,19 +77,30 @@ RequestsOpt = Annotated[Path | None, typer.Option("--requests", help="Agents' re
 
 @command()
 def plan(
-    week: Annotated[str, typer.Option("--week", help="2025-11, 2025-W11 or any date in the week (2025-11-12).")],
+    week: Annotated[str | None, typer.Option("--week", help="2025-11, 2025-W11 or any date in the week "
+                                             "(2025-11-12).")] = None,
     scenario: ScenarioOpt = None,
     history: HistoryOpt = None,
     agents: AgentsOpt = None,
     calendar: CalendarOpt = None,
     events: EventsOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Plan folder. Default: out/<scenario>/<YYYY-Www>/.")] = None,
-    previous: Annotated[Path | None, typer.Option("--previous", help="Last week's plan folder: minimum rest "
-                        "and consecutive days carry across, and its pattern warm-starts the solver.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Plan folder. Default: out/<scenario>/<YYYY-Www>/ "
+                                             "(<YYYY-MM>/ for --month; out/<scenario>/ holding a folder per "
+                                             "week for --weeks).")] = None,
+    previous: Annotated[Path | None, typer.Option("--previous", help="Last week's plan folder: minimum rest, "
+                        "consecutive days, the ISO week's rest day, the month's overtime and the comp days off "
+                        "owed carry across, and its pattern warm-starts the solver.")] = None,
     published: Annotated[Path | None, typer.Option("--published", help="This week's plan already published: "
                          "re-plan with as few shift changes as the scenario's change_penalty buys.")] = None,
     simulate: Annotated[bool, typer.Option("--simulate", help="Also simulate the roster (10 replications) "
                                            "and add the figures to summary.json.")] = False,
+    month: Annotated[str | None, typer.Option("--month", help="Plan a calendar month in one model: 2025-10 "
+                                              "(solver settings in [roster.month]).")] = None,
+    weeks: Annotated[str | None, typer.Option("--weeks", help="Plan weeks one after the other, each carrying "
+                                              "the one before: 2025-W01:2025-W52; writes year_summary.csv "
+                                              "and year_summary.png.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="With --weeks: keep the weeks already planned in "
+                                         "the output folder and go on from the first one missing.")] = False,
     force: ForceOpt = False,
     hire: Annotated[HireMode | None, typer.Option("--hire", help="auto: add the fewest agents of the scenario's "
                     "[hire] table that meet every target, and list them in hires.csv.")] = None,
@@ -98,15 +109,40 @@ def plan(
                              "roster.agent_friendly = false (about the roster's solve time again) and report "
                              "what the agent-friendly terms cost, side by side.")] = False,
 ):
-    """Forecast a week, compute requirements, roster named agents, validate, and write the plan."""
+    """Forecast a week (or a month, or chained weeks), compute requirements, roster named agents,
+    validate, and write the plan."""
     from core.names import folder_name
     from scenarios import describe_input
     from scheduler.capacity.report import capacity_line, cause_line, missed_targets
     from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
-    from scheduler.plan_folder import HIRES, LEDGER, PLAN_FILES, REPORT, REQUESTS_OUTCOME, PlanFolder
+    from scheduler.plan_folder import HIRES, LEDGER, LEDGER_FILES, PLAN_FILES, REPORT, REQUESTS_OUTCOME, PlanFolder
     from scheduler.weeks import parse_week
 
-    wk = parse_week(week)
+    if sum(x is not None for x in (week, month, weeks)) != 1:
+        raise InputError("give exactly one of --week, --month or --weeks", field="--week/--month/--weeks")
+    if weeks is not None:
+        from scheduler.chain import parse_weeks, plan_weeks
+
+        if published is not None or simulate:
+            raise InputError("--weeks plans each week from scratch: --published and --simulate are for one week",
+                             field="--weeks")
+        plan_weeks(parse_weeks(weeks), scenario=scenario, history=history, agents=agents, calendar=calendar,
+                   previous=previous, events=events, out=out, resume=resume, force=force,
+                   hire_auto=hire == HireMode.auto, echo=typer.echo)
+        return
+    if resume:
+        raise InputError("--resume continues a chain of --weeks", field="--resume")
+    if month is not None:
+        from scheduler.horizon import parse_month, run_month
+
+        wk = parse_month(month)
+        if published is not None:
+            raise InputError("--published re-plans one week", field="--published")
+        if hire is not None:
+            raise InputError("--hire sizes the pool of one week: plan the month's weeks with --weeks --hire auto",
+                             field="--hire")
+    else:
+        wk = parse_week(week)
     typer.echo(wk.describe())
     inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published, events,
                          requests_path=requests)
@@ -118,7 +154,7 @@ def plan(
     if out is None and folder_name(name) != name:
         typer.echo(f"note: the scenario name '{name}' is not a folder name; writing under out/{folder_name(name)}/")
     PlanFolder(target).check_writable(force)  # before the solve, not after it
-    result = run_plan(inputs)
+    result = run_month(inputs, echo=typer.echo) if month is not None else run_plan(inputs)
     if simulate:
         from scheduler.simulation import simulate_result
 
@@ -139,7 +175,7 @@ def plan(
         from scheduler.simulation import simulation_table
 
         typer.echo(simulation_table(result.summary["simulation"]))
-    files = (PLAN_FILES + ((HIRES,) if result.hires is not None else ()) + (REPORT, LEDGER)
+    files = (PLAN_FILES + ((HIRES,) if result.hires is not None else ()) + LEDGER_FILES + (REPORT, LEDGER)
              + ((REQUESTS_OUTCOME,) if inputs.requests else ()))
     typer.echo(f"wrote {target}/ ({', '.join(files)})")
 

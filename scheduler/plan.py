@@ -32,6 +32,7 @@ from scheduler.plan_page import PageData, plan_page
 from scheduler.requests import Request, check_requests, read_requests, request_outcomes, requests_summary
 from scheduler.roster import RosterProblem
 from scheduler.roster.friendly import counts_from_shifts, ledger_frame
+from scheduler.roster.problem import week_span
 from scheduler.simulation import write_simulation
 from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, summarize_service
 from scheduler.validation import validate_roster
@@ -54,10 +55,20 @@ class PlanInputs:
     friendly_cost: bool = False  # plan --friendly-cost: also solve without the agent-friendly terms, side by side
     requests: tuple[Request, ...] = ()             # the agents' requests (--requests)
     ledger_to_date: dict[str, dict[str, int]] = field(default_factory=dict)  # the --previous plan's ledger
+    previous_comp_off: pd.DataFrame | None = None       # last plan's comp-off ledger (days owed carry over)
+    previous_month_overtime: pd.DataFrame | None = None  # last plan's overtime per agent and month
+    hint_shifts: pd.DataFrame | None = None  # a roster to start from (a month's chained weeks); else last week's
 
 
-def month_overtime(previous: pd.DataFrame | None, week: Week, daily_h: float) -> dict[str, float]:
-    """Overtime [h] each agent already worked this month before the week (daily excess of last week)."""
+def month_overtime(previous: pd.DataFrame | None, week: Week, daily_h: float,
+                   ledger: pd.DataFrame | None = None) -> dict[str, float]:
+    """Overtime [h] each agent already worked this month before the plan's first day: the previous
+    plan's month-to-date total for that month (``month_overtime.csv``), else, for a previous plan
+    without that file, the daily excess of its shifts in the month."""
+    if ledger is not None:
+        month = f"{week.start_date:%Y-%m}"
+        rows = ledger[ledger["month"] == month]
+        return {str(a): float(h) for a, h in zip(rows["agent_id"], rows["overtime_h_total"]) if h > 0}
     if previous is None or previous.empty:
         return {}
     first = week.start_date.replace(day=1)
@@ -103,10 +114,12 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     agents = agents + temporary_agents(scenario, agents)
     history = read_history(history_path or DEFAULT_HISTORY)
     cal = Calendar.from_option(calendar)
-    cal.check_covers(week.start_date, week.end_date, what=f"week {week.label}")
+    cal.check_covers(week.start_date, week.end_date, what=f"{getattr(week, 'kind', 'week')} {week.label}")
     scenario.check_channels(history.channels, what="history", file=history.source)
     previous = PlanFolder(previous_plan, "--previous").shifts() if previous_plan else None
     ledger = previous_ledger(PlanFolder(previous_plan, "--previous"), previous, week) if previous_plan else {}
+    comp_off = PlanFolder(previous_plan, "--previous").comp_off() if previous_plan else None
+    overtime = PlanFolder(previous_plan, "--previous").month_overtime() if previous_plan else None
     published = PlanFolder(published_plan, "--published").shifts() if published_plan else None
     requests = read_requests(requests_path, agents, week.days, scenario) if requests_path else ()
     paths = {"scenario": str(scenario_path), "agents": str(agents_path),
@@ -123,7 +136,8 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     if requests_path:
         paths["requests"] = str(requests_path)
     return PlanInputs(week, scenario, agents, history, cal, paths, previous, published, events,
-                      requests=requests, ledger_to_date=ledger)
+                      requests=requests, ledger_to_date=ledger, previous_comp_off=comp_off,
+                      previous_month_overtime=overtime)
 
 
 def open_mask(scenario: Scenario, calendar: Calendar, days: list[dt.date]) -> tuple[pd.Series, dict]:
@@ -195,7 +209,7 @@ def build_problem(inputs: PlanInputs, requirements: pd.DataFrame | None = None) 
         channels = [c for c in sc.channels if c in set(requirements["channel"])]
         return PlanProblem(None, [], channels, requirements, roster_problem(inputs, sc, windows, requirements), {})
     t0 = time.perf_counter()
-    forecast, notes = forecast_range(inputs.history, sc, cal, week.start_date, 7,
+    forecast, notes = forecast_range(inputs.history, sc, cal, week.start_date, len(days),
                                      ForecastConfig(interval_min=sc.interval_min, seed=sc.seed))
     timings["forecast_s"] = time.perf_counter() - t0
 
@@ -211,21 +225,24 @@ def build_problem(inputs: PlanInputs, requirements: pd.DataFrame | None = None) 
 
 
 def roster_problem(inputs: PlanInputs, sc: Scenario, windows: dict, requirements: pd.DataFrame) -> RosterProblem:
-    """The week's ``RosterProblem`` on ``requirements``: ``sc`` is the scenario with its campaigns
-    applied, ``windows`` the service window of each day (:func:`open_mask`)."""
+    """The horizon's ``RosterProblem`` on ``requirements``: ``sc`` is the scenario with its campaigns
+    applied, ``windows`` the service window of each day (:func:`open_mask`). Day types cover the whole
+    ISO weeks of the horizon (standard days per week); the ledgers of ``--previous`` carry over."""
     week, cal = inputs.week, inputs.calendar
     days = week.days
+    hint = inputs.hint_shifts
+    if hint is None and inputs.previous_shifts is not None:
+        # last week's pattern, moved a week on, is a warm start when nothing is published
+        hint = inputs.previous_shifts.assign(shift_start=inputs.previous_shifts["shift_start"] + pd.Timedelta(days=7))
     problem = RosterProblem(
-        days=days, day_types={d: cal.day_type(d) for d in days},
+        days=days, day_types={d: cal.day_type(d) for d in week_span(days)},
         promotion_days=sc.promotion_main_days(days),
         interval_min=sc.interval_min, open_windows=windows, requirements=requirements,
         agents=inputs.agents, scenario=sc, previous_shifts=inputs.previous_shifts,
-        month_overtime_h=month_overtime(inputs.previous_shifts, week, sc.labour.max_paid_h_per_day),
-        seed=sc.seed, published_shifts=inputs.published_shifts,
-        # last week's pattern, moved a week on, is a warm start when nothing is published
-        hint_shifts=None if inputs.previous_shifts is None else inputs.previous_shifts.assign(
-            shift_start=inputs.previous_shifts["shift_start"] + pd.Timedelta(days=7)),
-        requests=inputs.requests, ledger_to_date=inputs.ledger_to_date)
+        month_overtime_h=month_overtime(inputs.previous_shifts, week, sc.labour.max_paid_h_per_day,
+                                        inputs.previous_month_overtime),
+        seed=sc.seed, published_shifts=inputs.published_shifts, comp_off=inputs.previous_comp_off,
+        hint_shifts=hint, requests=inputs.requests, ledger_to_date=inputs.ledger_to_date)
     check_requests(problem)
     return problem
 
@@ -261,10 +278,11 @@ def _friendly_extras(problem: RosterProblem, roster, inputs: PlanInputs,
     return priced, outcomes
 
 
-def run_plan(inputs: PlanInputs) -> PlanResult:
+def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult:
     """Forecast, requirements, roster and validation of the week; the plan in memory (nothing written).
     ``inputs.friendly_cost``: solve again with ``roster.agent_friendly = false`` and put the cost of the
     agent-friendly terms in the summary (see :mod:`scheduler.friendly_summary`).
+    ``built``: the week's problem when already built (``build_problem``), e.g. with a warm start.
 
     Raises InputError for bad input or infeasible rules, SolverError when CP-SAT finds no roster in
     time, and RuntimeError when the roster fails validation (a bug of ours, not of the input)."""
@@ -274,7 +292,7 @@ def run_plan(inputs: PlanInputs) -> PlanResult:
 
     sc, week, cal = inputs.scenario, inputs.week, inputs.calendar
     days = week.days
-    built = build_problem(inputs)
+    built = built or build_problem(inputs)
     forecast, notes, channels = built.forecast, built.notes, built.channels
     requirements, problem, timings = built.requirements, built.problem, built.timings
     if inputs.hire_auto and sc.hire is None:
@@ -298,7 +316,7 @@ def run_plan(inputs: PlanInputs) -> PlanResult:
         timings["capacity_s"] = time.perf_counter() - t0
     shifts = roster.shifts
     summary = {
-        "week": week.label,
+        getattr(week, "kind", "week"): week.label,
         "dates": [days[0].isoformat(), days[-1].isoformat()],
         "scenario": sc.name,
         "channels": {ch: {"contacts": round(float(forecast.loc[forecast["channel"] == ch, "contacts"].sum()), 1),
@@ -317,6 +335,7 @@ def run_plan(inputs: PlanInputs) -> PlanResult:
                                                  "deterministic_time", "num_variables", "seed", "stopped_by", "stages")
                    if k in roster.solver},
         "validation": {"violations": []},  # _check_valid raised otherwise
+        "labour": labour_summary(problem, roster),
         "forecast_notes": notes,
         **({"changes_vs_published": roster.solver.get("changes_vs_published")}
            if inputs.published_shifts is not None else {}),
@@ -343,6 +362,35 @@ def _hired_roster(sizing, budget_s: float):
     return sizing.roster, sizing.problem
 
 
+def labour_summary(problem: RosterProblem, roster) -> dict:
+    """The labour rules as the roster meets them: per ISO week its standard days and the most days
+    any agent works in it (at most 6: one full rest day); rest-day shifts paid and given back as time
+    off; the comp-off ledger's days owed at the start, earned, given and owed at the end; the most
+    overtime any agent works in a calendar month (previous plans included) against the cap."""
+    shifts, ledger, overtime = roster.shifts, roster.comp_off, roster.month_overtime
+    weeks = {}
+    for group in problem.iso_weeks():
+        day0 = problem.days[group[0]]
+        year, number = problem.week_key(day0)
+        in_week = shifts[[d in set(problem.week_dates(day0)) for d in shifts["date"]]] if len(shifts) else shifts
+        most = 0
+        for aid, rows in in_week.groupby("agent_id"):
+            most = max(most, len(rows) + problem.previous_week_status(aid, day0).days)
+        weeks[f"{year}-W{number:02d}"] = {"standard_days": problem.standard_days(day0),
+                                          "most_days_worked": int(most)}
+    flags = shifts["rest_day"].value_counts().to_dict() if len(shifts) else {}
+    earned = ledger["earned_on"].map(lambda d: d is not None and not pd.isna(d) and d >= problem.days[0])
+    given = ledger["given_on"].map(lambda d: d is not None and not pd.isna(d))
+    return {
+        "iso_weeks": weeks,
+        "rest_day_shifts": {"paid": int(flags.get("paid", 0)), "comp_off": int(flags.get("comp_off", 0))},
+        "comp_off_days": {"owed_at_start": int((~earned).sum()), "earned": int(earned.sum()),
+                          "given": int(given.sum()), "owed_at_end": int((~given).sum())},
+        "max_month_overtime_h": round(float(overtime["overtime_h_total"].max()), 2) if len(overtime) else 0.0,
+        "max_overtime_h_per_month": problem.scenario.labour.max_overtime_h_per_month,
+    }
+
+
 def _threshold_text(spec) -> str:
     if spec.model == "deferred":
         return f"{spec.response_window_h:g} h"
@@ -358,7 +406,8 @@ def write_plan(result: PlanResult, out_dir: Path, force: bool = False) -> Path:
         forecast=result.forecast, requirements=result.requirements.drop(columns=["shortfall_weight"], errors="ignore"),
         shifts=roster.shifts, coverage=result.coverage, assignments=roster.assignments, shortfall=roster.shortfall,
         summary=result.summary, extra=extra, page=plan_page(page_data(result)), hires=result.hires,
-        force=force, ledger=result.ledger, requests_outcome=result.requests_outcome)
+        comp_off=roster.comp_off, month_overtime=roster.month_overtime, force=force, ledger=result.ledger,
+        requests_outcome=result.requests_outcome)
 
 
 def page_data(result: PlanResult) -> PageData:

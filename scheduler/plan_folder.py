@@ -8,6 +8,10 @@
 - shifts: one row per agent shift, UTF-8 with a BOM so that Excel shows Chinese names;
 - ``summary.json``: the plan's figures, solver status and inputs;
 - ``hires.csv`` when the plan hired (``plan --hire auto``): one row per hired agent;
+- the ledgers the next plan's ``--previous`` carries on (:data:`LEDGER_FILES`): ``comp_off.csv``, one
+  row per comp day off (补休) owed at the start or earned in the plan, with its due date and the date
+  it was given (empty: still owed); ``month_overtime.csv``, per agent and calendar month of the plan,
+  the overtime hours before the plan, in it, in all, and the cap;
 - ``simulation.csv`` when the plan was simulated (written by :mod:`scheduler.simulation`);
 - ``report.html``: the plan's page for people (:mod:`scheduler.plan_page`), written by ``schedule plan``;
 - ``ledger.csv``: each agent's weekend days, holiday days and late shifts to date (the next plan's
@@ -49,14 +53,17 @@ SHORTFALL = "shortfall.csv"
 SUMMARY = "summary.json"
 SIMULATION = "simulation.csv"
 HIRES = "hires.csv"  # only with plan --hire auto; columns: scheduler.capacity.hires.HIRES_COLUMNS
+COMP_OFF = "comp_off.csv"
+MONTH_OVERTIME = "month_overtime.csv"
 PLAN_FILES = (FORECAST, REQUIREMENTS, SHIFTS, COVERAGE, ASSIGNMENTS, SHORTFALL, SUMMARY)
+LEDGER_FILES = (COMP_OFF, MONTH_OVERTIME)
 REPORT = "report.html"
 LEDGER = "ledger.csv"  # the agent-friendly ledger, read by the next plan's --previous
 REQUESTS_OUTCOME = "requests_outcome.csv"  # only with plan --requests
-KNOWN_FILES = (*PLAN_FILES, HIRES, SIMULATION, REPORT, LEDGER,
-               REQUESTS_OUTCOME)  # what a plan folder written before output markers may hold
-# plan files people open in Excel (agent names, a request's note): UTF-8 with a BOM
-BOM_FILES = frozenset({SHIFTS, HIRES, REQUESTS_OUTCOME})
+# what a plan folder written before output markers may hold
+KNOWN_FILES = (*PLAN_FILES, HIRES, *LEDGER_FILES, SIMULATION, REPORT, LEDGER, REQUESTS_OUTCOME)
+# plan files people open in Excel (agent names, a request's note): UTF-8 with a BOM; the ledgers go to payroll
+BOM_FILES = frozenset({SHIFTS, HIRES, *LEDGER_FILES, REQUESTS_OUTCOME})
 
 COLUMNS = {
     FORECAST: ["interval_start", "channel", "contacts", "contacts_p10", "contacts_p90", "aht_s"],
@@ -68,16 +75,21 @@ COLUMNS = {
                "service_level", "asa_s", "occupancy", "required_scheduled", "scheduled_heads", "open"],
     ASSIGNMENTS: ["interval_start", "agent_id", "channel"],
     SHORTFALL: ["interval_start", "channel", "required_scheduled", "scheduled_heads", "missing", "cause"],
+    COMP_OFF: ["agent_id", "agent_name", "earned_on", "due_by", "given_on"],
+    MONTH_OVERTIME: ["agent_id", "agent_name", "month", "overtime_h_before", "overtime_h_plan", "overtime_h_total",
+                     "cap_h"],
     LEDGER: ["agent_id", "contract", "weekend_days", "holiday_days", "late_shifts", "through"],
     REQUESTS_OUTCOME: ["agent_id", "date", "kind", "note", "granted", "reason", "cost_if_granted",
                        "missing_if_granted"],
 }
+LEDGER_DATES = ("earned_on", "due_by", "given_on")
 LEDGER_COUNTS = ("weekend_days", "holiday_days", "late_shifts")
 SHIFT_TIMES = ("shift_start", "shift_end", "lunch_start", "lunch_end")
 SHIFT_NEEDS = ("agent_id", "agent_name", "date", *SHIFT_TIMES, "paid_hours")  # what a reader of shifts needs
 ROUND = {"contacts": 2, "contacts_p10": 0, "contacts_p90": 0, "aht_s": 1, "arrivals": 2, "carried_over": 2,
          "load_erl": 3, "scheduled_agents": 2, "service_level": 4, "asa_s": 1, "occupancy": 4,
-         "paid_hours": 2, "pay_multiplier": 3, "cost": 2}
+         "paid_hours": 2, "pay_multiplier": 3, "cost": 2, "overtime_hours": 2, "overtime_h_before": 2,
+         "overtime_h_plan": 2, "overtime_h_total": 2}
 
 
 def format_frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -88,8 +100,8 @@ def format_frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
     for c in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[c]):
             out[c] = out[c].dt.strftime(TIME_FMT).fillna("")
-        elif c == "date":
-            out[c] = pd.to_datetime(out[c]).dt.strftime("%Y-%m-%d")
+        elif c == "date" or c in LEDGER_DATES:
+            out[c] = pd.to_datetime(out[c]).dt.strftime("%Y-%m-%d").fillna("")
         elif c in ROUND and pd.api.types.is_float_dtype(out[c]):
             out[c] = out[c].round(ROUND[c])
     return out
@@ -150,15 +162,18 @@ class PlanFolder:
     def write(self, *, forecast: pd.DataFrame, requirements: pd.DataFrame, shifts: pd.DataFrame,
               coverage: pd.DataFrame, assignments: pd.DataFrame, shortfall: pd.DataFrame, summary: dict,
               extra: Callable[[Path], object] | None = None, page: str | None = None,
-              hires: pd.DataFrame | None = None, force: bool = False, ledger: pd.DataFrame | None = None,
+              hires: pd.DataFrame | None = None, comp_off: pd.DataFrame | None = None,
+              month_overtime: pd.DataFrame | None = None, force: bool = False, ledger: pd.DataFrame | None = None,
               requests_outcome: pd.DataFrame | None = None) -> Path:
         """Write the plan, all or nothing; ``extra(folder)`` writes further files (e.g. the simulation)
         into the temporary folder before it is renamed into place; ``page`` is the HTML of ``report.html``;
-        ``hires``: ``hires.csv``; ``ledger`` and ``requests_outcome`` are written when given. ``force``:
-        also into a folder that is not an earlier plan (see :func:`core.atomic.atomic_folder`)."""
+        ``hires``: ``hires.csv``; ``comp_off`` and ``month_overtime``: the ledgers, ``ledger`` (the
+        agent-friendly counts) and ``requests_outcome``, when given. ``force``: also into a folder that
+        is not an earlier plan (see :func:`core.atomic.atomic_folder`)."""
         frames = {FORECAST: forecast, REQUIREMENTS: requirements, SHIFTS: shifts, COVERAGE: coverage,
                   SHORTFALL: shortfall, ASSIGNMENTS: assignments}
-        for name, frame in ((HIRES, hires), (LEDGER, ledger), (REQUESTS_OUTCOME, requests_outcome)):
+        for name, frame in ((HIRES, hires), (COMP_OFF, comp_off), (MONTH_OVERTIME, month_overtime), (LEDGER, ledger),
+                            (REQUESTS_OUTCOME, requests_outcome)):
             if frame is not None:
                 frames[name] = frame
         with atomic_folder(self.path, COMMAND, force=force, known=KNOWN_FILES) as tmp:
@@ -199,6 +214,41 @@ class PlanFolder:
                                  field="through") from None
             out[rec["agent_id"].strip()] = row
         return out
+
+    def comp_off(self) -> pd.DataFrame | None:
+        """The comp-off ledger (``agent_id, earned_on, due_by, given_on`` as dates, ``given_on`` None
+        while owed); None when the folder has none (a plan made before the ledger existed)."""
+        path = self.file(COMP_OFF)
+        if self.path.is_dir() and not path.is_file():
+            return None
+        path = self._existing(COMP_OFF)
+        raw = _read_csv(path, dtype=str, keep_default_na=False)
+        _require(raw, path, ("agent_id", *LEDGER_DATES))
+        out = raw.copy()
+        for i, rec in enumerate(raw.to_dict("records"), start=2):
+            for col in LEDGER_DATES:
+                if rec[col] or col != "given_on":
+                    _check_date(rec[col], path, i, col)
+        for col in LEDGER_DATES:
+            out[col] = [dt.date.fromisoformat(v) if v else None for v in raw[col]]
+        return out
+
+    def month_overtime(self) -> pd.DataFrame | None:
+        """Overtime per agent and month (``agent_id, month`` as text, ``overtime_h_total`` a number);
+        None when the folder has none."""
+        path = self.file(MONTH_OVERTIME)
+        if self.path.is_dir() and not path.is_file():
+            return None
+        path = self._existing(MONTH_OVERTIME)
+        table = _read_csv(path, dtype={"agent_id": str, "month": str})
+        _require(table, path, ("agent_id", "month", "overtime_h_total"))
+        values = pd.to_numeric(table["overtime_h_total"], errors="coerce")
+        bad = np.flatnonzero(values.isna().to_numpy() | (values < 0).to_numpy())
+        if len(bad):
+            raise InputError(f"'{table['overtime_h_total'].iloc[bad[0]]}' is not a number of hours >= 0", file=path,
+                             row=int(bad[0]) + 2, field="overtime_h_total")
+        table["overtime_h_total"] = values.astype(float)
+        return table
 
     def forecast(self, required: Iterable[str] = (), numbers: Iterable[str] = ()) -> pd.DataFrame:
         """The forecast (see :meth:`coverage` for ``required`` and ``numbers``)."""
@@ -319,6 +369,13 @@ def _require(table: pd.DataFrame, path: Path, columns: Iterable[str]) -> None:
     for col in columns:
         if col not in table.columns:
             raise InputError(f"missing column '{col}'", file=path, row=1, field=col)
+
+
+def _check_date(text: str, path: Path, row: int, col: str) -> None:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"'{text}' is not a date YYYY-MM-DD", file=path, row=row, field=col) from None
 
 
 def _check_time(text: str, path: Path, row: int, col: str) -> None:

@@ -151,10 +151,15 @@ def recheck(opts: Options) -> Recheck:
 
 
 def _summary_week(folder: PlanFolder, summary: dict) -> Week:
+    """The plan's week, or its month (``plan --month``: a ``scheduler.horizon.Month``)."""
+    if isinstance(summary.get("month"), str) and "week" not in summary:
+        from scheduler.horizon import parse_month
+
+        return parse_month(summary["month"])
     text = summary.get("week")
     if not isinstance(text, str):
-        raise InputError("names no week: schedule validate checks a week's plan", file=folder.file("summary.json"),
-                         field="week")
+        raise InputError("names no week: schedule validate checks a week's (or a month's) plan",
+                         file=folder.file("summary.json"), field="week")
     return parse_week(text)
 
 
@@ -279,6 +284,12 @@ def rebuilt_roster(problem: RosterProblem, times: pd.DataFrame) -> Roster:
     shifts = times.assign(agent_name=times["agent_id"].map(names), paid_hours=paid_hours_of(times))
     worked = read_shifts(problem, shifts, Violations())  # the validator's index: one shift per agent and day
     pay = worked.pay
+    # rest-day work the file does not say how it is compensated is paid (time off in lieu is what a
+    # roster must arrange and record; the validator's pay already costs it so)
+    marks = shifts["rest_day"] if "rest_day" in shifts.columns else pd.Series(None, index=shifts.index, dtype=object)
+    shifts["rest_day"] = [m if isinstance(m, str) and m.strip() else
+                          ("paid" if pay.rest_day.get((a, pd.Timestamp(t)), False) else None)
+                          for m, a, t in zip(marks, shifts["agent_id"], shifts["shift_start"])]
     shifts["cost"] = [pay.shift_cost.get((a, pd.Timestamp(s)), 0.0) for a, s in zip(shifts["agent_id"],
                                                                                    shifts["shift_start"])]
     assignments = split_channels(problem, worked)

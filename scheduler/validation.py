@@ -16,19 +16,22 @@ The checks mirror the roster model:
   definitions, not by calling the model's code.
 
 Pay rules recomputed here (the same rules ``scheduler.roster.constraints.PayCost`` documents, written
-again independently): statutory holiday shifts at ``pay.statutory_holiday``; in the standard hours
-system, an agent's working days beyond ``ordinary_days_per_week`` in date order at
-``pay.rest_day_overtime``; otherwise ordinary hours at ``pay.weekend`` on weekend and holiday rest
-days (1.0 elsewhere) and hours beyond ``max_paid_h_per_day`` at ``max(that, pay.workday_overtime)``
-(no daily overtime in comprehensive-hours mode); ordinary hours beyond ``max_paid_h_per_week`` a week
-earn ``pay.workday_overtime - 1`` extra, attributed to the agent's latest shifts first.
+again independently), per agent and ISO week: statutory holiday shifts at ``pay.statutory_holiday``;
+in the standard hours system, the non-statutory days worked beyond the week's standard days
+(``RosterProblem.standard_days``, counted in date order from the week's first day, the previous plan's
+days included) are rest-day work: at ``pay.rest_day_overtime`` (all overtime), or, marked
+``rest_day = comp_off`` where the scenario allows it, as an ordinary shift with a comp day owed;
+otherwise ordinary hours at ``pay.weekend`` on weekend and holiday rest days (1.0 elsewhere) and hours
+beyond ``max_paid_h_per_day`` at ``max(that, pay.workday_overtime)`` (no daily overtime in
+comprehensive-hours mode); ordinary hours beyond the week's standard hours (``weekly_std_min``) earn
+``pay.workday_overtime - 1`` extra, attributed to the agent's latest shifts of the week first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
@@ -37,7 +40,7 @@ from core.names import PREMIUM_DAY_TYPES
 from core.scenario import Window, hhmm_to_min
 from scheduler.agents import Agent
 from scheduler.roster.constraints import hard_rules
-from scheduler.roster.problem import RosterProblem, required_heads
+from scheduler.roster.problem import RosterProblem, required_heads, template_spans
 from scheduler.roster.report import Roster
 
 REL_TOL = 1e-6
@@ -47,6 +50,7 @@ MAX_PER_RULE = 20  # violations listed per rule before "... and N more"
 def validate_roster(problem: RosterProblem, roster: Roster) -> list[str]:
     out = Violations()
     worked = read_shifts(problem, roster.shifts, out)
+    worked.comp_off = roster.comp_off
     check_templates(problem, worked, out)
     check_lunches(problem, worked, out)
     check_paid_hours(problem, worked, out)
@@ -86,6 +90,7 @@ class WorkedShifts:
     problem: RosterProblem
     agents: dict[str, Agent]
     by_day: dict[tuple[str, dt.date], object]
+    comp_off: pd.DataFrame | None = None  # the roster's comp-off ledger (``Roster.comp_off``)
 
     @cached_property
     def by_agent(self) -> dict[str, list]:
@@ -118,11 +123,14 @@ class WorkedShifts:
 @dataclass
 class PayCheck:
     """What the pay rules give the roster's shifts: ``shift_cost[agent_id, shift_start]``,
-    ``overtime_min[agent_id]`` and ``base`` (paid hours x hourly cost)."""
+    ``overtime_min[agent_id]``, ``overtime_by_month[agent_id, first day of the month]``, ``base``
+    (paid hours x hourly cost) and ``rest_day[agent_id, shift_start]`` (True for rest-day work)."""
 
     shift_cost: dict[tuple[str, pd.Timestamp], float]
     overtime_min: dict[str, float]
     base: float
+    overtime_by_month: dict[tuple[str, dt.date], float] = field(default_factory=dict)
+    rest_day: dict[tuple[str, pd.Timestamp], bool] = field(default_factory=dict)
 
 
 # -- the shifts -----------------------------------------------------------------------------------------
@@ -303,49 +311,70 @@ def _works_at(shift, at: pd.Timestamp, step: pd.Timedelta) -> bool:
 
 
 def _match_template(problem: RosterProblem, agent, day: dt.date, start: int, end: int, name):
-    day_type = problem.day_types[day]
+    """The template (one ``agent`` may work, named ``name`` when given) that offers the shift
+    ``start``-``end`` on ``day`` (``template_spans``: day types, promotion days, fitted windows)."""
     for tpl in problem.scenario.all_templates:
         if name is not None and isinstance(name, str) and name and tpl.name != name:
             continue
-        if not problem.may_work(agent, tpl.name, tpl.contracts) or day_type not in tpl.day_types:
+        if not problem.may_work(agent, tpl.name, tpl.contracts):
             continue
-        if tpl.promotion_only and day not in problem.promotion_days:
-            continue
-        if any(hhmm_to_min(s) == start for s in tpl.starts) and start + int(round(tpl.span_h * 60)) == end:
+        if (start, end) in template_spans(problem, tpl, day):
             return tpl
     return None
 
 
 def _pay(problem: RosterProblem, agents: dict[str, Agent], by_agent: dict[str, list]) -> PayCheck:
-    """Cost per shift, base cost and overtime minutes per agent, from the pay rules."""
-    pay, lab = problem.scenario.pay, problem.scenario.labour
-    std_day = lab.max_paid_h_per_day * 60
-    shift_cost, overtime = {}, {}
+    """Cost per shift, base cost, overtime minutes per agent and per calendar month, and which shifts
+    are rest-day work, from the pay rules (see the module docstring), one ISO week at a time."""
+    pay = problem.scenario.pay
+    comp_ok = "comp_off" in problem.scenario.rest_day_work.options
+    shift_cost, overtime, rest_day = {}, {}, {}
+    by_month: dict[tuple[str, dt.date], float] = defaultdict(float)
     base_total = 0.0
     for aid, rows in by_agent.items():
         rate = agents[aid].hourly_cost
-        parts = []
-        for nth, s in enumerate(sorted(rows, key=lambda s: pd.Timestamp(s.shift_start)), start=1):
-            paid_min = float(s.paid_hours) * 60
-            day_type = problem.day_types[pd.Timestamp(s.shift_start).date()]
-            base_total += paid_min / 60 * rate
-            if day_type == "statutory_holiday":
-                parts.append([s, paid_min / 60 * rate * pay.statutory_holiday, 0.0, 0.0])
-            elif not lab.comprehensive_hours and nth > problem.ordinary_days_per_week:
-                parts.append([s, paid_min / 60 * rate * pay.rest_day_overtime, 0.0, paid_min])
-            else:
-                mult = pay.weekend if day_type in PREMIUM_DAY_TYPES else 1.0
-                ordinary = paid_min if lab.comprehensive_hours else min(paid_min, std_day)
-                extra = paid_min - ordinary
-                cost = rate * (ordinary / 60 * mult + extra / 60 * max(mult, pay.workday_overtime))
-                parts.append([s, cost, ordinary, extra])
-        excess = max(0.0, sum(p[2] for p in parts) - lab.max_paid_h_per_week * 60)
-        for p in reversed(parts):  # the week's excess ordinary hours fall on the latest shifts
-            take = min(excess, p[2])
-            p[1] += take * (pay.workday_overtime - 1) * rate / 60
-            p[3] += take
-            excess -= take
-        for s, cost, _, _ot in parts:
-            shift_cost[aid, pd.Timestamp(s.shift_start)] = cost
-        overtime[aid] = sum(p[3] for p in parts)
-    return PayCheck(shift_cost, defaultdict(float, overtime), base_total)
+        weeks: dict[tuple[int, int], list] = defaultdict(list)
+        for s in sorted(rows, key=lambda s: pd.Timestamp(s.shift_start)):
+            weeks[RosterProblem.week_key(WorkedShifts.day(s))].append(s)
+        overtime[aid] = 0.0
+        for week in weeks.values():
+            day0 = WorkedShifts.day(week[0])
+            before = problem.previous_week_status(aid, day0)
+            parts, nth = [], before.nonstat
+            for s in week:
+                paid_min = float(s.paid_hours) * 60
+                base_total += paid_min / 60 * rate
+                part = _shift_part(problem, s, paid_min, rate)
+                if problem.day_types[WorkedShifts.day(s)] != "statutory_holiday":
+                    nth += 1
+                    if problem.rest_day_rules and nth > problem.standard_days(day0):
+                        rest_day[aid, pd.Timestamp(s.shift_start)] = True
+                        if comp_ok and getattr(s, "rest_day", "") == "comp_off":
+                            part = [s, part[1], 0.0, part[3]]  # an ordinary shift's pay, a day owed
+                        else:
+                            part = [s, paid_min / 60 * rate * pay.rest_day_overtime, 0.0, paid_min]
+                parts.append(part)
+            std = max(problem.weekly_std_min(day0), before.ordinary_min)
+            excess = max(0.0, sum(p[2] for p in parts) + before.ordinary_min - std)
+            for p in reversed(parts):  # the week's excess ordinary hours fall on the latest shifts
+                take = min(excess, p[2])
+                p[1] += take * (pay.workday_overtime - 1) * rate / 60
+                p[3] += take
+                excess -= take
+            for s, cost, _, ot in parts:
+                shift_cost[aid, pd.Timestamp(s.shift_start)] = cost
+                by_month[aid, WorkedShifts.day(s).replace(day=1)] += ot
+                overtime[aid] += ot
+    return PayCheck(shift_cost, defaultdict(float, overtime), base_total, dict(by_month), rest_day)
+
+
+def _shift_part(problem: RosterProblem, s, paid_min: float, rate: float) -> list:
+    """[shift, cost, ordinary minutes, overtime minutes] of one shift before the weekly rules."""
+    pay, lab = problem.scenario.pay, problem.scenario.labour
+    day_type = problem.day_types[WorkedShifts.day(s)]
+    if day_type == "statutory_holiday":
+        return [s, paid_min / 60 * rate * pay.statutory_holiday, 0.0, 0.0]
+    mult = pay.weekend if day_type in PREMIUM_DAY_TYPES else 1.0
+    ordinary = paid_min if lab.comprehensive_hours else min(paid_min, lab.max_paid_h_per_day * 60)
+    extra = paid_min - ordinary
+    return [s, rate * (ordinary / 60 * mult + extra / 60 * max(mult, pay.workday_overtime)), ordinary, extra]

@@ -39,6 +39,8 @@ name = "small"
 [roster]
 time_limit_s = 5
 workers = 1
+[hire]
+time_limit_s = 2
 """
 
 
@@ -66,7 +68,8 @@ def _write_small_plan_inputs(folder: Path, n_agents: int = 12) -> tuple[Path, Pa
 @pytest.fixture(scope="session")
 def small_plan_inputs():
     """``small_plan_inputs(folder, n_agents=12) -> (small.toml, agents.csv)``: the first ``n_agents`` of
-    :data:`SMALL_POOL` and the default scenario named ``small`` with a 5 s roster time limit on one worker."""
+    :data:`SMALL_POOL` and the default scenario named ``small`` with a 5 s roster time limit on one worker and a 2 s
+    capacity sizing (the small pool misses targets, so every plan sizes it)."""
     return _write_small_plan_inputs
 
 

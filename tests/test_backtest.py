@@ -145,6 +145,7 @@ def test_promotion_weeks_are_forecast_almost_as_well_as_normal_weeks(bundled_bac
     assert ratio <= 1.5
 
 
+@pytest.mark.slow
 def test_bundled_forecast_beats_the_four_week_mean_and_is_calibrated(bundled_backtest):
     assert pooled(bundled_backtest, "ours") < 0.8 * pooled(bundled_backtest, "mean4_same_weekday")
     s = summarize(bundled_backtest, by=()).set_index("model")

@@ -193,6 +193,7 @@ def test_comparison_reads_simulation_figures():
     assert df.loc[0, "contacts_chat"] == 10.0
 
 
+@pytest.mark.slow
 def test_no_roster_in_time_is_a_solver_outcome(tmp_path, monkeypatch, tiny_inputs):
     """The solver's time-out (here forced: CP-SAT returns UNKNOWN) comes back as an outcome a sweep can
     keep, not as a user error that stops the run."""

@@ -85,6 +85,7 @@ def test_help_shows_units_and_ranges_as_written(args, shown):
     assert shown in text
 
 
+@pytest.mark.slow
 def test_data_generate_writes_into_the_working_directory_not_the_package(tmp_path, monkeypatch):
     """Issue 14, case 15: `schedule data generate` wrote into site-packages."""
     monkeypatch.chdir(tmp_path)
@@ -104,6 +105,7 @@ def test_data_generate_writes_into_the_working_directory_not_the_package(tmp_pat
     assert (tmp_path / "data" / "agents.csv").read_text() == "my pool\n"
 
 
+@pytest.mark.slow
 def test_data_actuals_writes_sample_records_for_the_import(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     res = runner.invoke(app, ["data", "actuals", "--month", "2025-02", "--out", "contacts.csv"])

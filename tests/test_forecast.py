@@ -158,6 +158,7 @@ def test_closed_day_classes_forecast_zero(bank):
     assert fc.loc[~weekend, "contacts"].sum() > 100_000
 
 
+@pytest.mark.slow
 def test_same_seed_same_forecast(history, scenario, cal):
     past = history.before(D(2025, 3, 3))
     a = Forecaster.from_scenario(scenario, cal, ForecastConfig(seed=3)).fit(past).frame(D(2025, 3, 3), 7)

@@ -519,20 +519,20 @@ def test_group_relaxations_never_price_more_than_the_per_agent_terms(seed):
 
 
 def test_two_stages_keep_the_groups_coverage_and_pair_the_agents():
-    """Three full-timers of one skill group cover two heads Mon..Fri and one at the weekend: stage 1 sets
-    the counts, stage 2 gives every agent two consecutive rest days; the bound is stage 1's. Without
-    the terms, one stage."""
+    """Four full-timers of one skill group cover two heads Mon..Fri and one at the weekend (lunches
+    included: 19 shifts, five days each at most at the ordinary rate): stage 1 sets the counts, stage 2
+    gives every agent two consecutive rest days; the bound is stage 1's. Without the terms, one stage."""
     def demand(day, minute):
         return {"chat": 2 if day.weekday() < 5 else 1}
 
-    agents = [agent(1), agent(2, cost=31.0), agent(3, cost=32.0)]
+    agents = [agent(1), agent(2, cost=31.0), agent(3, cost=32.0), agent(4, cost=33.0)]
     p = problem(scenario(templates=[DAY], roster={"time_limit_s": 2}), agents, WEEK, demand)
     r = solve(p)
     stages = r.solver["stages"]
     assert set(stages) == {"counts", "agents"}
     assert r.solver["best_bound"] == stages["counts"]["best_bound"] <= r.solver["objective"] + 1e-6
     m = friendly_measures(p, r.shifts)["paired_rest_days"]
-    assert m["with_two_consecutive_rest_days"] == 3
+    assert m["with_two_consecutive_rest_days"] == 4
     off = solve(dataclasses.replace(p, scenario=scenario(templates=[DAY], roster=friendly(False, time_limit_s=2))))
     assert "stages" not in off.solver
 

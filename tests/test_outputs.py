@@ -83,7 +83,11 @@ def test_an_earlier_output_is_replaced_but_what_the_user_added_is_kept(tmp_path)
     (final / "notes.txt").write_text("mine")
     (final / "export").mkdir()
     (final / "export" / "roster_wide.csv").write_text("sent to the vendor")
-    write(final, {"x.csv": "new"})
+    notes = []
+    with atomic_folder(final, "cmd", log=notes.append) as tmp:
+        (tmp / "x.csv").write_text("new")
+    assert notes == [f"{final}: kept export, notes.txt from the earlier output; anything made from the earlier cmd "
+                     "(an export, an edited roster) is not updated: make it again"]
     assert (final / "x.csv").read_text() == "new"
     assert not (final / "stale.csv").exists()  # the earlier output's own file, no longer written
     assert (final / "notes.txt").read_text() == "mine"

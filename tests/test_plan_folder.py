@@ -34,7 +34,7 @@ def test_round_trip(tmp_path):
     assert read_marker(folder.path)["command"] == "plan" and read_marker(folder.path)["files"] == sorted(PLAN_FILES)
     for name, cols in COLUMNS.items():  # published order first, extra columns after
         if name not in PLAN_FILES:
-            continue  # ledger.csv, requests_outcome.csv: tests/test_friendly.py
+            continue  # the ledgers and requests_outcome.csv are written when given (tests/test_friendly.py)
         head = folder.file(name).read_text(encoding="utf-8-sig").splitlines()[0].split(",")
         assert head[: len(cols)] == [c for c in cols if c in head], name
     assert folder.file(SHIFTS).read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the names
@@ -109,6 +109,15 @@ def test_atomic_folder_is_team_readable(tmp_path):
     finally:
         os.umask(umask)
     assert os.stat(tmp_path / "out").st_mode & 0o777 == 0o755
+
+
+def test_atomic_file_is_team_readable(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        atomic_file(tmp_path / "year_summary.csv", lambda tmp: tmp.write_text("x"))
+    finally:
+        os.umask(umask)
+    assert os.stat(tmp_path / "year_summary.csv").st_mode & 0o777 == 0o644
 
 
 def test_missing_folder_and_files_name_the_option(tmp_path):

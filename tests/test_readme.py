@@ -2,10 +2,15 @@
 
 The examples are read from the README's ```bash blocks (continuation lines joined, `&&` chains split,
 comments dropped) and run in README order through typer's CliRunner in one working directory, as a
-reader would run them one after the other: `schedule init .` (an example itself) provides the files they
-name, `schedule data actuals` the contacts file. Examples that solve a week or more are marked slow;
-so are those that read a plan (whose week is then planned first, by the README's own first example) and
-the actuals chain (import, report, history: a month of records).
+reader would run them one after the other, after `schedule init .`: the working directory gets the
+scenarios and agent pool first, and its copies of the scenarios carry a third of their solver budgets
+(``QUICK_SHARE``), since this test checks that every line runs as written and reads back what the
+lines before it wrote, not the figures of a proven roster (the plan tests and benchmarks/ measure
+those). The README's own `schedule init .` then runs in a fresh folder (in the working directory it
+would refuse, rightly, to overwrite the edited copies). `schedule data actuals` provides the contacts
+file. Examples that solve a week or more are marked slow; so are those that read a plan (whose week is
+then planned first, by the README's own first example) and the actuals chain (import, report, history:
+a month of records).
 The bank-data backtest needs ../shared/data beside the working directory: a link to the repository's
 sibling folder, or a clean skip where it is absent.
 """
@@ -29,6 +34,7 @@ SHARED = ROOT.parent / "shared"
 # solve a week or read a solved one; or the actuals chain (a month of records: 30 s together under load)
 SLOW = ("plan", "compare", "sweep", "simulate", "export", "validate", "actuals", "report", "history")
 FIRST_PLAN = ("plan", "--week", "2025-11")  # the README's first example: the plan later examples read
+QUICK_SHARE = 1 / 3  # of every time_limit_s of the reader's scenario copies (roster and capacity sizing)
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,15 @@ def workdir(tmp_path_factory) -> Path:
     (root / "work").mkdir()
     if SHARED.is_dir():
         (root / "shared").symlink_to(SHARED, target_is_directory=True)
+    assert run_in(root / "work", ["init", "."])[0] == 0
+    for toml in (root / "work" / "scenarios").glob("*.toml"):
+        text = toml.read_text(encoding="utf-8")
+        toml.write_text(re.sub(r"^time_limit_s\s*=\s*([0-9.]+)", _quick, text, flags=re.M), encoding="utf-8")
     return root / "work"
+
+
+def _quick(limit: re.Match) -> str:
+    return f"time_limit_s = {max(3.0, float(limit.group(1)) * QUICK_SHARE):g}"
 
 
 def run_in(folder: Path, args) -> tuple[int, str]:
@@ -90,8 +104,6 @@ def run_in(folder: Path, args) -> tuple[int, str]:
 def _prepare(example: Example, workdir: Path) -> None:
     """What an example needs from the examples before it, when those were deselected (-m, -k)."""
     text = example.text
-    if "scenarios/" in text and not (workdir / "scenarios").is_dir():
-        assert run_in(workdir, ["init", "."])[0] == 0
     if "out/baseline/2025-W11" in text and not (workdir / "out/baseline/2025-W11").is_dir():
         code, output = run_in(workdir, FIRST_PLAN)
         assert code == 0, output
@@ -124,6 +136,9 @@ def test_readme_example_runs_as_written(example, workdir):
     if "../shared/" in example.text and not (workdir.parent / "shared").is_dir():
         pytest.skip(f"{SHARED} not present")
     _prepare(example, workdir)
+    if example.args[:1] == ("init",):  # the working directory has its scenarios already (see above): a new one
+        workdir = workdir / "fresh"
+        workdir.mkdir(exist_ok=True)
     code, output = run_in(workdir, example.args)
     assert code == 0, f"README line {example.line}: {example.text}\n{output}"
     assert "Traceback" not in output and "error:" not in output

@@ -30,7 +30,7 @@ def shifts_of(roster, agent_id):
 
 # -- weekly days, daily and weekly hours ------------------------------------------------------------------
 def test_max_days_per_week_and_rest_day():
-    scn = scenario(templates=[DAY])
+    scn = scenario(templates=[DAY], labour={"max_days_per_week": 5})
     r = solve(problem(scn, [agent(1)], WEEK, {"chat": 1}))
     assert len(r.shifts) == 5
     r3 = solve(problem(scenario(templates=[DAY], labour={"max_days_per_week": 3}), [agent(1)], WEEK, {"chat": 1}))
@@ -241,16 +241,18 @@ def test_sixth_day_is_rest_day_overtime():
 
 
 def test_sixth_day_on_a_statutory_holiday_is_not_rest_day_overtime():
-    # 2026-W40: Mon-Wed ordinary, Thu 1 .. Sat 3 Oct statutory, Sun 4 Oct a holiday rest day. With
-    # statutory hours at 150% here, the cheapest 6-day week rests on Sunday: its 6th day, Sat 3 Oct, is
-    # statutory, so no rest-day premium is due (3 x 80 + 3 x 120 = 600). A rest-day cut that ignored
-    # statutory days would forbid that week and price a dearer one (at least 640).
+    # 2026-W40 has 3 standard days (Mon-Wed; Thu 1 .. Sat 3 Oct statutory, Sun 4 Oct a holiday rest day).
+    # With statutory hours at 150% here, the cheapest 6-day week works the 3 statutory days and any 3 of
+    # the 4 others: no rest-day premium is due (3 x 80 + 3 x 120 = 600). A count of 5 ordinary days, or a
+    # rest-day cut that ignored statutory days, would price it otherwise.
     week = [dt.date(2026, 9, 28) + dt.timedelta(days=i) for i in range(7)]
     scn = scenario(templates=[DAY], labour={"max_days_per_week": 6}, pay={"statutory_holiday": 1.5},
                    windows={"statutory_holiday": "09:00-18:00", "holiday_rest_day": "09:00-18:00"})
-    r = solve(problem(scn, [agent(1, cost=10)], week, {"chat": 1}))
-    assert sorted(r.shifts["date"].astype(str)) == [str(d) for d in week[:6]]
-    assert r.cost == pytest.approx(600)
+    p = problem(scn, [agent(1, cost=10)], week, {"chat": 1})
+    assert p.standard_days(week[0]) == 3
+    r = solve(p)
+    assert len(r.shifts) == 6 and (r.shifts["day_type"] == "statutory_holiday").sum() == 3
+    assert r.cost == pytest.approx(600) and (r.shifts["rest_day"] == "").all()
     assert r.solver["status"] == "OPTIMAL"
 
 
@@ -344,7 +346,7 @@ def test_replanning_against_a_published_roster_changes_few_shifts():
     """One agent falls ill after publication. Against the published roster the re-plan only swaps that
     agent's Monday with a colleague (every agent is at 5 days, so a swap is the least change: 4 shift
     changes); a re-plan from scratch is free to reshuffle and changes at least as many."""
-    scn = scenario(templates=[DAY])
+    scn = scenario(templates=[DAY], labour={"max_days_per_week": 5})
     pool = [agent(i, cost=30.0) for i in range(1, 8)]
     first = solve(problem(scn, pool, WEEK, {"chat": 4}))
     sick = next(r.agent_id for r in first.shifts.itertuples() if r.date == MON)  # the agents tie: any of them
@@ -362,3 +364,10 @@ def test_replanning_against_a_published_roster_changes_few_shifts():
 
     fresh = solve(problem(scn, ill, WEEK, {"chat": 4}))
     assert len(before ^ {(r.agent_id, r.date) for r in fresh.shifts.itertuples()}) >= 4
+
+
+def test_iso_weeks_groups_day_indices_by_iso_week():
+    p = problem(scenario(templates=[DAY]), [agent(1)], WEEK, {"chat": 1})
+    assert p.iso_weeks() == [list(range(7))]
+    p3 = problem(scenario(templates=[DAY]), [agent(1)], WEEK[5:], {"chat": 1})  # Sat, Sun
+    assert p3.iso_weeks() == [[0, 1]]

@@ -24,15 +24,16 @@ import pytest
 from factories import DAY, EARLY, MON, WEEK, agent, late_sunday, problem, scenario
 from ortools.sat.python import cp_model
 
-from scheduler.roster.constraints import OvertimeLedger, PayCost, default_families, hard_rules
+from scheduler.roster.constraints import Ledger, PayCost, default_families, hard_rules
 from scheduler.roster.family import Family, HardRule
 from scheduler.roster.model import build_model
 from scheduler.roster.problem import RosterProblem, required_heads, shift_shapes
 from scheduler.roster.report import ShortfallDiagnostics
 from scheduler.roster.rules import (
+    CompOff,
     Leave,
+    MonthlyOvertime,
     Pinned,
-    WeeklyHours,
 )
 from scheduler.validation import validate_roster
 
@@ -62,6 +63,13 @@ def previous_run(agent_id: str, days: int) -> pd.DataFrame:
 
 
 NINE_PAID = {"name": "nine", "starts": ["09:00"], "span_h": 10, "lunch": True}  # 9 paid h: 1 h daily overtime
+SUNDAY = WEEK[6]
+
+
+def owed(agent_id: str, due_by: dt.date, earned_on: dt.date | None = None) -> pd.DataFrame:
+    """A comp-off ledger carried from the previous plan: one comp day owed, due by ``due_by``."""
+    earned = earned_on or due_by - dt.timedelta(weeks=4)
+    return pd.DataFrame([{"agent_id": agent_id, "earned_on": earned, "due_by": due_by, "given_on": None}])
 LONG = {"name": "long", "starts": ["08:00"], "span_h": 12, "lunch": True}       # 11 paid h
 
 
@@ -85,10 +93,16 @@ BINDS = {
     "daily_hours": Binds(lambda: problem(scenario(templates=[LONG], windows={"weekday": "08:00-20:00"},
                                                   labour={"max_overtime_h_per_day": 2}),
                                          [agent(1)], [MON], {"chat": 1}), "max", 0, 1),
+    "weekly_hours": Binds(lambda: problem(scenario(templates=[DAY]), [agent(1, max_weekly_h=16)], WEEK,
+                                          {"chat": 1}), "max", 2, 7, before=(PayCost,)),
     # 9-paid-hour days, 34 of the month's 36 overtime hours used: 2 h of overtime left, so 2 days
-    "weekly_hours": Binds(lambda: problem(scenario(templates=[NINE_PAID], windows={"weekday": "09:00-19:00"}),
-                                          [agent(1)], WEEK[:5], {"chat": 1}, month_overtime_h={"A001": 34}),
-                          "max", 2, 5, before=(PayCost,)),
+    "monthly_overtime": Binds(lambda: problem(scenario(templates=[NINE_PAID], windows={"weekday": "09:00-19:00"}),
+                                              [agent(1)], WEEK[:5], {"chat": 1}, month_overtime_h={"A001": 34}),
+                              "max", 2, 5, before=(PayCost,)),
+    # a comp day off owed from an earlier week falls due this Sunday: of the week's 5 standard days the
+    # agent works 4 (7 without the rule, which nothing else here limits)
+    "comp_off": Binds(lambda: problem(scenario(templates=[DAY]), [agent(1)], WEEK, {"chat": 1},
+                                      comp_off=owed("A001", SUNDAY)), "max", 4, 7, before=(PayCost,)),
     # last week's shift ended Sunday 23:00; the only template starts Monday 07:00 (8 h later)
     "min_rest": Binds(lambda: problem(scenario(templates=[EARLY], windows={"weekday": "07:00-23:00"},
                                                roster={"lunch_window": "10:00-14:00"}),
@@ -116,12 +130,6 @@ def test_hard_rule_binds_on_its_own(name):
     assert shifts_at_optimum(p, before, case.sense) == case.without
 
 
-def test_weekly_hours_caps_paid_time_without_overtime():
-    """The paid-hours half of WeeklyHours: an agent capped at 16 h a week works two 8-h days."""
-    p = problem(scenario(templates=[DAY]), [agent(1, max_weekly_h=16)], WEEK, {"chat": 1})
-    assert shifts_at_optimum(p, [PayCost(), WeeklyHours()], "max") == 2
-
-
 def test_pinned_shift_on_leave_is_infeasible_only_with_both_rules():
     pins = pd.DataFrame([{"agent_id": "A001", "date": MON, "shift_start": pd.Timestamp("2025-11-10 09:00")}])
     p = problem(scenario(templates=[DAY]), [agent(1, unavailable=frozenset({MON}))], [MON], {"chat": 1},
@@ -140,24 +148,26 @@ def test_one_shift_per_day():
     assert shifts_at_optimum(p, [], "max") == 2
 
 
-# -- the overtime ledger between PayCost and WeeklyHours ------------------------------------------------------
-def test_weekly_hours_before_pay_is_an_error_not_a_dropped_cap():
-    p = BINDS["weekly_hours"].problem()
-    with pytest.raises(RuntimeError, match="weekly_hours reads the overtime ledger before it is written"):
-        build_model(p, families=[WeeklyHours(), PayCost()])
+# -- the ledgers between PayCost and the rules that read it --------------------------------------------------
+def test_a_reader_before_pay_is_an_error_not_a_dropped_cap():
+    p = BINDS["monthly_overtime"].problem()
+    with pytest.raises(RuntimeError, match="monthly_overtime reads the overtime ledger before it is written"):
+        build_model(p, families=[MonthlyOvertime(), PayCost()])
+    with pytest.raises(RuntimeError, match="comp_off reads the comp-off ledger before it is written"):
+        build_model(p, families=[CompOff(), PayCost()])
     with pytest.raises(RuntimeError, match="writes the overtime ledger that pay already wrote"):
         build_model(p, families=[PayCost(), PayCost()])
 
 
 def test_ledger_holds_only_agents_with_possible_overtime():
-    ledger = OvertimeLedger()
+    ledger = Ledger("overtime")
     assert not ledger.written
-    ledger.write({0: 5}, "pay")
-    assert ledger.written and ledger.minutes(0, "x") == 5 and ledger.minutes(1, "x") is None
+    ledger.write({(0, 0): 5}, "pay")
+    assert ledger.written and ledger.read((0, 0), "x") == 5 and ledger.read((1, 0), "x") is None
     p = problem(scenario(templates=[DAY]), [agent(1)], WEEK[:5], {"chat": 1})  # 8-h days, 40 h: none
-    assert build_model(p).rv.overtime.minutes(0, "test") is None
-    p9 = BINDS["weekly_hours"].problem()
-    assert build_model(p9).rv.overtime.minutes(0, "test") is not None
+    assert build_model(p).rv.overtime.read((0, 0), "test") is None
+    p9 = BINDS["monthly_overtime"].problem()
+    assert build_model(p9).rv.overtime.read((0, 0), "test") is not None
 
 
 # -- the HardRule contract ------------------------------------------------------------------------------------
@@ -195,24 +205,27 @@ def test_registry_rules_are_named_once_and_all_reach_the_conflict_literals():
     names = [f.name for f in default_families()]
     assert len(names) == len(set(names)) and all(names)
     assert [r.name for r in hard_rules()][-1] == "pinned"  # conflicts read "<rule> vs pinned shift"
-    # an instance where every hard rule adds a constraint: pins, leave, a previous week, overtime
+    # an instance where every hard rule adds a constraint: pins, leave, a previous week, overtime, a
+    # weekly cap, a comp day owed
     pins = pd.DataFrame([{"agent_id": "A001", "date": MON, "shift_start": pd.Timestamp("2025-11-10 09:00")}])
     p = problem(scenario(templates=[DAY, NINE_PAID, LONG], windows={"weekday": "08:00-20:00"},
                          labour={"max_days_per_week": 3, "max_overtime_h_per_day": 2, "min_rest_h": 15}),
-                [agent(1, unavailable=frozenset({WEEK[2]}))], WEEK, {"chat": 1},
-                previous_shifts=previous_run("A001", 6), pinned_shifts=pins)
+                [agent(1, unavailable=frozenset({WEEK[2]}), max_weekly_h=30)], WEEK, {"chat": 1},
+                previous_shifts=previous_run("A001", 6), pinned_shifts=pins, comp_off=owed("A001", SUNDAY))
     literals = build_model(p, explain=True).rv.rule_literals
     assert {family for _, family in literals} == set(RULES)
 
 
 # -- diagnosis: why a free agent does not take a shift ----------------------------------------------------------
 def roster_frame(rows: list[tuple[str, dt.date, str, str]]) -> pd.DataFrame:
-    """Shifts (agent_id, date, HH:MM start, HH:MM end) without lunch, as Roster.shifts has them."""
+    """Shifts (agent_id, date, HH:MM start, HH:MM end) without lunch, as Roster.shifts has them (hours
+    beyond 8 are overtime)."""
     out = []
     for aid, day, start, end in rows:
         s, e = pd.Timestamp(f"{day} {start}"), pd.Timestamp(f"{day} {end}")
+        paid = (e - s).total_seconds() / 3600
         out.append({"agent_id": aid, "date": day, "shift_start": s, "shift_end": e, "lunch_start": pd.NaT,
-                    "lunch_end": pd.NaT, "paid_hours": (e - s).total_seconds() / 3600})
+                    "lunch_end": pd.NaT, "paid_hours": paid, "overtime_hours": max(0.0, paid - 8)})
     return pd.DataFrame(out)
 
 
@@ -230,6 +243,10 @@ DIAGNOSES = {
                                      {"chat": 1}),
                      [("A001", WEEK[0], "09:00", "17:00"), ("A001", WEEK[1], "09:00", "17:00")],
                      WEEK[2], "at the weekly hours cap"),
+    "monthly_overtime": (lambda: BINDS["monthly_overtime"].problem(),
+                         [("A001", WEEK[0], "09:00", "19:00"), ("A001", WEEK[1], "09:00", "19:00")],
+                         WEEK[2], "at the monthly overtime cap"),
+    "comp_off": (lambda: BINDS["comp_off"].problem(), [], WEEK[3], "on a comp day off"),
     "min_rest": (lambda: BINDS["min_rest"].problem(), [], MON, "short of min_rest_h"),
     "consecutive_days": (lambda: BINDS["consecutive_days"].problem(), [], MON, "at max_consecutive_days"),
     "pinned": (lambda: BINDS["pinned"].problem(), [], MON, None),
@@ -244,11 +261,12 @@ def test_every_hard_rule_has_a_diagnosis_case():
 def test_hard_rule_diagnoses_what_keeps_an_agent_off_a_shift(name):
     make, rows, day, expected = DIAGNOSES[name]
     p = make()
-    diag = ShortfallDiagnostics(p, roster_frame(rows), NO_ASSIGNMENTS)
+    comp_days = pd.DataFrame([{"agent_id": "A001", "given_on": WEEK[3]}])  # the comp day off given on Thursday
+    diag = ShortfallDiagnostics(p, roster_frame(rows), NO_ASSIGNMENTS, comp_days)
     shape = shift_shapes(p, day)[0]
     assert RULES[name]().diagnose(diag, p.agents[0], day, shape) == expected
     # and no rule blocks a rested agent with an empty roster on an ordinary day
-    calm = problem(scenario(templates=[DAY]), [agent(1)], [MON], {"chat": 1})
+    calm = problem(scenario(templates=[DAY]), [agent(1, max_weekly_h=40)], [MON], {"chat": 1})
     free = ShortfallDiagnostics(calm, roster_frame([]), NO_ASSIGNMENTS)
     assert RULES[name]().diagnose(free, calm.agents[0], MON, shift_shapes(calm, MON)[0]) is None
 

@@ -40,6 +40,7 @@ def stationary(load_erl, heads, answer_within_s, arrivals, seed=2025, **kw):
 
 # --- the engine against Erlang C ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_stationary_queue_agrees_with_erlang_c():
     res = stationary(10.0, 12, 20.0, 1_000_000)
     assert res["ok"].size > 990_000
@@ -47,6 +48,7 @@ def test_stationary_queue_agrees_with_erlang_c():
     assert res["wait_s"].mean() == pytest.approx(float(asa_s(12, 10.0, AHT_S)), rel=0.1)
 
 
+@pytest.mark.slow
 def test_chat_slots_agree_with_erlang_c_on_k_times_n_servers():
     # 8 agents x 3 chats = 24 slots at 20 Erlang of chat sessions (83% slot occupancy)
     res = stationary(20.0, 8, 30.0, 1_000_000, concurrency=3)
@@ -55,6 +57,7 @@ def test_chat_slots_agree_with_erlang_c_on_k_times_n_servers():
     assert res["wait_s"].mean() == pytest.approx(float(asa_s(24, 20.0, AHT_S)), rel=0.1)
 
 
+@pytest.mark.slow
 def test_vip_and_regular_agree_with_the_priority_formulas():
     agents, load, share = 12, 10.5, 0.2
     res = stationary(load, agents, 20.0, 1_000_000, vip_share=share, seed=11)

@@ -122,7 +122,7 @@ def test_labour_rules_broken_by_a_stricter_problem(solved):
                                                                 "max_overtime_h_per_month": 0}))
     v = validate_roster(stricter, r)
     assert any(x.startswith(f"max_days_per_week: {busiest}") for x in v)
-    assert hits(v, "consecutive days") and hits(v, "weekly hours")
+    assert hits(v, "consecutive days") and hits(v, "overtime")
     capped = dataclasses.replace(p, agents=[dataclasses.replace(a, max_weekly_h=1) if a.agent_id == busiest else a
                                             for a in p.agents])
     assert any(busiest in x for x in hits(validate_roster(capped, r), "weekly hours"))
@@ -215,10 +215,24 @@ def _break_daily_hours(p, r):
     return _stricter_labour(p, max_paid_h_per_day=6, max_overtime_h_per_day=1), _first_shift(r)["agent_id"]
 
 
-def _break_weekly_overtime(p, r):
+def _break_weekly_hours(p, r):
+    aid = _first_shift(r)["agent_id"]
+    agents = [dataclasses.replace(a, max_weekly_h=1) if a.agent_id == aid else a for a in p.agents]
+    return dataclasses.replace(p, agents=agents), aid
+
+
+def _break_monthly_overtime(p, r):
     """8 paid h a day over a 7-h standard day: 1 h of daily overtime a shift, none allowed this month."""
     aid = _first_shift(r)["agent_id"]
     return _stricter_labour(p, max_paid_h_per_day=7, max_overtime_h_per_month=0), aid
+
+
+def _break_comp_off(p, r):
+    """A comp day off carried from an earlier week falls due this Sunday: the roster does not give it."""
+    aid = _first_shift(r)["agent_id"]
+    ledger = pd.DataFrame([{"agent_id": aid, "earned_on": WEEK[0] - dt.timedelta(weeks=4), "due_by": WEEK[6],
+                            "given_on": None}])
+    return dataclasses.replace(p, comp_off=ledger), aid
 
 
 def _break_min_rest(p, r):
@@ -251,7 +265,9 @@ BREAKS = {  # hard rule -> (how to break it against the solved roster, the viola
     "leave": (_break_leave, "leave"),
     "max_days_per_week": (_break_max_days, "max_days_per_week"),
     "daily_hours": (_break_daily_hours, "daily hours"),
-    "weekly_hours": (_break_weekly_overtime, "overtime"),
+    "weekly_hours": (_break_weekly_hours, "weekly hours"),
+    "monthly_overtime": (_break_monthly_overtime, "overtime"),
+    "comp_off": (_break_comp_off, "comp_off"),
     "min_rest": (_break_min_rest, "min_rest"),
     "consecutive_days": (_break_consecutive_days, "consecutive days"),
     "pinned": (_break_pinned, "pinned"),

@@ -8,12 +8,14 @@ skill groups (``roster.model.RosterVars``). The rules are the roster's summed ov
 
 - a day: shifts <= members not on leave; a shape: shifts <= members whose rest after last week allows
   it; no shape over the daily hours cap;
-- a week: working days <= their ``max_working_days``, paid minutes <= their weekly caps, daily overtime
-  minutes <= their overtime allowances.
+- an ISO week (``problem.iso_weeks()``): working days <= their days left in the week (one full rest
+  day; the previous plan's days of the week counted), paid minutes <= their weekly caps
+  (``RosterProblem.weekly_cap_min``); a calendar month: daily overtime minutes <= what is left of
+  their monthly overtime caps.
 
 Every roster of the named agents gives a solution here (count its shifts), so the fewest hires here is
 a lower bound for the roster model; it leaves out what only named agents have (rest between shifts
-inside the week, consecutive days, pinned shifts, rest-day overtime), which is why the sizing then
+inside the week, consecutive days, pinned shifts, rest-day pay and comp days off), which is why the sizing then
 looks for a roster of named agents with that many hires. Being small and without the named agents'
 symmetry, it is solved to optimality in a fraction of the roster's time.
 """
@@ -106,8 +108,10 @@ class CountingModel:
         n = len(g.members)
         g.size = m.new_int_var(0, n, f"hires(profile={g.profile + 1})") if g.profile is not None else n
         daily_cap = p.daily_cap_min()
-        std_day = int(round(p.scenario.labour.max_paid_h_per_day * 60))
-        days_used, paid, overtime = [], [], []
+        std_day = p.std_day_min()
+        days_used: dict[int, list] = {}
+        paid: dict[int, list] = {}
+        overtime: dict[int, list] = {}
         for d, day in enumerate(p.days):
             today = []
             for s, shape in enumerate(self.shapes[d]):
@@ -123,21 +127,36 @@ class CountingModel:
                 today.append(v)
                 self._shape(gi, d, s, shape, v, g)
                 ot = shift_pay(p, 1.0, p.day_types[day], shape.paid_min, std_day)[2]
-                paid.append(shape.paid_min * v)
+                paid.setdefault(d, []).append(shape.paid_min * v)
                 if ot:
-                    overtime.append(ot * v)
+                    overtime.setdefault(d, []).append(ot * v)
             if today:
                 free = g.size if g.profile is not None else sum(day not in a.unavailable for a in g.members)
                 m.add(sum(today) <= free)
-                days_used += today
-        if g.profile is not None:
-            m.add(sum(days_used) <= p.max_working_days * g.size)
-            m.add(sum(paid) <= p.weekly_cap_min(rep) * g.size)
-            m.add(sum(overtime) <= p.weekly_overtime_allowance_min(rep.agent_id) * g.size)
-        else:
-            m.add(sum(days_used) <= p.max_working_days * n)
-            m.add(sum(paid) <= sum(p.weekly_cap_min(a) for a in g.members))
-            m.add(sum(overtime) <= sum(p.weekly_overtime_allowance_min(a.agent_id) for a in g.members))
+                days_used[d] = today
+        self._periods(g, rep, days_used, paid, overtime)
+
+    def _periods(self, g: Group, rep: Agent, days_used: dict[int, list], paid: dict[int, list],
+                 overtime: dict[int, list]) -> None:
+        """A group's caps summed over its members: per ISO week its working days and paid minutes, per
+        calendar month its daily overtime (which the monthly cap counts whatever else it counts)."""
+        p, m = self.problem, self.model
+        hired = g.profile is not None
+
+        def total(cap, day: dt.date) -> cp_model.LinearExprT | int:
+            return cap(rep, day) * g.size if hired else sum(cap(a, day) for a in g.members)
+
+        for week in p.iso_weeks():
+            day0 = p.days[week[0]]
+            used = [v for d in week for v in days_used.get(d, [])]
+            if used:
+                m.add(sum(used) <= total(lambda a, day: p.days_left_in_week(a.agent_id, day), day0))
+                m.add(sum(t for d in week for t in paid.get(d, [])) <= total(p.weekly_cap_min, day0))
+        for month in p.months():
+            day0 = p.days[month[0]]
+            terms = [t for d in month for t in overtime.get(d, [])]
+            if terms:
+                m.add(sum(terms) <= total(lambda a, day: p.month_overtime_cap_min(a.agent_id, day), day0))
 
     def _may_start(self, agent: Agent, day: dt.date, shape: ShiftShape) -> bool:
         """Not on leave, and rested since last week's last shift."""

@@ -225,17 +225,23 @@ def _complete_hint(built: BuiltModel, problem: RosterProblem, hire: HireOption, 
 def _hand_out(problem: RosterProblem, counting: Counting, key: tuple, members: list[Agent],
               index: dict[str, int]) -> set[tuple[int, int, int]]:
     out = set()
-    days = {a.agent_id: 0 for a in members}
-    paid = {a.agent_id: 0 for a in members}
+    week_of = {d: w for w, week in enumerate(problem.iso_weeks()) for d in week}
+    days = {(a.agent_id, w): 0 for a in members for w in set(week_of.values())}
+    paid = dict.fromkeys(days, 0)
     last_end = {a.agent_id: problem.last_shift_end(a.agent_id) for a in members}
     rest = problem.scenario.labour.min_rest_h
     counts = counting.shifts.get(key, {})
 
+    def left(a: Agent, d: int) -> int:
+        """Days the agent may still work in the ISO week of day ``d``."""
+        return problem.days_left_in_week(a.agent_id, problem.days[d]) - days[a.agent_id, week_of[d]]
+
     def slack(a: Agent, d: int) -> int:
-        """Days from ``d`` on the agent could still work, less the days it may still work: who has
-        the least must take a shift first, or lose it."""
-        free = sum(day not in a.unavailable for day in problem.days[d:])
-        return free - (problem.max_working_days - days[a.agent_id])
+        """Days from ``d`` to the week's end the agent could still work, less the days it may still work
+        there: who has the least must take a shift first, or lose it."""
+        free = sum(day not in a.unavailable for e, day in enumerate(problem.days)
+                   if e >= d and week_of[e] == week_of[d])
+        return free - left(a, d)
 
     for d, day in enumerate(problem.days):
         busy: set[str] = set()
@@ -246,16 +252,16 @@ def _hand_out(problem: RosterProblem, counting: Counting, key: tuple, members: l
             start, end = problem.at(day, shape.start_min), problem.at(day, shape.end_min)
             for _ in range(k):
                 free = [a for a in members if a.agent_id not in busy and day not in a.unavailable
-                        and days[a.agent_id] < problem.max_working_days
-                        and paid[a.agent_id] + shape.paid_min <= problem.weekly_cap_min(a)
+                        and left(a, d) > 0
+                        and paid[a.agent_id, week_of[d]] + shape.paid_min <= problem.weekly_cap_min(a, day)
                         and (last_end[a.agent_id] is None
                              or (start - last_end[a.agent_id]).total_seconds() >= rest * 3600)]
                 if not free:
                     break
-                a = min(free, key=lambda a: (slack(a, d), paid[a.agent_id]))
+                a = min(free, key=lambda a: (slack(a, d), paid[a.agent_id, week_of[d]]))
                 busy.add(a.agent_id)
-                days[a.agent_id] += 1
-                paid[a.agent_id] += shape.paid_min
+                days[a.agent_id, week_of[d]] += 1
+                paid[a.agent_id, week_of[d]] += shape.paid_min
                 last_end[a.agent_id] = end
                 out.add((index[a.agent_id], d, s))
     return out

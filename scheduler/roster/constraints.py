@@ -27,16 +27,26 @@ the shortfall report (``report.py``) is built from those names.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from core.names import PREMIUM_DAY_TYPES, WEEKEND_DAY_TYPES
-from scheduler.agents import Agent
 from scheduler.roster.family import Family, HardRule, Term
 from scheduler.roster.friendly import LATE_END_MIN, PairedRestDays, RequestTerms, Spread, StartTimes
 from scheduler.roster.problem import RosterProblem
-from scheduler.roster.rules import ConsecutiveDays, DailyHours, Leave, MaxDaysPerWeek, MinRest, Pinned, WeeklyHours
+from scheduler.roster.rules import (
+    CompOff,
+    ConsecutiveDays,
+    DailyHours,
+    Leave,
+    MaxDaysPerWeek,
+    MinRest,
+    MonthlyOvertime,
+    Pinned,
+    WeeklyHours,
+)
 
 if TYPE_CHECKING:  # the validator imports this module: no solver at run time
     from ortools.sat.python import cp_model
@@ -168,149 +178,210 @@ class Coverage(Family):
 
 # -- pay ------------------------------------------------------------------------------------------------
 class PayCost(Family):
-    """Pay cost of every shift (``PaySpec``), and the overtime minutes ``WeeklyHours`` caps.
+    """Pay cost of every shift (``PaySpec``), the overtime minutes ``MonthlyOvertime`` caps, and the comp
+    days off that rest-day work earns, which ``CompOff`` must give.
 
     Per shift, with ``rate`` = the agent's hourly cost:
 
-    - on a ``statutory_holiday``: all paid hours at ``pay.statutory_holiday``;
-    - on the agent's working days beyond ``ordinary_days_per_week`` (5) in the week, counted in date
-      order (only possible when ``max_days_per_week`` > 5): all hours at ``pay.rest_day_overtime``;
+    - on a ``statutory_holiday``: all paid hours at ``pay.statutory_holiday`` (art. 44(3)), never time
+      off in lieu, and not a standard day;
+    - rest-day work (standard hours system): per agent and ISO week, the non-statutory days worked
+      beyond the week's standard days (``RosterProblem.standard_days``: 5 in an ordinary week, 6 with a
+      makeup workday, 2 in 2025-W40), counted in date order from the first day of the ISO week (days
+      the previous plan covered included). Each such shift is either ``paid`` (all hours at
+      ``pay.rest_day_overtime``, overtime) or ``comp_off`` (paid as an ordinary shift, and the agent is
+      owed a day off in lieu, which is not overtime), as ``rest_day_work.options`` allow; the model picks
+      the cheaper (the comp day's value is ``CompOff``'s term);
     - otherwise ordinary hours at ``pay.weekend`` on weekend and holiday rest days (1.0 elsewhere) and,
       in the standard hours system, hours beyond ``max_paid_h_per_day`` at
       ``max(that, pay.workday_overtime)``.
 
-    Per agent and week, ordinary hours beyond ``max_paid_h_per_week`` earn the premium
-    ``(pay.workday_overtime - 1) x rate`` on top (attributed to the latest shifts in the report).
-    In comprehensive-hours mode (``labour.comprehensive_hours``) there is no daily overtime and no
-    rest-day overtime: only the weekly excess is overtime.
+    Per agent and ISO week, ordinary hours beyond the week's standard hours (``weekly_std_min``) earn
+    the premium ``(pay.workday_overtime - 1) x rate`` on top (attributed to the latest shifts in the
+    report). In comprehensive-hours mode (``labour.comprehensive_hours``) there is no daily overtime and
+    no rest-day work: only the weekly excess is overtime.
 
-    Overtime minutes = daily overtime + rest-day overtime + weekly excess (statutory holiday hours are
-    paid 300% but are not counted against the monthly overtime cap); they go to ``rv.overtime``, the
-    ``OvertimeLedger`` the hours caps read.
+    Overtime minutes = daily overtime + paid rest-day hours + weekly excess (statutory holiday hours are
+    paid 300% but are not counted against the monthly cap, nor is rest-day work given back as time off)
+    go to ``rv.overtime`` per agent and calendar month (a week's excess counts in every month the week
+    touches: a safe side of the cap), the ``Ledger`` ``MonthlyOvertime`` reads; the comp days earned go
+    to ``rv.comp_earned`` per agent and ISO week of the horizon.
     """
 
     name = "pay"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
-        lab, pay = problem.scenario.labour, problem.scenario.pay
-        std_day = int(round(lab.max_paid_h_per_day * 60))
         terms = []
         for c in rv.cands:
             agent = problem.agents[c.agent]
             day = problem.days[c.day]
             cost, ordinary, overtime = shift_pay(problem, agent.hourly_cost, problem.day_types[day],
-                                                 c.paid_min, std_day)
+                                                 c.paid_min, problem.std_day_min())
             rv.cand_cost[c.idx] = cost
             rv.cand_ordinary_min[c.idx] = ordinary
             rv.cand_overtime_min[c.idx] = overtime
             terms.append(Term(rv.x[c.idx], cost, "pay"))
-        n_days = len(problem.days)
-        ordinary_days = problem.ordinary_days_per_week
-        rest_day_ot = (not lab.comprehensive_hours and problem.max_working_days > ordinary_days)
-        overtime_by_agent = {}
-        for a, agent in enumerate(problem.agents):
-            rate = agent.hourly_cost
-            ordinary = [(rv.x[k], rv.cand_ordinary_min[k]) for d in range(n_days)
-                        for k in rv.by_agent_day.get((a, d), [])]
-            overtime = [(rv.x[k], rv.cand_overtime_min[k]) for d in range(n_days)
-                        for k in rv.by_agent_day.get((a, d), [])]
-            if rest_day_ot:
-                self._rest_day_overtime(problem, model, rv, a, agent, terms, ordinary, overtime)
-            # weekly excess of ordinary minutes over the standard week, exact: W = max(0, ordinary - std)
-            best = sorted((max((rv.cand_ordinary_min[k] for k in rv.by_agent_day.get((a, d), [])),
-                               default=0) for d in range(n_days)), reverse=True)
-            max_ordinary = sum(best[:problem.max_working_days])
-            std = problem.weekly_std_min()
-            if max_ordinary > std:
-                w = model.new_int_var(0, max_ordinary - std, f"weekly_overtime_min(agent={agent.agent_id})")
-                model.add_max_equality(w, [0, sum(v * m for v, m in ordinary) - std])
-                per_min = (pay.workday_overtime - 1) * rate / 60
-                rv.weekly_excess[a] = (w, per_min)
-                terms.append(Term(w, per_min, "pay"))
-                overtime.append((w, 1))
-            if any(m for _, m in overtime):
-                overtime_by_agent[a] = sum(v * m for v, m in overtime if m)
-        rv.overtime.write(overtime_by_agent, self.name)
+        month_of = {d: m for m, days in enumerate(problem.months()) for d in days}
+        overtime: dict[tuple[int, int], list[tuple[object, int]]] = {}
+        earned: dict[tuple[int, int], object] = {}
+        for a in range(len(problem.agents)):
+            for w, week in enumerate(problem.iso_weeks()):
+                week_ot = self._week(problem, model, rv, a, w, week, terms)
+                for d, items in week_ot.by_day.items():
+                    overtime.setdefault((a, month_of[d]), []).extend(items)
+                for m in sorted({month_of[d] for d in week}) if week_ot.excess is not None else ():
+                    overtime.setdefault((a, m), []).append((week_ot.excess, 1))
+                if week_ot.earned:
+                    earned[a, w] = sum(week_ot.earned)
+        rv.overtime.write({key: sum(v * m for v, m in items if m) for key, items in overtime.items()
+                           if any(m for _, m in items)}, self.name)
+        rv.comp_earned.write(earned, self.name)
         return terms
 
+    def _week(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars, a: int, w: int,
+              week: list[int], terms: list[Term]) -> WeekPay:
+        """One agent's ISO week: its rest-day shifts and its weekly excess."""
+        agent = problem.agents[a]
+        by_day = {d: [(rv.x[k], rv.cand_overtime_min[k]) for k in rv.by_agent_day.get((a, d), [])
+                      if rv.cand_overtime_min[k]] for d in week}
+        ordinary = [(rv.x[k], rv.cand_ordinary_min[k]) for d in week for k in rv.by_agent_day.get((a, d), [])]
+        earned = []
+        if problem.rest_day_rules:
+            earned = self._rest_days(problem, model, rv, a, week, terms, ordinary, by_day)
+        day0 = problem.days[week[0]]
+        before = problem.previous_week_status(agent.agent_id, day0)
+        # weekly excess of ordinary minutes over the week's standard hours, exact: W = max(0, ordinary - std)
+        std = max(problem.weekly_std_min(day0), before.ordinary_min)
+        best = sorted((max((rv.cand_ordinary_min[k] for k in rv.by_agent_day.get((a, d), [])), default=0)
+                       for d in week), reverse=True)
+        most = before.ordinary_min + sum(best[:max(0, problem.max_working_days - before.days)])
+        excess = None
+        if most > std:
+            label = f"{day0.isocalendar()[0]}-W{day0.isocalendar()[1]:02d}"
+            excess = model.new_int_var(0, most - std, f"weekly_overtime_min(agent={agent.agent_id}, week={label})")
+            model.add_max_equality(excess, [0, sum(v * m for v, m in ordinary) + before.ordinary_min - std])
+            per_min = (problem.scenario.pay.workday_overtime - 1) * agent.hourly_cost / 60
+            rv.weekly_excess[a, w] = (excess, per_min)
+            terms.append(Term(excess, per_min, "pay"))
+        return WeekPay(by_day, excess, earned)
 
     @staticmethod
-    def _rest_day_overtime(problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars, a: int, agent: Agent,
-                           terms: list[Term], ordinary: list[tuple[object, int]],
-                           overtime: list[tuple[object, int]]) -> None:
-        """Premium of the agent's working days beyond the ordinary ones, in date order: a shift on day
-        d >= O (O = ordinary days) is rest-day overtime (z = 1) iff the agent worked O days before d,
-        statutory holidays excepted (they are paid 300% instead).
+    def _rest_days(problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars, a: int, week: list[int],
+                   terms: list[Term], ordinary: list[tuple[object, int]],
+                   by_day: dict[int, list[tuple[object, int]]]) -> list:
+        """Rest-day shifts of agent ``a`` in one ISO week, in date order: a shift on a non-statutory day d
+        is rest-day work (z = 1) iff the agent worked the week's S standard days on non-statutory days
+        before d (the previous plan's days of the week included). Returns the comp-off literals.
 
-        Exact: cond_d = [worked >= O days before d] and ``z_k = x_k AND cond_d``. Those relax in the LP
-        to cond_d >= (prior - O + 1) / span, which leaves the premium out of the bound, so the valid
-        count cut ``sum z >= D - O - (statutory days from day O on)`` is added: every working day
-        beyond the O-th is a rest-day shift unless it is a statutory holiday. With it the Double 11
-        week's gap at 60 s fell from 13% to 2.4%. (A linear formulation through "the last day worked"
-        was tried and relaxed worse than this cut.)
-        """
-        pay = problem.scenario.pay
-        n_days = len(problem.days)
-        ordinary_days = problem.ordinary_days_per_week
-        rate = agent.hourly_cost
-        zs = []
-        for d in range(ordinary_days, n_days):
-            ks = [k for k in rv.by_agent_day.get((a, d), [])
-                  if problem.day_types[problem.days[d]] != "statutory_holiday"]
-            if not ks:
-                continue
-            prior = sum(rv.works(a, e) for e in range(d))
-            span = d - ordinary_days + 1
-            cond = model.new_bool_var(f"rest_day_overtime(agent={agent.agent_id}, on={problem.days[d]})")
-            model.add(span * cond >= prior - (ordinary_days - 1))
-            model.add(ordinary_days * cond <= prior)
+        Exact: cond_d = [non-statutory days worked before d >= S] and ``z_k = x_k AND cond_d``. Those
+        relax in the LP to cond_d >= (prior - S + 1) / span, which leaves the premium out of the bound,
+        so the valid count cut ``sum z >= (non-statutory days worked) - (S - days before)`` is added:
+        every non-statutory working day beyond the S-th is rest-day work. With it the Double 11 week's
+        gap at 60 s fell from 13% to 2.4%. (A linear formulation through "the last day worked" was tried
+        and relaxed worse than this cut.)
+
+        Each rest-day shift is paid (``pay.rest_day_overtime`` on all its hours, overtime) or given back
+        as a comp day off (``q_k``: paid as an ordinary shift, its ordinary minutes not overtime), as
+        ``rest_day_work.options`` allow."""
+        pay, policy = problem.scenario.pay, problem.scenario.rest_day_work
+        agent = problem.agents[a]
+        day0 = problem.days[week[0]]
+        standard = problem.standard_days(day0)
+        before = problem.previous_week_status(agent.agent_id, day0).nonstat
+        nonstat = [d for d in week if problem.day_types[problem.days[d]] != "statutory_holiday"]
+        zs, earned = [], []
+        for i, d in enumerate(nonstat):
+            ks = rv.by_agent_day.get((a, d), [])
+            if not ks or before + i < standard:
+                continue  # at most S - 1 standard days worked before d: never rest-day work
+            on = problem.days[d]
+            if before >= standard:
+                cond = None  # the standard days were used up before the plan began
+            else:
+                prior = before + sum(rv.works(a, e) for e in nonstat[:i])
+                span = before + i - standard + 1
+                cond = model.new_bool_var(f"rest_day_work(agent={agent.agent_id}, on={on})")
+                model.add(span * cond >= prior - (standard - 1))
+                model.add(standard * cond <= prior)
             for k in ks:
-                z = model.new_bool_var(f"rest_day_shift(agent={agent.agent_id}, shift={k})")
-                model.add_bool_and([rv.x[k], cond]).only_enforce_if(z)
-                model.add_bool_or([rv.x[k].Not(), cond.Not(), z])
-                paid = rv.cands[k].paid_min
-                delta = paid / 60 * rate * pay.rest_day_overtime - rv.cand_cost[k]
-                rv.rest_day[k] = (z, delta)
+                if cond is None:
+                    z = rv.x[k]
+                else:
+                    z = model.new_bool_var(f"rest_day_shift(agent={agent.agent_id}, shift={k})")
+                    model.add_bool_and([rv.x[k], cond]).only_enforce_if(z)
+                    model.add_bool_or([rv.x[k].Not(), cond.Not(), z])
+                ordinary_min = rv.cand_ordinary_min[k]
+                paid_extra = rv.cands[k].paid_min / 60 * agent.hourly_cost * pay.rest_day_overtime - rv.cand_cost[k]
+                if "comp_off" not in policy.options:
+                    q = None
+                elif "paid" not in policy.options:
+                    q = z
+                else:
+                    q = model.new_bool_var(f"comp_off(agent={agent.agent_id}, on={on}, shift={k})")
+                    model.add_implication(q, z)
+                rv.rest_day[k] = (z, q, paid_extra)
                 zs.append(z)
-                terms.append(Term(z, delta, "pay"))
-                ordinary.append((z, -rv.cand_ordinary_min[k]))
-                overtime.append((z, rv.cand_ordinary_min[k]))
+                ordinary.append((z, -ordinary_min))
+                if q is not z:  # paid: every hour at the rest-day rate, all overtime
+                    terms.append(Term(z, paid_extra, "pay"))
+                    by_day[d].append((z, ordinary_min))
+                if q is not None:
+                    earned.append(q)
+                    if q is not z:
+                        terms.append(Term(q, -paid_extra, "pay"))
+                        by_day[d].append((q, -ordinary_min))
         if zs:
-            statutory_late = sum(problem.day_types[problem.days[d]] == "statutory_holiday"
-                                 for d in range(ordinary_days, n_days))
-            model.add(sum(zs) >= sum(rv.works(a, d) for d in range(n_days))
-                      - ordinary_days - statutory_late)
+            model.add(sum(zs) >= sum(rv.works(a, d) for d in nonstat) - max(0, standard - before))
+        return earned
 
-class OvertimeLedger:
-    """Overtime minutes of each agent this week, as CP-SAT expressions [min]: what the pay rules count
-    and the hours caps limit.
 
-    ``PayCost`` writes it once (daily + rest-day overtime + weekly excess, per agent index);
-    ``WeeklyHours`` reads it to hold overtime within the month's allowance. The families meet here
-    rather than through an attribute one of them happens to fill first: reading the ledger before it
-    is written, or writing it twice, raises, so a family list that puts the cap before the pay (or
-    leaves the pay out) fails loudly instead of silently dropping the overtime cap."""
+@dataclass
+class WeekPay:
+    """One agent's ISO week as ``PayCost`` prices it: overtime items (literal, minutes) by day index,
+    the weekly-excess variable (or None) and the comp-off literals earned."""
 
-    def __init__(self) -> None:
-        self._minutes: dict[int, cp_model.LinearExprT] | None = None
+    by_day: dict[int, list[tuple[object, int]]]
+    excess: object
+    earned: list
+
+
+class Ledger:
+    """CP-SAT expressions one family writes once and other families read, keyed by agent index (and a
+    period): the families meet here rather than through an attribute one of them happens to fill
+    first. Reading before the ledger is written, or writing it twice, raises, so a family list that
+    puts a reader before its writer (or leaves the writer out) fails loudly instead of silently
+    dropping a rule.
+
+    - ``rv.overtime``: overtime minutes per (agent, calendar month index of ``problem.months()``),
+      written by ``PayCost`` (daily overtime + paid rest-day hours + weekly excess), read by
+      ``MonthlyOvertime``; a key is absent when no shift of the agent that month has any;
+    - ``rv.comp_earned``: comp days off earned per (agent, ISO week index of ``problem.iso_weeks()``),
+      written by ``PayCost``, read by ``CompOff``."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._values: dict | None = None
         self._writer = ""
 
     @property
     def written(self) -> bool:
-        return self._minutes is not None
+        return self._values is not None
 
-    def write(self, minutes: dict[int, cp_model.LinearExprT], writer: str) -> None:
-        """``minutes``: agent index -> overtime minutes, for the agents who can work any overtime."""
-        if self._minutes is not None:
-            raise RuntimeError(f"{writer} writes the overtime ledger that {self._writer} already wrote")
-        self._minutes, self._writer = dict(minutes), writer
+    def write(self, values: dict, writer: str) -> None:
+        if self._values is not None:
+            raise RuntimeError(f"{writer} writes the {self.what} ledger that {self._writer} already wrote")
+        self._values, self._writer = dict(values), writer
 
-    def minutes(self, agent: int, reader: str) -> cp_model.LinearExprT | None:
-        """Overtime minutes of agent index ``agent``; None when no shift of the agent has any."""
-        if self._minutes is None:
-            raise RuntimeError(f"{reader} reads the overtime ledger before it is written: build PayCost "
+    def read(self, key, reader: str):
+        """The expression at ``key``; None when nothing was written there."""
+        if self._values is None:
+            raise RuntimeError(f"{reader} reads the {self.what} ledger before it is written: build PayCost "
                                f"before {reader} in the family list")
-        return self._minutes.get(agent)
+        return self._values.get(key)
+
+    def keys(self, reader: str) -> list:
+        self.read(None, reader)
+        return sorted(self._values)
 
 
 def shift_pay(problem: RosterProblem, rate: float, day_type: str, paid_min: int,
@@ -399,12 +470,13 @@ def default_families() -> list[Family]:
     """The registry: the model is this list, built in this order (the order fixes the CP-SAT model,
     so keep it when refactoring; the agent-friendly terms add no variable when they are off, so that
     ``roster.agent_friendly = false`` builds the model as before them). ``PayCost`` comes before
-    ``WeeklyHours``, which reads the ``OvertimeLedger`` it writes. The hard rules, in this order, are
-    also the order of a conflict's explanation (``Pinned`` last), of the shortfall report's diagnosis
-    and of the validator's checks."""
+    ``MonthlyOvertime`` and ``CompOff``, which read the overtime and comp-off ``Ledger`` it writes. The
+    hard rules, in this order, are also the order of a conflict's explanation (``Pinned`` last), of the
+    shortfall report's diagnosis and of the validator's checks."""
     return [OneShiftPerDay(), LunchPlacement(), ChannelAssignment(), ChannelSwitching(), Coverage(), Leave(),
-            MaxDaysPerWeek(), DailyHours(), PayCost(), WeeklyHours(), MinRest(), ConsecutiveDays(),
-            Pinned(), Fairness(), PairedRestDays(), StartTimes(), Spread(), RequestTerms(), Stability()]
+            MaxDaysPerWeek(), DailyHours(), PayCost(), WeeklyHours(), MonthlyOvertime(), CompOff(), MinRest(),
+            ConsecutiveDays(), Pinned(), Fairness(), PairedRestDays(), StartTimes(), Spread(), RequestTerms(),
+            Stability()]
 
 
 def hard_rules(families: list[Family] | None = None) -> list[HardRule]:

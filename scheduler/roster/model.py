@@ -27,7 +27,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from core.errors import InputError, SolverError
-from scheduler.roster.constraints import OvertimeLedger, default_families, hard_rules, shift_keys
+from scheduler.roster.constraints import Ledger, default_families, hard_rules
 from scheduler.roster.family import Family, HardRule, Term
 from scheduler.roster.problem import RosterProblem, ShiftShape, required_heads, shift_shapes
 from scheduler.roster.report import Roster, build_roster
@@ -169,10 +169,14 @@ class RosterVars:
         self.cand_cost: dict[int, float] = {}
         self.cand_ordinary_min: dict[int, int] = {}
         self.cand_overtime_min: dict[int, int] = {}
-        self.rest_day: dict[int, tuple[cp_model.IntVar, float]] = {}
-        self.weekly_excess: dict[int, tuple[cp_model.IntVar, float]] = {}
-        # written by PayCost, read by WeeklyHours
-        self.overtime = OvertimeLedger()
+        # candidate -> (rest-day literal, comp-off literal or None, extra pay when paid)
+        self.rest_day: dict[int, tuple[object, object, float]] = {}
+        self.weekly_excess: dict[tuple[int, int], tuple[cp_model.IntVar, float]] = {}  # (agent, ISO week)
+        # written by PayCost, read by MonthlyOvertime and CompOff
+        self.overtime = Ledger("overtime")
+        self.comp_earned = Ledger("comp-off")
+        # filled by CompOff: (agent, ISO week) -> comp days off given
+        self.comp_given: dict[tuple[int, int], cp_model.IntVar] = {}
         # assumption literals, one per (agent_id, family), only when explaining a conflict
         self.rule_literals: dict[tuple[str, str], cp_model.IntVar] | None = {} if explain else None
         self._model = model
@@ -361,19 +365,25 @@ def _extract(problem: RosterProblem, built: BuiltModel, solver: cp_model.CpSolve
     for c in v.cands:
         if not solver.boolean_value(v.x[c.idx]):
             continue
-        cost = v.cand_cost[c.idx]
-        ordinary = v.cand_ordinary_min[c.idx]
-        overtime = v.cand_overtime_min[c.idx]
-        if c.idx in v.rest_day and solver.boolean_value(v.rest_day[c.idx][0]):
-            cost += v.rest_day[c.idx][1]
-            overtime += ordinary
-            ordinary = 0
-        shifts.append({"cand": c, "lunch": None, "cost": cost, "ordinary_min": ordinary,
-                       "overtime_min": overtime, "channels": {}})
-    # weekly excess premium: attributed to the agent's latest ordinary minutes
-    for a, (w, per_min) in v.weekly_excess.items():
-        left = int(solver.value(w))
-        for s in sorted((s for s in shifts if s["cand"].agent == a), key=lambda s: -s["cand"].day):
+        shift = {"cand": c, "lunch": None, "cost": v.cand_cost[c.idx], "ordinary_min": v.cand_ordinary_min[c.idx],
+                 "overtime_min": v.cand_overtime_min[c.idx], "channels": {}, "rest_day": ""}
+        if c.idx in v.rest_day:
+            z, q, paid_extra = v.rest_day[c.idx]
+            if solver.boolean_value(z):
+                if q is not None and solver.boolean_value(q):
+                    shift["rest_day"] = "comp_off"
+                else:
+                    shift["rest_day"] = "paid"
+                    shift["cost"] += paid_extra
+                    shift["overtime_min"] += shift["ordinary_min"]
+                shift["ordinary_min"] = 0
+        shifts.append(shift)
+    # weekly excess premium: attributed to the agent's latest ordinary minutes of the ISO week
+    week_of = {d: w for w, days in enumerate(problem.iso_weeks()) for d in days}
+    for (a, w), (var, per_min) in v.weekly_excess.items():
+        left = int(solver.value(var))
+        mine = [s for s in shifts if s["cand"].agent == a and week_of[s["cand"].day] == w]
+        for s in sorted(mine, key=lambda s: -s["cand"].day):
             if left <= 0:
                 break
             take = min(left, s["ordinary_min"])
@@ -384,7 +394,36 @@ def _extract(problem: RosterProblem, built: BuiltModel, solver: cp_model.CpSolve
     split = {key: int(solver.value(var)) for key, var in v.split.items()}
     info["channel_switches"] = assign_channels(problem, v, shifts, split)
     values = [(name, int(solver.value(var)), weight, idx) for name, var, weight, idx in v.penalties]
-    return build_roster(problem, shifts, values, info)
+    given = {key: int(solver.value(var)) for key, var in v.comp_given.items()}
+    return build_roster(problem, shifts, values, info, comp_off_ledger(problem, shifts, given))
+
+
+def comp_off_ledger(problem: RosterProblem, shifts: list[dict], given: dict[tuple[int, int], int]) -> pd.DataFrame:
+    """The comp-off ledger after the plan: the days owed at its start and those its comp-off shifts
+    earned, each with its due date, and the day it was given when the plan gives it (``given``:
+    comp days per (agent, ISO week), from ``CompOff``). Each week's days go to the agent's first free
+    non-statutory days of the week that are not leave days, and pay off the earliest-due days owed
+    (earned in an earlier week)."""
+    weeks = problem.iso_weeks()
+    rows = []
+    for a, agent in enumerate(problem.agents):
+        owed = [[e, due, None] for due, e in problem.comp_owed_rows(agent.agent_id)]
+        earned = sorted(problem.days[s["cand"].day] for s in shifts
+                        if s["cand"].agent == a and s["rest_day"] == "comp_off")
+        owed += [[e, problem.comp_due_by(e), None] for e in earned]
+        worked = {s["cand"].day for s in shifts if s["cand"].agent == a}
+        for w, days in enumerate(weeks):
+            n = given.get((a, w), 0)
+            free = [problem.days[d] for d in days if d not in worked and problem.days[d] not in agent.unavailable
+                    and problem.day_types[problem.days[d]] != "statutory_holiday"]
+            week0 = problem.days[days[0]]
+            open_rows = sorted((r for r in owed if r[2] is None
+                                and problem.week_key(r[0]) < problem.week_key(week0)), key=lambda r: r[1])
+            for row, day in zip(open_rows[:n], free):
+                row[2] = day
+        rows += [{"agent_id": agent.agent_id, "agent_name": agent.name, "earned_on": e, "due_by": due,
+                  "given_on": g} for e, due, g in owed]
+    return pd.DataFrame(rows, columns=["agent_id", "agent_name", "earned_on", "due_by", "given_on"])
 
 
 def assign_lunches(v: RosterVars, shifts: list[dict], counts: dict) -> None:
@@ -441,8 +480,21 @@ def assign_channels(problem: RosterProblem, v: RosterVars, shifts: list[dict],
 
 
 # -- warm start ---------------------------------------------------------------------------------------
+HINT_COMPLETION_SHARE = 0.15  # of roster.time_limit_s, to complete a shift hint into a whole roster
+
+
 def _add_hints(problem: RosterProblem, built: BuiltModel) -> None:
-    """Warm start from ``hint_shifts`` (e.g. last published roster), when given.
+    """Warm start from ``hint_shifts`` (last week's pattern, a chained-weeks roster) or the published
+    roster, when given.
+
+    The hint names shifts only; lunches, channel splits and the pay literals follow from them but
+    CP-SAT's hint search leaves them at their bounds (a first solution with most heads missing, which
+    under machine load the search may not repair in time). So the shifts are first completed into a
+    whole roster: the same model with the hinted days' shifts fixed (days the hint does not speak for
+    stay free), solved for a short while (``HINT_COMPLETION_SHARE`` of the time limit), and every
+    variable is hinted with that roster.
+    When the hinted shifts break a rule of this plan (last week's pattern on this week's leave days,
+    say), the shift hint alone is given.
 
     No greedy start: on the default week CP-SAT's own first solutions (interleaved LP-guided and LNS
     workers) beat a greedy set-cover start, which measurably slowed the solve."""
@@ -450,9 +502,54 @@ def _add_hints(problem: RosterProblem, built: BuiltModel) -> None:
     if hints is None or hints.empty:
         return
     v = built.rv
-    wanted = shift_keys(problem, hints)
-    for c in v.cands:
-        built.model.add_hint(v.x[c.idx], (c.agent, c.day, c.start_min) in wanted)
+    wanted = hinted_candidates(problem, v.cands, hints)
+    days = {v.cands[k].day for k in wanted}  # the days the hint speaks for; the others are left free
+    values = {v.x[c.idx].index: int(c.idx in wanted) for c in v.cands if c.day in days}
+    completed = _complete(problem, built.model, values)
+    for index, value in (completed or values).items():
+        built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
+
+
+def hinted_candidates(problem: RosterProblem, cands: list[Candidate], hints: pd.DataFrame) -> set[int]:
+    """The candidate each hinted shift stands for: the same agent and day, and of the agent's shifts
+    that day the same template at the same start, else the same template at the nearest start, else
+    the nearest start. A hint from another week (last week's pattern a week on) keeps its shifts where
+    the day's window moved them (a 10:00 holiday start hints the 09:00 shift of an ordinary day)."""
+    by_day: dict[tuple[int, int], list[Candidate]] = {}
+    for c in cands:
+        by_day.setdefault((c.agent, c.day), []).append(c)
+    a_index = {a.agent_id: i for i, a in enumerate(problem.agents)}
+    d_index = {d: i for i, d in enumerate(problem.days)}
+    templates = hints["template"] if "template" in hints.columns else [None] * len(hints)
+    out = set()
+    for aid, start, template in zip(hints["agent_id"], hints["shift_start"], templates):
+        start = pd.Timestamp(start)
+        options = by_day.get((a_index.get(aid), d_index.get(start.date())))
+        if not options:
+            continue
+        minute = start.hour * 60 + start.minute
+        best = min(options, key=lambda c: (c.shape.template != template, abs(c.start_min - minute), c.idx))
+        out.add(best.idx)
+    return out
+
+
+def _complete(problem: RosterProblem, model: cp_model.CpModel, fixed: dict[int, int]) -> dict[int, int] | None:
+    """Every variable's value in the best roster found with the variables ``fixed`` (proto index ->
+    value) held, or None when that is infeasible or nothing is found in time."""
+    sub = model.clone()
+    for index, value in fixed.items():
+        sub.add(sub.get_int_var_from_proto_index(index) == value)
+    solver = cp_model.CpSolver()
+    spec = problem.scenario.roster
+    solver.parameters.num_workers = spec.workers
+    solver.parameters.random_seed = int(problem.seed)
+    solver.parameters.interleave_search = True
+    solver.parameters.max_deterministic_time = HINT_COMPLETION_SHARE * spec.time_limit_s * DTIME_PER_S
+    solver.parameters.max_time_in_seconds = HINT_COMPLETION_SHARE * spec.time_limit_s * WALL_SAFETY
+    solver.parameters.relative_gap_limit = spec.relative_gap
+    if solver.solve(sub) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return {i: int(solver.value(sub.get_int_var_from_proto_index(i))) for i in range(len(sub.proto.variables))}
 
 
 # -- hard-rule conflicts ------------------------------------------------------------------------------

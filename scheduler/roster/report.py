@@ -21,7 +21,10 @@ from scheduler.roster.problem import RosterProblem, ShiftShape, required_heads, 
 PENALTY_NAME = re.compile(r"^understaffed\(channel=(?P<channel>[^,]+), at=(?P<at>[^)]+)\)$")
 SHIFT_COLUMNS = ["agent_id", "agent_name", "date", "day_type", "template", "shift_start", "shift_end",
                  "lunch_start", "lunch_end", "paid_hours", "pay_multiplier", "cost", "channels",
-                 "promotion"]
+                 "promotion", "rest_day", "overtime_hours"]
+COMP_OFF_COLUMNS = ["agent_id", "agent_name", "earned_on", "due_by", "given_on"]
+MONTH_OVERTIME_COLUMNS = ["agent_id", "agent_name", "month", "overtime_h_before", "overtime_h_plan",
+                          "overtime_h_total", "cap_h"]
 SHORTFALL_COLUMNS = ["interval_start", "channel", "required_scheduled", "scheduled_heads", "missing", "cause"]
 
 
@@ -36,7 +39,15 @@ class Roster:
     - ``scheduled``: ``interval_start, channel, scheduled_heads`` for every requirement row;
     - ``shortfall``: ``interval_start, channel, required_scheduled, scheduled_heads, missing, cause``;
     - ``solver``: ``status, objective, best_bound, gap, wall_s, num_variables, seed`` (+ details);
-    - ``cost`` (pay only), ``paid_hours``, ``overtime_hours`` [h], ``premium_cost`` (cost above base rate).
+    - ``cost`` (pay only), ``paid_hours``, ``overtime_hours`` [h], ``premium_cost`` (cost above base rate);
+    - ``comp_off``: the comp-off ledger (``COMP_OFF_COLUMNS``): one row per comp day off owed at the
+      start or earned by a ``rest_day = comp_off`` shift, with its ``due_by`` and the ``given_on`` date
+      when the plan gives it (empty: still owed when the plan ends);
+    - ``month_overtime``: per agent and calendar month of the plan, the overtime hours worked before
+      the plan, in it, in all, and the cap (``MONTH_OVERTIME_COLUMNS``).
+
+    In ``shifts``, ``rest_day`` is ``paid`` or ``comp_off`` for rest-day work (empty otherwise) and
+    ``overtime_hours`` the hours the monthly cap counts.
     """
 
     shifts: pd.DataFrame
@@ -48,13 +59,16 @@ class Roster:
     paid_hours: float = 0.0
     overtime_hours: float = 0.0
     premium_cost: float = 0.0
+    comp_off: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMP_OFF_COLUMNS))
+    month_overtime: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MONTH_OVERTIME_COLUMNS))
 
 
 def build_roster(problem: RosterProblem, shifts: list[dict], penalty_values: list[tuple],
-                 info: dict) -> Roster:
+                 info: dict, comp_off: pd.DataFrame | None = None) -> Roster:
     """``shifts``: dicts with ``cand`` (agent, day, shape), ``lunch`` [min] or None, ``cost``,
-    ``overtime_min`` and ``channels`` {channel: [interval starts]}; ``penalty_values``:
-    (name, value, weight, requirement index) of every penalty variable."""
+    ``overtime_min``, ``rest_day`` (``paid``, ``comp_off`` or empty) and ``channels`` {channel:
+    [interval starts]}; ``penalty_values``: (name, value, weight, requirement index) of every penalty
+    variable; ``comp_off``: the comp-off ledger after the plan."""
     rows, assign = [], []
     for s in sorted(shifts, key=lambda s: (s["cand"].day, s["cand"].start_min,
                                            problem.agents[s["cand"].agent].agent_id)):
@@ -72,7 +86,8 @@ def build_roster(problem: RosterProblem, shifts: list[dict], penalty_values: lis
             "lunch_end": problem.at(day, lunch + c.shape.lunch_min) if lunch is not None else pd.NaT,
             "paid_hours": paid_h, "pay_multiplier": s["cost"] / (paid_h * agent.hourly_cost) if paid_h else 0.0,
             "cost": s["cost"], "channels": "|".join(ch for ch, _ in chans),
-            "promotion": problem.promotion_days.get(day, ""),
+            "promotion": problem.promotion_days.get(day, ""), "rest_day": s.get("rest_day", ""),
+            "overtime_hours": s["overtime_min"] / 60,
             "_overtime_min": s["overtime_min"], "_rate": agent.hourly_cost,
         })
         for ch, ts in s["channels"].items():
@@ -89,11 +104,34 @@ def build_roster(problem: RosterProblem, shifts: list[dict], penalty_values: lis
         assignments = assignments.sort_values(["interval_start", "channel", "agent_id"], ignore_index=True)
     scheduled = scheduled_frame(problem.requirements, assignments)
     cost = float(frame["cost"].sum()) if len(frame) else 0.0
-    shortfall = shortfall_frame(problem, penalty_values, scheduled, frame, assignments)
+    comp_off = pd.DataFrame(columns=COMP_OFF_COLUMNS) if comp_off is None else comp_off[COMP_OFF_COLUMNS]
+    shortfall = shortfall_frame(problem, penalty_values, scheduled, frame, assignments, comp_off)
     return Roster(shifts=frame.reset_index(drop=True), assignments=assignments, scheduled=scheduled,
                   shortfall=shortfall, solver=info, cost=cost,
                   paid_hours=float(frame["paid_hours"].sum()) if len(frame) else 0.0,
-                  overtime_hours=overtime_h, premium_cost=cost - base)
+                  overtime_hours=overtime_h, premium_cost=cost - base, comp_off=comp_off.reset_index(drop=True),
+                  month_overtime=month_overtime_frame(problem, frame))
+
+
+def month_overtime_frame(problem: RosterProblem, shifts: pd.DataFrame) -> pd.DataFrame:
+    """Per agent and calendar month of the plan: overtime [h] before the plan (``month_overtime_h``,
+    for the first month), in the plan's shifts, in all, and ``max_overtime_h_per_month``. The next
+    plan's ``--previous`` reads the month-to-date total from here."""
+    cap = problem.scenario.labour.max_overtime_h_per_month
+    in_plan: dict[tuple[str, str], float] = {}
+    for aid, day, hours in zip(shifts["agent_id"], shifts["date"], shifts["overtime_hours"]):
+        key = (aid, f"{day:%Y-%m}")
+        in_plan[key] = in_plan.get(key, 0.0) + float(hours)
+    first = f"{problem.days[0]:%Y-%m}"
+    rows = []
+    for month in dict.fromkeys(f"{problem.days[d[0]]:%Y-%m}" for d in problem.months()):
+        for agent in problem.agents:
+            before = float(problem.month_overtime_h.get(agent.agent_id, 0.0)) if month == first else 0.0
+            plan = in_plan.get((agent.agent_id, month), 0.0)
+            rows.append({"agent_id": agent.agent_id, "agent_name": agent.name, "month": month,
+                         "overtime_h_before": before, "overtime_h_plan": plan, "overtime_h_total": before + plan,
+                         "cap_h": cap})
+    return pd.DataFrame(rows, columns=MONTH_OVERTIME_COLUMNS)
 
 
 def scheduled_frame(requirements: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
@@ -111,14 +149,15 @@ def scheduled_frame(requirements: pd.DataFrame, assignments: pd.DataFrame) -> pd
 
 # -- shortfall report -----------------------------------------------------------------------------------
 def shortfall_frame(problem: RosterProblem, penalty_values: list[tuple], scheduled: pd.DataFrame,
-                    shifts: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+                    shifts: pd.DataFrame, assignments: pd.DataFrame,
+                    comp_off: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per understaffed requirement, read from the penalty variables' names."""
     heads = {(pd.Timestamp(t), ch): n for t, ch, n in
              zip(scheduled["interval_start"], scheduled["channel"], scheduled["scheduled_heads"])}
     req = {(pd.Timestamp(t), str(ch)): required_heads(n) for t, ch, n in
            zip(pd.to_datetime(problem.requirements["interval_start"]), problem.requirements["channel"],
                problem.requirements["required_scheduled"])}
-    diag = ShortfallDiagnostics(problem, shifts, assignments)
+    diag = ShortfallDiagnostics(problem, shifts, assignments, comp_off)
     rows = []
     for name, value, _weight, _idx in penalty_values:
         m = PENALTY_NAME.match(name)
@@ -142,9 +181,11 @@ class ShortfallDiagnostics:
     order. An agent no rule keeps off is left out for cost.
 
     What the rules read: ``problem``, ``by_agent`` (agent_id -> the agent's shift rows),
-    ``days_worked`` and ``paid_min`` (agent_id -> days and paid minutes in the roster)."""
+    ``days_worked`` and ``paid_min`` (agent_id -> days and paid minutes in the roster) and
+    ``comp_days_off`` ((agent_id, date) of the comp days off the roster gives)."""
 
-    def __init__(self, problem: RosterProblem, shifts: pd.DataFrame, assignments: pd.DataFrame):
+    def __init__(self, problem: RosterProblem, shifts: pd.DataFrame, assignments: pd.DataFrame,
+                 comp_off: pd.DataFrame | None = None):
         self.problem = problem
         self.rules = hard_rules()
         self.shapes = {d: shift_shapes(problem, d) for d in problem.days}
@@ -157,6 +198,9 @@ class ShortfallDiagnostics:
         self.days_worked = {aid: len(rows) for aid, rows in self.by_agent.items()}
         self.paid_min = {aid: sum(int(round(r.paid_hours * 60)) for r in rows) for aid, rows in self.by_agent.items()}
         self.grids = {d: set(problem.grid(d)) for d in problem.days}
+        self.comp_days_off = set() if comp_off is None else {
+            (aid, pd.Timestamp(g).date()) for aid, g in zip(comp_off["agent_id"], comp_off["given_on"])
+            if not pd.isna(g)}
 
     def cause(self, at: pd.Timestamp, channel: str, need: int) -> str:
         p = self.problem

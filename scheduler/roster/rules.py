@@ -14,6 +14,8 @@ validator stays an independent re-computation. No OR-Tools import at run time (s
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -21,7 +23,7 @@ import pandas as pd
 from core.errors import InputError
 from scheduler.agents import Agent
 from scheduler.roster.family import HardRule, Term
-from scheduler.roster.problem import RosterProblem, ShiftShape
+from scheduler.roster.problem import COMP_OFF_COLUMNS, RosterProblem, ShiftShape
 
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
@@ -60,32 +62,41 @@ class Leave(HardRule):
 
 
 class MaxDaysPerWeek(HardRule):
-    """At most ``max_days_per_week`` working days, and at least one rest day a week."""
+    """At most ``max_days_per_week`` working days in every ISO week, and at least one full rest day in
+    every ISO week (Labour Law art. 38): never more than 6, the previous plan's days of the week
+    included (a month plan's first week, a week after a month plan)."""
 
     name = "max_days_per_week"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
-        cap = problem.max_working_days
-        if cap >= len(problem.days):
-            return []
         for a, agent in enumerate(problem.agents):
-            model_ct = model.add(sum(rv.works(a, d) for d in range(len(problem.days))) <= cap)
-            rv.enforce(model_ct, agent.agent_id, self)
+            for week in problem.iso_weeks():
+                left = problem.days_left_in_week(agent.agent_id, problem.days[week[0]])
+                if left >= len(week):
+                    continue
+                ct = model.add(sum(rv.works(a, d) for d in week) <= left)
+                rv.enforce(ct, agent.agent_id, self)
         return []
 
     def describe(self, problem: RosterProblem, agent: Agent) -> str:
-        return f"max_days_per_week={problem.max_working_days}"
+        return f"max_days_per_week={problem.max_working_days} in every ISO week (one full rest day at least)"
 
     def diagnose(self, diag: ShortfallDiagnostics, agent: Agent, day: dt.date, shape: ShiftShape) -> str | None:
-        if diag.days_worked.get(agent.agent_id, 0) >= diag.problem.max_working_days:
+        p = diag.problem
+        week = set(p.week_dates(day))
+        worked = sum(1 for r in diag.by_agent.get(agent.agent_id, []) if r.date in week)
+        if worked >= p.days_left_in_week(agent.agent_id, day):
             return "already at max_days_per_week"
         return None
 
     def validate(self, problem: RosterProblem, worked: WorkedShifts, out: Violations) -> None:
         for aid, rows in worked.by_agent.items():
-            if len(rows) > problem.max_working_days:
-                out.add("max_days_per_week", f"{aid}: {len(rows)} working days > max_days_per_week "
-                                             f"{problem.max_working_days} (one rest day a week at least)")
+            for key, days in _by_week(rows).items():
+                n = len(days) + problem.previous_week_status(aid, days[0]).days
+                if n > problem.max_working_days:
+                    out.add("max_days_per_week", f"{aid}: {n} working days in {key[0]}-W{key[1]:02d} > "
+                                                 f"max_days_per_week {problem.max_working_days} "
+                                                 f"(one full rest day in every ISO week)")
 
 
 class DailyHours(HardRule):
@@ -120,54 +131,192 @@ class DailyHours(HardRule):
 
 
 class WeeklyHours(HardRule):
-    """Paid time a week <= ``max_paid_h_per_week`` + the week's overtime allowance (the monthly
-    cap pro-rated, less ``month_overtime_h`` already used) and <= the agent's ``max_weekly_h``;
-    overtime minutes (``rv.overtime``, the ledger ``PayCost`` writes) <= the allowance."""
+    """Paid time in every ISO week <= the agent's own ``max_weekly_h`` (part-timers: 24 h), the previous
+    plan's days of the week included. (The law's weekly limit is the standard week plus overtime: hours
+    beyond the standard week are overtime, which ``MonthlyOvertime`` caps.)"""
 
     name = "weekly_hours"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
-        n_days = len(problem.days)
         for a, agent in enumerate(problem.agents):
-            ks = [k for d in range(n_days) for k in rv.by_agent_day.get((a, d), [])]
-            if not ks:
+            if agent.max_weekly_h is None:
                 continue
-            cap = problem.weekly_cap_min(agent)
-            paid = sum(rv.x[k] * rv.cands[k].paid_min for k in ks)
-            rv.enforce(model.add(paid <= cap), agent.agent_id, self)
-            allowance = problem.weekly_overtime_allowance_min(agent.agent_id)
-            ot = rv.overtime.minutes(a, self.name)
-            if ot is not None:
-                rv.enforce(model.add(ot <= allowance), agent.agent_id, self)
+            for week in problem.iso_weeks():
+                ks = [k for d in week for k in rv.by_agent_day.get((a, d), [])]
+                if not ks:
+                    continue
+                cap = self.cap_min(problem, agent, problem.days[week[0]])
+                paid = sum(rv.x[k] * rv.cands[k].paid_min for k in ks)
+                rv.enforce(model.add(paid <= cap), agent.agent_id, self)
         return []
 
+    @staticmethod
+    def cap_min(problem: RosterProblem, agent: Agent, day: dt.date) -> int:
+        """[min] paid time left in the ISO week of ``day`` under ``max_weekly_h``."""
+        done = problem.previous_week_status(agent.agent_id, day).paid_min
+        return max(0, int(math.floor(agent.max_weekly_h * 60 + 1e-9)) - done)
+
     def describe(self, problem: RosterProblem, agent: Agent) -> str:
-        lab = problem.scenario.labour
-        text = (f"max {problem.weekly_cap_min(agent) / 60:g} paid h this week (max_paid_h_per_week="
-                f"{lab.max_paid_h_per_week:g} + overtime allowance "
-                f"{problem.weekly_overtime_allowance_min(agent.agent_id) / 60:g} h")
-        if agent.max_weekly_h is not None:
-            text += f", max_weekly_h={agent.max_weekly_h:g}"
-        return text + ")"
+        if agent.max_weekly_h is None:
+            return "no weekly hours cap"
+        return f"max_weekly_h={agent.max_weekly_h:g} in every ISO week"
 
     def diagnose(self, diag: ShortfallDiagnostics, agent: Agent, day: dt.date, shape: ShiftShape) -> str | None:
-        if diag.paid_min.get(agent.agent_id, 0) + shape.paid_min > diag.problem.weekly_cap_min(agent):
+        if agent.max_weekly_h is None:
+            return None
+        week = set(diag.problem.week_dates(day))
+        paid = sum(int(round(r.paid_hours * 60)) for r in diag.by_agent.get(agent.agent_id, []) if r.date in week)
+        if paid + shape.paid_min > self.cap_min(diag.problem, agent, day):
             return "at the weekly hours cap"
         return None
 
     def validate(self, problem: RosterProblem, worked: WorkedShifts, out: Violations) -> None:
         for aid, rows in worked.by_agent.items():
             agent = worked.agents[aid]
-            paid_min = sum(int(round(float(s.paid_hours) * 60)) for s in rows)
-            if paid_min > problem.weekly_cap_min(agent):
-                cap_h = problem.weekly_cap_min(agent) / 60
-                out.add("weekly hours", f"{aid}: {paid_min / 60:g} paid h > weekly cap {cap_h:g} "
-                                        f"(max_paid_h_per_week + overtime allowance, max_weekly_h)")
-            ot = worked.pay.overtime_min[aid]
-            allowance = problem.weekly_overtime_allowance_min(aid)
-            if ot > allowance:
-                out.add("overtime", f"{aid}: {ot / 60:g} overtime h > this week's allowance {allowance / 60:g} "
-                                    f"(max_overtime_h_per_month pro-rated, less month_overtime_h)")
+            if agent.max_weekly_h is None:
+                continue
+            for key, days in _by_week(rows).items():
+                paid_min = sum(int(round(float(s.paid_hours) * 60)) for s in rows
+                               if worked.day(s) in set(days))
+                cap = self.cap_min(problem, agent, days[0])
+                if paid_min > cap:
+                    out.add("weekly hours", f"{aid}: {paid_min / 60:g} paid h in {key[0]}-W{key[1]:02d} > "
+                                            f"{cap / 60:g} h left of max_weekly_h {agent.max_weekly_h:g}")
+
+
+class MonthlyOvertime(HardRule):
+    """Overtime in every calendar month <= ``max_overtime_h_per_month`` (36 h, Labour Law art. 41), less
+    what the agent worked in the first planning day's month before it (``month_overtime_h``, carried
+    by ``--previous``). Overtime = daily overtime + paid rest-day hours + weekly excess, as ``PayCost``
+    counts it (``rv.overtime``); a week's excess counts in both months of a week that straddles two."""
+
+    name = "monthly_overtime"
+
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
+        months = problem.months()
+        for a, m in rv.overtime.keys(self.name):
+            agent = problem.agents[a]
+            cap = problem.month_overtime_cap_min(agent.agent_id, problem.days[months[m][0]])
+            rv.enforce(model.add(rv.overtime.read((a, m), self.name) <= cap), agent.agent_id, self)
+        return []
+
+    def describe(self, problem: RosterProblem, agent: Agent) -> str:
+        lab = problem.scenario.labour
+        text = f"max_overtime_h_per_month={lab.max_overtime_h_per_month:g}"
+        used = float(problem.month_overtime_h.get(agent.agent_id, 0.0))
+        if used:
+            text += f" ({used:g} h used in {problem.days[0]:%Y-%m} before the plan)"
+        return text
+
+    def diagnose(self, diag: ShortfallDiagnostics, agent: Agent, day: dt.date, shape: ShiftShape) -> str | None:
+        p = diag.problem
+        extra = max(0, shape.paid_min - p.std_day_min()) if p.rest_day_rules else 0
+        if not extra:
+            return None
+        used = sum(_overtime_min(r) for r in diag.by_agent.get(agent.agent_id, [])
+                   if (r.date.year, r.date.month) == (day.year, day.month))
+        if used + extra > p.month_overtime_cap_min(agent.agent_id, day):
+            return "at the monthly overtime cap"
+        return None
+
+    def validate(self, problem: RosterProblem, worked: WorkedShifts, out: Violations) -> None:
+        for (aid, month), minutes in sorted(worked.pay.overtime_by_month.items()):
+            cap = problem.month_overtime_cap_min(aid, month)
+            if minutes > cap + 1e-6:
+                out.add("overtime", f"{aid}: {minutes / 60:g} overtime h in {month:%Y-%m} > "
+                                    f"{cap / 60:g} h left of max_overtime_h_per_month "
+                                    f"{problem.scenario.labour.max_overtime_h_per_month:g}")
+
+
+class CompOff(HardRule):
+    """Comp days off (补休) for rest-day work given back in time (Labour Law art. 44(2)).
+
+    A rest-day shift compensated by time off (``PayCost``: ``rest_day="comp_off"``) earns the agent a
+    comp day off, due by the Sunday of the ISO week ``rest_day_work.comp_off_weeks`` later; days owed
+    from the previous plan's ledger (``problem.comp_off``) carry over. A comp day off is one of the
+    week's standard days taken off with pay: in a week where the agent gets ``c`` of them, the agent
+    works at most ``S - c`` non-statutory days (no rest-day work that week) and each is a day of the
+    plan the agent does not work, not a statutory holiday nor a leave day. They are given first-due
+    first, never in the week they are earned, and every one due by the plan's last day is given.
+
+    The comp days still owed when the plan ends are valued at ``rest_day_work.owed_day_cost`` x the
+    agent's hourly cost x ``max_paid_h_per_day`` each (objective term ``comp_off``): what giving them
+    back later will cost. So a comp day the plan can give back in a slack week costs only its ordinary
+    pay, and one it cannot give back costs what the scenario says a day owed is worth."""
+
+    name = "comp_off"
+
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
+        terms = []
+        weeks = problem.iso_weeks()
+        value = problem.scenario.rest_day_work.owed_day_cost * problem.std_day_min() / 60
+        for a, agent in enumerate(problem.agents):
+            owed = problem.comp_owed_at_start(agent.agent_id)
+            earned = [rv.comp_earned.read((a, w), self.name) for w in range(len(weeks))]
+            if not owed and all(e is None for e in earned):
+                continue
+            given = [self._week(problem, model, rv, a, week, len(owed) + sum(
+                _max_earned(problem, wk) for wk, e in zip(weeks[:w], earned) if e is not None))
+                for w, week in enumerate(weeks)]
+            for w, week in enumerate(weeks):
+                # first-due first: never more than was owed before the week, all that is due by its end
+                so_far = sum(g for g in given[:w + 1] if g is not None)
+                before = len(owed) + sum(e for e in earned[:w] if e is not None)
+                if not isinstance(so_far, int):
+                    rv.enforce(model.add(so_far <= before), agent.agent_id, self)
+                end = min(problem.week_dates(problem.days[week[0]])[6], problem.days[-1])
+                due = sum(1 for d in owed if d <= end) + sum(
+                    e for u, e in enumerate(earned) if e is not None
+                    and problem.comp_due_by(problem.days[weeks[u][0]]) <= end)
+                if not isinstance(due, int) or due > 0:
+                    rv.enforce(model.add(so_far + 0 >= due), agent.agent_id, self)
+            for w, g in enumerate(given):
+                if g is not None:
+                    rv.comp_given[a, w] = g
+            change = sum(e for e in earned if e is not None) - sum(g for g in given if g is not None)
+            if value and not isinstance(change, int):
+                terms.append(Term(change, value * agent.hourly_cost, "comp_off"))
+        return terms
+
+    def _week(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars, a: int, week: list[int],
+              owed_most: int):
+        """Comp days given to agent ``a`` in one ISO week (an int var, or None when none can be)."""
+        agent = problem.agents[a]
+        day0 = problem.days[week[0]]
+        standard = problem.standard_days(day0)
+        before = problem.previous_week_status(agent.agent_id, day0).nonstat + problem.comp_given_before(
+            agent.agent_id, day0)
+        nonstat = [d for d in week if problem.day_types[problem.days[d]] != "statutory_holiday"]
+        free = [d for d in nonstat if problem.days[d] not in agent.unavailable]
+        most = min(len(free), standard - before, owed_most)
+        if most <= 0:
+            return None
+        label = f"{day0.isocalendar()[0]}-W{day0.isocalendar()[1]:02d}"
+        given = model.new_int_var(0, most, f"comp_days_off(agent={agent.agent_id}, week={label})")
+        some = model.new_bool_var(f"comp_week(agent={agent.agent_id}, week={label})")
+        rv.enforce(model.add(given == 0).only_enforce_if(some.Not()), agent.agent_id, self)
+        worked = sum(rv.works(a, d) for d in nonstat)
+        rv.enforce(model.add(before + worked + given <= standard).only_enforce_if(some), agent.agent_id, self)
+        # the same, linear (valid in any roster: a week with comp days has no rest-day shift): the LP
+        # cannot give days back in a week whose standard days are worked, which keeps its bound honest
+        rest_days = [rv.rest_day[k][0] for d in nonstat for k in rv.by_agent_day.get((a, d), []) if k in rv.rest_day]
+        rv.enforce(model.add(before + worked + given <= standard + sum(rest_days)), agent.agent_id, self)
+        rv.enforce(model.add(given + sum(rv.works(a, d) for d in free) <= len(free)), agent.agent_id, self)
+        return given
+
+    def describe(self, problem: RosterProblem, agent: Agent) -> str:
+        owed = problem.comp_owed_at_start(agent.agent_id)
+        policy = problem.scenario.rest_day_work
+        text = f"comp days off within comp_off_weeks={policy.comp_off_weeks}"
+        if owed:
+            text += f", {len(owed)} owed (first due {owed[0].isoformat()})"
+        return text
+
+    def diagnose(self, diag: ShortfallDiagnostics, agent: Agent, day: dt.date, shape: ShiftShape) -> str | None:
+        return "on a comp day off" if (agent.agent_id, day) in diag.comp_days_off else None
+
+    def validate(self, problem: RosterProblem, worked: WorkedShifts, out: Violations) -> None:
+        check_comp_off(problem, worked, out)
 
 
 class MinRest(HardRule):
@@ -355,3 +504,97 @@ def check_pinned_rows(problem: RosterProblem) -> None:
         if pd.Timestamp(rec.shift_start).date() not in problem.days:
             raise InputError(f"pinned shift row {i + 1}: {rec.shift_start} is not in the planning days",
                              field="pinned_shifts")
+
+
+def _by_week(rows) -> dict[tuple[int, int], list[dt.date]]:
+    """The dates of shift rows grouped by ISO week, in date order."""
+    out: dict[tuple[int, int], list[dt.date]] = defaultdict(list)
+    for s in rows:
+        day = pd.Timestamp(s.shift_start).date()
+        out[RosterProblem.week_key(day)].append(day)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def _overtime_min(row) -> int:
+    """[min] overtime of a roster shift row (its ``overtime_hours``, 0 when absent)."""
+    value = getattr(row, "overtime_hours", 0.0)
+    return 0 if value is None or pd.isna(value) else int(round(float(value) * 60))
+
+
+def _max_earned(problem: RosterProblem, week: list[int]) -> int:
+    """Most comp days an agent can earn in one ISO week of the plan: its non-statutory days."""
+    return sum(problem.day_types[problem.days[d]] != "statutory_holiday" for d in week)
+
+
+def check_comp_off(problem: RosterProblem, worked: WorkedShifts, out: Violations) -> None:
+    """The comp-off rules, from their definition: rest-day shifts (``WorkedShifts.pay``: beyond the
+    week's standard days, date order) say how they are compensated, as the options allow, and no
+    other shift says so; the ledger (``Roster.comp_off``) has one row per comp day earned here or owed
+    from before, each due ``comp_off_weeks`` after its week, and each day given is a planning day the
+    agent does not work (not statutory, not on leave), in a later week than it was earned, by its due
+    date, in a week whose non-statutory days worked plus comp days stay within its standard days;
+    every day due by the plan's last day is given."""
+    options = problem.scenario.rest_day_work.options
+    ledger = worked.comp_off if worked.comp_off is not None else pd.DataFrame(columns=list(COMP_OFF_COLUMNS))
+    flagged = []
+    for (aid, day), s in worked.by_day.items():
+        flag = _text(getattr(s, "rest_day", ""))
+        expected = worked.pay.rest_day.get((aid, pd.Timestamp(s.shift_start)), False)
+        if flag and not expected:
+            out.add("rest day", f"{worked.label(s)}: marked rest_day={flag} but it is within the week's "
+                                f"{problem.standard_days(day)} standard days or a statutory holiday")
+        elif expected and flag not in options:
+            out.add("rest day", f"{worked.label(s)}: rest-day work marked '{flag}', not one of "
+                                f"rest_day_work.options {options}")
+        if expected and flag == "comp_off":
+            flagged.append((aid, day))
+    rows = [(r.agent_id, _date(r.earned_on), _date(r.due_by), _date(r.given_on))
+            for r in ledger.itertuples(index=False)]
+    earned_here = sorted((aid, e) for aid, e, _, _ in rows if e is not None and e >= problem.days[0])
+    if earned_here != sorted(flagged):
+        out.add("comp_off", f"the ledger's comp days earned in the plan {len(earned_here)} do not match the "
+                            f"{len(flagged)} rest-day shifts marked comp_off")
+    for aid in sorted({a for a, *_ in rows} | {a.agent_id for a in problem.agents}):
+        carried = sorted(due for a, e, due, _ in rows if a == aid and e is not None and e < problem.days[0])
+        if carried != problem.comp_owed_at_start(aid):
+            out.add("comp_off", f"{aid}: comp days owed from before the plan {len(carried)} in the ledger, "
+                                f"{len(problem.comp_owed_at_start(aid))} in the previous plan's ledger")
+    given_by_week: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)
+    seen = set()
+    for aid, earned_on, due, given in rows:
+        label = f"{aid} comp day earned {earned_on}"
+        if earned_on is not None and earned_on >= problem.days[0] and due != problem.comp_due_by(earned_on):
+            out.add("comp_off", f"{label}: due_by {due}, comp_off_weeks gives {problem.comp_due_by(earned_on)}")
+        if given is None:
+            if due is not None and due <= problem.days[-1]:
+                out.add("comp_off", f"{label}: due by {due} but not given")
+            continue
+        agent = worked.agents.get(aid)
+        if given not in problem.days or agent is None or (aid, given) in worked.by_day or (aid, given) in seen \
+                or problem.day_types[given] == "statutory_holiday" or given in agent.unavailable:
+            out.add("comp_off", f"{label}: given on {given}, not a free non-statutory planning day of the agent")
+        if earned_on is not None and RosterProblem.week_key(given) <= RosterProblem.week_key(earned_on):
+            out.add("comp_off", f"{label}: given on {given}, in the week it was earned or before")
+        if due is not None and given > due:
+            out.add("comp_off", f"{label}: given on {given}, after its due date {due}")
+        seen.add((aid, given))
+        given_by_week[aid, RosterProblem.week_key(given)] += 1
+    for (aid, key), n in sorted(given_by_week.items()):
+        day0 = dt.date.fromisocalendar(key[0], key[1], 1)
+        nonstat = sum(1 for (a, d) in worked.by_day if a == aid and RosterProblem.week_key(d) == key
+                      and problem.day_types[d] != "statutory_holiday")
+        used = nonstat + n + problem.previous_week_status(aid, day0).nonstat + problem.comp_given_before(aid, day0)
+        if used > problem.standard_days(day0):
+            out.add("comp_off", f"{aid}: {n} comp day(s) off in {key[0]}-W{key[1]:02d} with {used - n} "
+                                f"non-statutory days worked, more than its {problem.standard_days(day0)} "
+                                f"standard days")
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def _date(value) -> dt.date | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+        return None
+    return pd.Timestamp(value).date()
