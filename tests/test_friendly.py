@@ -448,7 +448,7 @@ def test_a_week_with_requests_and_the_cost_of_the_terms_end_to_end(tmp_path, sma
 
     scenario_path, agents_path = small_plan_inputs(tmp_path / "in")
     text = scenario_path.read_text(encoding="utf-8").replace("time_limit_s = 5", "time_limit_s = 2")
-    scenario_path.write_text(text + "[hire]\ntime_limit_s = 1\n", encoding="utf-8")  # 12 agents miss the targets
+    scenario_path.write_text(text, encoding="utf-8")  # its [hire] budget is short: 12 agents miss the targets
     rows = [("A01", "2025-03-12", "leave"), ("A03", "2025-03-11", "day_off"), ("A05", "2025-03-14", "day_off"),
             ("A07", "2025-03-10", "day_off"), ("A09", "2025-03-13", "shift:part_pm")]
     path = write_requests(tmp_path, [f"{a},{d},{k}," for a, d, k in rows])
