@@ -311,6 +311,28 @@ class RosterSpec(_Strict):
     switch_penalty: float = Field(default=2.0, ge=0, le=MAX_COST, description="[CNY] per channel switch within a shift "
                                   "that the heads' channel split forces; 0 leaves the split free (a smaller, "
                                   "faster model)")
+    agent_friendly: bool = Field(default=True, description="the agent-friendly objective terms below "
+                                 "(paired rest days, steady start times, an even spread of weekend, holiday and "
+                                 "late shifts); false: cost and coverage only")
+    paired_rest_penalty: float = Field(default=100.0, ge=0, description="[CNY] per full-timer and ISO week "
+                                       "without two consecutive rest days")
+    start_change_penalty: float = Field(default=20.0, ge=0, description="[CNY] per start time an agent works "
+                                        "in an ISO week beyond the first")
+    spread_penalty: float = Field(default=400.0, ge=0, description="[CNY] per shift an agent has beyond the "
+                                  "least loaded agent of its contract plus spread_tolerance, for weekend days, "
+                                  "holiday days and late shifts each, counted to date (the --previous ledger) "
+                                  "and over the horizon")
+    spread_tolerance: int = Field(default=2, ge=0, le=31, description="[days] a difference in weekend days or "
+                                  "holiday days between agents that costs nothing: one week cannot always even "
+                                  "them out")
+    late_spread_tolerance: int = Field(default=6, ge=0, le=31, description="[shifts] a difference in late shifts "
+                                       "that costs nothing: a week of them, so that a late week rotates with an "
+                                       "early one across plans instead of late shifts spread within the week "
+                                       "against one start time")
+    day_off_penalty: float = Field(default=300.0, ge=0, description="[CNY] per day_off request denied "
+                                   "(plan --requests)")
+    preferred_shift_penalty: float = Field(default=50.0, ge=0, description="[CNY] per shift:<template> "
+                                           "request denied (plan --requests)")
     templates: list[ShiftTemplate] = Field(min_length=1)
     month: MonthSolveSpec = MonthSolveSpec()
 

@@ -71,6 +71,8 @@ EventsOpt = Annotated[Path | None, typer.Option("--events", help="Dated campaign
 ForceOpt = Annotated[bool, typer.Option("--force", help="Write into --out even when it is not new, empty or an "
                                         "earlier output of this command: files of the same names are replaced, "
                                         "everything else in it stays.")]
+RequestsOpt = Annotated[Path | None, typer.Option("--requests", help="Agents' requests CSV: agent_id, date, "
+                        "kind (leave, day_off or shift:<template>)[, note]; the plan writes requests_outcome.csv.")]
 
 
 @command()
@@ -102,6 +104,10 @@ def plan(
     force: ForceOpt = False,
     hire: Annotated[HireMode | None, typer.Option("--hire", help="auto: add the fewest agents of the scenario's "
                     "[hire] table that meet every target, and list them in hires.csv.")] = None,
+    requests: RequestsOpt = None,
+    friendly_cost: Annotated[bool, typer.Option("--friendly-cost", help="Also solve the week with "
+                             "roster.agent_friendly = false (about the roster's solve time again) and report "
+                             "what the agent-friendly terms cost, side by side.")] = False,
 ):
     """Forecast a week (or a month, or chained weeks), compute requirements, roster named agents,
     validate, and write the plan."""
@@ -109,7 +115,7 @@ def plan(
     from scenarios import describe_input
     from scheduler.capacity.report import capacity_line, cause_line, missed_targets
     from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
-    from scheduler.plan_folder import HIRES, LEDGER_FILES, PLAN_FILES, REPORT, PlanFolder
+    from scheduler.plan_folder import HIRES, LEDGER, LEDGER_FILES, PLAN_FILES, REPORT, REQUESTS_OUTCOME, PlanFolder
     from scheduler.weeks import parse_week
 
     if sum(x is not None for x in (week, month, weeks)) != 1:
@@ -138,8 +144,10 @@ def plan(
     else:
         wk = parse_week(week)
     typer.echo(wk.describe())
-    inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published, events)
+    inputs = load_inputs(wk, scenario, history, agents, calendar, previous, published, events,
+                         requests_path=requests)
     inputs.hire_auto = hire == HireMode.auto
+    inputs.friendly_cost = friendly_cost
     typer.echo(f"scenario: {describe_input(inputs.paths['scenario'], scenario is not None)}")
     name = inputs.scenario.name
     target = out or Path("out") / folder_name(name) / wk.label
@@ -167,7 +175,8 @@ def plan(
         from scheduler.simulation import simulation_table
 
         typer.echo(simulation_table(result.summary["simulation"]))
-    files = PLAN_FILES + ((HIRES,) if result.hires is not None else ()) + LEDGER_FILES + (REPORT,)
+    files = (PLAN_FILES + ((HIRES,) if result.hires is not None else ()) + LEDGER_FILES + (REPORT, LEDGER)
+             + ((REQUESTS_OUTCOME,) if inputs.requests else ()))
     typer.echo(f"wrote {target}/ ({', '.join(files)})")
 
 
@@ -198,12 +207,14 @@ def validate(
     events: EventsOpt = None,
     previous: Annotated[Path | None, typer.Option("--previous", help="Last week's plan folder (default: the "
                         "plan's own --previous).")] = None,
+    requests: Annotated[Path | None, typer.Option("--requests", help="The agents' requests CSV: approved leave "
+                        "is checked (default: the plan's own --requests).")] = None,
 ):
     """Re-check a roster edited by hand: every labour rule, coverage and cost. Exit code 0: no violation;
     1: violations (one line each, naming agent, date and rule); 2: bad input."""
     from scheduler.revalidate import Options, recheck
 
-    result = recheck(Options(plan, roster, scenario, agents, history, calendar, events, previous))
+    result = recheck(Options(plan, roster, scenario, agents, history, calendar, events, previous, requests))
     for line in result.lines():
         typer.echo(line)
     if result.findings:
@@ -336,11 +347,13 @@ def compare(
     history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None, events: EventsOpt = None,
     jobs: Annotated[int | None, typer.Option("--jobs", help="Processes (default: one per core).")] = None,
     force: ForceOpt = False,
+    requests: RequestsOpt = None,
 ):
     """Plan one week under several scenarios side by side: comparison.csv, charts, report.html."""
     from scheduler.cli_campaign import compare_cmd
 
-    compare_cmd(scenarios, week, out, history, agents, calendar, jobs, echo=typer.echo, events=events, force=force)
+    compare_cmd(scenarios, week, out, history, agents, calendar, jobs, echo=typer.echo, events=events, force=force,
+                requests=requests)
 
 
 @command()
@@ -355,12 +368,13 @@ def sweep(
     history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None, events: EventsOpt = None,
     keep_plans: Annotated[bool, typer.Option("--keep-plans", help="Keep every point's plan folder.")] = False,
     force: ForceOpt = False,
+    requests: RequestsOpt = None,
 ):
     """Cost/service trade-off over a grid of scenario settings: sweep.csv, frontier.png, report.html."""
     from scheduler.cli_campaign import sweep_cmd
 
     sweep_cmd(week, grid, scenario, out, ray, time_limit_s, jobs, history, agents, calendar, keep_plans,
-              echo=typer.echo, events=events, force=force)
+              echo=typer.echo, events=events, force=force, requests=requests)
 
 
 @command()

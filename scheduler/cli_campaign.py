@@ -23,13 +23,14 @@ def _check_jobs(jobs: int | None) -> None:
 
 def compare_cmd(scenarios: list[Path], week: str, out: Path | None = None, history: Path | None = None,
                 agents: Path | None = None, calendar: str | None = None, jobs: int | None = None,
-                echo: Callable[[str], None] = print, events: Path | None = None, force: bool = False) -> None:
-    """``schedule compare SCENARIO... --week W [--out DIR] [--jobs N] [--force]``."""
+                echo: Callable[[str], None] = print, events: Path | None = None, force: bool = False,
+                requests: Path | None = None) -> None:
+    """``schedule compare SCENARIO... --week W [--out DIR] [--jobs N] [--force] [--requests CSV]``."""
     from scheduler.compare import compare_scenarios, comparison_table
 
     _check_jobs(jobs)
     res = compare_scenarios(list(scenarios), week, out, history=history, agents=agents, calendar=calendar,
-                            max_workers=jobs, events=events, log=echo, force=force)
+                            max_workers=jobs, events=events, log=echo, force=force, requests=requests)
     echo(comparison_table(res.table, {o.label: o.wall_s for o in res.outcomes}))
     echo(f"wrote {res.out_dir}/ ({', '.join(res.files)}) in {res.wall_s:.0f} s")
 
@@ -38,14 +39,14 @@ def sweep_cmd(week: str, grid: list[str], scenario: Path | None = None, out: Pat
               ray: str | None = None, time_limit_s: float | None = 10.0, jobs: int | None = None,
               history: Path | None = None, agents: Path | None = None, calendar: str | None = None,
               keep_plans: bool = False, echo: Callable[[str], None] = print, events: Path | None = None,
-              force: bool = False) -> None:
+              force: bool = False, requests: Path | None = None) -> None:
     """``schedule sweep --scenario S --week W --grid KEY=VALUES ... [--ray ADDRESS] [--time-limit-s T] [--force]``."""
     from scheduler.sweep import run_sweep, sweep_table
 
     _check_jobs(jobs)
     res = run_sweep(scenario, week, list(grid), out, time_limit_s=time_limit_s, ray_address=ray,
                     max_workers=jobs, history=history, agents=agents, calendar=calendar,
-                    keep_plans=keep_plans, events=events, log=echo, force=force)
+                    keep_plans=keep_plans, events=events, log=echo, force=force, requests=requests)
     echo(sweep_table(res.table, res.keys))
     front = res.table[res.table["pareto"]].sort_values("cost")
     echo(f"Pareto-efficient points (*): {', '.join(str(p) for p in front['point'])}")

@@ -82,6 +82,7 @@ class PlanJob:
     overrides: tuple[tuple[str, object], ...] = ()
     simulate: bool = False
     events: str | None = None      # --events: dated campaigns replacing the scenario's
+    requests_path: str | None = None  # --requests: the agents' requests CSV
 
 
 @dataclass
@@ -111,7 +112,7 @@ def run_job(job: PlanJob) -> PlanOutcome:
         week = parse_week(job.week)
         sc_path = Path(job.scenario.path) if job.scenario.path and Path(job.scenario.path).is_file() else None
         inputs = load_inputs(week, sc_path, _path(job.history_path), _path(job.agents_path), job.calendar,
-                             events_path=_path(job.events))
+                             events_path=_path(job.events), requests_path=_path(job.requests_path))
         pool = load_agents(_path(job.agents_path) or default_agents())
         inputs = dataclasses.replace(inputs, scenario=job.scenario,
                                      agents=pool + temporary_agents(job.scenario, pool),
@@ -413,12 +414,14 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
                       history: str | Path | None = None, agents: str | Path | None = None,
                       calendar: str | None = None, max_workers: int | None = None,
                       executor: Executor | None = None, charts: bool = True, simulate: bool = False,
-                      events: str | Path | None = None, log: Callable = print, force: bool = False) -> CompareResult:
+                      events: str | Path | None = None, log: Callable = print, force: bool = False,
+                      requests: str | Path | None = None) -> CompareResult:
     """Plan ``week`` under each scenario in parallel and write the comparison folder.
 
     ``out``: default ``out/compare/<YYYY-Www>/``. ``max_workers``: processes (default: one per core,
     at most one per scenario). ``simulate``: also simulate each roster (as ``schedule plan --simulate``)
-    and fill ``simulated_service_level_<channel>``. ``force``: write into ``out`` even when it is not new,
+    and fill ``simulated_service_level_<channel>``. ``requests``: the agents' requests CSV, for every
+    scenario (``schedule plan --requests``). ``force``: write into ``out`` even when it is not new,
     empty or an earlier comparison (:func:`core.atomic.atomic_folder`). Returns the table
     (``comparison.csv``) and each plan's summary.
     """
@@ -430,7 +433,7 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
                          "full plan)", field="SCENARIO")
     wk = parse_week(week)
     scenarios = [load_scenario(p) for p in scenario_paths]
-    for p in (history, agents):
+    for p in (history, agents, requests):
         if p is not None and not Path(p).is_file():
             raise InputError("file not found", file=p)
     if events is not None:
@@ -446,7 +449,8 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
     with atomic_folder(target, "compare", force=force, known=KNOWN_FILES) as tmp:
         # every scenario keeps its own worker count (see the module docstring)
         jobs = [PlanJob(lbl, sc, wk.label, _str(history), _str(agents or default_agents()), calendar,
-                        str(tmp / lbl / wk.label), simulate=simulate, events=_str(events))
+                        str(tmp / lbl / wk.label), simulate=simulate, events=_str(events),
+                        requests_path=_str(requests))
                 for lbl, sc in zip(labels, scenarios)]
         outcomes = run_jobs(jobs, executor, log)
         table = comparison_frame(outcomes)

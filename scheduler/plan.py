@@ -25,10 +25,13 @@ from forecasts.models import ForecastConfig, forecast_range
 from scenarios import default_agents, default_scenario
 from scheduler.agents import Agent, load_agents, temporary_agents
 from scheduler.capacity.report import binding_cause, capacity_section, missed_targets
-from scheduler.plan_folder import PlanFolder
+from scheduler.friendly_summary import cost_of_terms, friendly_lines, friendly_section, without_terms
+from scheduler.plan_folder import LEDGER, PlanFolder
 from scheduler.plan_health import check_objective_range, plan_warnings
 from scheduler.plan_page import PageData, plan_page
+from scheduler.requests import Request, check_requests, read_requests, request_outcomes, requests_summary
 from scheduler.roster import RosterProblem
+from scheduler.roster.friendly import counts_from_shifts, ledger_frame
 from scheduler.roster.problem import week_span
 from scheduler.simulation import write_simulation
 from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, summarize_service
@@ -49,6 +52,9 @@ class PlanInputs:
     events: list[CampaignInstance] | None = None  # dated campaigns of --events (replace the scenario's)
     hire_auto: bool = False  # plan --hire auto: add the fewest [hire] agents that meet every target
     size_capacity: bool = True  # size the pool when a target is missed (compare and sweep do not)
+    friendly_cost: bool = False  # plan --friendly-cost: also solve without the agent-friendly terms, side by side
+    requests: tuple[Request, ...] = ()             # the agents' requests (--requests)
+    ledger_to_date: dict[str, dict[str, int]] = field(default_factory=dict)  # the --previous plan's ledger
     previous_comp_off: pd.DataFrame | None = None       # last plan's comp-off ledger (days owed carry over)
     previous_month_overtime: pd.DataFrame | None = None  # last plan's overtime per agent and month
     hint_shifts: pd.DataFrame | None = None  # a roster to start from (a month's chained weeks); else last week's
@@ -82,12 +88,26 @@ class PlanResult:
     notes: list[str]
     simulation: pd.DataFrame | None = None
     hires: pd.DataFrame | None = None  # hires.csv, with plan --hire auto
+    ledger: pd.DataFrame | None = None
+    requests_outcome: pd.DataFrame | None = None
+
+
+def previous_ledger(folder: PlanFolder, shifts: pd.DataFrame, week: Week) -> dict[str, dict[str, int]]:
+    """Counts to date from the previous plan's ``ledger.csv``; from its shifts alone when it has none."""
+    ledger = folder.ledger()
+    if ledger is None:
+        return counts_from_shifts(shifts[shifts["date"] < week.start_date])
+    for aid, row in ledger.items():
+        if row["through"] >= week.start_date:
+            raise InputError(f"the ledger of agent {aid} counts to {row['through']}, not before {week.label} "
+                             f"starts: --previous must be an earlier plan", file=folder.file(LEDGER), field="through")
+    return {aid: {k: v for k, v in row.items() if k != "through"} for aid, row in ledger.items()}
 
 
 def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Path | None = None,
                 agents_path: Path | None = None, calendar: str | None = None,
                 previous_plan: Path | None = None, published_plan: Path | None = None,
-                events_path: Path | None = None) -> PlanInputs:
+                events_path: Path | None = None, requests_path: Path | None = None) -> PlanInputs:
     scenario_path, agents_path = scenario_path or default_scenario(), agents_path or default_agents()
     scenario = load_scenario(scenario_path)
     agents = load_agents(agents_path)
@@ -97,9 +117,11 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     cal.check_covers(week.start_date, week.end_date, what=f"{getattr(week, 'kind', 'week')} {week.label}")
     scenario.check_channels(history.channels, what="history", file=history.source)
     previous = PlanFolder(previous_plan, "--previous").shifts() if previous_plan else None
+    ledger = previous_ledger(PlanFolder(previous_plan, "--previous"), previous, week) if previous_plan else {}
     comp_off = PlanFolder(previous_plan, "--previous").comp_off() if previous_plan else None
     overtime = PlanFolder(previous_plan, "--previous").month_overtime() if previous_plan else None
     published = PlanFolder(published_plan, "--published").shifts() if published_plan else None
+    requests = read_requests(requests_path, agents, week.days, scenario) if requests_path else ()
     paths = {"scenario": str(scenario_path), "agents": str(agents_path),
              "history": str(history_path or DEFAULT_HISTORY)}
     events = read_events_csv(events_path) if events_path else None
@@ -111,8 +133,11 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
         paths["previous"] = str(previous_plan)
     if published_plan:
         paths["published"] = str(published_plan)
+    if requests_path:
+        paths["requests"] = str(requests_path)
     return PlanInputs(week, scenario, agents, history, cal, paths, previous, published, events,
-                      previous_comp_off=comp_off, previous_month_overtime=overtime)
+                      requests=requests, ledger_to_date=ledger, previous_comp_off=comp_off,
+                      previous_month_overtime=overtime)
 
 
 def open_mask(scenario: Scenario, calendar: Calendar, days: list[dt.date]) -> tuple[pd.Series, dict]:
@@ -209,7 +234,7 @@ def roster_problem(inputs: PlanInputs, sc: Scenario, windows: dict, requirements
     if hint is None and inputs.previous_shifts is not None:
         # last week's pattern, moved a week on, is a warm start when nothing is published
         hint = inputs.previous_shifts.assign(shift_start=inputs.previous_shifts["shift_start"] + pd.Timedelta(days=7))
-    return RosterProblem(
+    problem = RosterProblem(
         days=days, day_types={d: cal.day_type(d) for d in week_span(days)},
         promotion_days=sc.promotion_main_days(days),
         interval_min=sc.interval_min, open_windows=windows, requirements=requirements,
@@ -217,11 +242,46 @@ def roster_problem(inputs: PlanInputs, sc: Scenario, windows: dict, requirements
         month_overtime_h=month_overtime(inputs.previous_shifts, week, sc.labour.max_paid_h_per_day,
                                         inputs.previous_month_overtime),
         seed=sc.seed, published_shifts=inputs.published_shifts, comp_off=inputs.previous_comp_off,
-        hint_shifts=hint)
+        hint_shifts=hint, requests=inputs.requests, ledger_to_date=inputs.ledger_to_date)
+    check_requests(problem)
+    return problem
+
+
+def _check_valid(problem: RosterProblem, roster, inputs: PlanInputs) -> None:
+    violations = validate_roster(problem, roster)
+    if violations:
+        # Not the user's input but a bug of ours (the model and the validator disagree): it stays a
+        # RuntimeError, so that the CLI shows its traceback instead of a one-line user error.
+        raise RuntimeError(f"internal error, please report it: the solver's roster for {inputs.week.label} under "
+                           f"scenario '{problem.scenario.name}' failed validation ({len(violations)} violation(s)): "
+                           + "; ".join(violations[:5]))
+
+
+def _friendly_extras(problem: RosterProblem, roster, inputs: PlanInputs,
+                     timings: dict) -> tuple[dict | None, pd.DataFrame | None]:
+    """The cost of the agent-friendly terms (a second solve without them, when asked) and the requests'
+    outcomes (when there are requests)."""
+    from scheduler.roster import solve_roster
+
+    priced = outcomes = None
+    if inputs.friendly_cost:
+        t0 = time.perf_counter()
+        problem_off = without_terms(problem)
+        roster_off = solve_roster(problem_off)
+        _check_valid(problem_off, roster_off, inputs)
+        priced = cost_of_terms(problem, roster, roster_off, problem_off)
+        timings["roster_without_friendly_terms_s"] = time.perf_counter() - t0
+    if problem.requests:
+        t0 = time.perf_counter()
+        outcomes = request_outcomes(problem, roster)
+        timings["requests_s"] = time.perf_counter() - t0
+    return priced, outcomes
 
 
 def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult:
     """Forecast, requirements, roster and validation of the week; the plan in memory (nothing written).
+    ``inputs.friendly_cost``: solve again with ``roster.agent_friendly = false`` and put the cost of the
+    agent-friendly terms in the summary (see :mod:`scheduler.friendly_summary`).
     ``built``: the week's problem when already built (``build_problem``), e.g. with a warm start.
 
     Raises InputError for bad input or infeasible rules, SolverError when CP-SAT finds no roster in
@@ -244,13 +304,8 @@ def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult
     else:
         roster = solve_roster(problem)
     timings["roster_s"] = time.perf_counter() - t0
-    violations = validate_roster(problem, roster)
-    if violations:
-        # Not the user's input but a bug of ours (the model and the validator disagree): it stays a
-        # RuntimeError, so that the CLI shows its traceback instead of a one-line user error.
-        raise RuntimeError(f"internal error, please report it: the solver's roster for {week.label} under scenario "
-                           f"'{sc.name}' failed validation ({len(violations)} violation(s)): "
-                           + "; ".join(violations[:5]))
+    _check_valid(problem, roster, inputs)
+    priced, outcomes = _friendly_extras(problem, roster, inputs, timings)
 
     coverage = evaluate_coverage(requirements, roster.scheduled, sc)
     service = summarize_service(coverage, sc)
@@ -277,13 +332,15 @@ def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult
         "channel_switches": int(roster.solver.get("channel_switches", 0)),
         "required_agent_hours": round(float(requirements["required_scheduled"].sum() * sc.interval_min / 60), 1),
         "solver": {k: roster.solver[k] for k in ("status", "objective", "best_bound", "gap", "wall_s",
-                                                 "deterministic_time", "num_variables", "seed", "stopped_by")
+                                                 "deterministic_time", "num_variables", "seed", "stopped_by", "stages")
                    if k in roster.solver},
-        "validation": {"violations": violations},
+        "validation": {"violations": []},  # _check_valid raised otherwise
         "labour": labour_summary(problem, roster),
         "forecast_notes": notes,
         **({"changes_vs_published": roster.solver.get("changes_vs_published")}
            if inputs.published_shifts is not None else {}),
+        "agent_friendly": friendly_section(problem, roster, requests_summary(outcomes) if outcomes is not None
+                                           else None, priced),
         "capacity": capacity_section(sizing, sc, hired=inputs.hire_auto, budget_s=sizing_budget(sc),
                                      missed=missed),
         "binding_cause": binding_cause(roster.shortfall),
@@ -293,7 +350,8 @@ def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult
     }
     summary["warnings"] = plan_warnings(summary, roster.shortfall, requirements, sc)
     hires = None if not inputs.hire_auto else hires_frame(sizing.hired, sizing.profile_of, sc, roster.shifts)
-    return PlanResult(inputs, forecast, requirements, roster, coverage, summary, notes, hires=hires)
+    return PlanResult(inputs, forecast, requirements, roster, coverage, summary, notes, hires=hires,
+                      ledger=ledger_frame(problem, roster.shifts), requests_outcome=outcomes)
 
 
 def _hired_roster(sizing, budget_s: float):
@@ -348,7 +406,8 @@ def write_plan(result: PlanResult, out_dir: Path, force: bool = False) -> Path:
         forecast=result.forecast, requirements=result.requirements.drop(columns=["shortfall_weight"], errors="ignore"),
         shifts=roster.shifts, coverage=result.coverage, assignments=roster.assignments, shortfall=roster.shortfall,
         summary=result.summary, extra=extra, page=plan_page(page_data(result)), hires=result.hires,
-        comp_off=roster.comp_off, month_overtime=roster.month_overtime, force=force)
+        comp_off=roster.comp_off, month_overtime=roster.month_overtime, force=force, ledger=result.ledger,
+        requests_outcome=result.requests_outcome)
 
 
 def page_data(result: PlanResult) -> PageData:
@@ -384,4 +443,6 @@ def summary_table(summary: dict) -> str:
     lines.append(f"solver {solver.get('status')}: objective {solver.get('objective', float('nan')):,.1f}, "
                  f"bound {solver.get('best_bound', float('nan')):,.1f}, gap "
                  f"{'%.2f%%' % (100 * gap) if gap is not None else '-'}, {solver.get('wall_s', 0):.1f} s")
+    if "agent_friendly" in summary:
+        lines += friendly_lines(summary["agent_friendly"])
     return "\n".join(lines)

@@ -13,7 +13,10 @@
   it was given (empty: still owed); ``month_overtime.csv``, per agent and calendar month of the plan,
   the overtime hours before the plan, in it, in all, and the cap;
 - ``simulation.csv`` when the plan was simulated (written by :mod:`scheduler.simulation`);
-- ``report.html``: the plan's page for people (:mod:`scheduler.plan_page`), written by ``schedule plan``.
+- ``report.html``: the plan's page for people (:mod:`scheduler.plan_page`), written by ``schedule plan``;
+- ``ledger.csv``: each agent's weekend days, holiday days and late shifts to date (the next plan's
+  ``--previous`` reads it, :mod:`scheduler.roster.friendly`), written by ``schedule plan``;
+- ``requests_outcome.csv`` when the plan was given ``--requests`` (:mod:`scheduler.requests`).
 
 Times are local ``YYYY-MM-DDTHH:MM``, numbers rounded per column (:data:`ROUND`).
 :meth:`PlanFolder.write` writes every file into a temporary sibling folder renamed into place at the
@@ -55,10 +58,12 @@ MONTH_OVERTIME = "month_overtime.csv"
 PLAN_FILES = (FORECAST, REQUIREMENTS, SHIFTS, COVERAGE, ASSIGNMENTS, SHORTFALL, SUMMARY)
 LEDGER_FILES = (COMP_OFF, MONTH_OVERTIME)
 REPORT = "report.html"
+LEDGER = "ledger.csv"  # the agent-friendly ledger, read by the next plan's --previous
+REQUESTS_OUTCOME = "requests_outcome.csv"  # only with plan --requests
 # what a plan folder written before output markers may hold
-KNOWN_FILES = (*PLAN_FILES, HIRES, *LEDGER_FILES, SIMULATION, REPORT)
-# plan files people open in Excel (agent names): UTF-8 with a BOM; the ledgers go to payroll
-BOM_FILES = frozenset({SHIFTS, HIRES, *LEDGER_FILES})
+KNOWN_FILES = (*PLAN_FILES, HIRES, *LEDGER_FILES, SIMULATION, REPORT, LEDGER, REQUESTS_OUTCOME)
+# plan files people open in Excel (agent names, a request's note): UTF-8 with a BOM; the ledgers go to payroll
+BOM_FILES = frozenset({SHIFTS, HIRES, *LEDGER_FILES, REQUESTS_OUTCOME})
 
 COLUMNS = {
     FORECAST: ["interval_start", "channel", "contacts", "contacts_p10", "contacts_p90", "aht_s"],
@@ -73,8 +78,12 @@ COLUMNS = {
     COMP_OFF: ["agent_id", "agent_name", "earned_on", "due_by", "given_on"],
     MONTH_OVERTIME: ["agent_id", "agent_name", "month", "overtime_h_before", "overtime_h_plan", "overtime_h_total",
                      "cap_h"],
+    LEDGER: ["agent_id", "contract", "weekend_days", "holiday_days", "late_shifts", "through"],
+    REQUESTS_OUTCOME: ["agent_id", "date", "kind", "note", "granted", "reason", "cost_if_granted",
+                       "missing_if_granted"],
 }
 LEDGER_DATES = ("earned_on", "due_by", "given_on")
+LEDGER_COUNTS = ("weekend_days", "holiday_days", "late_shifts")
 SHIFT_TIMES = ("shift_start", "shift_end", "lunch_start", "lunch_end")
 SHIFT_NEEDS = ("agent_id", "agent_name", "date", *SHIFT_TIMES, "paid_hours")  # what a reader of shifts needs
 ROUND = {"contacts": 2, "contacts_p10": 0, "contacts_p90": 0, "aht_s": 1, "arrivals": 2, "carried_over": 2,
@@ -154,14 +163,17 @@ class PlanFolder:
               coverage: pd.DataFrame, assignments: pd.DataFrame, shortfall: pd.DataFrame, summary: dict,
               extra: Callable[[Path], object] | None = None, page: str | None = None,
               hires: pd.DataFrame | None = None, comp_off: pd.DataFrame | None = None,
-              month_overtime: pd.DataFrame | None = None, force: bool = False) -> Path:
+              month_overtime: pd.DataFrame | None = None, force: bool = False, ledger: pd.DataFrame | None = None,
+              requests_outcome: pd.DataFrame | None = None) -> Path:
         """Write the plan, all or nothing; ``extra(folder)`` writes further files (e.g. the simulation)
         into the temporary folder before it is renamed into place; ``page`` is the HTML of ``report.html``;
-        ``hires``: ``hires.csv``; ``comp_off`` and ``month_overtime``: the ledgers, when given. ``force``:
-        also into a folder that is not an earlier plan (see :func:`core.atomic.atomic_folder`)."""
+        ``hires``: ``hires.csv``; ``comp_off`` and ``month_overtime``: the ledgers, ``ledger`` (the
+        agent-friendly counts) and ``requests_outcome``, when given. ``force``: also into a folder that
+        is not an earlier plan (see :func:`core.atomic.atomic_folder`)."""
         frames = {FORECAST: forecast, REQUIREMENTS: requirements, SHIFTS: shifts, COVERAGE: coverage,
                   SHORTFALL: shortfall, ASSIGNMENTS: assignments}
-        for name, frame in ((HIRES, hires), (COMP_OFF, comp_off), (MONTH_OVERTIME, month_overtime)):
+        for name, frame in ((HIRES, hires), (COMP_OFF, comp_off), (MONTH_OVERTIME, month_overtime), (LEDGER, ledger),
+                            (REQUESTS_OUTCOME, requests_outcome)):
             if frame is not None:
                 frames[name] = frame
         with atomic_folder(self.path, COMMAND, force=force, known=KNOWN_FILES) as tmp:
@@ -178,6 +190,30 @@ class PlanFolder:
     def shifts(self) -> pd.DataFrame:
         """The shifts (:func:`read_shifts_csv`)."""
         return read_shifts_csv(self._existing(SHIFTS))
+
+    def ledger(self) -> dict[str, dict[str, int]] | None:
+        """``ledger.csv`` as agent_id -> {weekend_days, holiday_days, late_shifts} and the last date it
+        counts under ``"through"`` (None when the plan has no ledger: written before it existed)."""
+        if self.path.is_dir() and not self.file(LEDGER).is_file():
+            return None
+        path = self._existing(LEDGER)
+        raw = _read_csv(path, dtype=str, keep_default_na=False)
+        _require(raw, path, ("agent_id", *LEDGER_COUNTS, "through"))
+        out: dict[str, dict] = {}
+        for i, rec in enumerate(raw.to_dict("records"), start=2):
+            row = {}
+            for col in LEDGER_COUNTS:
+                text = rec[col].strip()
+                if not text.isdigit():
+                    raise InputError(f"'{text}' is not a count (a whole number >= 0)", file=path, row=i, field=col)
+                row[col] = int(text)
+            try:
+                row["through"] = dt.date.fromisoformat(rec["through"].strip())
+            except ValueError:
+                raise InputError(f"'{rec['through']}' is not a date YYYY-MM-DD", file=path, row=i,
+                                 field="through") from None
+            out[rec["agent_id"].strip()] = row
+        return out
 
     def comp_off(self) -> pd.DataFrame | None:
         """The comp-off ledger (``agent_id, earned_on, due_by, given_on`` as dates, ``given_on`` None

@@ -3,8 +3,9 @@
 ``schedule validate --plan DIR [--roster FILE]`` rebuilds the ``RosterProblem`` the plan was made from
 and runs the solver-free validator (:func:`scheduler.validation.validate_roster`) on the edited shifts:
 
-- the problem: the week, scenario, agent pool, calendar, events and last week's plan that
-  ``summary.json`` records under ``inputs`` (each replaced by the option of the same name when given),
+- the problem: the week, scenario, agent pool, calendar, events, last week's plan and the agents'
+  requests (approved leave is a hard rule) that ``summary.json`` records under ``inputs`` (each replaced
+  by the option of the same name when given),
   on the plan's own ``requirements.csv`` (no new forecast: the roster is judged against the
   requirements it was made for, even when the history has changed since);
 - the roster: the plan's shifts file (default), or ``--roster`` a shifts file edited by hand, a
@@ -13,7 +14,8 @@ and runs the solver-free validator (:func:`scheduler.validation.validate_roster`
   ``paid_hours`` column that disagrees with the times is reported, since payroll reads it;
 - ``--roster FILE`` without ``--plan``: the week is the one the file's dates lie in, the problem is
   built as ``schedule plan`` would (``--scenario``, ``--agents``, ``--history``, ``--calendar``,
-  ``--events``, ``--previous``; forecast included) and there is no plan to compare coverage and cost with.
+  ``--events``, ``--previous``, ``--requests``; forecast included) and there is no plan to compare
+  coverage and cost with.
 
 Coverage of a roster edited by hand: an edited file has no ``assignments.csv`` (which channel each
 agent works each hour), so the agents on duty in each interval (shift less lunch) are split over
@@ -68,6 +70,7 @@ class Options:
     calendar: str | None = None
     events: Path | None = None
     previous: Path | None = None
+    requests: Path | None = None
 
 
 @dataclass
@@ -174,17 +177,22 @@ def _plan_inputs(folder: PlanFolder, summary: dict, week: Week, opts: Options, n
         notes.append(f"the plan's --previous {previous} is gone: rest and consecutive days across the start of "
                      f"{week.label} are not checked (give --previous DIR)")
         previous = None
+    requests = pick(opts.requests, "requests")
+    if opts.requests is None and requests is not None and not Path(requests).is_file():
+        notes.append(f"the plan's --requests {requests} is gone: approved leave is not checked (give --requests CSV)")
+        requests = None
     calendar = opts.calendar if opts.calendar is not None else (rec.get("calendar_file") or rec.get("calendar"))
     return load_inputs(week, scenario_path=pick(opts.scenario, "scenario"), history_path=pick(opts.history, "history"),
                        agents_path=pick(opts.agents, "agents"), calendar=calendar, previous_plan=previous,
-                       events_path=pick(opts.events, "events"))
+                       events_path=pick(opts.events, "events"), requests_path=requests)
 
 
 def _fresh_inputs(week: Week, opts: Options):
     from scheduler.plan import load_inputs
 
     return load_inputs(week, scenario_path=opts.scenario, history_path=opts.history, agents_path=opts.agents,
-                       calendar=opts.calendar, previous_plan=opts.previous, events_path=opts.events)
+                       calendar=opts.calendar, previous_plan=opts.previous, events_path=opts.events,
+                       requests_path=opts.requests)
 
 
 def _lunch_min(folder: PlanFolder | None, problem: RosterProblem) -> int:

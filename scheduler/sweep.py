@@ -316,9 +316,11 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
               time_limit_s: float | None = DEFAULT_TIME_LIMIT_S, ray_address: str | None = None,
               max_workers: int | None = None, history: str | Path | None = None, agents: str | Path | None = None,
               calendar: str | None = None, keep_plans: bool = False, executor: Executor | None = None,
-              events: str | Path | None = None, log: Callable = print, force: bool = False) -> SweepResult:
+              events: str | Path | None = None, log: Callable = print, force: bool = False,
+              requests: str | Path | None = None) -> SweepResult:
     """Plan ``week`` at every grid point and write ``sweep.csv``, ``frontier.png`` and ``report.html``
-    (``force``: even into a folder that is not new, empty or an earlier sweep, :func:`core.atomic.atomic_folder`)."""
+    (``force``: even into a folder that is not new, empty or an earlier sweep, :func:`core.atomic.atomic_folder`;
+    ``requests``: the agents' requests CSV for every point)."""
     t0 = time.perf_counter()
     wk = parse_week(week)
     grid = parse_grid(grid_specs)
@@ -330,7 +332,7 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
         base = base.model_copy(update={"roster": base.roster.model_copy(update={"time_limit_s": float(time_limit_s)})})
     points = grid_points(grid)
     scenarios = [apply_point(base, pt, wk) for pt in points]  # all validated before any plan runs
-    for p in (history, agents):
+    for p in (history, agents, requests):
         if p is not None and not Path(p).is_file():
             raise InputError("file not found", file=p)
     if events is not None:
@@ -351,7 +353,8 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
                         str(Path(history).resolve()) if history else None,
                         str(Path(agents or default_agents()).resolve()), calendar,
                         str(tmp / "plans" / f"point{i:03d}") if keep_plans else None,
-                        tuple(pt.items()), events=str(Path(events).resolve()) if events else None)
+                        tuple(pt.items()), events=str(Path(events).resolve()) if events else None,
+                        requests_path=str(Path(requests).resolve()) if requests else None)
                 for i, (sc, pt) in enumerate(zip(scenarios, points), start=1)]
         outcomes = run_jobs(jobs, executor, log, tolerate_solver=True)
         if all(o.error for o in outcomes):

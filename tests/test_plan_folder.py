@@ -1,12 +1,12 @@
 """The plan folder: written all or nothing, read back to what was written, errors naming file, row and field."""
 
-import datetime as dt
 import json
 import os
 
 import numpy as np
 import pandas as pd
 import pytest
+from factories import plan_frames
 
 from core.atomic import MARKER, atomic_file, atomic_folder, read_marker
 from core.errors import InputError
@@ -21,50 +21,20 @@ from scheduler.plan_folder import (
     PlanFolder,
 )
 
-T0 = pd.Timestamp("2025-11-10T09:00")
-
-
-def _plan_frames() -> dict:
-    """A two-interval plan with the types the planner produces: timestamps, dates, floats, NaT lunches,
-    Chinese names, columns out of their published order and one extra column."""
-    starts = [T0, T0 + pd.Timedelta(hours=1)]
-    forecast = pd.DataFrame({"channel": ["chat", "chat"], "interval_start": starts, "contacts": [10.123, 4.0],
-                             "contacts_p10": [8.4, 3.0], "contacts_p90": [12.6, 5.0], "aht_s": [400.04, 400.0]})
-    requirements = pd.DataFrame({"interval_start": starts, "channel": "chat", "contacts": [10.1, 4.0],
-                                 "aht_s": 400.0, "required_agents": [3, 2], "required_scheduled": [4, 3],
-                                 "open": [True, True], "arrivals": [10.1, 4.0], "carried_over": 0.0,
-                                 "load_erl": [1.1234, 0.44], "shortfall_weight": [1.0, 1.0]})
-    shifts = pd.DataFrame({
-        "agent_id": ["A001", "A002"], "agent_name": ["陆海峰", "王晓燕"],
-        "date": [dt.date(2025, 11, 10), dt.date(2025, 11, 10)], "day_type": "weekday",
-        "shift_start": [T0, T0], "shift_end": [T0 + pd.Timedelta(hours=9), T0 + pd.Timedelta(hours=4)],
-        "lunch_start": [T0 + pd.Timedelta(hours=3), pd.NaT], "lunch_end": [T0 + pd.Timedelta(hours=4), pd.NaT],
-        "paid_hours": [8.0, 4.0], "pay_multiplier": [1.0, 1.0], "channels": ["chat|phone", "chat"],
-        "promotion": "", "cost": [304.0, 120.0]})
-    coverage = pd.DataFrame({"interval_start": starts, "channel": "chat", "contacts": [10.1, 4.0], "aht_s": 400.0,
-                             "required_agents": [3, 2], "scheduled_agents": [2.8, 1.4],
-                             "service_level": [0.81234, np.nan], "asa_s": [12.34, np.nan], "occupancy": [0.5, np.nan],
-                             "required_scheduled": [4, 3], "scheduled_heads": [4, 2], "open": [True, False]})
-    assignments = pd.DataFrame({"interval_start": [T0, T0], "agent_id": ["A001", "A002"], "channel": "chat"})
-    shortfall = pd.DataFrame(columns=COLUMNS["shortfall.csv"])
-    summary = {"week": "2025-W46", "cost": 424.0, "gap": float("nan"), "inputs": {"scenario": "baseline.toml"}}
-    return dict(forecast=forecast, requirements=requirements, shifts=shifts, coverage=coverage,
-                assignments=assignments, shortfall=shortfall, summary=summary)
-
 
 def _snapshot(folder):
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
 def test_round_trip(tmp_path):
-    frames = _plan_frames()
+    frames = plan_frames()
     folder = PlanFolder(tmp_path / "plan")
     assert folder.write(**frames) == tmp_path / "plan"
     assert sorted(_snapshot(folder.path)) == sorted([*PLAN_FILES, MARKER])
     assert read_marker(folder.path)["command"] == "plan" and read_marker(folder.path)["files"] == sorted(PLAN_FILES)
     for name, cols in COLUMNS.items():  # published order first, extra columns after
         if name not in PLAN_FILES:
-            continue  # the ledgers are written when given
+            continue  # the ledgers and requests_outcome.csv are written when given (tests/test_friendly.py)
         head = folder.file(name).read_text(encoding="utf-8-sig").splitlines()[0].split(",")
         assert head[: len(cols)] == [c for c in cols if c in head], name
     assert folder.file(SHIFTS).read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the names
@@ -93,7 +63,7 @@ def test_round_trip(tmp_path):
 
 def test_a_failed_write_leaves_the_earlier_plan_untouched(tmp_path):
     folder = PlanFolder(tmp_path / "plan")
-    folder.write(**_plan_frames())
+    folder.write(**plan_frames())
     before = _snapshot(folder.path)
     mode = os.stat(folder.path).st_mode
 
@@ -101,7 +71,7 @@ def test_a_failed_write_leaves_the_earlier_plan_untouched(tmp_path):
         (tmp / "simulation.csv").write_text("half")
         raise RuntimeError("disk full")
 
-    changed = {**_plan_frames(), "summary": {"week": "other"}}
+    changed = {**plan_frames(), "summary": {"week": "other"}}
     with pytest.raises(RuntimeError, match="disk full"):
         folder.write(**changed, extra=fail)
     assert _snapshot(folder.path) == before and os.stat(folder.path).st_mode == mode
@@ -113,7 +83,7 @@ def test_a_failed_write_leaves_the_earlier_plan_untouched(tmp_path):
 
 def test_a_failed_first_write_leaves_nothing(tmp_path):
     with pytest.raises(RuntimeError):
-        PlanFolder(tmp_path / "new" / "deep" / "plan").write(**_plan_frames(), extra=_raise)
+        PlanFolder(tmp_path / "new" / "deep" / "plan").write(**plan_frames(), extra=_raise)
     assert list(tmp_path.iterdir()) == []  # not even the folders it created on the way
 
 

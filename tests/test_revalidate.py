@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
+import json
+import shutil
 
 import openpyxl
 import pandas as pd
@@ -256,3 +258,24 @@ def test_validate_refuses_unknown_agents_and_dates_outside_the_plan(small_plan, 
     _edit_shifts(small_plan / "shifts.csv", edited, next_week)
     out = _validate("--plan", small_plan, "--roster", edited)
     assert out.exit_code == 2 and f"{edited}:2, field 'date'" in out.stderr, out.output
+
+
+@pytest.mark.slow
+def test_validate_rechecks_approved_leave_from_the_plans_requests_or_the_option(small_plan, tmp_path):
+    first = next(csv.DictReader((small_plan / "shifts.csv").open(encoding="utf-8-sig")))
+    leave = tmp_path / "requests.csv"
+    leave.write_text(f"agent_id,date,kind\n{first['agent_id']},{first['date']},leave\n", encoding="utf-8")
+    bad = _validate("--plan", small_plan, "--requests", leave)
+    assert bad.exit_code == 1, bad.output
+    assert any(x.startswith(f"{first['agent_id']} {first['agent_name']}, {first['date']} ")
+               and ": leave: " in x for x in bad.output.splitlines()), bad.output
+    # the plan's own requests, as summary.json records them (schedule plan --requests)
+    copy = tmp_path / "plan"
+    shutil.copytree(small_plan, copy)
+    summary = json.loads((copy / "summary.json").read_text(encoding="utf-8"))
+    summary["inputs"]["requests"] = str(leave)
+    (copy / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    assert _validate("--plan", copy).exit_code == 1
+    leave.unlink()  # gone: said, not an error, and leave is not checked
+    gone = _validate("--plan", copy)
+    assert gone.exit_code == 0 and "approved leave is not checked" in gone.output, gone.output

@@ -34,6 +34,7 @@ import pandas as pd
 
 from core.names import PREMIUM_DAY_TYPES, WEEKEND_DAY_TYPES
 from scheduler.roster.family import Family, HardRule, Term
+from scheduler.roster.friendly import LATE_END_MIN, PairedRestDays, RequestTerms, Spread, StartTimes
 from scheduler.roster.problem import RosterProblem
 from scheduler.roster.rules import (
     CompOff,
@@ -54,7 +55,6 @@ if TYPE_CHECKING:  # the validator imports this module: no solver at run time
 
 # Small weights [cost units]: tie-breakers that must never buy understaffing or a dearer roster by much.
 FAIRNESS_WEIGHT = 1.0    # per weekend (or late) shift of the agent who has the most of them
-LATE_END_MIN = 20 * 60   # a shift ending at or after 20:00 is a late shift
 # convex shortfall: heads missing beyond max(heads, share x requirement) cost (1 + extra) x the weight
 CONVEX_TIERS = ((0.25, 1, 0.5),)
 
@@ -402,12 +402,15 @@ def shift_pay(problem: RosterProblem, rate: float, day_type: str, paid_min: int,
 
 # -- soft preferences -------------------------------------------------------------------------------
 class Fairness(Family):
-    """Spread weekend/holiday shifts and late shifts: penalise the largest number any one agent gets."""
+    """Spread weekend/holiday shifts and late shifts: penalise the largest number any one agent gets.
+    Only with ``roster.agent_friendly = false``: the friendly terms' ``Spread`` replaces it."""
 
     name = "fairness"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
         terms = []
+        if problem.scenario.roster.agent_friendly:
+            return terms
         n_days = len(problem.days)
         groups = {
             "weekend": lambda d, k: problem.day_types[problem.days[d]] in WEEKEND_DAY_TYPES,
@@ -465,13 +468,15 @@ class Stability(Family):
 
 def default_families() -> list[Family]:
     """The registry: the model is this list, built in this order (the order fixes the CP-SAT model,
-    so keep it when refactoring). ``PayCost`` comes before ``MonthlyOvertime`` and ``CompOff``, which
-    read the overtime and comp-off ``Ledger`` it writes. The hard rules, in this order, are also the
-    order of a conflict's explanation (``Pinned`` last), of the shortfall report's diagnosis and of
-    the validator's checks."""
+    so keep it when refactoring; the agent-friendly terms add no variable when they are off, so that
+    ``roster.agent_friendly = false`` builds the model as before them). ``PayCost`` comes before
+    ``MonthlyOvertime`` and ``CompOff``, which read the overtime and comp-off ``Ledger`` it writes. The
+    hard rules, in this order, are also the order of a conflict's explanation (``Pinned`` last), of the
+    shortfall report's diagnosis and of the validator's checks."""
     return [OneShiftPerDay(), LunchPlacement(), ChannelAssignment(), ChannelSwitching(), Coverage(), Leave(),
             MaxDaysPerWeek(), DailyHours(), PayCost(), WeeklyHours(), MonthlyOvertime(), CompOff(), MinRest(),
-            ConsecutiveDays(), Pinned(), Fairness(), Stability()]
+            ConsecutiveDays(), Pinned(), Fairness(), PairedRestDays(), StartTimes(), Spread(), RequestTerms(),
+            Stability()]
 
 
 def hard_rules(families: list[Family] | None = None) -> list[HardRule]:

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from scheduler.roster.report import ShortfallDiagnostics
     from scheduler.validation import Violations, WorkedShifts
 
-TermKind = Literal["pay", "shortfall", "switching", "fairness", "changes", "comp_off"]
+TermKind = Literal["pay", "shortfall", "switching", "fairness", "changes", "comp_off", "rest_pairs", "start_times",
+                   "spread", "requests"]
 """What an objective term pays for; ``Roster.solver["objective_terms"]`` sums the objective by kind."""
 
 

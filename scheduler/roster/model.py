@@ -293,7 +293,12 @@ def make_solver(problem: RosterProblem, time_limit_s: float | None = None) -> cp
 
 def solve_roster(problem: RosterProblem) -> Roster:
     """Shifts, lunches and channel assignments of the named agents at the lowest cost within the
-    labour rules; understaffing is allowed and reported, never an exception."""
+    labour rules; understaffing is allowed and reported, never an exception. With the agent-friendly
+    terms on, in two stages (``scheduler.roster.friendly_solve``)."""
+    from scheduler.roster.friendly_solve import solve_in_stages, staged
+
+    if staged(problem):
+        return solve_in_stages(problem)
     t0 = time.perf_counter()
     built = build_model(problem)
     _add_hints(problem, built)
@@ -308,16 +313,21 @@ def solve_built(problem: RosterProblem, built: BuiltModel, solver: cp_model.CpSo
     return solved_roster(problem, built, solver, solver.solve(built.model), t0)
 
 
-def solved_roster(problem: RosterProblem, built: BuiltModel, solver: cp_model.CpSolver, status,
-                  t0: float) -> Roster:
-    """The ``Roster`` of a model ``solver`` has just solved with ``status``: an InputError explaining
-    the conflict when the hard rules admit no roster, a SolverError when none was found in time."""
-    wall = time.perf_counter() - t0
+def check_status(problem: RosterProblem, solver: cp_model.CpSolver, status) -> None:
+    """No roster: infeasible hard rules are explained (``InputError``), no roster in time is a ``SolverError``."""
     if status == cp_model.INFEASIBLE:
         raise InputError(explain_conflict(problem))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise SolverError(f"CP-SAT found no roster ({solver.status_name(status)}) within "
                           f"roster.time_limit_s={problem.scenario.roster.time_limit_s:g}; raise it")
+
+
+def solved_roster(problem: RosterProblem, built: BuiltModel, solver: cp_model.CpSolver, status,
+                  t0: float) -> Roster:
+    """The ``Roster`` of a model ``solver`` has just solved with ``status``: an InputError explaining
+    the conflict when the hard rules admit no roster, a SolverError when none was found in time."""
+    wall = time.perf_counter() - t0
+    check_status(problem, solver, status)
     obj = solver.objective_value / SCALE
     bound = solver.best_objective_bound / SCALE
     info = {"status": solver.status_name(status), "objective": obj, "best_bound": bound,

@@ -29,6 +29,10 @@ Field reference (units in the names):
 | ``hint_shifts`` | a roster to start from (same columns as ``pinned_shifts``), a warm start only |
 | ``published_shifts`` | this week's roster already published (same columns): a warm start, and each |
 |  | shift added, removed or moved against it costs ``roster.change_penalty`` |
+| ``requests`` | the agents' requests (``scheduler.requests.Request``): approved leave (hard), day off and |
+|  | preferred template (soft), checked against the pool, days and templates when read |
+| ``ledger_to_date`` | agent_id -> {``weekend_days``, ``holiday_days``, ``late_shifts``} worked before the first |
+|  | planning day (the ``--previous`` plan's ``ledger.csv``): the spread term evens the totals |
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from core.errors import InputError
 from core.names import WORKING_DAY_TYPES
 from core.scenario import Scenario, Window, hhmm_to_min
 from scheduler.agents import Agent
+from scheduler.requests import Request
 
 REQUIRED_COLUMNS = ("interval_start", "channel", "required_scheduled")
 SHIFT_COLUMNS = ("agent_id", "date", "shift_start", "shift_end")
@@ -76,6 +81,8 @@ class RosterProblem:
     hint_shifts: pd.DataFrame | None = None
     published_shifts: pd.DataFrame | None = None
     comp_off: pd.DataFrame | None = None
+    requests: tuple[Request, ...] = ()
+    ledger_to_date: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def __post_init__(self):
         days = list(self.days)
@@ -115,7 +122,8 @@ class RosterProblem:
               pinned_shifts: pd.DataFrame | None = None,
               hint_shifts: pd.DataFrame | None = None,
               published_shifts: pd.DataFrame | None = None,
-              comp_off: pd.DataFrame | None = None) -> RosterProblem:
+              comp_off: pd.DataFrame | None = None, requests: tuple[Request, ...] = (),
+              ledger_to_date: dict[str, dict[str, int]] | None = None) -> RosterProblem:
         """Day types from ``calendar`` (default ``Calendar.cn()``) for the planning days and the rest of
         their ISO weeks, windows and promotion main days from the scenario; ``interval_min`` and
         ``seed`` from the scenario unless given."""
@@ -131,11 +139,17 @@ class RosterProblem:
                    requirements=requirements, agents=list(agents), scenario=scenario,
                    previous_shifts=previous_shifts, month_overtime_h=dict(month_overtime_h or {}),
                    seed=scenario.seed if seed is None else seed, pinned_shifts=pinned_shifts,
-                   hint_shifts=hint_shifts, published_shifts=published_shifts, comp_off=comp_off)
+                   hint_shifts=hint_shifts, published_shifts=published_shifts, comp_off=comp_off,
+                   requests=tuple(requests), ledger_to_date=dict(ledger_to_date or {}))
 
     # -- derived rules, shared by the model and the validator ----------------------------------
     def at(self, day: dt.date, minute: int) -> pd.Timestamp:
         return pd.Timestamp(day) + pd.Timedelta(minutes=minute)
+
+    def leave_dates(self, agent: Agent) -> frozenset[dt.date]:
+        """The agent's leave: ``unavailable`` in the pool file and approved ``leave`` requests."""
+        asked = {r.date for r in self.requests if r.kind == "leave" and r.agent_id == agent.agent_id}
+        return agent.unavailable | asked if asked else agent.unavailable
 
     def grid(self, day: dt.date) -> list[int]:
         """Interval starts [min after midnight] of the open service window on ``day``."""

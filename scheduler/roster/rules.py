@@ -34,27 +34,30 @@ if TYPE_CHECKING:
 
 
 class Leave(HardRule):
-    """No shift on the agent's unavailable dates."""
+    """No shift on the agent's leave dates: ``unavailable`` in the pool file and approved ``leave``
+    requests (``plan --requests``), both read through ``problem.leave_dates``."""
 
     name = "leave"
 
     def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
+        leave = {a: problem.leave_dates(agent) for a, agent in enumerate(problem.agents)}
         for c in rv.cands:
-            agent = problem.agents[c.agent]
-            if problem.days[c.day] in agent.unavailable:
-                rv.enforce(model.add(rv.x[c.idx] == 0), agent.agent_id, self)
+            if problem.days[c.day] in leave[c.agent]:
+                rv.enforce(model.add(rv.x[c.idx] == 0), problem.agents[c.agent].agent_id, self)
         return []
 
     def describe(self, problem: RosterProblem, agent: Agent) -> str:
-        dates = sorted(d for d in agent.unavailable if d in problem.days)
-        return "on leave " + ", ".join(d.isoformat() for d in dates)
+        asked = {r.date: r for r in problem.requests if r.kind == "leave" and r.agent_id == agent.agent_id}
+        dates = sorted(d for d in problem.leave_dates(agent) if d in problem.days)
+        return "on leave " + ", ".join(d.isoformat() + (f" (request, {asked[d].source}:{asked[d].row})"
+                                                        if d in asked else "") for d in dates)
 
     def diagnose(self, diag: ShortfallDiagnostics, agent: Agent, day: dt.date, shape: ShiftShape) -> str | None:
-        return "on leave" if day in agent.unavailable else None
+        return "on leave" if day in diag.problem.leave_dates(agent) else None
 
     def validate(self, problem: RosterProblem, worked: WorkedShifts, out: Violations) -> None:
         for (aid, day), s in worked.by_day.items():
-            if day in worked.agents[aid].unavailable:
+            if day in problem.leave_dates(worked.agents[aid]):
                 out.add("leave", f"{worked.label(s)}: the agent is on leave that day")
 
 
