@@ -113,9 +113,8 @@ def plan(
     validate, and write the plan."""
     from core.names import folder_name
     from scenarios import describe_input
-    from scheduler.capacity.report import capacity_line, cause_line, missed_targets
-    from scheduler.plan import load_inputs, run_plan, summary_table, write_plan
-    from scheduler.plan_folder import HIRES, LEDGER, LEDGER_FILES, PLAN_FILES, REPORT, REQUESTS_OUTCOME, PlanFolder
+    from scheduler.plan import load_inputs, run_plan, write_plan
+    from scheduler.plan_folder import PlanFolder
     from scheduler.weeks import parse_week
 
     if sum(x is not None for x in (week, month, weeks)) != 1:
@@ -161,6 +160,16 @@ def plan(
         result.simulation, result.summary["simulation"] = simulate_result(result, reps=10,
                                                                           seed=inputs.scenario.seed)
     write_plan(result, target, force=force)
+    _echo_plan(result, inputs, target, simulate)
+
+
+def _echo_plan(result, inputs, target: Path, simulate: bool) -> None:
+    """The plan's console report: notes, the service table, the cause and capacity lines when a target
+    is missed, warnings, the simulation and the files written."""
+    from scheduler.capacity.report import capacity_line, cause_line, missed_targets
+    from scheduler.plan import summary_table
+    from scheduler.plan_folder import HIRES, LEDGER, LEDGER_FILES, PLAN_FILES, REPORT, REQUESTS_OUTCOME
+
     for note in result.notes:
         typer.echo(f"note: {note}")
     typer.echo(summary_table(result.summary))
