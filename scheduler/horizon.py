@@ -137,13 +137,15 @@ def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
         ahead = roster.shifts[~roster.shifts["date"].isin(set(days))]
         mine = roster.shifts[roster.shifts["date"].isin(set(days))]
         kept.append(mine)
-        previous = pd.concat([f for f in (previous, mine) if f is not None and len(f)], ignore_index=True)
+        frames = [f for f in (previous, mine) if f is not None and len(f)]
+        previous = pd.concat(frames, ignore_index=True) if frames else previous
         ledger = _ledger_after(roster.comp_off, days)
         for aid, day, hours in zip(mine["agent_id"], mine["date"], mine["overtime_hours"]):
             overtime[aid, f"{day:%Y-%m}"] = overtime.get((aid, f"{day:%Y-%m}"), 0.0) + float(hours)
         start.cost += float(mine["cost"].sum())
         short = roster.shortfall
-        start.understaffed += int(short.loc[short["interval_start"].dt.date.isin(set(days)), "missing"].sum())
+        at = pd.to_datetime(short["interval_start"])  # an empty shortfall has no datetime column
+        start.understaffed += int(short.loc[at.dt.date.isin(set(days)).to_numpy(), "missing"].sum())
         if echo is not None:
             echo(f"warm start {days[0]}..{days[-1]} (looking to {window[-1]}): cost {mine['cost'].sum():,.0f}, "
                  f"gap {100 * roster.solver['gap']:.2f}%, {time.perf_counter() - t0:.0f} s")
