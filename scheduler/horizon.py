@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.errors import InputError
+from core.errors import InputError, SolverError
 from core.scenario import Scenario
 from scheduler.roster.problem import RosterProblem
 
@@ -173,7 +173,11 @@ def run_month(inputs, echo: Callable[[str], object] | None = None):
     spec = inputs.scenario.roster.month
     t0 = time.perf_counter()
     if spec.warm_start_weeks_s > 0:
-        start = chained_weeks_roster(built.problem, spec.warm_start_weeks_s, echo)
-        built.problem = dataclasses.replace(built.problem, hint_shifts=start.shifts)
+        try:
+            start = chained_weeks_roster(built.problem, spec.warm_start_weeks_s, echo)
+            built.problem = dataclasses.replace(built.problem, hint_shifts=start.shifts)
+        except SolverError as exc:  # a start is a help, not a need: the month model searches without it
+            if echo is not None:
+                echo(f"note: no warm start ({exc}); the month model starts without one")
     built.timings["warm_start_s"] = time.perf_counter() - t0
     return run_plan(inputs, built=built)
