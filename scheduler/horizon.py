@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.errors import InputError
+from core.errors import InputError, SolverError
 from core.scenario import Scenario
 from scheduler.roster.problem import RosterProblem
 
@@ -137,13 +137,15 @@ def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
         ahead = roster.shifts[~roster.shifts["date"].isin(set(days))]
         mine = roster.shifts[roster.shifts["date"].isin(set(days))]
         kept.append(mine)
-        previous = pd.concat([f for f in (previous, mine) if f is not None and len(f)], ignore_index=True)
+        frames = [f for f in (previous, mine) if f is not None and len(f)]
+        previous = pd.concat(frames, ignore_index=True) if frames else previous
         ledger = _ledger_after(roster.comp_off, days)
         for aid, day, hours in zip(mine["agent_id"], mine["date"], mine["overtime_hours"]):
             overtime[aid, f"{day:%Y-%m}"] = overtime.get((aid, f"{day:%Y-%m}"), 0.0) + float(hours)
         start.cost += float(mine["cost"].sum())
         short = roster.shortfall
-        start.understaffed += int(short.loc[short["interval_start"].dt.date.isin(set(days)), "missing"].sum())
+        at = pd.to_datetime(short["interval_start"])  # an empty shortfall has no datetime column
+        start.understaffed += int(short.loc[at.dt.date.isin(set(days)).to_numpy(), "missing"].sum())
         if echo is not None:
             echo(f"warm start {days[0]}..{days[-1]} (looking to {window[-1]}): cost {mine['cost'].sum():,.0f}, "
                  f"gap {100 * roster.solver['gap']:.2f}%, {time.perf_counter() - t0:.0f} s")
@@ -171,7 +173,11 @@ def run_month(inputs, echo: Callable[[str], object] | None = None):
     spec = inputs.scenario.roster.month
     t0 = time.perf_counter()
     if spec.warm_start_weeks_s > 0:
-        start = chained_weeks_roster(built.problem, spec.warm_start_weeks_s, echo)
-        built.problem = dataclasses.replace(built.problem, hint_shifts=start.shifts)
+        try:
+            start = chained_weeks_roster(built.problem, spec.warm_start_weeks_s, echo)
+            built.problem = dataclasses.replace(built.problem, hint_shifts=start.shifts)
+        except SolverError as exc:  # a start is a help, not a need: the month model searches without it
+            if echo is not None:
+                echo(f"note: no warm start ({exc}); the month model starts without one")
     built.timings["warm_start_s"] = time.perf_counter() - t0
     return run_plan(inputs, built=built)

@@ -60,7 +60,7 @@ name = "quick"
 time_limit_s = 1
 workers = 1
 [roster.month]
-time_limit_s = 2
+time_limit_s = 5
 workers = 1
 warm_start_weeks_s = 0
 [hire]

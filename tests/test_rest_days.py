@@ -304,6 +304,9 @@ def test_the_week_by_week_start_keeps_each_week_and_carries_the_ledger():
     weeks = start.shifts["date"].map(lambda d: d.isocalendar()[1]).value_counts().sort_index().tolist()
     assert weeks == [5, 6] and start.cost == pytest.approx(11 * 80)
     assert start.shifts["rest_day"].tolist().count("comp_off") == 1
+    # weeks with nothing short (an empty shortfall table) count no understaffed intervals
+    easy = chained_weeks_roster(problem(scn, [agent(1, cost=10)], two, {"chat": 0}), 1.0)
+    assert easy.understaffed == 0 and len(easy.shifts) == 0
     ledger = pd.DataFrame([{"agent_id": "A001", "earned_on": WEEK[5], "due_by": WEEK[6] + dt.timedelta(weeks=4),
                             "given_on": WEEK[6] + dt.timedelta(days=3)},
                            {"agent_id": "A001", "earned_on": WEEK[6] + dt.timedelta(days=6), "due_by": None,

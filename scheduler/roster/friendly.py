@@ -423,7 +423,7 @@ class Worked:
 
 
 def worked_by_agent(problem: RosterProblem, shifts: pd.DataFrame) -> dict[str, dict[dt.date, Worked]]:
-    """agent_id -> date -> the shift, from a roster's shift frame (``Roster.shifts`` or the plan folder's shifts file)."""
+    """agent_id -> date -> the shift, from a roster's shift frame (``Roster.shifts`` or the plan's shifts file)."""
     out: dict[str, dict[dt.date, Worked]] = defaultdict(dict)
     for r in shifts.itertuples(index=False):
         start, end = pd.Timestamp(r.shift_start), pd.Timestamp(r.shift_end)
