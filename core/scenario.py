@@ -314,13 +314,13 @@ class RosterSpec(_Strict):
     agent_friendly: bool = Field(default=True, description="the agent-friendly objective terms below "
                                  "(paired rest days, steady start times, an even spread of weekend, holiday and "
                                  "late shifts); false: cost and coverage only")
-    paired_rest_penalty: float = Field(default=100.0, ge=0, description="[CNY] per full-timer and ISO week "
-                                       "without two consecutive rest days")
-    start_change_penalty: float = Field(default=20.0, ge=0, description="[CNY] per start time an agent works "
-                                        "in an ISO week beyond the first")
-    spread_penalty: float = Field(default=400.0, ge=0, description="[CNY] per shift an agent has beyond the "
-                                  "least loaded agent of its contract plus spread_tolerance, for weekend days, "
-                                  "holiday days and late shifts each, counted to date (the --previous ledger) "
+    paired_rest_penalty: float = Field(default=100.0, ge=0, le=MAX_COST, description="[CNY] per full-timer and "
+                                       "ISO week without two consecutive rest days")
+    start_change_penalty: float = Field(default=20.0, ge=0, le=MAX_COST, description="[CNY] per start time an "
+                                        "agent works in an ISO week beyond the first")
+    spread_penalty: float = Field(default=400.0, ge=0, le=MAX_COST, description="[CNY] per shift an agent has "
+                                  "beyond the least loaded agent of its contract plus spread_tolerance, for weekend "
+                                  "days, holiday days and late shifts each, counted to date (the --previous ledger) "
                                   "and over the horizon")
     spread_tolerance: int = Field(default=2, ge=0, le=31, description="[days] a difference in weekend days or "
                                   "holiday days between agents that costs nothing: one week cannot always even "
@@ -329,9 +329,9 @@ class RosterSpec(_Strict):
                                        "that costs nothing: a week of them, so that a late week rotates with an "
                                        "early one across plans instead of late shifts spread within the week "
                                        "against one start time")
-    day_off_penalty: float = Field(default=300.0, ge=0, description="[CNY] per day_off request denied "
+    day_off_penalty: float = Field(default=300.0, ge=0, le=MAX_COST, description="[CNY] per day_off request denied "
                                    "(plan --requests)")
-    preferred_shift_penalty: float = Field(default=50.0, ge=0, description="[CNY] per shift:<template> "
+    preferred_shift_penalty: float = Field(default=50.0, ge=0, le=MAX_COST, description="[CNY] per shift:<template> "
                                            "request denied (plan --requests)")
     templates: list[ShiftTemplate] = Field(min_length=1)
     month: MonthSolveSpec = MonthSolveSpec()
@@ -633,9 +633,12 @@ _BOUND_HINTS = {
     "seed": f"a seed is a whole number from 0 to {SEED_MAX} (CP-SAT's random_seed is a 32-bit integer)",
     "time_limit_s": f"the roster time limit is {MIN_TIME_LIMIT_S:g} to {MAX_TIME_LIMIT_S:g} s: below "
                     f"{MIN_TIME_LIMIT_S:g} s CP-SAT does not find a first roster",
-    "hourly_cost": _COST_HINT, "understaffed_penalty": _COST_HINT, "change_penalty": _COST_HINT,
-    "switch_penalty": _COST_HINT,
 }
+
+
+def _bound_hint(name: str) -> str | None:
+    """Why a number has its bound: ``hourly_cost`` and every ``*_penalty`` key is a cost (``_COST_HINT``)."""
+    return _BOUND_HINTS.get(name) or (_COST_HINT if name == "hourly_cost" or name.endswith("_penalty") else None)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -660,7 +663,7 @@ def load_scenario(path: str | Path) -> Scenario:
             msg = "unknown key"
         elif not err["loc"] and (m := _KEY_FIRST.match(msg)):  # a cross-key check names its key first
             key, msg = m.group(1), m.group(2)
-        hint = _BOUND_HINTS.get(str(err["loc"][-1])) if err["loc"] else None
+        hint = _bound_hint(str(err["loc"][-1])) if err["loc"] else None
         if hint and err["type"] in _BOUND_ERRORS:
             msg = f"{msg}; {hint}"
         raise InputError(msg, file=path, field=key) from None

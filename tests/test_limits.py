@@ -69,6 +69,8 @@ def agents_file(tmp_path, row: int, **values) -> str:
     ('[[temporary_agents]]\ncount = 3\nskills = ["chat"]\nhourly_cost = 1e300\n',
      "temporary_agents.0.hourly_cost", "overflow"),
     ("[roster]\nchange_penalty = 1e300\n", "roster.change_penalty", "overflow"),
+    ("[roster]\nspread_penalty = 1e300\n", "roster.spread_penalty", "overflow"),
+    ("[roster]\nday_off_penalty = 1e300\n", "roster.day_off_penalty", "overflow"),
     ("[roster]\ntime_limit_s = 0.001\n", "roster.time_limit_s", "greater than or equal to 1"),
     ("[roster]\ntime_limit_s = inf\n", "roster.time_limit_s", "finite"),
     ("seed = -1\n", "seed", "2147483647"),

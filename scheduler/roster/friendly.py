@@ -169,7 +169,7 @@ class PairedRestDays(Family):
         for a, agent in enumerate(problem.agents):
             if agent.contract != FULL_TIME:
                 continue
-            before = problem.previous_worked_dates(agent.agent_id) if problem.previous_shifts is not None else set()
+            before = problem.previous_worked_dates(agent.agent_id)
             for week in weeks:
                 if not any(rv.by_agent_day.get((a, s)) for s in week.slots if isinstance(s, int)):
                     continue  # never works this week: rests all of it
@@ -198,8 +198,7 @@ class GroupPairedRest(Family):
         if not _on(problem) or weight <= 0:
             return []
         terms = []
-        worked_before = {a.agent_id: problem.previous_worked_dates(a.agent_id) for a in problem.agents} \
-            if problem.previous_shifts is not None else {}
+        worked_before = {a.agent_id: problem.previous_worked_dates(a.agent_id) for a in problem.agents}
         for g, members in rv.groups.items():
             full = [a for a in members if problem.agents[a].contract == FULL_TIME]
             for week in rest_weeks(problem):
@@ -443,7 +442,7 @@ def paired_rest(problem: RosterProblem, worked: dict[str, dict[dt.date, Worked]]
     for agent in problem.agents:
         if agent.contract != FULL_TIME:
             continue
-        before = problem.previous_worked_dates(agent.agent_id) if problem.previous_shifts is not None else set()
+        before = problem.previous_worked_dates(agent.agent_id)
         mine = worked.get(agent.agent_id, {})
         for week in weeks:
             rest = [(s not in before) if isinstance(s, dt.date) else (problem.days[s] not in mine)
