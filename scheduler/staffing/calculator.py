@@ -21,8 +21,6 @@ from scheduler.staffing.erlang import (
     service_level,
 )
 
-_ceil = ceil_count  # the one rounding of a count up
-
 
 def _number(value, field: str) -> float:
     try:
@@ -91,5 +89,5 @@ def erlang_report(contacts, interval_min, aht_s, answer_within_s, agents=None, t
         if given:
             rep["meets_target"] = bool(rep["service_level"] >= target and
                                        (agents > 0 and load / agents <= max_occupancy * (1 + 1e-9) or load == 0))
-        rep["scheduled_agents"] = int(_ceil(agents / (1.0 - shrinkage)))
+        rep["scheduled_agents"] = int(ceil_count(agents / (1.0 - shrinkage)))
     return rep

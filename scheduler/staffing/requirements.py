@@ -85,7 +85,6 @@ REQUIREMENT_COLUMNS = ["interval_start", "channel", "open", "arrivals", "carried
                        "backlog_load_erl"]
 COVERAGE_COLUMNS = REQUIREMENT_COLUMNS + ["scheduled_heads", "scheduled_agents", "service_level", "asa_s",
                                           "occupancy"]
-_ceil = ceil_count
 
 
 # --- numpy kernels: carry-over and the deferred (email) model ------------------------------------------
@@ -427,7 +426,7 @@ def compute_requirements(forecast: pd.DataFrame, scenario, open_mask, source: st
             cols["backlog_contacts"][rows] = res["backlog_contacts"]
         else:
             slots = _erlang_slots(spec, load, aht, is_open) + backlog_load / spec.max_occupancy
-            agents = _ceil(slots / spec.concurrency)
+            agents = ceil_count(slots / spec.concurrency)
         cols["backlog_load_erl"][rows] = backlog_load
         cols["open"][rows] = is_open
         cols["arrivals"][rows] = arrivals
@@ -440,7 +439,7 @@ def compute_requirements(forecast: pd.DataFrame, scenario, open_mask, source: st
     for c in ("open", "arrivals", "carried_over", "contacts", "aht_s", "load_erl", "backlog_load_erl",
               "required_agents"):
         out[c] = cols[c]
-    out["required_scheduled"] = np.where(out["open"], _ceil(out["required_agents"].to_numpy() / keep), 0)
+    out["required_scheduled"] = np.where(out["open"], ceil_count(out["required_agents"].to_numpy() / keep), 0)
     out["backlog_contacts"] = cols["backlog_contacts"]
     out.index = forecast.index
     out.attrs["unplaced_contacts"] = unplaced
