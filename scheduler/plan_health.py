@@ -17,6 +17,7 @@ import pandas as pd
 
 from core.errors import InputError
 from core.limits import MAX_OBJECTIVE_COST
+from scheduler.capacity.report import cause_kind
 
 GAP_WARN = 0.10
 """Relative gap above which a roster is reported as poor: the solver may have missed a much better one."""
@@ -66,22 +67,31 @@ def check_objective_range(requirements: pd.DataFrame, agents: list, scenario, so
 # --- after the solve -------------------------------------------------------------------------------------
 
 _RULE_WORDS = ("weekly hours cap", "max_days_per_week", "min_rest_h", "max_consecutive_days", "on leave")
+_REASON_KINDS = {"needed on other channels": "busy", "at lunch": "templates",
+                 "on a shift that does not cover it": "templates"}
+"""What keeps the agents who could cover an interval off it (``roster.report``'s reasons) asks of the
+planner: every skilled agent busy on other channels is a pool too small; lunches and shifts that miss
+the hour are the templates."""
 
 
 def _cause_kind(cause: str) -> str:
-    """The kind of a ``shortfall.csv`` cause: pool, templates, rules, cost, closed or other."""
-    text = str(cause)
+    """The kind of a ``shortfall.csv`` cause: pool, busy, templates, rules, cost, closed or other. A
+    cause listing why the agents who could cover it do not ("the others are R1 (n1), R2 (n2)") is of
+    the kind of R1, the reason that keeps most agents off (``capacity.report.cause_kind``)."""
+    text = cause_kind(str(cause))
+    if text.startswith("agents "):
+        reason = text.removeprefix("agents ")
+        if reason in _REASON_KINDS:
+            return _REASON_KINDS[reason]
+        return "rules" if any(w in reason for w in _RULE_WORDS) else "other"
     if text.startswith("pool has"):
         return "pool"
-    if (text.startswith(("only ", "no shift template covers", "lunch:")) or "is not an interval start" in text
-            or "on a shift that does not cover it" in text):
+    if text.startswith(("only ", "no shift template covers", "lunch:")) or "is not an interval start" in text:
         return "templates"
     if text.startswith("cost:"):
         return "cost"
     if text.startswith("service window closed"):
         return "closed"
-    if any(w in text for w in _RULE_WORDS):
-        return "rules"
     return "other"
 
 
@@ -92,6 +102,9 @@ def _advice(kind: str, summary: dict, peak_need: int, gap_poor: bool, scenario) 
             return (f"the week needs up to {peak_need:,} heads at once against a pool of {pool:,}: check the "
                     "forecast's history (a unit or scaling mistake?), else hire")
         return "the pool lacks skilled agents: hire, train more agents on the channel, or add [[temporary_agents]]"
+    if kind == "busy":
+        return ("the agents skilled for it are needed on other channels at those hours: hire (plan --hire auto), "
+                "train more agents on the channel, or add [[temporary_agents]]")
     if kind == "rules":
         return ("the labour rules bind (weekly hours, days, rest): hire or add [[temporary_agents]], or allow "
                 "overtime in [labour]")

@@ -356,6 +356,12 @@ def test_a_large_gap_says_raise_the_time_limit():
      "add starts or longer spans to roster.templates"),
     ("40 chat-skilled agents could cover 2025-03-10 20:00: 30 work it, the others are at the weekly hours cap (10)",
      "labour rules bind"),
+    ("27 phone-skilled agents could cover 2025-11-12 12:00: 0 work it, the others are needed on other channels (21), "
+     "at lunch (6)", "needed on other channels at those hours: hire (plan --hire auto)"),
+    ("20 chat-skilled agents could cover 2025-11-12 12:00: 4 work it, the others are at lunch (9), on a shift that "
+     "does not cover it (5), needed on other channels (2)", "widen the lunch_window"),
+    ("20 chat-skilled agents could cover 2025-11-12 12:00: 4 work it, the others are already at max_days_per_week "
+     "(9), on a shift that does not cover it (5), needed on other channels (2)", "labour rules bind"),
     ("cost: a shift here costs more than the shortfall penalty it removes", "raise understaffed_penalty"),
 ])
 def test_heavy_shortfall_names_what_to_do(cause, advice):
