@@ -118,7 +118,7 @@ def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
     was 503.6k, from weeks with a week of look-ahead 475.9k, and the month's proven bound 467.4k)."""
     from scheduler.roster import solve_roster
 
-    week_roster = problem.scenario.roster.model_copy(update={"time_limit_s": time_limit_s})
+    week_roster = problem.scenario.roster.model_copy(update={"time_limit_s": time_limit_s, "agent_friendly": False})
     scenario = problem.scenario.model_copy(update={"roster": week_roster})
     segments = [[problem.days[i] for i in group] for group in problem.iso_weeks()]
     previous, ledger = problem.previous_shifts, problem.comp_off

@@ -434,3 +434,15 @@ def test_the_level_table_of_a_large_shop_matches_the_report_at_every_head_count(
         np.testing.assert_allclose(sl[:, h], np.nan_to_num(cov["service_level"].to_numpy(float)))
         assert list(stable[:, h]) == list(np.isfinite(cov["asa_s"].to_numpy(float)))
     assert stable[:, top].all() and not stable[:, 50].any()  # the table reaches past the queues' edge
+
+
+@pytest.mark.parametrize("lower, start", [
+    (0, "capacity unknown: the sizing found no roster meeting every target in its budget, and no hire is proven"),
+    (3, "pool short: at least 3 hire(s) needed (none found); the sizing found no roster in its budget"),
+])
+def test_a_sizing_out_of_budget_claims_only_what_it_proved(lower, start):
+    """A sizing with no roster in its budget and a lower bound of 0 hires proved nothing short: the line
+    said "pool short: at least 0 hire(s) needed" on 2025-10 planned as a month."""
+    section = {"sized": True, "hires_total": 0, "hires": [], "proven_minimal": False, "hires_lower_bound": lower,
+               "verified": False, "targets_reachable": None, "hired": False}
+    assert capacity_line(section).startswith(start)

@@ -518,6 +518,21 @@ def test_group_relaxations_never_price_more_than_the_per_agent_terms(seed):
         assert _term_minimum(p, [group()], fixed) <= _term_minimum(p, [exact()], fixed) + 1e-6
 
 
+def test_the_group_relaxation_sees_that_a_six_day_week_has_no_pair():
+    """A001 works Mon..Sat, A002 only Fri..Sun: the group's rest days (A002 Mon..Thu, A001 Sunday) hold two
+    pairs, but A001 has one rest day, so one full-timer of the two is unpaired, as the per-agent term
+    says. (Without the per-agent "two rest days" literal the relaxation priced it 0: a month of six-day
+    weeks looked paired to stage 1 and was not to stage 2.)"""
+    from scheduler.roster.friendly import GroupPairedRest, PairedRestDays
+    from scheduler.roster.model import SCALE, build_model
+
+    p = problem(scenario(templates=[DAY]), [agent(1), agent(2)], WEEK, {"chat": 1})
+    works = {0: set(range(6)), 1: {4, 5, 6}}
+    fixed = {c.idx: c.day in works[c.agent] for c in build_model(p, families=[]).rv.cands}
+    penalty = p.scenario.roster.paired_rest_penalty
+    assert _term_minimum(p, [GroupPairedRest()], fixed) == _term_minimum(p, [PairedRestDays()], fixed) == penalty * SCALE
+
+
 def test_two_stages_keep_the_groups_coverage_and_pair_the_agents():
     """Four full-timers of one skill group cover two heads Mon..Fri and one at the weekend (lunches
     included: 19 shifts, five days each at most at the ordinary rate): stage 1 sets the counts, stage 2

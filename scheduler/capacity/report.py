@@ -84,6 +84,9 @@ def capacity_line(section: dict, has_hire_table: bool = True) -> str:
     sure = "proven minimal" if section["proven_minimal"] else f"at least {section['hires_lower_bound']}"
     left = section.get("left_missed")
     budget = "" if section["verified"] else "; the sizing ran out of budget: raise hire.time_limit_s"
+    if section["targets_reachable"] is None and not section["hires_lower_bound"]:
+        return ("capacity unknown: the sizing found no roster meeting every target in its budget, and no hire "
+                "is proven needed: raise hire.time_limit_s")
     if section["targets_reachable"] is None:
         return (f"pool short: at least {section['hires_lower_bound']} hire(s) needed ({hires or 'none found'}); "
                 f"the sizing found no roster in its budget: raise hire.time_limit_s")

@@ -186,7 +186,8 @@ class GroupPairedRest(Family):
     Per skill group and counted week (``rest_weeks``), with ``n`` full-timers and ``off_d`` of them
     resting on day ``d``: each paired full-timer has one chosen pair of adjacent days (``pairs_i`` of them on
     days i and i+1) and any other rest days are ``single_d``, so ``off_d = pairs_(d-1) + pairs_d +
-    single_d``, ``sum pairs <= n`` and ``unpaired >= n - sum pairs`` costs ``paired_rest_penalty``. Every
+    single_d``, ``sum pairs`` is at most the full-timers with two rest days or more (``_can_pair``, one
+    literal per agent and week) and ``unpaired >= n - sum pairs`` costs ``paired_rest_penalty``. Every
     roster satisfies it with ``unpaired`` at most its full-timers without a pair, so it prices no more
     than ``PairedRestDays`` does: a relaxation, on a dozen integers per group and week, that sees what a
     Saturday without its Sunday costs where the per-agent term needs a search to find out."""
@@ -216,11 +217,23 @@ class GroupPairedRest(Family):
                     single = model.new_int_var(0, n, f"single_rest_days({where}, day={i + 1})")
                     around = (pairs[i - 1] if i > 0 else 0) + (pairs[i] if i < m - 1 else 0)
                     model.add(n - worked == around + single)
-                model.add(sum(pairs) <= n)
+                model.add(sum(pairs) <= sum(_can_pair(model, rv, a, week, worked_before[problem.agents[a].agent_id],
+                                                      f"agent={problem.agents[a].agent_id}, week={week.label}")
+                                            for a in active))
                 unpaired = model.new_int_var(0, n, f"unpaired_rest({where})")
                 model.add(unpaired >= n - sum(pairs))
                 terms.append(Term(unpaired, weight, "rest_pairs"))
         return terms
+
+
+def _can_pair(model: cp_model.CpModel, rv: RosterVars, a: int, week: RestWeek, before: set[dt.date], where: str):
+    """1 only if agent ``a`` has two rest days or more in ``week``: an agent who works six of its seven
+    days has no pair, whatever its group's day counts allow (a month of six-day weeks, 2025-11 on the
+    default pool, otherwise looks paired to the counts stage and is not to the agents one)."""
+    worked = [rv.works(a, s) if isinstance(s, int) else int(s in before) for s in week.slots]
+    can = model.new_bool_var(f"may_pair_rest({where})")
+    model.add(sum(worked) <= len(week.slots) - 2).only_enforce_if(can)
+    return can
 
 
 def _week_pairs(model: cp_model.CpModel, rv: RosterVars, a: int, week: RestWeek, before: set[dt.date],
