@@ -234,13 +234,17 @@ class MonthSolveSpec(_Strict):
     week's ``time_limit_s``, ``relative_gap``, ``search`` and ``workers``. ``warm_start_weeks_s``: the
     month is first planned week by week, each week solved with the next as look-ahead for
     ``warm_start_weeks_s`` (rules carried over), and that roster is the month model's starting
-    solution (0: no warm start)."""
+    solution (0: no warm start). ``spread_penalty``, when set, replaces ``roster.spread_penalty``: a
+    week cannot even weekend days out (two a week), a month can, so its band may be priced as a
+    promise rather than a preference."""
 
     time_limit_s: float = Field(default=600, ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S)
     relative_gap: float = Field(default=0.02, ge=0, lt=1)
     search: Literal["deterministic", "portfolio"] = "deterministic"
     workers: int = Field(default=2, ge=1, le=64)
     warm_start_weeks_s: float = Field(default=30, ge=0, le=MAX_TIME_LIMIT_S)
+    spread_penalty: float | None = Field(default=None, ge=0, le=MAX_COST,
+                                         description="[CNY] replaces roster.spread_penalty in a month plan")
 
 
 class HireProfile(_Strict):

@@ -73,10 +73,14 @@ def parse_month(text: str) -> Month:
 
 
 def month_scenario(scenario: Scenario) -> Scenario:
-    """The scenario with ``[roster.month]``'s solver settings in place of the week's."""
+    """The scenario with ``[roster.month]``'s solver settings (and its ``spread_penalty``, when set) in
+    place of the week's."""
     spec = scenario.roster.month
-    roster = scenario.roster.model_copy(update={"time_limit_s": spec.time_limit_s, "relative_gap": spec.relative_gap,
-                                                "search": spec.search, "workers": spec.workers})
+    update = {"time_limit_s": spec.time_limit_s, "relative_gap": spec.relative_gap, "search": spec.search,
+              "workers": spec.workers}
+    if spec.spread_penalty is not None:
+        update["spread_penalty"] = spec.spread_penalty
+    roster = scenario.roster.model_copy(update=update)
     return scenario.model_copy(update={"roster": roster})
 
 
@@ -112,7 +116,11 @@ def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
     horizon): each week is solved together with the next for ``time_limit_s`` (the scenario's
     ``time_limit_s`` for one solve), with the weeks before it carried over (shifts, comp-off ledger,
     month overtime), and only its own shifts are kept; the look-ahead week's shifts warm-start the
-    next window. The look-ahead is what makes it a good start:
+    next window. The windows plan with ``roster.agent_friendly`` off: the month model adds the terms,
+    and with them on, the counts stage of a two-week window holding holidays could not find a roster
+    within its budget (2025-10's second and third windows stopped 72% and 74% from their bounds with
+    half a million CNY of shortfall; with the terms off, 0.6-2.0% in 11-15 s). The look-ahead is what
+    makes it a good start:
     a week planned alone does not see the next week's demand nor that its rest days must leave the
     next week's runs of days legal (on 2025-10, the month model's objective from plain chained weeks
     was 503.6k, from weeks with a week of look-ahead 475.9k, and the month's proven bound 467.4k)."""
@@ -168,7 +176,8 @@ def run_month(inputs, echo: Callable[[str], object] | None = None):
     chained weeks; the ``scheduler.plan.PlanResult`` of ``run_plan``."""
     from scheduler.plan import build_problem, run_plan
 
-    inputs = dataclasses.replace(inputs, scenario=month_scenario(inputs.scenario))
+    # no capacity sizing: its models are a week's (a month's took 85-99 s to find no roster)
+    inputs = dataclasses.replace(inputs, scenario=month_scenario(inputs.scenario), size_capacity=False)
     built = build_problem(inputs)
     spec = inputs.scenario.roster.month
     t0 = time.perf_counter()

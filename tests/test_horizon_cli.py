@@ -157,3 +157,20 @@ def test_a_month_in_one_model(tmp_path, quick):
     assert overtime.max() <= 36 + 1e-6
     assert shifts["date"].min() >= "2025-10-01" and shifts["date"].max() <= "2025-10-31"
     assert len(pd.read_csv(out / "forecast.csv")) == 31 * 24 * 3
+    assert summary["capacity"]["sized"] is False  # a week's sizing: --weeks --hire auto
+
+
+def test_the_month_settings_replace_the_weeks_and_the_spread_price_only_when_set():
+    from core.scenario import load_scenario
+    from scenarios import default_scenario
+    from scheduler.horizon import month_scenario
+
+    week = load_scenario(default_scenario())
+    month = month_scenario(week)
+    spec = week.roster.month
+    assert (month.roster.time_limit_s, month.roster.relative_gap) == (spec.time_limit_s, spec.relative_gap)
+    assert month.roster.spread_penalty == (week.roster.spread_penalty if spec.spread_penalty is None
+                                           else spec.spread_penalty)
+    unset = week.model_copy(update={"roster": week.roster.model_copy(
+        update={"month": spec.model_copy(update={"spread_penalty": None})})})
+    assert month_scenario(unset).roster.spread_penalty == week.roster.spread_penalty

@@ -38,7 +38,8 @@ def capacity_section(sizing: Sizing | None, scenario: Scenario, *, hired: bool =
     or because the caller does not size (compare, sweep: ``pool_short`` is then unknown, null)."""
     if sizing is None and missed:
         return {"pool_short": None, "sized": False,
-                "note": f"{', '.join(missed)} missed; not sized here (schedule plan sizes the pool)"}
+                "note": f"{', '.join(missed)} missed; not sized here: schedule plan --week or --weeks sizes "
+                        "the pool of a week (--hire auto adds the hires)"}
     if sizing is None:
         return {"pool_short": False, "sized": False, "note": "every channel meets its target"}
     profiles = scenario.hire.profiles if scenario.hire else []
