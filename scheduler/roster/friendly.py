@@ -230,9 +230,9 @@ def _can_pair(model: cp_model.CpModel, rv: RosterVars, a: int, week: RestWeek, b
     """1 only if agent ``a`` has two rest days or more in ``week``: an agent who works six of its seven
     days has no pair, whatever its group's day counts allow (a month of six-day weeks, 2025-11 on the
     default pool, otherwise looks paired to the counts stage and is not to the agents one)."""
-    worked = [rv.works(a, s) if isinstance(s, int) else int(s in before) for s in week.slots]
     can = model.new_bool_var(f"may_pair_rest({where})")
-    model.add(sum(worked) <= len(week.slots) - 2).only_enforce_if(can)
+    worked = sum(1 - _rest(rv, a, s, before) for s in week.slots)
+    model.add(worked <= len(week.slots) - 2).only_enforce_if(can)
     return can
 
 
