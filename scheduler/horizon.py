@@ -7,10 +7,10 @@ month in one roster model. The rules are exact over the month: the calendar-mont
 the per-ISO-week rules (standard days, rest-day work, one rest day a week, ``max_weekly_h``) for every
 ISO week the month cuts, the partial first week continuing from ``--previous``.
 
-The month is solved with ``[roster.month]``'s settings (a 600 s budget, a 2% gap) and warm-started
-from the same month planned week by week (each ISO week of the month, clipped to it, solved with the
-next one as look-ahead for ``warm_start_weeks_s``, the weeks before carried over: rest, days,
-overtime, comp days off).
+The month is solved with ``[roster.month]``'s settings (a 600 s budget for the whole roster, warm start
+included, and a 2% gap) and warm-started from the same month planned week by week (each ISO week of
+the month, clipped to it, solved with the next one as look-ahead for ``warm_start_weeks_s``, the weeks
+before carried over: rest, days, overtime, comp days off, the spread's ledger).
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core.errors import InputError, SolverError
-from core.scenario import Scenario
+from core.scenario import RosterSpec, Scenario
+from scheduler.roster.friendly import LEDGER_KEYS, ledger_frame
 from scheduler.roster.problem import RosterProblem
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+MONTH_MODEL_MIN_SHARE = 0.5  # of [roster.month] time_limit_s, for the month model whatever the warm start spent
 
 
 @dataclass(frozen=True)
@@ -108,28 +110,29 @@ class ChainedStart:
     shifts: pd.DataFrame
     cost: float = 0.0
     understaffed: int = 0
+    spent_s: float = 0.0  # of the month's time_limit_s (``model.budget_spent_s``)
 
 
 def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
-                         echo: Callable[[str], object] | None = None) -> ChainedStart:
+                         echo: Callable[[str], object] | None = None,
+                         spread_penalty: float | None = None) -> ChainedStart:
     """The month's shifts planned one ISO week at a time with one week of look-ahead (a rolling
     horizon): each week is solved together with the next for ``time_limit_s`` (the scenario's
     ``time_limit_s`` for one solve), with the weeks before it carried over (shifts, comp-off ledger,
-    month overtime), and only its own shifts are kept; the look-ahead week's shifts warm-start the
-    next window. The windows plan with ``roster.agent_friendly`` off: the month model adds the terms,
-    and with them on, the counts stage of a two-week window holding holidays could not find a roster
-    within its budget (2025-10's second and third windows stopped 72% and 74% from their bounds with
-    half a million CNY of shortfall; with the terms off, 0.6-2.0% in 11-15 s). The look-ahead is what
-    makes it a good start:
+    month overtime, the spread's ledger to date), and only its own shifts are kept; the look-ahead
+    week's shifts warm-start the next window. The windows plan under ``window_roster``: the spread
+    on at ``spread_penalty`` (run_month gives the week's price), the per-agent pairs and start times
+    left to the month model. The look-ahead is what makes it a good start:
     a week planned alone does not see the next week's demand nor that its rest days must leave the
     next week's runs of days legal (on 2025-10, the month model's objective from plain chained weeks
     was 503.6k, from weeks with a week of look-ahead 475.9k, and the month's proven bound 467.4k)."""
     from scheduler.roster import solve_roster
+    from scheduler.roster.model import budget_spent_s
 
-    week_roster = problem.scenario.roster.model_copy(update={"time_limit_s": time_limit_s, "agent_friendly": False})
-    scenario = problem.scenario.model_copy(update={"roster": week_roster})
+    scenario = problem.scenario.model_copy(update={"roster": window_roster(problem.scenario.roster, time_limit_s,
+                                                                               spread_penalty)})
     segments = [[problem.days[i] for i in group] for group in problem.iso_weeks()]
-    previous, ledger = problem.previous_shifts, problem.comp_off
+    previous, ledger, to_date = problem.previous_shifts, problem.comp_off, problem.ledger_to_date
     overtime = {(aid, f"{problem.days[0]:%Y-%m}"): h for aid, h in problem.month_overtime_h.items()}
     start = ChainedStart(pd.DataFrame())
     kept, ahead = [], None
@@ -138,7 +141,8 @@ def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
         window = days + (segments[i + 1] if i + 1 < len(segments) else [])
         month = f"{window[0]:%Y-%m}"
         win = sub_horizon(problem, window, scenario=scenario, previous_shifts=previous, comp_off=ledger,
-                          month_overtime_h={aid: h for (aid, m), h in overtime.items() if m == month})
+                          month_overtime_h={aid: h for (aid, m), h in overtime.items() if m == month},
+                          ledger_to_date=to_date)
         if ahead is not None and len(ahead):  # the last window's look-ahead week starts this one
             win = dataclasses.replace(win, hint_shifts=ahead)
         roster = solve_roster(win)
@@ -148,9 +152,12 @@ def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
         frames = [f for f in (previous, mine) if f is not None and len(f)]
         previous = pd.concat(frames, ignore_index=True) if frames else previous
         ledger = _ledger_after(roster.comp_off, days)
+        to_date = {r.agent_id: {k: int(getattr(r, k)) for k in LEDGER_KEYS}
+                   for r in ledger_frame(win, mine).itertuples(index=False)}
         for aid, day, hours in zip(mine["agent_id"], mine["date"], mine["overtime_hours"]):
             overtime[aid, f"{day:%Y-%m}"] = overtime.get((aid, f"{day:%Y-%m}"), 0.0) + float(hours)
         start.cost += float(mine["cost"].sum())
+        start.spent_s += budget_spent_s(win, roster.solver)
         short = roster.shortfall
         at = pd.to_datetime(short["interval_start"])  # an empty shortfall has no datetime column
         start.understaffed += int(short.loc[at.dt.date.isin(set(days)).to_numpy(), "missing"].sum())
@@ -159,6 +166,29 @@ def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
                  f"gap {100 * roster.solver['gap']:.2f}%, {time.perf_counter() - t0:.0f} s")
     start.shifts = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
     return start
+
+
+def window_roster(roster: RosterSpec, time_limit_s: float, spread_penalty: float | None = None) -> RosterSpec:
+    """The roster settings of a warm-start window: ``time_limit_s``, and of the agent-friendly terms only the
+    spread (weekend, holiday and late shifts evened out to date, the ledger carried from window to
+    window), at ``spread_penalty`` (the week's price; None: ``roster``'s).
+
+    The per-agent pairs and start times are left to the month model: with them, a window's solve runs in
+    two stages, and the counts stage of a two-week window holding holidays could not find a roster
+    within its budget (2025-10's second and third windows stopped 72% and 74% from their bounds with
+    half a million CNY of shortfall; without them, 0.6-2.0% in 11-15 s). The spread is what the month
+    model cannot repair from a start that ignores it: weeks planned without it hand the weekends to
+    whoever is cheapest (weekend days per full-timer 3-10 on 2025-11), and the month's counts stage,
+    stopping at its gap, left them 3 apart. At the week's price the windows even them out where it
+    costs little (6-8 on 2025-11, and the month model kept 2 apart at a 2.21% gap); at the month's
+    price (4000) the windows, whose band holds to date at every window, gave up coverage for it
+    and the month model stopped 10.6% from its bound."""
+    update = {"time_limit_s": time_limit_s}
+    if roster.agent_friendly:
+        update.update(paired_rest_penalty=0, start_change_penalty=0)
+        if spread_penalty is not None:
+            update["spread_penalty"] = spread_penalty
+    return roster.model_copy(update=update)
 
 
 def _ledger_after(ledger: pd.DataFrame, days: list[dt.date]) -> pd.DataFrame:
@@ -176,17 +206,39 @@ def run_month(inputs, echo: Callable[[str], object] | None = None):
     chained weeks; the ``scheduler.plan.PlanResult`` of ``run_plan``."""
     from scheduler.plan import build_problem, run_plan
 
+    week_spread = inputs.scenario.roster.spread_penalty  # the warm start's windows keep the week's price
     # no capacity sizing: its models are a week's (a month's took 85-99 s to find no roster)
     inputs = dataclasses.replace(inputs, scenario=month_scenario(inputs.scenario), size_capacity=False)
     built = build_problem(inputs)
     spec = inputs.scenario.roster.month
     t0 = time.perf_counter()
+    spent = 0.0
     if spec.warm_start_weeks_s > 0:
         try:
-            start = chained_weeks_roster(built.problem, spec.warm_start_weeks_s, echo)
+            start = chained_weeks_roster(built.problem, spec.warm_start_weeks_s, echo, week_spread)
             built.problem = dataclasses.replace(built.problem, hint_shifts=start.shifts)
+            spent = start.spent_s
         except SolverError as exc:  # a start is a help, not a need: the month model searches without it
             if echo is not None:
                 echo(f"note: no warm start ({exc}); the month model starts without one")
     built.timings["warm_start_s"] = time.perf_counter() - t0
+    built.problem = month_model_budget(built.problem, spent, echo)
     return run_plan(inputs, built=built)
+
+
+def month_model_budget(problem: RosterProblem, spent_s: float,
+                       echo: Callable[[str], object] | None = None) -> RosterProblem:
+    """``problem`` with the month model's ``time_limit_s``: ``[roster.month] time_limit_s`` is the whole
+    roster's budget, so the month model gets what the warm start left of it (at least
+    ``MONTH_MODEL_MIN_SHARE``), shared by its stages (``friendly_solve.budget_multiple``). Before, the
+    month model took all of it after the warm start and its second stage on top: 760 s of roster and
+    90 s of warm start for a 600 s budget on 2025-10 (2 quiet cores)."""
+    from scheduler.roster.friendly_solve import budget_multiple
+
+    total = problem.scenario.roster.month.time_limit_s
+    left = max(total - spent_s, MONTH_MODEL_MIN_SHARE * total)
+    limit = left / budget_multiple(problem)
+    if echo is not None:
+        echo(f"month model: {limit:.0f} s budget (of {total:g} s, the warm start spent {spent_s:.0f} s)")
+    roster = problem.scenario.roster.model_copy(update={"time_limit_s": limit})
+    return dataclasses.replace(problem, scenario=problem.scenario.model_copy(update={"roster": roster}))

@@ -173,6 +173,27 @@ def test_spread_is_carried_by_the_ledger():
     assert set(out["through"]) == {WEEK[-1].isoformat()}
 
 
+def test_the_month_warm_start_spreads_weekends_to_date_across_its_windows():
+    """The month's week-by-week start carries the spread's ledger from window to window (and the
+    windows keep the spread on, the per-agent pairs and start times off): three weeks of one head on
+    weekends and three agents of different pay share the six weekend days two each. Without the
+    ledger each window would start everyone at zero and hand its week to the cheapest again."""
+    from scheduler.horizon import chained_weeks_roster, window_roster
+
+    days = [MON + dt.timedelta(days=i) for i in range(21)]
+    agents = [agent(1, cost=30.0), agent(2, cost=31.0), agent(3, cost=32.0)]
+    p = problem(scenario(templates=[EIGHT], roster=friendly(True, spread_tolerance=0)), agents, days, weekend_only)
+    spec = window_roster(p.scenario.roster, 2.0)
+    assert (spec.paired_rest_penalty, spec.start_change_penalty, spec.spread_penalty) == (
+        0, 0, p.scenario.roster.spread_penalty)
+    assert window_roster(p.scenario.roster, 2.0, spread_penalty=123.0).spread_penalty == 123.0
+    start = chained_weeks_roster(p, 2.0)
+    assert start.shifts.groupby("agent_id").size().to_dict() == {"A001": 2, "A002": 2, "A003": 2}
+    assert friendly_measures(p, start.shifts)["weekend_days_per_full_timer"]["spread"] == 0
+    # terms off: the windows keep them off
+    assert not window_roster(p.scenario.roster.model_copy(update={"agent_friendly": False}), 2.0).agent_friendly
+
+
 def test_a_newcomer_starts_level_with_the_least_loaded_agent_of_its_contract():
     agents = [agent(1), agent(2), agent(3), agent(4, contract="part_time")]
     p = problem(scenario(templates=[DAY]), agents, WEEK, {"chat": 1},
