@@ -231,8 +231,7 @@ class TemporaryAgents(_Strict):
 
 class MonthSolveSpec(_Strict):
     """Solver settings of ``schedule plan --month`` (a calendar month in one model), which replace the
-    week's ``time_limit_s``, ``relative_gap``, ``search`` and ``workers``; its ``time_limit_s`` is the
-    whole month roster's, the warm start's included (``horizon.month_model_budget``). ``warm_start_weeks_s``: the
+    week's ``time_limit_s``, ``relative_gap``, ``search`` and ``workers``. ``warm_start_weeks_s``: the
     month is first planned week by week, each week solved with the next as look-ahead for
     ``warm_start_weeks_s`` (rules carried over), and that roster is the month model's starting
     solution (0: no warm start). ``spread_penalty``, when set, replaces ``roster.spread_penalty``: a

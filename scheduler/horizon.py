@@ -7,10 +7,10 @@ month in one roster model. The rules are exact over the month: the calendar-mont
 the per-ISO-week rules (standard days, rest-day work, one rest day a week, ``max_weekly_h``) for every
 ISO week the month cuts, the partial first week continuing from ``--previous``.
 
-The month is solved with ``[roster.month]``'s settings (a 600 s budget for the whole roster, warm start
-included, and a 2% gap) and warm-started from the same month planned week by week (each ISO week of
-the month, clipped to it, solved with the next one as look-ahead for ``warm_start_weeks_s``, the weeks
-before carried over: rest, days, overtime, comp days off, the spread's ledger).
+The month is solved with ``[roster.month]``'s settings (a 600 s budget, a 2% gap) and warm-started
+from the same month planned week by week (each ISO week of the month, clipped to it, solved with the
+next one as look-ahead for ``warm_start_weeks_s``, the weeks before carried over: rest, days,
+overtime, comp days off, the spread's ledger).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from scheduler.roster.friendly import LEDGER_KEYS, ledger_frame
 from scheduler.roster.problem import RosterProblem
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-MONTH_MODEL_MIN_SHARE = 0.5  # of [roster.month] time_limit_s, for the month model whatever the warm start spent
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,6 @@ class ChainedStart:
     shifts: pd.DataFrame
     cost: float = 0.0
     understaffed: int = 0
-    spent_s: float = 0.0  # of the month's time_limit_s (``model.budget_spent_s``)
 
 
 def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
@@ -127,7 +125,6 @@ def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
     next week's runs of days legal (on 2025-10, the month model's objective from plain chained weeks
     was 503.6k, from weeks with a week of look-ahead 475.9k, and the month's proven bound 467.4k)."""
     from scheduler.roster import solve_roster
-    from scheduler.roster.model import budget_spent_s
 
     scenario = problem.scenario.model_copy(update={"roster": window_roster(problem.scenario.roster, time_limit_s,
                                                                                spread_penalty)})
@@ -157,7 +154,6 @@ def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
         for aid, day, hours in zip(mine["agent_id"], mine["date"], mine["overtime_hours"]):
             overtime[aid, f"{day:%Y-%m}"] = overtime.get((aid, f"{day:%Y-%m}"), 0.0) + float(hours)
         start.cost += float(mine["cost"].sum())
-        start.spent_s += budget_spent_s(win, roster.solver)
         short = roster.shortfall
         at = pd.to_datetime(short["interval_start"])  # an empty shortfall has no datetime column
         start.understaffed += int(short.loc[at.dt.date.isin(set(days)).to_numpy(), "missing"].sum())
@@ -212,33 +208,12 @@ def run_month(inputs, echo: Callable[[str], object] | None = None):
     built = build_problem(inputs)
     spec = inputs.scenario.roster.month
     t0 = time.perf_counter()
-    spent = 0.0
     if spec.warm_start_weeks_s > 0:
         try:
             start = chained_weeks_roster(built.problem, spec.warm_start_weeks_s, echo, week_spread)
             built.problem = dataclasses.replace(built.problem, hint_shifts=start.shifts)
-            spent = start.spent_s
         except SolverError as exc:  # a start is a help, not a need: the month model searches without it
             if echo is not None:
                 echo(f"note: no warm start ({exc}); the month model starts without one")
     built.timings["warm_start_s"] = time.perf_counter() - t0
-    built.problem = month_model_budget(built.problem, spent, echo)
     return run_plan(inputs, built=built)
-
-
-def month_model_budget(problem: RosterProblem, spent_s: float,
-                       echo: Callable[[str], object] | None = None) -> RosterProblem:
-    """``problem`` with the month model's ``time_limit_s``: ``[roster.month] time_limit_s`` is the whole
-    roster's budget, so the month model gets what the warm start left of it (at least
-    ``MONTH_MODEL_MIN_SHARE``), shared by its stages (``friendly_solve.budget_multiple``). Before, the
-    month model took all of it after the warm start and its second stage on top: 760 s of roster and
-    90 s of warm start for a 600 s budget on 2025-10 (2 quiet cores)."""
-    from scheduler.roster.friendly_solve import budget_multiple
-
-    total = problem.scenario.roster.month.time_limit_s
-    left = max(total - spent_s, MONTH_MODEL_MIN_SHARE * total)
-    limit = left / budget_multiple(problem)
-    if echo is not None:
-        echo(f"month model: {limit:.0f} s budget (of {total:g} s, the warm start spent {spent_s:.0f} s)")
-    roster = problem.scenario.roster.model_copy(update={"time_limit_s": limit})
-    return dataclasses.replace(problem, scenario=problem.scenario.model_copy(update={"roster": roster}))

@@ -291,28 +291,6 @@ def test_solver_free_problem_checks_the_ledger_columns():
     assert solve_roster is not None and CAL is not None
 
 
-def test_the_month_budget_is_the_whole_roster_s_warm_start_included():
-    """``[roster.month] time_limit_s`` covers the warm start and the month model's stages: the model gets
-    what the warm start left (half the budget at least), divided by what its stages take."""
-    from scheduler.horizon import MONTH_MODEL_MIN_SHARE, month_model_budget
-    from scheduler.roster.friendly_solve import STAGE_TWO_SHARE, budget_multiple
-    from scheduler.roster.model import DTIME_PER_S, budget_spent_s
-
-    scn = scenario(templates=[DAY])
-    scn = scn.model_copy(update={"roster": scn.roster.model_copy(
-        update={"month": scn.roster.month.model_copy(update={"time_limit_s": 100.0})})})
-    p = problem(scn, [agent(1)], WEEK, {"chat": 1})
-    assert budget_multiple(p) == pytest.approx(1 + STAGE_TWO_SHARE)  # the terms on: two stages
-    assert budget_spent_s(p, {"deterministic_time": 15.0}) == pytest.approx(15.0 / DTIME_PER_S)
-    assert month_model_budget(p, 30.0).scenario.roster.time_limit_s == pytest.approx(70 / (1 + STAGE_TWO_SHARE))
-    assert month_model_budget(p, 95.0).scenario.roster.time_limit_s == pytest.approx(
-        100 * MONTH_MODEL_MIN_SHARE / (1 + STAGE_TWO_SHARE))
-    off = dataclasses.replace(p, scenario=p.scenario.model_copy(update={"roster": p.scenario.roster.model_copy(
-        update={"agent_friendly": False, "search": "portfolio"})}))
-    assert budget_multiple(off) == 1.0 and budget_spent_s(off, {"solve_wall_s": 12.0, "deterministic_time": 99}) == 12.0
-    assert month_model_budget(off, 30.0).scenario.roster.time_limit_s == pytest.approx(70)
-
-
 def test_the_week_by_week_start_keeps_each_week_and_carries_the_ledger():
     """The month's warm start: each week solved with the next as look-ahead, only its own shifts kept,
     the comp days it earns owed in the next window. One agent, two weeks needing 6 days each, time off

@@ -76,14 +76,6 @@ def staged(problem: RosterProblem) -> bool:
     return spec.agent_friendly and (spec.paired_rest_penalty > 0 or spec.start_change_penalty > 0)
 
 
-def budget_multiple(problem: RosterProblem) -> float:
-    """What a roster solve takes, as a multiple of ``roster.time_limit_s``: one stage takes it, stage 2
-    adds its share."""
-    if not staged(problem):
-        return 1.0
-    return 1.0 + (STAGE_TWO_WALL_SHARE if problem.scenario.roster.search == "portfolio" else STAGE_TWO_SHARE)
-
-
 def stage_one_families() -> list[Family]:
     """The registry with the per-agent pairs and start times replaced by their per-group relaxations."""
     swap = {PairedRestDays: GroupPairedRest, StartTimes: GroupStartTimes}

@@ -291,14 +291,6 @@ def make_solver(problem: RosterProblem, time_limit_s: float | None = None) -> cp
     return solver
 
 
-def budget_spent_s(problem: RosterProblem, solver_info: dict) -> float:
-    """[s] what a solve spent, in the unit ``make_solver`` budgets ``roster.time_limit_s`` in: its
-    deterministic time / ``DTIME_PER_S``, or its wall clock in portfolio search."""
-    if problem.scenario.roster.search == "portfolio":
-        return float(solver_info.get("solve_wall_s", solver_info.get("wall_s", 0.0)))
-    return float(solver_info.get("deterministic_time", 0.0)) / DTIME_PER_S
-
-
 def solve_roster(problem: RosterProblem) -> Roster:
     """Shifts, lunches and channel assignments of the named agents at the lowest cost within the
     labour rules; understaffing is allowed and reported, never an exception. With the agent-friendly
