@@ -156,7 +156,8 @@ def test_sweep_writes_table_and_frontier(swept):
     out = root / "out"
     df = pd.read_csv(out / "sweep.csv")
     assert len(df) == 6 and list(df.columns[:3]) == ["point", "service_level_target", "shrinkage"]
-    for col in ("cost", "paid_hours", "service_level_chat", "service_level_overall", "solver_gap", "pareto"):
+    for col in ("cost", "paid_hours", "service_level_chat", "service_level_overall", "solver_gap", "solver_stopped_by",
+                "pareto"):
         assert col in df.columns
     assert (out / "frontier.png").read_bytes()[:4] == b"\x89PNG" and (out / "report.html").is_file()
     assert df["pareto"].any()
@@ -189,11 +190,18 @@ def test_sweep_through_ray_matches_local(swept, tmp_path, small_plan_inputs):
     finally:
         ex.shutdown()
         assert not ray.is_initialized()
+    assert out.executor == "ray" and (tmp_path / "ray" / "frontier.png").is_file()
     local = res.table.set_index(["service_level_target", "shrinkage"])
+    compared = 0
     for rec in out.table.to_dict("records"):
         ref = local.loc[(rec["service_level_target"], rec["shrinkage"])]
+        if "wall_time" in rec["solver_stopped_by"] or "wall_time" in ref["solver_stopped_by"]:
+            continue  # the clock cut a solve (ray's workers and the other test process share 2 cores):
+            #           its roster depends on the load, so it is not expected to match
         assert rec["cost"] == pytest.approx(ref["cost"]) and rec["paid_hours"] == pytest.approx(ref["paid_hours"])
-    assert out.executor == "ray" and (tmp_path / "ray" / "frontier.png").is_file()
+        compared += 1
+    if not compared:
+        pytest.skip("every ray solve was stopped by the wall clock (machine too loaded to compare)")
 
 
 def test_fronts_are_per_promo_multiplier():
