@@ -26,7 +26,7 @@ import pandas as pd
 
 from core.errors import InputError, SolverError
 from core.scenario import RosterSpec, Scenario
-from scheduler.roster.friendly import LEDGER_KEYS, ledger_frame
+from scheduler.roster.friendly import counts_to_date
 from scheduler.roster.problem import RosterProblem
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -149,8 +149,7 @@ def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
         frames = [f for f in (previous, mine) if f is not None and len(f)]
         previous = pd.concat(frames, ignore_index=True) if frames else previous
         ledger = _ledger_after(roster.comp_off, days)
-        to_date = {r.agent_id: {k: int(getattr(r, k)) for k in LEDGER_KEYS}
-                   for r in ledger_frame(win, mine).itertuples(index=False)}
+        to_date = counts_to_date(win, mine)
         for aid, day, hours in zip(mine["agent_id"], mine["date"], mine["overtime_hours"]):
             overtime[aid, f"{day:%Y-%m}"] = overtime.get((aid, f"{day:%Y-%m}"), 0.0) + float(hours)
         start.cost += float(mine["cost"].sum())
@@ -176,7 +175,7 @@ def window_roster(roster: RosterSpec, time_limit_s: float, spread_penalty: float
     model cannot repair from a start that ignores it: weeks planned without it hand the weekends to
     whoever is cheapest (weekend days per full-timer 3-10 on 2025-11), and the month's counts stage,
     stopping at its gap, left them 3 apart. At the week's price the windows even them out where it
-    costs little (6-8 on 2025-11, and the month model kept 2 apart at a 2.21% gap); at the month's
+    costs little (6-8 on 2025-11, and the month model kept 2 apart at a 2.17% gap); at the month's
     price (4000) the windows, whose band holds to date at every window, gave up coverage for it
     and the month model stopped 10.6% from its bound."""
     update = {"time_limit_s": time_limit_s}

@@ -535,13 +535,20 @@ def friendly_line(m: dict) -> str:
 
 
 # -- the ledger ----------------------------------------------------------------------------------------------
-def ledger_frame(problem: RosterProblem, shifts: pd.DataFrame) -> pd.DataFrame:
-    """Counts to date after this plan: the ledger before it plus the horizon's shifts, one row per agent
-    (``ledger.csv``; the next plan's ``--previous`` reads it back)."""
+def counts_to_date(problem: RosterProblem, shifts: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """agent_id -> ledger key -> count to date after ``shifts``: the ledger before the horizon plus the
+    horizon's shifts (what a following plan takes as ``ledger_to_date``)."""
     counts = horizon_counts(problem, worked_by_agent(problem, shifts))
     prior = prior_counts(problem)
-    rows = [{"agent_id": a.agent_id, "contract": a.contract,
-             **{k: prior[a.agent_id][k] + counts[a.agent_id][k] for k in LEDGER_KEYS},
+    return {a.agent_id: {k: prior[a.agent_id][k] + counts[a.agent_id][k] for k in LEDGER_KEYS}
+            for a in problem.agents}
+
+
+def ledger_frame(problem: RosterProblem, shifts: pd.DataFrame) -> pd.DataFrame:
+    """Counts to date after this plan, one row per agent (``ledger.csv``; the next plan's ``--previous``
+    reads it back)."""
+    to_date = counts_to_date(problem, shifts)
+    rows = [{"agent_id": a.agent_id, "contract": a.contract, **to_date[a.agent_id],
              "through": problem.days[-1].isoformat()} for a in problem.agents]
     return pd.DataFrame(rows, columns=["agent_id", "contract", *LEDGER_KEYS, "through"])
 
