@@ -18,6 +18,7 @@ import pandas as pd
 from core.errors import InputError
 from core.limits import MAX_OBJECTIVE_COST
 from scheduler.capacity.report import cause_kind
+from scheduler.roster.report import stopped_by_clock
 
 GAP_WARN = 0.10
 """Relative gap above which a roster is reported as poor: the solver may have missed a much better one."""
@@ -139,7 +140,7 @@ def _gap_warning(summary: dict, scenario) -> str | None:
     if gap is None or not gap > GAP_WARN:
         return None
     stopped = str(solver.get("stopped_by", ""))
-    stopped = _STOPPED_BY.get(stopped, "the wall clock" if stopped.startswith("wall_time") else "its limit")
+    stopped = _STOPPED_BY.get(stopped, "the wall clock" if stopped_by_clock(stopped) else "its limit")
     return (f"poor roster: CP-SAT stopped {100 * gap:.1f}% from the best bound ({solver.get('status')} after "
             f"{solver.get('wall_s', 0):.0f} s, stopped by {stopped}); a much cheaper or better-staffed roster "
             f"may exist: {_time_limit_advice(scenario, summary.get('agents_in_pool', 0))}")

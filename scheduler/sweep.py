@@ -297,8 +297,7 @@ def sweep_frame(points: list[dict], outcomes: list[PlanOutcome], scenarios: list
         rec["solver_status"] = s.get("solver", {}).get("status", "")
         gap = s.get("solver", {}).get("gap")
         rec["solver_gap"] = float(gap) if gap is not None else np.nan
-        # "wall_time" in it: the clock, not the deterministic budget, stopped a stage, so the point's
-        # roster depends on the machine's load and may differ from run to run
+        # roster.report.stopped_by_clock reads it: a point the clock stopped may differ from run to run
         rec["solver_stopped_by"] = s.get("solver", {}).get("stopped_by", "")
         rec["wall_s"] = round(o.wall_s, 1)
         rows.append(rec)

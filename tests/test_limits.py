@@ -396,3 +396,15 @@ def test_time_limit_advice_names_the_scenario_setting(tmp_path, search, portfoli
                                    "reproducible)"), None, requirements_of(1626), sc)
     assert len(got) == 1 and "raise roster.time_limit_s (now 10 s)" in got[0] and "stopped by the wall clock" in got[0]
     assert ("portfolio" in got[0]) == portfolio_advised
+
+
+@pytest.mark.parametrize("stopped_by,said", [
+    ("counts: wall_time (may not be reproducible); agents: deterministic_time", "the wall clock"),
+    ("counts: deterministic_time; agents: deterministic_time", "its limit"),
+    ("deterministic_time", "its time budget"),
+])
+def test_a_staged_solve_cut_by_the_clock_says_so(stopped_by, said):
+    """A roster solved in two stages reports both stages; the clock stopping either is what the warning names."""
+    got = plan_warnings(summary_of(gap=0.3, status="FEASIBLE", pool=52, stopped_by=stopped_by), None,
+                        requirements_of(2000))
+    assert len(got) == 1 and f"stopped by {said})" in got[0]

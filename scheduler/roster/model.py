@@ -30,7 +30,7 @@ from core.errors import InputError, SolverError
 from scheduler.roster.constraints import Ledger, default_families, hard_rules
 from scheduler.roster.family import Family, HardRule, Term
 from scheduler.roster.problem import RosterProblem, ShiftShape, required_heads, shift_shapes
-from scheduler.roster.report import Roster, build_roster
+from scheduler.roster.report import WALL_TIME, Roster, build_roster
 from scheduler.roster.rules import check_pinned_rows
 
 SCALE = 100            # objective in cost units x 100 (CP-SAT needs integer coefficients)
@@ -356,7 +356,7 @@ def _stopped_by(status, solver: cp_model.CpSolver) -> str:
         return "optimal" if gap < 0.5 else "relative_gap"
     if solver.deterministic_time >= 0.99 * p.max_deterministic_time:
         return "deterministic_time"
-    return "wall_time (may not be reproducible)"
+    return f"{WALL_TIME} (may not be reproducible)"
 
 
 def _extract(problem: RosterProblem, built: BuiltModel, solver: cp_model.CpSolver, info: dict) -> Roster:

@@ -26,6 +26,13 @@ COMP_OFF_COLUMNS = ["agent_id", "agent_name", "earned_on", "due_by", "given_on"]
 MONTH_OVERTIME_COLUMNS = ["agent_id", "agent_name", "month", "overtime_h_before", "overtime_h_plan",
                           "overtime_h_total", "cap_h"]
 SHORTFALL_COLUMNS = ["interval_start", "channel", "required_scheduled", "scheduled_heads", "missing", "cause"]
+WALL_TIME = "wall_time"  # in ``solver["stopped_by"]``: the clock, not the deterministic budget, stopped a solve
+
+
+def stopped_by_clock(stopped_by: str) -> bool:
+    """Whether a roster's ``solver["stopped_by"]`` says the wall clock stopped its solve, or one stage of it
+    (``"counts: wall_time ...; agents: ..."`` when staged): such a roster depends on the machine's load."""
+    return WALL_TIME in str(stopped_by)
 
 
 @dataclass
