@@ -2,15 +2,19 @@
 
 - ``shared_file``: a file of ../shared/data, or a clean skip where it is absent;
 - ``small_plan_inputs``: a small agent pool and scenario, so that a week's plan solves in seconds;
-- ``default_week_plan``: ``schedule plan --week 2025-11``, solved once per session.
+- ``default_week_plan``: ``schedule plan --week 2025-11``, solved once per run (shared by the xdist workers).
 
 Tests that solve a full week or otherwise take more than a few seconds carry ``@pytest.mark.slow``;
 ``python -m pytest -m "not slow"`` is the development loop, ``python -m pytest`` runs everything.
 """
 
+import dataclasses
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from typer.testing import CliRunner
 
 from scenarios import DEFAULT_SCENARIO
@@ -73,9 +77,34 @@ def small_plan_inputs():
     return _write_small_plan_inputs
 
 
+@dataclass(frozen=True)
+class CliOutcome:
+    """What the tests read of a CliRunner result, in a form the pytest-xdist workers can share."""
+
+    exit_code: int
+    output: str
+    stdout: str
+
+
 @pytest.fixture(scope="session")
-def default_week_plan(tmp_path_factory):
-    """``(result, folder)`` of ``schedule plan --week 2025-11`` through typer's CliRunner (a full-week solve)."""
-    out = tmp_path_factory.mktemp("plan") / "w11"
-    result = CliRunner().invoke(app, ["plan", "--week", "2025-11", "--out", str(out)])
+def default_week_plan(tmp_path_factory, worker_id):
+    """``(result, folder)`` of ``schedule plan --week 2025-11`` through typer's CliRunner (a full-week solve),
+    solved once for the whole run: the pytest-xdist workers share it through their common temporary folder,
+    the first to ask solving it under a file lock (pytest-xdist's documented recipe), the others reading it.
+    Each worker solving it for itself cost a full-week solve per worker (50-57 s under the suite's load)."""
+    if worker_id == "master":  # not under xdist (-n 0)
+        return _plan_default_week(tmp_path_factory.mktemp("plan") / "w11")
+    root = tmp_path_factory.getbasetemp().parent / "default_week_plan"
+    root.mkdir(exist_ok=True)
+    record = root / "result.json"
+    with FileLock(str(root) + ".lock"):
+        if record.is_file():
+            return CliOutcome(**json.loads(record.read_text(encoding="utf-8"))), root / "w11"
+        result, out = _plan_default_week(root / "w11")
+        record.write_text(json.dumps(dataclasses.asdict(result)), encoding="utf-8")
     return result, out
+
+
+def _plan_default_week(out: Path) -> tuple[CliOutcome, Path]:
+    result = CliRunner().invoke(app, ["plan", "--week", "2025-11", "--out", str(out)])
+    return CliOutcome(result.exit_code, result.output, result.stdout), out
