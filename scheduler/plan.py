@@ -24,7 +24,7 @@ from forecasts.inputs import campaign_scenario
 from forecasts.models import ForecastConfig, forecast_range
 from scenarios import default_agents, default_scenario
 from scheduler.agents import Agent, load_agents, temporary_agents
-from scheduler.capacity.report import binding_cause, capacity_section, missed_targets
+from scheduler.capacity.report import binding_cause, capacity_section, missed_targets, missed_text
 from scheduler.friendly_summary import cost_of_terms, friendly_lines, friendly_section, without_terms
 from scheduler.plan_folder import LEDGER, PlanFolder
 from scheduler.plan_health import check_objective_range, plan_warnings
@@ -342,7 +342,7 @@ def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult
         "agent_friendly": friendly_section(problem, roster, requests_summary(outcomes) if outcomes is not None
                                            else None, priced),
         "capacity": capacity_section(sizing, sc, hired=inputs.hire_auto, budget_s=sizing_budget(sc),
-                                     missed=missed),
+                                     missed=missed_text(service)),
         "binding_cause": binding_cause(roster.shortfall),
         "day_types": {d.isoformat(): cal.day_type(d) for d in days},
         "timings_s": {k: round(v, 3) for k, v in timings.items()},

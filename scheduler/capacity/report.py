@@ -29,16 +29,33 @@ def missed_targets(service: dict) -> list[str]:
     return out
 
 
+def missed_text(service: dict) -> str:
+    """How each missed channel misses (``missed_targets``): "chat 73.1% against 80%", "phone (4 unstable
+    intervals)"; a channel above its weekly target can still miss by an unstable interval."""
+    parts = []
+    for channel in missed_targets(service):
+        s = service[channel]
+        level, target, unstable = s.get("service_level"), s.get("target"), s.get("unstable_intervals", 0)
+        text = channel
+        if level is not None and target is not None and level < target:
+            text += f" {100 * level:.1f}% against {100 * target:.0f}%"
+        if unstable:
+            text += f" ({unstable} unstable interval{'s' if unstable != 1 else ''})"
+        parts.append(text)
+    return ", ".join(parts)
+
+
 # -- the capacity section -------------------------------------------------------------------------------
 def capacity_section(sizing: Sizing | None, scenario: Scenario, *, hired: bool = False,
-                     budget_s: float | None = None, missed: list[str] = ()) -> dict:
+                     budget_s: float | None = None, missed: str = "") -> dict:
     """``summary.json``'s ``capacity``: ``pool_short`` and ``hires`` (by profile), how sure the count
     is, what even the hires leave missed, and whether this plan includes them (``hired``, with their
-    pay this week). ``sizing`` None: nothing sized, because every target is met (``missed`` empty)
+    pay this week). ``sizing`` None: nothing sized, because every target is met (``missed``, the
+    ``missed_text``, empty)
     or because the caller does not size (compare, sweep: ``pool_short`` is then unknown, null)."""
     if sizing is None and missed:
         return {"pool_short": None, "sized": False,
-                "note": f"{', '.join(missed)} missed; not sized here: schedule plan --week or --weeks sizes "
+                "note": f"missed: {missed}; not sized here: schedule plan --week or --weeks sizes "
                         "the pool of a week (--hire auto adds the hires)"}
     if sizing is None:
         return {"pool_short": False, "sized": False, "note": "every channel meets its target"}
