@@ -182,7 +182,10 @@ def solve_window(win: RosterProblem, plain: Scenario) -> Roster:
     spec = win.scenario.roster
     if roster.solver["gap"] <= WINDOW_RETRY_GAP or not (spec.agent_friendly and spec.spread_penalty):
         return roster
-    again = solve_roster(dataclasses.replace(win, scenario=plain, hint_shifts=roster.shifts))
+    try:
+        again = solve_roster(dataclasses.replace(win, scenario=plain, hint_shifts=roster.shifts))
+    except SolverError:  # no roster in its budget: the first one stands
+        return roster
     return again if _unspread(again) < _unspread(roster) else roster
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from factories import MON, WEEK, agent, plan_frames, problem, scenario
 
-from core.errors import InputError
+from core.errors import InputError, SolverError
 from scheduler.plan import previous_ledger
 from scheduler.plan_folder import PlanFolder
 from scheduler.requests import Request, check_requests, read_requests, request_outcomes, requests_summary
@@ -227,6 +227,15 @@ def test_a_window_far_from_its_bound_is_solved_again_without_the_spread(monkeypa
     calls.clear()
     astray["on"] = True
     assert solve_window(dataclasses.replace(win, scenario=plain), plain) is calls[0][1] and len(calls) == 1
+    calls.clear()
+
+    def none_in_time(prob):  # the retry finds no roster in its budget: the first roster stands
+        if calls:
+            raise SolverError("no roster within the time limit")
+        return solve(prob)
+
+    monkeypatch.setattr(roster_pkg, "solve_roster", none_in_time)
+    assert solve_window(win, plain) is calls[0][1] and len(calls) == 1
 
 
 def test_a_newcomer_starts_level_with_the_least_loaded_agent_of_its_contract():
