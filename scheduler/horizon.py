@@ -125,7 +125,6 @@ def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
     a week planned alone does not see the next week's demand nor that its rest days must leave the
     next week's runs of days legal (on 2025-10, the month model's objective from plain chained weeks
     was 503.6k, from weeks with a week of look-ahead 475.9k, and the month's proven bound 467.4k)."""
-
     scenario = problem.scenario.model_copy(update={"roster": window_roster(problem.scenario.roster, time_limit_s,
                                                                                spread_penalty)})
     plain = problem.scenario.model_copy(update={"roster": window_roster(problem.scenario.roster, time_limit_s, 0)})
@@ -179,8 +178,8 @@ def solve_window(win: RosterProblem, plain: Scenario) -> Roster:
     from scheduler.roster import solve_roster
 
     roster = solve_roster(win)
-    spec = win.scenario.roster
-    if roster.solver["gap"] <= WINDOW_RETRY_GAP or not (spec.agent_friendly and spec.spread_penalty):
+    with_spread = "spread" in roster.solver.get("objective_terms", {})  # the Spread family priced this window
+    if roster.solver["gap"] <= WINDOW_RETRY_GAP or not with_spread:
         return roster
     try:
         again = solve_roster(dataclasses.replace(win, scenario=plain, hint_shifts=roster.shifts))

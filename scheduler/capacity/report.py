@@ -51,8 +51,8 @@ def capacity_section(sizing: Sizing | None, scenario: Scenario, *, hired: bool =
     """``summary.json``'s ``capacity``: ``pool_short`` and ``hires`` (by profile), how sure the count
     is, what even the hires leave missed, and whether this plan includes them (``hired``, with their
     pay this week). ``sizing`` None: nothing sized, because every target is met (``missed``, the
-    ``missed_text``, empty)
-    or because the caller does not size (compare, sweep: ``pool_short`` is then unknown, null)."""
+    ``missed_text``, empty) or because the caller does not size (compare, sweep: ``pool_short`` is then
+    unknown, null)."""
     if sizing is None and missed:
         return {"pool_short": None, "sized": False,
                 "note": f"missed: {missed}; not sized here: schedule plan --week or --weeks sizes "
