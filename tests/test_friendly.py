@@ -198,7 +198,7 @@ def test_a_window_far_from_its_bound_is_solved_again_without_the_spread(monkeypa
     """A warm-start window whose solve with the spread ends more than WINDOW_RETRY_GAP from its bound is
     solved again with the spread off, started from that roster, and the roster with the lower objective
     without the spread is kept; a window within it, or one without the spread, is solved once."""
-    import scheduler.roster as roster_pkg
+    import scheduler.roster.model as roster_model  # patched where it lives: scheduler.roster looks it up lazily
     from scheduler.horizon import WINDOW_RETRY_GAP, solve_window, window_roster
 
     p = problem(scenario(templates=[EIGHT], roster=friendly(True, spread_tolerance=0)),
@@ -206,7 +206,7 @@ def test_a_window_far_from_its_bound_is_solved_again_without_the_spread(monkeypa
     win = dataclasses.replace(p, scenario=p.scenario.model_copy(
         update={"roster": window_roster(p.scenario.roster, 2.0)}))
     plain = p.scenario.model_copy(update={"roster": window_roster(p.scenario.roster, 2.0, 0)})
-    real, calls, astray = roster_pkg.solve_roster, [], {"on": True}
+    real, calls, astray = roster_model.solve_roster, [], {"on": True}
 
     def solve(prob):
         r = real(prob)
@@ -215,7 +215,7 @@ def test_a_window_far_from_its_bound_is_solved_again_without_the_spread(monkeypa
             r.solver.update(gap=WINDOW_RETRY_GAP + 0.5, objective=r.solver["objective"] + 1e6)
         return r
 
-    monkeypatch.setattr(roster_pkg, "solve_roster", solve)
+    monkeypatch.setattr(roster_model, "solve_roster", solve)
     kept = solve_window(win, plain)
     assert len(calls) == 2
     again, first = calls[1][0], calls[0][1]
@@ -234,7 +234,7 @@ def test_a_window_far_from_its_bound_is_solved_again_without_the_spread(monkeypa
             raise SolverError("no roster within the time limit")
         return solve(prob)
 
-    monkeypatch.setattr(roster_pkg, "solve_roster", none_in_time)
+    monkeypatch.setattr(roster_model, "solve_roster", none_in_time)
     assert solve_window(win, plain) is calls[0][1] and len(calls) == 1
 
 
