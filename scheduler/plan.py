@@ -160,12 +160,19 @@ REFERENCE_DROP = 0.10  # service-level drop that costs one understaffed_penalty 
 def shortfall_weights(requirements: pd.DataFrame, scenario: Scenario) -> pd.Series:
     """Cost of one missing head, scaled by the service-level impact of losing it.
 
-    Impact = contacts in the interval relative to the channel's average per open interval (how many
-    contacts a missing head lets down), raised where the queue is tight: by the drop in service level
-    when one scheduled head is removed, relative to a 10-point drop. A head missing at a busy, tight
-    hour costs up to 4x ``understaffed_penalty``, one at a quiet hour down to half of it. The contact
+    Impact = the contacts one head answers in the interval (contacts per required head) relative to the
+    channel's average per head over the open intervals (how many contacts a missing head lets down),
+    raised where the queue is tight: by the drop in service level when one scheduled head is removed,
+    relative to a 10-point drop. A head missing where the queue is tight costs up to 4x
+    ``understaffed_penalty``, one where a head answers few contacts down to half of it. The per-head
     share is the floor, so a higher target (more heads, each with a smaller marginal drop) never makes
-    understaffing cheaper.
+    understaffing cheaper than its contacts.
+
+    Per head, not per interval: a busy hour needs more heads, each answering about as many contacts as a
+    head at a quiet hour, so its heads are not dearer. (Pricing heads by the interval's whole contacts
+    made a head at a peak cost twice one at the hour after it, and an unavoidable shortage then took
+    every lunch into the quieter hour and left it with no heads at all.) How deep an interval's shortage
+    may go is the convex penalty's matter (``scheduler.roster.constraints.CONVEX_TIERS``).
     """
     req = requirements
     heads = req[["interval_start", "channel", "required_scheduled"]].rename(
@@ -175,8 +182,12 @@ def shortfall_weights(requirements: pd.DataFrame, scenario: Scenario) -> pd.Seri
     at_minus = evaluate_coverage(req, heads_minus, scenario)["service_level"].to_numpy()
     drop = np.nan_to_num(at_req - at_minus, nan=0.0).clip(0, 1)
     contacts = req["contacts"].to_numpy(float)
-    ref = req["channel"].map(req[req["open"]].groupby("channel")["contacts"].mean()).to_numpy(float)
-    share = np.divide(contacts, ref, out=np.zeros_like(contacts), where=ref > 0)
+    need = req["required_scheduled"].to_numpy(float)
+    per_head = np.divide(contacts, need, out=np.zeros_like(contacts), where=need > 0)
+    staffed = req[req["open"] & (req["required_scheduled"] > 0)].groupby("channel")
+    average = staffed["contacts"].sum() / staffed["required_scheduled"].sum()
+    ref = req["channel"].map(average).to_numpy(float)
+    share = np.divide(per_head, ref, out=np.zeros_like(per_head), where=ref > 0)
     impact = share * np.maximum(drop / REFERENCE_DROP, 1.0)
     return pd.Series(scenario.understaffed_penalty * np.clip(impact, 0.5, 4.0), index=req.index)
 

@@ -420,3 +420,23 @@ def test_erlang_report_rejects_bad_input(kwargs, field):
         erlang_report(**args)
     assert err.value.field == field
     assert "\n" not in str(err.value)
+
+
+# --- the price of a missing head ------------------------------------------------------------------------------
+
+def test_a_head_at_the_peak_is_not_priced_by_the_peak_s_volume(baseline):
+    """Chat at 11:00 brings twice the contacts of every other open hour and needs about twice the heads,
+    each answering about as many contacts; the queues are large enough that one head fewer costs less
+    than 10 points of service level in any of them. So a missing head costs the same at 11:00 as at
+    13:00. (Priced by the hour's whole volume it cost twice as much, and an unavoidable shortage then
+    took every lunch into the quieter hour and left it with no head.)"""
+    from scheduler.plan import shortfall_weights
+
+    idx = hours(1)
+    contacts = np.where(idx.hour == 11, 1600.0, 800.0) * day_mask(idx).to_numpy()  # none to carry over
+    req = compute_requirements(forecast_frame(idx, {"chat": (contacts, 400.0)}), baseline, day_mask(idx))
+    w = shortfall_weights(req, baseline).set_axis(req["interval_start"].dt.hour)
+    heads = req.set_index(req["interval_start"].dt.hour)["required_scheduled"]
+    assert heads[11] >= 1.8 * heads[13]
+    assert w[11] == pytest.approx(w[13], rel=0.1)
+    assert w[13] == pytest.approx(baseline.understaffed_penalty, rel=0.1)  # an average head, a loose queue
