@@ -5,6 +5,7 @@ Every solved roster is also re-checked by the solver-agnostic validator.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -348,6 +349,22 @@ def test_shortfall_is_spread_by_the_convex_penalty():
     r = solve(problem(scenario(templates=[DAY]), [agent(1), agent(2)], [MON], {"chat": 2}))
     assert r.shortfall["missing"].max() == 1  # lunches at different hours: one head short twice
     assert r.shifts["lunch_start"].nunique() == 2
+
+
+def test_a_shortage_never_empties_an_interval_another_could_share():
+    """Three agents on 09:00-18:00 for 4 heads at 11:00 and 12:00 and 2 at 13:00 (a head there priced at
+    0.8): the lunches (11:00-14:00) leave a shortage somewhere. All three at 13:00 would leave it with no
+    head, which the single 25% tier priced lowest (0.8 x 2.5 + 1 + 1 = 4.0 against 0.8 + 2.5 + 1 = 4.3);
+    the tier beyond half the requirement makes the last heads of an interval the dearest."""
+    p = problem(scenario(templates=[DAY]), [agent(i) for i in (1, 2, 3)], [MON],
+                lambda day, minute: {"chat": 2 if minute == 13 * 60 else 4})
+    req = p.requirements.copy()
+    req["shortfall_weight"] = [0.8 * 400 if pd.Timestamp(t).hour == 13 else 400.0 for t in req["interval_start"]]
+    r = solve(dataclasses.replace(p, requirements=req))
+    assert r.solver["status"] == "OPTIMAL"
+    at = r.shortfall.set_index("interval_start")["missing"]
+    assert at.get(pd.Timestamp(MON.isoformat() + " 13:00"), 0) < 2  # 13:00 keeps a head
+    assert r.shifts["lunch_start"].dt.hour.value_counts().max() == 2
 
 
 @pytest.mark.slow

@@ -55,8 +55,8 @@ if TYPE_CHECKING:  # the validator imports this module: no solver at run time
 
 # Small weights [cost units]: tie-breakers that must never buy understaffing or a dearer roster by much.
 FAIRNESS_WEIGHT = 1.0    # per weekend (or late) shift of the agent who has the most of them
-# convex shortfall: heads missing beyond max(heads, share x requirement) cost (1 + extra) x the weight
-CONVEX_TIERS = ((0.25, 1, 0.5),)
+# convex shortfall: heads missing beyond max(floor, share x requirement) cost `extra` x the weight more
+CONVEX_TIERS = ((0.25, 1, 0.5), (0.5, 1, 1.0))
 
 
 # -- structure ------------------------------------------------------------------------------------
@@ -148,9 +148,13 @@ class Coverage(Family):
     ``shortfall_weight``. ``short`` is named ``understaffed(channel=c, at=YYYY-MM-DDTHH:MM)``.
 
     The penalty is convex (``CONVEX_TIERS``): in an interval, heads missing beyond 25% of the
-    requirement (from the second missing head on) cost 1.5x, so an unavoidable shortage is spread over
-    intervals (lunches staggered, say) rather than piled into one: the service level falls faster the
-    more heads an interval lacks. (A second tier at 10% slowed the default week by 2x for no gain.)"""
+    requirement (from the second missing head on) cost 1.5x, and beyond half of it 2.5x, so an
+    unavoidable shortage is spread over intervals (lunches staggered, say) rather than piled into one:
+    the service level falls faster the more heads an interval lacks, and an interval left with none
+    answers nobody. With the 25% tier alone, a head was worth the same in two intervals past it, and a
+    slightly cheaper one took every lunch: 2025-W46 left 22 requirement rows with no head at all (chat
+    at 13:00 on four days), against 1 with both tiers and heads priced per head
+    (``scheduler.plan.shortfall_weights``). (A tier at 10% slowed the default week by 2x for no gain.)"""
 
     name = "coverage"
 
