@@ -10,6 +10,7 @@ Date-times (``timestamp_sql``) become naive local times in :data:`LOCAL_TZ`:
 |---|---|---|
 | ISO date and time, ``T`` or spaces between | ``2025-11-01T21:05``, ``2025-11-01 21:05:00.5`` | local |
 | year first with ``/`` or ``.``, one-digit fields | ``2025/11/1 21:05``, ``2025.11.01 9:05:00`` | local (Excel) |
+| year, month, day in Chinese | ``2025年11月1日 21:05``, ``2025年11月01日21:05:00`` | local (Excel) |
 | either with an offset | ``...+08:00``, ``+0800``, ``+08``, ``Z``, `` UTC`` | converted to local |
 | an Excel serial day number, five digits before the point | ``45962.878472`` (2025-11-01 21:05) | local, to 1 s |
 
@@ -31,16 +32,19 @@ from core.names import CHANNEL_ALIASES, CHANNELS
 LOCAL_TZ = "Asia/Shanghai"
 """The time zone every time is converted to; times inside the program are naive local times here."""
 
-TIME_FORMS = "YYYY-MM-DD HH:MM[:SS], YYYY/M/D H:MM, ISO 8601 with an offset (+08:00, Z) or an Excel serial"
+TIME_FORMS = ("YYYY-MM-DD HH:MM[:SS], YYYY/M/D H:MM, YYYY年M月D日 H:MM, ISO 8601 with an offset (+08:00, Z) "
+              "or an Excel serial")
 TRUE_WORDS = ("true", "t", "1", "yes", "y", "是")
 FALSE_WORDS = ("false", "f", "0", "no", "n", "否")
 BOOL_FORMS = "true/false, yes/no, 1/0, 是/否"
 
 _DATE = r"[1-9]\d{3}(?:-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}|\.\d{1,2}\.\d{1,2})"
+_CN_DATE = r"[1-9]\d{3}年\d{1,2}月\d{1,2}日"  # 2025年11月1日: a space before the time is optional
+_DAY = rf"(?:{_DATE}(?:T|\s+)|{_CN_DATE}\s*)"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?"
 _ZONE = r"(?:Z|UTC|GMT|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)"  # UTC-14:00 .. UTC+14:59
-LOCAL_RE = rf"\s*{_DATE}(?:T|\s+){_CLOCK}\s*"
-ZONED_RE = rf"\s*{_DATE}(?:T|\s+){_CLOCK}\s*{_ZONE}\s*"
+LOCAL_RE = rf"\s*{_DAY}{_CLOCK}\s*"
+ZONED_RE = rf"\s*{_DAY}{_CLOCK}\s*{_ZONE}\s*"
 SERIAL_RE = r"\s*\d{5}(?:\.\d+)?\s*"
 EXCEL_EPOCH = "1899-12-30"  # serial 0 in Excel's 1900 date system (serials from 1900-03-01 on)
 
@@ -52,8 +56,8 @@ def sql_str(text: object) -> str:
 
 def _iso(col: str) -> str:
     """The date separators as ``-``, one space before the time, ``.`` before a fraction."""
-    return (rf"replace(regexp_replace({col}, '^\s*(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(?:T|\s+)', "
-            rf"'\1-\2-\3 '), ',', '.')")
+    return (rf"replace(regexp_replace({col}, '^\s*(\d{{4}})(?:[-/.](\d{{1,2}})[-/.](\d{{1,2}})(?:T|\s+)|"
+            rf"年(\d{{1,2}})月(\d{{1,2}})日\s*)', '\1-\2\4-\3\5 '), ',', '.')")
 
 
 def timestamp_sql(col: str, offsets: Literal["convert", "drop"] = "convert") -> str:

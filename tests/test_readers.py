@@ -108,12 +108,14 @@ def test_vendor_time_forms():
     t = pd.Timestamp("2025-11-01 21:05")
     assert parse(["2025/11/1 21:05", "2025-11-01 21:05:00", "2025-11-01T21:05", "2025-11-01T21:05:00+08:00",
                   "2025-11-01T13:05:00Z", "2025-11-01 13:05:00 UTC", "2025-11-01T08:05-05:00", "2025.11.01 21:05",
-                  "2025-11-01 21:05:00 +0800", "45962.878472", "  2025-11-01T21:05:00  "]) == [t] * 11
+                  "2025-11-01 21:05:00 +0800", "45962.878472", "  2025-11-01T21:05:00  ", "2025年11月1日 21:05",
+                  "2025年11月01日21:05:00", "2025年11月1日 13:05 UTC"]) == [t] * 14
     assert parse(["2025-11-01T21:05:00,25"]) == [t + pd.Timedelta(milliseconds=250)]
     assert parse(["2025-11-12 24:00"]) == [pd.Timestamp("2025-11-13")]
 
 
 @pytest.mark.parametrize("text", ["11/1/2025 21:05", "1/11/2025 21:05", "2025-11-01", "2025-11-12T25:00",
+                                  "2025年11月1日", "2025年2月30日 10:00", "2025年11月1 21:05", "11月1日 21:05",
                                   "2025-02-30 10:00", "2025/11-01 21:05", "2025", "1762002300", "", "soon",
                                   "2025-11-01T21:05+25:00", "0999-01-01 00:00", "infinity"])
 def test_refused_time_forms(text):
@@ -172,11 +174,13 @@ def _render_naive(d: dt.datetime, style: int) -> str:
         return f"{d.year}/{d.month}/{d.day} {d.hour}:{d.minute:02d}:{d.second:02d}"
     if style == 2:
         return f"{d:%Y.%m.%d %H:%M:%S}"
+    if style == 3:
+        return f"{d.year}年{d.month}月{d.day}日 {d.hour}:{d.minute:02d}:{d.second:02d}"
     return repr((d - dt.datetime(1899, 12, 30)).total_seconds() / 86400)  # an Excel serial
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(naive, st.integers(0, 3)), min_size=1, max_size=30))
+@given(st.lists(st.tuples(naive, st.integers(0, 4)), min_size=1, max_size=30))
 def test_local_times_round_trip_in_every_form(items):
     """Property: a local time written in any accepted form (an Excel serial too) reads back to the second."""
     items = [(d.replace(microsecond=0), style) for d, style in items]
