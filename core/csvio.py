@@ -6,7 +6,10 @@ the same files:
 - encodings UTF-8 (with or without a BOM), GB18030/GBK and UTF-16 with a BOM (:mod:`core.encoding`);
   a file in none of them is one line naming the byte offset and line of the first bad byte;
 - gzip-compressed files (recognised by their first bytes);
-- the delimiter of the header line: comma, tab (Excel's "Unicode text") or semicolon.
+- the delimiter of the header line: comma, tab (Excel's "Unicode text") or semicolon;
+- an Excel workbook (``.xlsx``, recognised by its first bytes): its first sheet, the header in its first
+  row, read as the same text cells (a date cell as ``YYYY-MM-DD HH:MM:SS``), so rows are numbered as in
+  the sheet. The actuals import, which streams CSV through DuckDB, asks for the sheet saved as CSV.
 
 Values inside the cells (times, booleans, channel names) are parsed by :mod:`core.values`.
 """
@@ -51,10 +54,31 @@ def _check_file(path: Path, what: str, option: str | None) -> None:
         raise InputError(f"{what} not found", file=path, field=option)
 
 
+WORKBOOK_MAGIC = {b"PK\x03\x04": "xlsx", b"\xd0\xcf\x11\xe0": "xls"}  # zip (Office Open XML); OLE2 (97-2003)
+
+
+def workbook_kind(path: Path) -> str | None:
+    """``"xlsx"`` or ``"xls"`` for an Excel workbook (by its first bytes, not its name), else None."""
+    with open(path, "rb") as fh:
+        return WORKBOOK_MAGIC.get(fh.read(4))
+
+
+def read_workbook(path: Path) -> pd.DataFrame:
+    """The first sheet of an ``.xlsx`` workbook, every cell as text ('' where empty)."""
+    if workbook_kind(path) == "xls":
+        raise InputError("an Excel 97-2003 workbook (.xls): save it as .xlsx or as CSV", file=path)
+    try:
+        return pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False, engine="openpyxl")
+    except Exception as exc:  # zipfile, openpyxl and pandas raise several types for a broken file
+        raise InputError(f"not a readable Excel workbook ({' '.join(str(exc).split())})", file=path) from None
+
+
 def sniff_csv(path: str | Path, *, what: str, option: str | None = None) -> CsvFile:
     """Encoding, delimiter and header of a CSV file of any size, from its first bytes."""
     path = Path(path)
     _check_file(path, what, option)
+    if workbook_kind(path):
+        raise InputError(f"an Excel workbook: save the {what}'s sheet as CSV (UTF-8) for this command", file=path)
     head = read_bytes(path, HEAD_BYTES)
     whole = len(head) < HEAD_BYTES
     if not whole and b"\n" in head:
@@ -84,13 +108,8 @@ def read_text_csv(path: str | Path, required: tuple[str, ...], *, what: str, opt
     messages ("history file"), ``option`` the command-line option that gave it."""
     path = Path(path)
     _check_file(path, what, option)
-    text, _ = decode(read_bytes(path), path)
-    delimiter = sniff_delimiter(text.split("\n", 1)[0])
-    try:
-        raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
-    except Exception as exc:  # pandas raises several parser error types
-        raise InputError(f"not a readable CSV ({' '.join(str(exc).split())})", file=path) from None
-    raw.columns = [c.strip() for c in raw.columns]
+    raw = read_workbook(path) if workbook_kind(path) else _read_csv_text(path)
+    raw.columns = [str(c).strip() for c in raw.columns]
     for col in required:
         if col not in raw.columns:
             raise InputError(f"missing column '{col}' ({hint or 'required: ' + ', '.join(required)})",
@@ -98,3 +117,12 @@ def read_text_csv(path: str | Path, required: tuple[str, ...], *, what: str, opt
     if raw.empty:
         raise InputError(f"the {what} has no rows", file=path, row=2)
     return raw
+
+
+def _read_csv_text(path: Path) -> pd.DataFrame:
+    text, _ = decode(read_bytes(path), path)
+    delimiter = sniff_delimiter(text.split("\n", 1)[0])
+    try:
+        return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
+    except Exception as exc:  # pandas raises several parser error types
+        raise InputError(f"not a readable CSV ({' '.join(str(exc).split())})", file=path) from None

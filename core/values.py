@@ -4,6 +4,9 @@ Each rule is written once, as a DuckDB SQL expression over a text column, so the
 (millions of rows, parsed inside DuckDB) and the small readers (history) parse alike: the history
 reader runs the same expression over its column with :func:`parse_timestamps`.
 
+Dates (:func:`parse_date`: leave days, requests, calendars) are year first, as the date-times below
+without a time of day, or an Excel date cell (its time 00:00).
+
 Date-times (``timestamp_sql``) become naive local times in :data:`LOCAL_TZ`:
 
 | form | example | meaning |
@@ -23,6 +26,8 @@ clock times with a ``Z`` (the US bank-call data, see :mod:`forecasts.backtest`).
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Literal
 
 import pandas as pd
@@ -47,6 +52,24 @@ LOCAL_RE = rf"\s*{_DAY}{_CLOCK}\s*"
 ZONED_RE = rf"\s*{_DAY}{_CLOCK}\s*{_ZONE}\s*"
 SERIAL_RE = r"\s*\d{5}(?:\.\d+)?\s*"
 EXCEL_EPOCH = "1899-12-30"  # serial 0 in Excel's 1900 date system (serials from 1900-03-01 on)
+
+
+DATE_FORMS = "YYYY-MM-DD, YYYY/M/D, YYYY年M月D日"
+_DATE_ONLY = re.compile(r"\s*(\d{4})(?:([-/.])(\d{1,2})\2(\d{1,2})|年(\d{1,2})月(\d{1,2})日)"
+                        r"(?:[ T]0{1,2}:00(?::00)?)?\s*")  # an Excel date cell read as text: its time 00:00
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A calendar date in one of :data:`DATE_FORMS` (or such a date at 00:00, as an Excel date cell reads),
+    else None: ``2025-11-01``, ``2025/11/1``, ``2025.11.01``, ``2025年11月1日``, ``2025-11-01 00:00:00``."""
+    m = _DATE_ONLY.fullmatch(text)
+    if not m:
+        return None
+    year, _, month, day, cn_month, cn_day = m.groups()
+    try:
+        return dt.date(int(year), int(month or cn_month), int(day or cn_day))
+    except ValueError:
+        return None
 
 
 def sql_str(text: object) -> str:

@@ -11,7 +11,7 @@ CSV columns (read by :func:`core.csvio.read_text_csv`; channels as :func:`core.n
 | ``hourly_cost`` | yes | [CNY/h] base cost of a paid hour, > 0 and at most ``core.limits.MAX_COST`` |
 | ``max_weekly_h`` | no | [h] cap on paid hours a week, 0 to 168 (default: the labour rule) |
 | ``team`` | no | team name, for exports |
-| ``unavailable`` | no | dates on leave, ``YYYY-MM-DD`` separated by ``;`` |
+| ``unavailable`` | no | dates on leave (``YYYY-MM-DD``, ``YYYY/M/D``, ``YYYY年M月D日``) separated by ``;`` |
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from core.csvio import read_text_csv
 from core.errors import InputError
 from core.limits import HOURS_PER_WEEK, MAX_COST
 from core.names import CHANNELS, channel_key
+from core.values import DATE_FORMS, parse_date
 
 REQUIRED = ("agent_id", "name", "skills", "contract", "hourly_cost")
 CONTRACTS = ("full_time", "part_time")
@@ -83,11 +84,10 @@ def load_agents(path: str | Path) -> list[Agent]:
             tok = tok.strip()
             if not tok:
                 continue
-            try:
-                leave.add(dt.date.fromisoformat(tok))
-            except ValueError:
-                raise InputError(f"'{tok}' is not a date YYYY-MM-DD", file=path, row=i,
-                                 field="unavailable") from None
+            day = parse_date(tok)
+            if day is None:
+                raise InputError(f"'{tok}' is not a date ({DATE_FORMS})", file=path, row=i, field="unavailable")
+            leave.add(day)
         agents.append(Agent(aid, rec["name"].strip(), skills, contract, cost, max_weekly_h,
                             rec.get("team", "").strip(), frozenset(leave)))
     return agents

@@ -306,7 +306,7 @@ def test_a_bom_and_no_note_column_are_fine(tmp_path):
 
 @pytest.mark.parametrize("line, where, needle", [
     ("A999,2025-11-12,leave,", "requests.csv:2, field 'agent_id'", "unknown agent 'A999'"),
-    ("A001,12/11/2025,leave,", "requests.csv:2, field 'date'", "is not a date YYYY-MM-DD"),
+    ("A001,12/11/2025,leave,", "requests.csv:2, field 'date'", "is not a date (YYYY-MM-DD, YYYY/M/D, YYYY年M月D日)"),
     ("A001,2025-11-20,leave,", "requests.csv:2, field 'date'", "outside the planning days 2025-11-10..2025-11-16"),
     ("A001,2025-11-12,holiday,", "requests.csv:2, field 'kind'", "unknown kind 'holiday'"),
     ("A001,2025-11-12,shift:,", "requests.csv:2, field 'kind'", "unknown kind 'shift:'"),

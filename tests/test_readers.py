@@ -98,6 +98,38 @@ def test_delimiters_and_empty_files(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------
+# Excel workbooks
+# ---------------------------------------------------------------------------------------------
+def test_a_workbook_reads_as_its_first_sheet_in_text_cells(tmp_path):
+    """A vendor's .xlsx (even named .csv): date cells, numbers and Chinese text read as the text cells a
+    CSV gives, so every reader takes it; an .xls or a broken workbook is one line naming the file."""
+    from scheduler.agents import load_agents
+
+    pool = pd.DataFrame({"agent_id": ["A1", "A2"], "name": ["张伟", "李娜"],
+                         "skills": ["chat|电话", "email"], "contract": "full_time", "hourly_cost": [38.5, 40],
+                         "unavailable": [pd.Timestamp("2025-11-12"), "2025/11/13;2025年11月14日"]})
+    book = tmp_path / "pool.csv"  # recognised by its bytes, not its name
+    with pd.ExcelWriter(book, engine="openpyxl") as xl:
+        pool.to_excel(xl, sheet_name="坐席", index=False)
+        pool.head(0).to_excel(xl, sheet_name="other", index=False)
+    raw = read_text_csv(book, ("agent_id",), what="agent pool file")
+    assert raw["hourly_cost"].tolist() == ["38.5", "40"] and raw["name"].tolist()[0] == "张伟"
+    a1, a2 = load_agents(book)
+    assert a1.skills == ("chat", "phone") and a1.unavailable == {dt.date(2025, 11, 12)}
+    assert a2.name == "李娜" and a2.unavailable == {dt.date(2025, 11, 13), dt.date(2025, 11, 14)}
+    with pytest.raises(InputError, match="save the records file's sheet as CSV"):
+        sniff_csv(book, what="records file")
+    old = tmp_path / "pool.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0" + bytes(100))
+    with pytest.raises(InputError, match=r"pool.xls: an Excel 97-2003 workbook \(.xls\): save it as .xlsx or as CSV"):
+        read_text_csv(old, ("agent_id",), what="agent pool file")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(book.read_bytes()[:300])
+    with pytest.raises(InputError, match="broken.xlsx: not a readable Excel workbook"):
+        read_text_csv(broken, ("agent_id",), what="agent pool file")
+
+
+# ---------------------------------------------------------------------------------------------
 # date-times
 # ---------------------------------------------------------------------------------------------
 def parse(values: list) -> list:
@@ -218,3 +250,16 @@ def test_channel_names_any_case_and_aliases_agree_in_python_and_sql():
     assert py[:5] == ["chat", "chat", "phone", "email", "fax"] and py[-1] == "phone"
     assert all(channel_key(a) in CHANNELS for a in CHANNEL_ALIASES)
     assert _sql_values(channel_sql("v"), names) == py
+
+
+@pytest.mark.parametrize("text,day", [("2025-11-01", dt.date(2025, 11, 1)), ("2025/11/1", dt.date(2025, 11, 1)),
+                                      ("2025.11.01", dt.date(2025, 11, 1)), (" 2025年11月1日 ", dt.date(2025, 11, 1)),
+                                      ("2025-11-01 00:00:00", dt.date(2025, 11, 1)), ("2025-02-30", None),
+                                      ("2025/11-01", None), ("11/1/2025", None), ("2025-11-01 09:00", None),
+                                      ("20251101", None), ("", None), ("2025年11月", None)])
+def test_dates_year_first_in_any_separator_or_an_excel_date_cell(text, day):
+    """Leave days, requests and calendars: year first (never day or month first, which is ambiguous);
+    a date with a time is a date only at 00:00, as an Excel date cell reads."""
+    from core.values import parse_date
+
+    assert parse_date(text) == day
