@@ -165,8 +165,8 @@ def shortfall_weights(requirements: pd.DataFrame, scenario: Scenario) -> pd.Seri
     raised where the queue is tight: by the drop in service level when one scheduled head is removed,
     relative to a 10-point drop. A head missing where the queue is tight costs up to 4x
     ``understaffed_penalty``, one where a head answers few contacts down to half of it. The per-head
-    share is the floor, so a higher target (more heads, each with a smaller marginal drop) never makes
-    understaffing cheaper than its contacts.
+    share is the impact's floor: a higher target (more heads, each with a smaller marginal drop) never
+    prices a head below the contacts it answers.
 
     Per head, not per interval: a busy hour needs more heads, each answering about as many contacts as a
     head at a quiet hour, so its heads are not dearer. (Pricing heads by the interval's whole contacts
