@@ -63,10 +63,8 @@ def workbook_kind(path: Path) -> str | None:
         return WORKBOOK_MAGIC.get(fh.read(4))
 
 
-def read_workbook(path: Path) -> pd.DataFrame:
+def _read_xlsx(path: Path) -> pd.DataFrame:
     """The first sheet of an ``.xlsx`` workbook, every cell as text ('' where empty)."""
-    if workbook_kind(path) == "xls":
-        raise InputError("an Excel 97-2003 workbook (.xls): save it as .xlsx or as CSV", file=path)
     try:
         return pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False, engine="openpyxl")
     except Exception as exc:  # zipfile, openpyxl and pandas raise several types for a broken file
@@ -108,7 +106,10 @@ def read_text_csv(path: str | Path, required: tuple[str, ...], *, what: str, opt
     messages ("history file"), ``option`` the command-line option that gave it."""
     path = Path(path)
     _check_file(path, what, option)
-    raw = read_workbook(path) if workbook_kind(path) else _read_csv_text(path)
+    kind = workbook_kind(path)
+    if kind == "xls":
+        raise InputError("an Excel 97-2003 workbook (.xls): save it as .xlsx or as CSV", file=path)
+    raw = _read_xlsx(path) if kind else _read_csv_text(path)
     raw.columns = [str(c).strip() for c in raw.columns]
     for col in required:
         if col not in raw.columns:

@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 
+from core.errors import InputError
 from core.names import CHANNEL_ALIASES, CHANNELS
 
 LOCAL_TZ = "Asia/Shanghai"
@@ -55,8 +57,8 @@ EXCEL_EPOCH = "1899-12-30"  # serial 0 in Excel's 1900 date system (serials from
 
 
 DATE_FORMS = "YYYY-MM-DD, YYYY/M/D, YYYY年M月D日"
-_DATE_ONLY = re.compile(r"\s*(\d{4})(?:([-/.])(\d{1,2})\2(\d{1,2})|年(\d{1,2})月(\d{1,2})日)"
-                        r"(?:[ T]0{1,2}:00(?::00)?)?\s*")  # an Excel date cell read as text: its time 00:00
+# the date part of a date-time's forms, alone or at 00:00 (an Excel date cell read as text)
+_DATE_ONLY = re.compile(rf"\s*({_DATE}|{_CN_DATE})(?:[ T]0{{1,2}}:00(?::00)?)?\s*")
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -65,11 +67,18 @@ def parse_date(text: str) -> dt.date | None:
     m = _DATE_ONLY.fullmatch(text)
     if not m:
         return None
-    year, _, month, day, cn_month, cn_day = m.groups()
     try:
-        return dt.date(int(year), int(month or cn_month), int(day or cn_day))
+        return dt.date(*map(int, re.findall(r"\d+", m[1])))
     except ValueError:
         return None
+
+
+def date_cell(text: str, *, file: str | Path | None, row: int, field: str) -> dt.date:
+    """:func:`parse_date`, or the one-line error naming the file, row and field."""
+    day = parse_date(text)
+    if day is None:
+        raise InputError(f"'{text}' is not a date ({DATE_FORMS})", file=file, row=row, field=field)
+    return day
 
 
 def sql_str(text: object) -> str:

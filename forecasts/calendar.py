@@ -33,7 +33,7 @@ from chinese_calendar import constants as cc  # chinese-calendar
 
 from core.csvio import read_text_csv
 from core.errors import InputError
-from core.values import DATE_FORMS, parse_date
+from core.values import date_cell
 
 CSV_KINDS = ("holiday", "makeup_workday", "statutory_holiday", "holiday_rest_day", "weekday", "weekend")
 CALENDAR_OPTION = "--calendar PATH"
@@ -160,9 +160,7 @@ def read_calendar_csv(path: str | Path) -> dict[dt.date, tuple[str, str]]:
                         hint="expected date,name,kind")
     out: dict[dt.date, tuple[str, str]] = {}
     for i, rec in enumerate(raw.itertuples(index=False), start=2):
-        day = parse_date(rec.date)
-        if day is None:
-            raise InputError(f"'{rec.date}' is not a date ({DATE_FORMS})", file=path, row=i, field="date")
+        day = date_cell(rec.date, file=path, row=i, field="date")
         kind = rec.kind.strip()
         if kind not in CSV_KINDS:
             raise InputError(f"unknown kind '{kind}'; allowed: {', '.join(CSV_KINDS)}", file=path, row=i, field="kind")

@@ -25,7 +25,7 @@ from core.csvio import read_text_csv
 from core.errors import InputError
 from core.limits import HOURS_PER_WEEK, MAX_COST
 from core.names import CHANNELS, channel_key
-from core.values import DATE_FORMS, parse_date
+from core.values import date_cell
 
 REQUIRED = ("agent_id", "name", "skills", "contract", "hourly_cost")
 CONTRACTS = ("full_time", "part_time")
@@ -84,10 +84,7 @@ def load_agents(path: str | Path) -> list[Agent]:
             tok = tok.strip()
             if not tok:
                 continue
-            day = parse_date(tok)
-            if day is None:
-                raise InputError(f"'{tok}' is not a date ({DATE_FORMS})", file=path, row=i, field="unavailable")
-            leave.add(day)
+            leave.add(date_cell(tok, file=path, row=i, field="unavailable"))
         agents.append(Agent(aid, rec["name"].strip(), skills, contract, cost, max_weekly_h,
                             rec.get("team", "").strip(), frozenset(leave)))
     return agents

@@ -39,7 +39,7 @@ import pandas as pd
 
 from core.csvio import read_text_csv
 from core.errors import InputError
-from core.values import DATE_FORMS, parse_date
+from core.values import date_cell
 
 if TYPE_CHECKING:
     from core.scenario import Scenario
@@ -91,9 +91,7 @@ def read_requests(path: str | Path, agents: list[Agent], days: list[dt.date],
         if aid not in by_id:
             raise fail(f"unknown agent '{aid}' (not in the agent pool)", "agent_id")
         text = rec["date"].strip()
-        day = parse_date(text)
-        if day is None:
-            raise fail(f"'{text}' is not a date ({DATE_FORMS})", "date")
+        day = date_cell(text, file=path, row=row, field="date")
         if day not in days:
             raise fail(f"{day} is outside the planning days {days[0]}..{days[-1]}", "date")
         if (aid, day) in seen:
