@@ -231,10 +231,10 @@ class TemporaryAgents(_Strict):
 
 class MonthSolveSpec(_Strict):
     """Solver settings of ``schedule plan --month`` (a calendar month in one model), which replace the
-    week's ``time_limit_s``, ``relative_gap``, ``search`` and ``workers``. ``warm_start_weeks_s``: the
-    month is first planned week by week, each week solved with the next as look-ahead for
-    ``warm_start_weeks_s`` (rules carried over), and that roster is the month model's starting
-    solution (0: no warm start). ``spread_penalty``, when set, replaces ``roster.spread_penalty``: a
+    week's ``time_limit_s``, ``relative_gap``, ``search``, ``workers`` and ``window_days``.
+    ``warm_start_weeks_s``: the month is first planned week by week, each week solved with the next as
+    look-ahead for ``warm_start_weeks_s`` (rules carried over), and that roster is the month model's
+    starting solution (0: no warm start). ``spread_penalty``, when set, replaces ``roster.spread_penalty``: a
     week cannot even weekend days out (two a week), a month can, so its band may be priced as a
     promise rather than a preference."""
 
@@ -243,6 +243,8 @@ class MonthSolveSpec(_Strict):
     search: Literal["deterministic", "portfolio"] = "deterministic"
     workers: int = Field(default=2, ge=1, le=64)
     warm_start_weeks_s: float = Field(default=30, ge=0, le=MAX_TIME_LIMIT_S)
+    window_days: int = Field(default=7, ge=0, le=366, description="[days] replaces roster.window_days in a "
+                             "month plan: the month is searched a week at a time after a first whole search")
     spread_penalty: float | None = Field(default=None, ge=0, le=MAX_COST,
                                          description="[CNY] replaces roster.spread_penalty in a month plan")
 
@@ -306,6 +308,9 @@ class RosterSpec(_Strict):
     time_limit_s: float = Field(default=20, ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S)
     workers: int = Field(default=2, ge=1, le=64)
     relative_gap: float = Field(default=0.01, ge=0, lt=1)
+    window_days: int = Field(default=0, ge=0, le=366, description="[days] 0: the horizon in one search; N: a "
+                             "horizon longer than N days is searched whole for a fifth of the budget, then N days "
+                             "at a time with the other days' shifts held (scheduler.roster.windows)")
     search: Literal["deterministic", "portfolio"] = Field(
         default="deterministic", description="deterministic: interleaved search stopped on a deterministic "
         "time budget, the same roster every run; portfolio: CP-SAT's parallel portfolio stopped by the clock, "

@@ -79,7 +79,8 @@ def month_scenario(scenario: Scenario) -> Scenario:
     place of the week's."""
     spec = scenario.roster.month
     update = {"time_limit_s": spec.time_limit_s, "relative_gap": spec.relative_gap, "search": spec.search,
-              "workers": spec.workers}
+              "workers": spec.workers,
+              "window_days": spec.window_days}
     if spec.spread_penalty is not None:
         update["spread_penalty"] = spec.spread_penalty
     roster = scenario.roster.model_copy(update=update)
@@ -208,7 +209,7 @@ def window_roster(roster: RosterSpec, time_limit_s: float, spread_penalty: float
     costs little (6-8 on 2025-11, and the month model kept 2 apart at a 2.17% gap); at the month's
     price (4000) the windows, whose band holds to date at every window, gave up coverage for it
     and the month model stopped 10.6% from its bound."""
-    update = {"time_limit_s": time_limit_s}
+    update = {"time_limit_s": time_limit_s, "window_days": 0}  # a window is searched whole
     if roster.agent_friendly:
         update.update(paired_rest_penalty=0, start_change_penalty=0)
         if spread_penalty is not None:

@@ -299,18 +299,16 @@ def solve_roster(problem: RosterProblem) -> Roster:
 
     if staged(problem):
         return solve_in_stages(problem)
+    from scheduler.roster.windows import search
+
     t0 = time.perf_counter()
     built = build_model(problem)
     _add_hints(problem, built)
-    return solve_built(problem, built, make_solver(problem), t0)
-
-
-def solve_built(problem: RosterProblem, built: BuiltModel, solver: cp_model.CpSolver,
-                t0: float | None = None) -> Roster:
-    """Solve a built model (``build_model``, perhaps with further families, constraints or hints) and
-    turn the solution into a ``Roster``; ``t0``: when the work began (``perf_counter``), for ``wall_s``."""
-    t0 = time.perf_counter() if t0 is None else t0
-    return solved_roster(problem, built, solver, solver.solve(built.model), t0)
+    found = search(problem, built)
+    roster = solved_roster(problem, built, found.solver, found.status, t0)
+    roster.solver.update(found.figures)
+    roster.solver["gap"] = relative_gap(roster.solver["objective"], roster.solver["best_bound"])
+    return roster
 
 
 def check_status(problem: RosterProblem, solver: cp_model.CpSolver, status) -> None:
@@ -331,7 +329,7 @@ def solved_roster(problem: RosterProblem, built: BuiltModel, solver: cp_model.Cp
     obj = solver.objective_value / SCALE
     bound = solver.best_objective_bound / SCALE
     info = {"status": solver.status_name(status), "objective": obj, "best_bound": bound,
-            "gap": (obj - bound) / max(abs(obj), 1e-9) if obj else 0.0, "wall_s": wall,
+            "gap": relative_gap(obj, bound), "wall_s": wall,
             "solve_wall_s": solver.wall_time, "deterministic_time": solver.deterministic_time,
             "num_variables": len(built.model.proto.variables), "seed": int(problem.seed),
             "stopped_by": _stopped_by(status, solver),
@@ -339,6 +337,11 @@ def solved_roster(problem: RosterProblem, built: BuiltModel, solver: cp_model.Cp
             "changes_vs_published": int(round(sum(solver.value(t.expr) for t in built.terms
                                                   if t.kind == "changes")))}
     return _extract(problem, built, solver, info)
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """How far ``objective`` may be from the optimum, as a share of it (0 for a zero objective)."""
+    return (objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
 
 
 def objective_terms(terms: list[Term], solver: cp_model.CpSolver) -> dict[str, float]:
