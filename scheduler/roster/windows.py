@@ -12,7 +12,8 @@ second on. Seven-day windows, every other day held at the best roster so far, re
 So, with ``window_days`` = N > 0 and a horizon longer than N days, ``search``:
 
 1. searches the whole model for ``FIRST_SHARE`` of the budget: its first roster, and the bound (a
-   bound of the whole model, the one the plan reports);
+   bound of the whole model, the one the plan reports); when that share finds no roster, the whole
+   budget goes to the whole model, as without windows;
 2. then, from that roster, solves the model again with only the shifts of N consecutive days free
    and every other shift held (hinted with the whole roster), for ``WINDOW_S`` of the budget each,
    window after window through the horizon, keeping each window's roster when it costs less; each
@@ -62,15 +63,20 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
     spec = problem.scenario.roster
     limit = spec.time_limit_s if time_limit_s is None else time_limit_s
     width = spec.window_days
-    whole = make_solver(problem, limit if width <= 0 or len(problem.days) <= width else limit * FIRST_SHARE)
+    by_windows = 0 < width < len(problem.days)
+    whole = make_solver(problem, limit * FIRST_SHARE if by_windows else limit)
     status = whole.solve(built.model)
-    if width <= 0 or len(problem.days) <= width or status not in SOLVED or status == cp_model.OPTIMAL:
-        return Searched(whole, status, _figures(whole, status, whole.best_objective_bound, [whole],
-                                                _stopped_by(status, whole)))
+    solvers = [whole]
+    if by_windows and status == cp_model.UNKNOWN:  # no roster in its share: the whole budget, from the start
+        whole = make_solver(problem, limit)
+        status = whole.solve(built.model)
+        solvers.append(whole)
+    if not by_windows or status not in SOLVED or status == cp_model.OPTIMAL:
+        stop = _stopped_by(status, whole) if status in SOLVED else whole.status_name(status)
+        return Searched(whole, status, _figures(whole, status, None, solvers, stop))
     bound, gap = whole.best_objective_bound, spec.relative_gap if relative_gap is None else relative_gap
     best, best_status, values = whole, status, _values(built, whole)
-    solvers = [whole]
-    budget = _budget(problem, limit) - _spent(problem, whole)
+    budget = _budget(problem, limit) - sum(_spent(problem, s) for s in solvers)
     tried = improved = 0
     monday = next((i for i, day in enumerate(problem.days) if day.weekday() == 0), 0)
     starts = [monday % width, (monday + max(width // 2, 1)) % width]  # ISO weeks first, then half a window on
@@ -149,13 +155,14 @@ def _proven(objective: float, bound: float, relative_gap: float) -> bool:
     return objective - bound <= relative_gap * max(abs(objective), 1e-9)
 
 
-def _figures(best: cp_model.CpSolver, status, bound: float, solvers: list[cp_model.CpSolver], stopped_by: str,
-             gap: float | None = None) -> dict:
+def _figures(best: cp_model.CpSolver, status, bound: float | None, solvers: list[cp_model.CpSolver],
+             stopped_by: str, gap: float | None = None) -> dict:
     """The search as a whole: its best roster's objective, the whole model's bound, the time of all its
     solves; OPTIMAL when CP-SAT proved it (one search) or the roster is within ``gap`` of the bound."""
     if status not in SOLVED:
         return {"status": best.status_name(status), "stopped_by": stopped_by}
     objective = best.objective_value
+    bound = best.best_objective_bound if bound is None else bound
     proven = status == cp_model.OPTIMAL if gap is None else _proven(objective, bound, gap)
     return {"status": "OPTIMAL" if proven else "FEASIBLE", "objective": objective / SCALE,
             "best_bound": bound / SCALE, "deterministic_time": sum(s.deterministic_time for s in solvers),
