@@ -62,7 +62,7 @@ from scheduler.roster.model import (
 )
 from scheduler.roster.problem import RosterProblem
 from scheduler.roster.report import Roster
-from scheduler.roster.windows import limit_spent, search
+from scheduler.roster.windows import limit_spent, search, windowed
 
 STAGE_TWO_SHARE = 0.1  # stage 2's deterministic budget, a share of roster.time_limit_s (the default week's
 #                        stage 2 found its optimum after 0.35 units and proved it after 6.9)
@@ -156,12 +156,6 @@ def _staged(problem: RosterProblem, roster: Roster, bound: float, one: dict, two
                  "stopped_by": f"counts: {one['stopped_by']}; agents: {two['stopped_by']}",
                  "stages": {"counts": one, "agents": two}})
     return roster
-
-
-def windowed(problem: RosterProblem) -> bool:
-    """Whether ``problem``'s horizon is searched window by window (``roster.window_days``)."""
-    width = problem.scenario.roster.window_days
-    return 0 < width < len(problem.days)
 
 
 def _agents_by_windows(problem: RosterProblem, first, found, values: dict[str, int], t0: float) -> Roster:

@@ -63,7 +63,7 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
     spec = problem.scenario.roster
     limit = spec.time_limit_s if time_limit_s is None else time_limit_s
     width = spec.window_days
-    by_windows = 0 < width < len(problem.days)
+    by_windows = windowed(problem)
     whole = make_solver(problem, limit * FIRST_SHARE if by_windows else limit)
     status = whole.solve(built.model)
     solvers = [whole]
@@ -106,6 +106,11 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
     figures = _figures(best, best_status, bound, solvers, stop, gap)
     figures["windows"] = {"days": width, "solved": tried, "improved": improved}
     return Searched(best, best_status, figures)
+
+
+def windowed(problem: RosterProblem) -> bool:
+    """Whether ``problem``'s horizon is searched window by window: longer than ``roster.window_days`` > 0."""
+    return 0 < problem.scenario.roster.window_days < len(problem.days)
 
 
 def _window_model(built: BuiltModel, values: list[int], window: tuple[int, int]) -> cp_model.CpModel:
