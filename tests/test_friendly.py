@@ -599,6 +599,48 @@ def test_the_group_relaxation_sees_that_a_six_day_week_has_no_pair():
     assert group == exact == penalty * SCALE
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_the_pair_terms_price_exactly_the_weeks_without_a_pair(seed):
+    """With the six-day cut (a six-day week pairs only its Monday with the Sunday before), the per-agent
+    term still costs exactly the full-timer weeks without two consecutive rest days, and the group
+    relaxation no more: random rosters of mostly five- and six-day weeks, some Sundays before rested."""
+    import random
+
+    from scheduler.roster.friendly import GroupPairedRest, PairedRestDays
+    from scheduler.roster.model import SCALE, build_model
+
+    rng = random.Random(seed)
+    agents = [agent(i) for i in range(1, 5)]
+    sunday = MON - dt.timedelta(days=1)
+    rested = {a.agent_id for a in agents if rng.random() < 0.5}
+    prev = pd.DataFrame([{"agent_id": a.agent_id, "date": sunday, "shift_start": pd.Timestamp(sunday) + pd.Timedelta(hours=8),
+                          "shift_end": pd.Timestamp(sunday) + pd.Timedelta(hours=12)} for a in agents
+                         if a.agent_id not in rested], columns=["agent_id", "date", "shift_start", "shift_end"])
+    p = problem(scenario(templates=[DAY], labour={"min_rest_h": 0}), agents, WEEK, {"chat": 1}, previous_shifts=prev)
+    works = {a: set(rng.sample(range(7), rng.choice([4, 5, 6, 6]))) for a in range(len(agents))}
+    fixed = {c.idx: c.day in works[c.agent] for c in build_model(p, families=[]).rv.cands}
+    unpaired = 0
+    for a, agent_ in enumerate(agents):
+        rest = [agent_.agent_id in rested] + [d not in works[a] for d in range(7)]
+        unpaired += not any(r and q for r, q in zip(rest, rest[1:]))
+    penalty = p.scenario.roster.paired_rest_penalty
+    exact = _term_minimum(p, [PairedRestDays()], fixed)
+    assert exact == pytest.approx(penalty * SCALE * unpaired)
+    assert _term_minimum(p, [GroupPairedRest()], fixed) <= exact + 1e-6
+
+
+def test_a_six_day_week_after_a_sunday_off_rested_on_monday_is_paired():
+    """The one pair a six-day week can have: the Sunday before and its Monday; the six-day cut lets it."""
+    from scheduler.roster.friendly import GroupPairedRest, PairedRestDays
+    from scheduler.roster.model import build_model
+
+    p = problem(scenario(templates=[DAY]), [agent(1)], WEEK, {"chat": 1},
+                previous_shifts=pd.DataFrame(columns=["agent_id", "date", "shift_start", "shift_end"]))
+    fixed = {c.idx: c.day != 0 for c in build_model(p, families=[]).rv.cands}
+    assert _term_minimum(p, [PairedRestDays()], fixed) == 0
+    assert _term_minimum(p, [GroupPairedRest()], fixed) == 0
+
+
 def test_two_stages_keep_the_groups_coverage_and_pair_the_agents():
     """Four full-timers of one skill group cover two heads Mon..Fri and one at the weekend (lunches
     included: 19 shifts, five days each at most at the ordinary rate): stage 1 sets the counts, stage 2
