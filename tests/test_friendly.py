@@ -613,9 +613,10 @@ def test_the_pair_terms_price_exactly_the_weeks_without_a_pair(seed):
     agents = [agent(i) for i in range(1, 5)]
     sunday = MON - dt.timedelta(days=1)
     rested = {a.agent_id for a in agents if rng.random() < 0.5}
-    prev = pd.DataFrame([{"agent_id": a.agent_id, "date": sunday, "shift_start": pd.Timestamp(sunday) + pd.Timedelta(hours=8),
-                          "shift_end": pd.Timestamp(sunday) + pd.Timedelta(hours=12)} for a in agents
-                         if a.agent_id not in rested], columns=["agent_id", "date", "shift_start", "shift_end"])
+    at = pd.Timestamp(sunday)
+    prev = pd.DataFrame([{"agent_id": a.agent_id, "date": sunday, "shift_start": at + pd.Timedelta(hours=8),
+                          "shift_end": at + pd.Timedelta(hours=12)} for a in agents if a.agent_id not in rested],
+                        columns=["agent_id", "date", "shift_start", "shift_end"])
     p = problem(scenario(templates=[DAY], labour={"min_rest_h": 0}), agents, WEEK, {"chat": 1}, previous_shifts=prev)
     works = {a: set(rng.sample(range(7), rng.choice([4, 5, 6, 6]))) for a in range(len(agents))}
     fixed = {c.idx: c.day in works[c.agent] for c in build_model(p, families=[]).rv.cands}

@@ -50,6 +50,7 @@ from scheduler.roster import model as roster_model
 from scheduler.roster.constraints import default_families
 from scheduler.roster.family import Family
 from scheduler.roster.friendly import GroupPairedRest, GroupStartTimes, PairedRestDays, StartTimes
+from scheduler.roster.greedy import search_again_if_poor
 from scheduler.roster.model import (
     SCALE,
     _add_hints,
@@ -98,7 +99,9 @@ def solve_in_stages(problem: RosterProblem) -> Roster:
     _add_hints(problem, first)
     spec = problem.scenario.roster
     by_windows = windowed(problem)  # stage 1 on its share of the budget, stage 2 on what is left
-    found = search(problem, first, spec.time_limit_s * (1 - STAGE_TWO_WINDOW_SHARE) if by_windows else None)
+    limit = spec.time_limit_s * (1 - STAGE_TWO_WINDOW_SHARE if by_windows else 1.0)
+    found = search_again_if_poor(problem, first, search(problem, first, limit),
+                                 lambda share: search(problem, first, limit * share))
     s1, st1 = found.solver, found.status
     check_status(problem, s1, st1)
     one = found.figures

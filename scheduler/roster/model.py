@@ -299,12 +299,15 @@ def solve_roster(problem: RosterProblem) -> Roster:
 
     if staged(problem):
         return solve_in_stages(problem)
+    from scheduler.roster.greedy import search_again_if_poor
     from scheduler.roster.windows import search
 
     t0 = time.perf_counter()
     built = build_model(problem)
     _add_hints(problem, built)
-    found = search(problem, built)
+    limit = problem.scenario.roster.time_limit_s
+    found = search_again_if_poor(problem, built, search(problem, built),
+                                 lambda share: search(problem, built, limit * share))
     roster = solved_roster(problem, built, found.solver, found.status, t0)
     roster.solver.update(found.figures)
     roster.solver["gap"] = relative_gap(roster.solver["objective"], roster.solver["best_bound"])
@@ -499,8 +502,9 @@ def _add_hints(problem: RosterProblem, built: BuiltModel) -> None:
     When the hinted shifts break a rule of this plan (last week's pattern on this week's leave days,
     say), the shift hint alone is given.
 
-    No greedy start: on the default week CP-SAT's own first solutions (interleaved LP-guided and LNS
-    workers) beat a greedy set-cover start, which measurably slowed the solve."""
+    No greedy start first: on the default week CP-SAT's own first solutions (interleaved LP-guided and
+    LNS workers) beat a greedy set-cover start, which measurably slowed the solve. A search that ends
+    poor is searched again from one (``greedy.search_again_if_poor``)."""
     hints = problem.hint_shifts if problem.hint_shifts is not None else problem.published_shifts
     if hints is None or hints.empty:
         return
