@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from scheduler.plan import build_problem, load_inputs  # noqa: E402
 from scheduler.roster.friendly_solve import stage_one_families  # noqa: E402
-from scheduler.roster.greedy import AGAIN_SHARE, greedy_shifts, greedy_start, hint  # noqa: E402
-from scheduler.roster.model import _add_hints, build_model, requirement_rows  # noqa: E402
+from scheduler.roster.greedy import AGAIN_SHARE, greedy_shifts, greedy_start  # noqa: E402
+from scheduler.roster.model import _add_hints, build_model, requirement_rows, set_hints  # noqa: E402
 from scheduler.roster.windows import search  # noqa: E402
 from scheduler.weeks import parse_week  # noqa: E402
 
@@ -57,7 +57,7 @@ def main() -> None:
     shifts = greedy_shifts(problem, greedy.rv.cands, requirement_rows(problem))
     greedy_s = time.perf_counter() - t0
     values, start = greedy_start(problem, greedy)
-    hint(greedy, values)
+    set_hints(greedy.model, values)
     complete_s = time.perf_counter() - t0
     completed = "no completion" if start is None else f"objective {start:,.1f} once completed"
     print(f"greedy roster  {len(shifts)} shifts in {greedy_s:.1f} s, {completed} "

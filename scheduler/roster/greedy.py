@@ -88,8 +88,7 @@ def _gain(problem: RosterProblem, c, residual, weight, cost: float) -> float:
 
 def _working_share(c) -> float:
     """The share of the covered intervals worked: the lunch takes its length out of the shift."""
-    covered = len(c.shape.covered)
-    if not covered or not c.shape.lunch_min:
+    if not c.shape.lunch_min:
         return 1.0
     span = c.shape.end_min - c.shape.start_min
     return max(0.0, 1.0 - c.shape.lunch_min / span)
@@ -123,14 +122,14 @@ def _base_cost(problem: RosterProblem, c) -> float:
     return shift_pay(problem, agent.hourly_cost, problem.day_types[day], c.paid_min, problem.std_day_min())[0]
 
 
-def _rest_day(problem: RosterProblem, c, state: _AgentState, week) -> bool:
-    """Whether the shift would be rest-day work: beyond the week's standard days on a non-statutory day."""
+def _rest_day(problem: RosterProblem, c, state: _AgentState, week, counted: bool = False) -> bool:
+    """Whether the shift is rest-day work: beyond the week's standard days on a non-statutory day
+    (``counted``: the shift is already in ``state``)."""
     day = problem.days[c.day]
     if not problem.rest_day_rules or problem.day_types[day] == "statutory_holiday":
         return False
-    agent = problem.agents[c.agent]
-    before = problem.previous_week_status(agent.agent_id, day).nonstat
-    return before + state.week_nonstat[week] >= problem.standard_days(day)
+    before = problem.previous_week_status(problem.agents[c.agent].agent_id, day).nonstat
+    return before + state.week_nonstat[week] - int(counted) >= problem.standard_days(day)
 
 
 def _cost(problem: RosterProblem, c, state: _AgentState, base: float) -> float:
@@ -143,12 +142,9 @@ def _cost(problem: RosterProblem, c, state: _AgentState, base: float) -> float:
 
 def _overtime_min(problem: RosterProblem, c, state: _AgentState, week, counted: bool = False) -> int:
     """Overtime minutes the shift adds: all of a paid rest-day shift, else its hours beyond the day's."""
-    day = problem.days[c.day]
-    if problem.day_types[day] == "statutory_holiday":
+    if problem.day_types[problem.days[c.day]] == "statutory_holiday":
         return 0
-    nonstat = state.week_nonstat[week] - (1 if counted else 0)
-    before = problem.previous_week_status(problem.agents[c.agent].agent_id, day).nonstat
-    if problem.rest_day_rules and before + nonstat >= problem.standard_days(day):
+    if _rest_day(problem, c, state, week, counted):
         return c.paid_min
     return max(0, c.paid_min - problem.std_day_min())
 
@@ -225,13 +221,6 @@ def greedy_start(problem: RosterProblem, built) -> tuple[dict[int, int], float |
     return completed, (sum(c * completed[v] for v, c in zip(obj.vars, obj.coeffs)) + obj.offset) / SCALE
 
 
-def hint(built, values: dict[int, int]) -> None:
-    """Replace ``built``'s hints with ``values`` (proto index -> value)."""
-    built.model.clear_hints()
-    for index, value in values.items():
-        built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
-
-
 def search_again_if_poor(problem: RosterProblem, built, found, search):
     """``found`` (a ``windows.Searched`` of ``built``), or, when it is poor, no shift is pinned and the
     greedy roster (completed) already costs less, the better of it and ``search(AGAIN_SHARE)`` (the
@@ -248,7 +237,9 @@ def search_again_if_poor(problem: RosterProblem, built, found, search):
     if start is None or start >= first_figures["objective"]:
         first_figures["greedy_start"] = {**note, "searched": False, "kept": False}
         return found
-    hint(built, values)
+    from scheduler.roster.model import set_hints
+
+    set_hints(built.model, values)
     again = search(AGAIN_SHARE)
     if again.figures.get("objective") is not None and again.figures["objective"] < first_figures["objective"]:
         kept, other = again, first_figures

@@ -21,6 +21,7 @@ by OR-Tools and is not promised here).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -512,9 +513,14 @@ def _add_hints(problem: RosterProblem, built: BuiltModel) -> None:
     wanted = hinted_candidates(problem, v.cands, hints)
     days = {v.cands[k].day for k in wanted}  # the days the hint speaks for; the others are left free
     values = {v.x[c.idx].index: int(c.idx in wanted) for c in v.cands if c.day in days}
-    completed = _complete(problem, built.model, values)
-    for index, value in (completed or values).items():
-        built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
+    set_hints(built.model, _complete(problem, built.model, values) or values)
+
+
+def set_hints(model: cp_model.CpModel, values: Mapping[int, int]) -> None:
+    """Replace ``model``'s hints with ``values`` (proto index -> value)."""
+    model.clear_hints()
+    for index, value in values.items():
+        model.add_hint(model.get_int_var_from_proto_index(index), value)
 
 
 def hinted_candidates(problem: RosterProblem, cands: list[Candidate], hints: pd.DataFrame) -> set[int]:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.roster.model import DTIME_PER_S, SCALE, BuiltModel, _stopped_by, make_solver
+from scheduler.roster.model import DTIME_PER_S, SCALE, BuiltModel, _stopped_by, make_solver, set_hints
 from scheduler.roster.problem import RosterProblem
 
 FIRST_SHARE = 0.2      # of the budget: the whole-model search (the bound, the first roster)
@@ -116,9 +116,7 @@ def windowed(problem: RosterProblem) -> bool:
 def _window_model(built: BuiltModel, values: list[int], window: tuple[int, int]) -> cp_model.CpModel:
     """The whole model with every shift outside days ``window`` held at ``values``, hinted with ``values``."""
     model = built.model.clone()
-    model.clear_hints()
-    for i, value in enumerate(values):
-        model.add_hint(model.get_int_var_from_proto_index(i), value)
+    set_hints(model, dict(enumerate(values)))
     lo, hi = window
     for cand, x in zip(built.rv.cands, built.rv.x):
         if not lo <= cand.day < hi:
