@@ -38,7 +38,13 @@ class SolverError(InputError):
 
     Not a bug: the user can raise the limit or relax the rules, so the CLI reports it like bad input
     (one line, exit code 2); ``schedule sweep`` keeps such a point as a row without a roster.
+    ``stopped_by`` says what ended the search (as ``Roster.solver["stopped_by"]``): when it was the wall
+    clock, another run on a less loaded machine may find a roster.
     """
+
+    def __init__(self, message: str, *, stopped_by: str = "", **where):
+        self.stopped_by = stopped_by
+        super().__init__(message, **where)
 
 
 EXIT_INPUT = 2

@@ -97,6 +97,7 @@ class PlanOutcome:
     wall_s: float = 0.0
     error: str | None = None
     error_kind: str | None = None  # "input" (the user's files or settings) or "solver" (no roster in time)
+    stopped_by: str = ""  # with error_kind "solver": what ended the search (SolverError.stopped_by)
 
 
 def with_workers(scenario: Scenario, workers: int) -> Scenario:
@@ -131,7 +132,7 @@ def run_job(job: PlanJob) -> PlanOutcome:
         offered = offered_contacts(result.coverage)
     except SolverError as exc:  # no roster within roster.time_limit_s: the user can raise it
         return PlanOutcome(job.label, {}, wall_s=time.perf_counter() - t0, error=f"scenario {job.label}: {exc}",
-                           error_kind="solver")
+                           error_kind="solver", stopped_by=exc.stopped_by)
     except InputError as exc:
         return PlanOutcome(job.label, {}, wall_s=time.perf_counter() - t0, error=str(exc), error_kind="input")
     return PlanOutcome(job.label, result.summary, series, offered, time.perf_counter() - t0)

@@ -298,7 +298,7 @@ def sweep_frame(points: list[dict], outcomes: list[PlanOutcome], scenarios: list
         gap = s.get("solver", {}).get("gap")
         rec["solver_gap"] = float(gap) if gap is not None else np.nan
         # roster.report.stopped_by_clock reads it: a point the clock stopped may differ from run to run
-        rec["solver_stopped_by"] = s.get("solver", {}).get("stopped_by", "")
+        rec["solver_stopped_by"] = s.get("solver", {}).get("stopped_by", o.stopped_by)
         rec["wall_s"] = round(o.wall_s, 1)
         rows.append(rec)
     df = pd.DataFrame(rows)

@@ -704,3 +704,18 @@ def test_two_stages_with_a_published_roster():
     assert r.solver["stages"]["agents"]["status"] in ("OPTIMAL", "FEASIBLE")
     assert r.solver["best_bound"] <= r.solver["objective"] + 1e-6
     assert r.solver["objective"] - r.solver["best_bound"] <= p.scenario.roster.paired_rest_penalty + 1e-6
+
+
+def test_no_roster_in_time_says_whether_the_clock_or_the_budget_stopped_the_search():
+    """A sweep row without a roster must tell a loaded machine's miss from the point's own answer."""
+    from ortools.sat.python import cp_model
+
+    from scheduler.roster.model import check_status, make_solver
+    from scheduler.roster.report import stopped_by_clock
+
+    p = problem(scenario(templates=[DAY]), [agent(1)], WEEK, {"chat": 1})
+    solver = make_solver(p)
+    solver.solve(cp_model.CpModel())  # no deterministic time spent: so the clock stopped the search
+    with pytest.raises(SolverError) as err:
+        check_status(p, solver, cp_model.UNKNOWN)
+    assert stopped_by_clock(err.value.stopped_by) and "raise it" in str(err.value)

@@ -321,7 +321,8 @@ def check_status(problem: RosterProblem, solver: cp_model.CpSolver, status) -> N
         raise InputError(explain_conflict(problem))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise SolverError(f"CP-SAT found no roster ({solver.status_name(status)}) within "
-                          f"roster.time_limit_s={problem.scenario.roster.time_limit_s:g}; raise it")
+                          f"roster.time_limit_s={problem.scenario.roster.time_limit_s:g}; raise it",
+                          stopped_by=_stopped_by(status, solver))
 
 
 def solved_roster(problem: RosterProblem, built: BuiltModel, solver: cp_model.CpSolver, status,
