@@ -201,12 +201,15 @@ def test_no_roster_in_time_is_a_solver_outcome(tmp_path, monkeypatch, tiny_input
 
     from scheduler.compare import PlanJob, run_job, run_jobs
 
-    monkeypatch.setattr(cp_model.CpSolver, "solve", lambda self, model, *a, **k: cp_model.UNKNOWN)
+    solve = cp_model.CpSolver.solve  # an empty model solved, so the solver has a response, then UNKNOWN
+    monkeypatch.setattr(cp_model.CpSolver, "solve",
+                        lambda self, model, *a, **k: (solve(self, cp_model.CpModel()), cp_model.UNKNOWN)[1])
     small, _, agents = tiny_inputs(tmp_path / "in")
     job = PlanJob("small", load_scenario(small), WEEK, agents_path=str(agents))
     outcome = run_job(job)
     assert outcome.error_kind == "solver" and outcome.summary == {}
     assert outcome.error.startswith("scenario small: CP-SAT found no roster (UNKNOWN) within roster.time_limit_s=5")
+    assert outcome.stopped_by.startswith("wall_time")  # no deterministic time spent: the clock stopped it
     assert run_jobs([job], InlineExecutor(), log=lambda *_: None, tolerate_solver=True)[0].error_kind == "solver"
     with pytest.raises(InputError, match="no roster"):
         run_jobs([job], InlineExecutor(), log=lambda *_: None)
