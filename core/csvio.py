@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import pandas as pd
 
 from core.encoding import Encoding, decode, detect, read_bytes
 from core.errors import InputError
+from core.names import header_key
 
 DELIMITERS = (",", "\t", ";")
 HEAD_BYTES = 1 << 20  # [bytes] what :func:`sniff_csv` reads to find the header and the encoding
@@ -99,6 +101,9 @@ def sniff_csv(path: str | Path, *, what: str, option: str | None = None) -> CsvF
     return CsvFile(path, enc, delimiter, header, whole)
 
 
+HEADERS = "headers"  # raw.attrs[HEADERS]: each column's header as the file writes it
+
+
 def read_text_csv(path: str | Path, required: tuple[str, ...], *, what: str, option: str | None = None,
                   hint: str | None = None) -> pd.DataFrame:
     """All cells as strings under stripped header names; checks the file exists, is text in an accepted
@@ -110,7 +115,9 @@ def read_text_csv(path: str | Path, required: tuple[str, ...], *, what: str, opt
     if kind == "xls":
         raise InputError("an Excel 97-2003 workbook (.xls): save it as .xlsx or as CSV", file=path)
     raw = _read_xlsx(path) if kind else _read_csv_text(path)
-    raw.columns = [str(c).strip() for c in raw.columns]
+    headers = [str(c).strip() for c in raw.columns]
+    raw.columns = _known_headers(headers, path)
+    raw.attrs[HEADERS] = dict(zip(raw.columns, headers))
     for col in required:
         if col not in raw.columns:
             raise InputError(f"missing column '{col}' ({hint or 'required: ' + ', '.join(required)})",
@@ -118,6 +125,34 @@ def read_text_csv(path: str | Path, required: tuple[str, ...], *, what: str, opt
     if raw.empty:
         raise InputError(f"the {what} has no rows", file=path, row=2)
     return raw
+
+
+@contextmanager
+def fields_as_in_file(raw: pd.DataFrame):
+    """Errors raised inside name a field by the file's own header where ``read_text_csv`` renamed it
+    (``field '咨询量'``, not ``contacts``), so the user finds the column they have."""
+    try:
+        yield
+    except InputError as exc:
+        header = raw.attrs.get(HEADERS, {}).get(exc.field)
+        if header and header != exc.field:
+            exc.field = header
+            exc.args = (str(exc),)
+        raise
+
+
+def _known_headers(headers: list[str], path: Path) -> list[str]:
+    """``headers`` with each one a reader knows under another name (``core.names.HEADER_ALIASES``: 工号,
+    渠道, ``Agent ID`` ...) renamed to it; two headers for one column are an error naming both."""
+    out, first = [], {}
+    for i, text in enumerate(headers):
+        name = header_key(text) or text
+        if name in first:
+            raise InputError(f"columns '{headers[first[name]]}' and '{text}' are both '{name}': keep one",
+                             file=path, row=1, field=text)
+        first[name] = i
+        out.append(name)
+    return out
 
 
 def _read_csv_text(path: Path) -> pd.DataFrame:

@@ -31,8 +31,9 @@ import numpy as np
 import pandas as pd
 from chinese_calendar import constants as cc  # chinese-calendar
 
-from core.csvio import read_text_csv
+from core.csvio import fields_as_in_file, read_text_csv
 from core.errors import InputError
+from core.names import CALENDAR_KIND_ALIASES
 from core.values import date_cell
 
 CSV_KINDS = ("holiday", "makeup_workday", "statutory_holiday", "holiday_rest_day", "weekday", "weekend")
@@ -158,14 +159,16 @@ def read_calendar_csv(path: str | Path) -> dict[dt.date, tuple[str, str]]:
     path = Path(path)
     raw = read_text_csv(path, ("date", "kind"), what="calendar file", option="--calendar",
                         hint="expected date,name,kind")
-    out: dict[dt.date, tuple[str, str]] = {}
-    for i, rec in enumerate(raw.itertuples(index=False), start=2):
-        day = date_cell(rec.date, file=path, row=i, field="date")
-        kind = rec.kind.strip()
-        if kind not in CSV_KINDS:
-            raise InputError(f"unknown kind '{kind}'; allowed: {', '.join(CSV_KINDS)}", file=path, row=i, field="kind")
-        name = getattr(rec, "name", "") or ""
-        if kind == "holiday":
-            kind = "statutory_holiday" if day in _statutory_cached(day.year) else "holiday_rest_day"
-        out[day] = (kind, name)
-    return out
+    with fields_as_in_file(raw):
+        out: dict[dt.date, tuple[str, str]] = {}
+        for i, rec in enumerate(raw.itertuples(index=False), start=2):
+            day = date_cell(rec.date, file=path, row=i, field="date")
+            kind = CALENDAR_KIND_ALIASES.get(rec.kind.strip(), rec.kind.strip())
+            if kind not in CSV_KINDS:
+                raise InputError(f"unknown kind '{kind}'; allowed: {', '.join(CSV_KINDS)}", file=path, row=i,
+                                 field="kind")
+            name = getattr(rec, "name", "") or ""
+            if kind == "holiday":
+                kind = "statutory_holiday" if day in _statutory_cached(day.year) else "holiday_rest_day"
+            out[day] = (kind, name)
+        return out

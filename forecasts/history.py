@@ -8,6 +8,9 @@ CSV schema (one row per interval and channel):
 | ``channel`` | yes | ``chat``, ``phone`` or ``email``, any case, or an alias (``在线``, ``电话``, ``邮件`` ...) |
 | ``contacts`` | yes | arrivals in the interval, a number >= 0 |
 | ``aht_s`` | no | [s] average handle time of those contacts, > 0 (blank where unknown; 0 only with 0 contacts) |
+| ``date`` | no | the day, when ``interval_start`` holds only the time or time range (``09:00-09:30``) |
+
+Headers may be the Chinese ones vendors export (时段, 渠道, 咨询量, 平均处理时长 ...; ``core.names.HEADER_ALIASES``).
 
 Times are read by :mod:`core.values`: ``2025-11-01T21:00``, ``2025/11/1 21:00``, an Excel serial;
 without an offset a time is Asia/Shanghai local time, with one (``+08:00``, ``Z``, ``-05:00``) it is
@@ -29,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.csvio import read_text_csv
+from core.csvio import fields_as_in_file, read_text_csv
 from core.errors import InputError
 from core.names import CHANNELS, channel_key
 from core.values import TIME_FORMS, parse_timestamps
@@ -122,59 +125,70 @@ def _first_bad(mask: pd.Series) -> int | None:
     return int(hits[0]) + 2 if len(hits) else None
 
 
+def _interval_starts(raw: pd.DataFrame) -> pd.Series:
+    """The ``interval_start`` cells; a file that splits them into a ``date`` column (日期) and a time or time
+    range (时段 ``09:00-09:30``) gets the date joined to the range's start."""
+    if "date" not in raw.columns:
+        return raw["interval_start"]
+    start = raw["interval_start"].str.split(r"\s*[-~～–至]\s*", n=1, regex=True).str[0]
+    return raw["date"].str.strip() + " " + start.str.strip()
+
+
 def read_history(path: str | Path) -> History:
     """Read and validate a history CSV; every error names file, row and field."""
     path = Path(path)
     raw = read_text_csv(path, REQUIRED, what="history file", option="--history",
                         hint="need interval_start, channel, contacts[, aht_s]")
-
-    ts = parse_timestamps(raw["interval_start"])
-    bad = _first_bad(ts.isna())
-    if bad is not None:
-        raise InputError(f"'{raw['interval_start'].iloc[bad - 2]}' is not a time ({TIME_FORMS})",
-                         file=path, row=bad, field="interval_start")
-
-    names = raw["channel"]
-    channel = names.map({name: channel_key(name) for name in names.unique()}).astype(names.dtype)
-    bad = _first_bad(~channel.isin(CHANNELS))
-    if bad is not None:
-        raise InputError(f"unknown channel '{raw['channel'].iloc[bad - 2]}'; allowed: {', '.join(CHANNELS)}",
-                         file=path, row=bad, field="channel")
-
-    contacts = pd.to_numeric(raw["contacts"].str.strip(), errors="coerce")
-    bad = _first_bad(contacts.isna() | ~np.isfinite(contacts.fillna(0)))
-    if bad is not None:
-        raise InputError(f"'{raw['contacts'].iloc[bad - 2]}' is not a number", file=path, row=bad,
-                         field="contacts")
-    bad = _first_bad(contacts < 0)
-    if bad is not None:
-        raise InputError(f"negative count {raw['contacts'].iloc[bad - 2]}", file=path, row=bad, field="contacts")
-
-    if "aht_s" in raw.columns:
-        aht_text = raw["aht_s"].str.strip()
-        aht = pd.to_numeric(aht_text, errors="coerce")
-        bad = _first_bad(aht.isna() & (aht_text != ""))
+    with fields_as_in_file(raw):
+        starts = _interval_starts(raw)
+        ts = parse_timestamps(starts)
+        bad = _first_bad(ts.isna())
         if bad is not None:
-            raise InputError(f"'{raw['aht_s'].iloc[bad - 2]}' is not a number", file=path, row=bad, field="aht_s")
-        aht = aht.mask((aht == 0) & (contacts == 0))  # no contacts, no handle time
-        bad = _first_bad(aht.notna() & ~(aht > 0))
+            raise InputError(f"'{starts.iloc[bad - 2]}' is not a time ({TIME_FORMS})",
+                             file=path, row=bad, field="interval_start")
+
+        names = raw["channel"]
+        channel = names.map({name: channel_key(name) for name in names.unique()}).astype(names.dtype)
+        bad = _first_bad(~channel.isin(CHANNELS))
         if bad is not None:
-            raise InputError(f"handle time must be positive (blank where unknown), got {raw['aht_s'].iloc[bad - 2]}",
-                             file=path, row=bad, field="aht_s")
-    else:
-        aht = pd.Series(np.nan, index=raw.index)
+            raise InputError(f"unknown channel '{raw['channel'].iloc[bad - 2]}'; allowed: {', '.join(CHANNELS)}",
+                             file=path, row=bad, field="channel")
 
-    frame = pd.DataFrame({"interval_start": ts, "channel": channel, "contacts": contacts.astype(float),
-                          "aht_s": aht.astype(float)})
-    dup = frame.duplicated(["interval_start", "channel"], keep="first")
-    bad = _first_bad(dup)
-    if bad is not None:
-        raise InputError(f"duplicate row for {ts.iloc[bad - 2]:%Y-%m-%dT%H:%M} {channel.iloc[bad - 2]}",
-                         file=path, row=bad, field="interval_start")
+        contacts = pd.to_numeric(raw["contacts"].str.strip(), errors="coerce")
+        bad = _first_bad(contacts.isna() | ~np.isfinite(contacts.fillna(0)))
+        if bad is not None:
+            raise InputError(f"'{raw['contacts'].iloc[bad - 2]}' is not a number", file=path, row=bad,
+                             field="contacts")
+        bad = _first_bad(contacts < 0)
+        if bad is not None:
+            raise InputError(f"negative count {raw['contacts'].iloc[bad - 2]}", file=path, row=bad, field="contacts")
 
-    interval_min = _infer_interval(frame["interval_start"], path)
-    frame = frame.sort_values(["interval_start", "channel"], kind="stable").reset_index(drop=True)
-    return History(frame, interval_min, str(path))
+        if "aht_s" in raw.columns:
+            aht_text = raw["aht_s"].str.strip()
+            aht = pd.to_numeric(aht_text, errors="coerce")
+            bad = _first_bad(aht.isna() & (aht_text != ""))
+            if bad is not None:
+                raise InputError(f"'{raw['aht_s'].iloc[bad - 2]}' is not a number", file=path, row=bad, field="aht_s")
+            aht = aht.mask((aht == 0) & (contacts == 0))  # no contacts, no handle time
+            bad = _first_bad(aht.notna() & ~(aht > 0))
+            if bad is not None:
+                raise InputError("handle time must be positive (blank where unknown), got "
+                                 f"{raw['aht_s'].iloc[bad - 2]}",
+                                 file=path, row=bad, field="aht_s")
+        else:
+            aht = pd.Series(np.nan, index=raw.index)
+
+        frame = pd.DataFrame({"interval_start": ts, "channel": channel, "contacts": contacts.astype(float),
+                              "aht_s": aht.astype(float)})
+        dup = frame.duplicated(["interval_start", "channel"], keep="first")
+        bad = _first_bad(dup)
+        if bad is not None:
+            raise InputError(f"duplicate row for {ts.iloc[bad - 2]:%Y-%m-%dT%H:%M} {channel.iloc[bad - 2]}",
+                             file=path, row=bad, field="interval_start")
+
+        interval_min = _infer_interval(frame["interval_start"], path)
+        frame = frame.sort_values(["interval_start", "channel"], kind="stable").reset_index(drop=True)
+        return History(frame, interval_min, str(path))
 
 
 def _infer_interval(ts: pd.Series, path: Path) -> int:

@@ -6,8 +6,8 @@ CSV columns (read by :func:`core.csvio.read_text_csv`; channels as :func:`core.n
 |---|---|---|
 | ``agent_id`` | yes | unique id |
 | ``name`` | yes | display name (Chinese names are fine) |
-| ``skills`` | yes | channels separated by ``|``, e.g. ``chat|phone`` |
-| ``contract`` | yes | ``full_time`` or ``part_time`` |
+| ``skills`` | yes | channels separated by ``|`` (or ``、`` ``/`` ``,`` ``;``), e.g. ``chat|phone``, ``在线、电话`` |
+| ``contract`` | yes | ``full_time`` or ``part_time`` (or ``全职``/``全日制``, ``兼职``/``非全日制``) |
 | ``hourly_cost`` | yes | [CNY/h] base cost of a paid hour, > 0 and at most ``core.limits.MAX_COST`` |
 | ``max_weekly_h`` | no | [h] cap on paid hours a week, 0 to 168 (default: the labour rule) |
 | ``team`` | no | team name, for exports |
@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.csvio import read_text_csv
+from core.csvio import fields_as_in_file, read_text_csv
 from core.errors import InputError
 from core.limits import HOURS_PER_WEEK, MAX_COST
-from core.names import CHANNELS, channel_key
+from core.names import CHANNELS, CONTRACT_ALIASES, SKILL_SEPARATORS, channel_key
 from core.values import date_cell
 
 REQUIRED = ("agent_id", "name", "skills", "contract", "hourly_cost")
@@ -50,44 +51,45 @@ class Agent:
 def load_agents(path: str | Path) -> list[Agent]:
     path = Path(path)
     raw = read_text_csv(path, REQUIRED, what="agent pool file", option="--agents")
-    agents, seen = [], set()
-    for i, rec in enumerate(raw.to_dict("records"), start=2):
-        aid = rec["agent_id"].strip()
-        if not aid:
-            raise InputError("empty agent_id", file=path, row=i, field="agent_id")
-        if aid in seen:
-            raise InputError(f"duplicate agent_id '{aid}'", file=path, row=i, field="agent_id")
-        seen.add(aid)
-        skills = tuple(channel_key(s) for s in rec["skills"].split("|") if s.strip())  # any case, aliases
-        if not skills:
-            raise InputError("no skills", file=path, row=i, field="skills")
-        for s in skills:
-            if s not in CHANNELS:
-                raise InputError(f"unknown channel '{s}'; allowed: {', '.join(CHANNELS)}",
-                                 file=path, row=i, field="skills")
-        contract = rec["contract"].strip()
-        if contract not in CONTRACTS:
-            raise InputError(f"unknown contract '{contract}'; allowed: {', '.join(CONTRACTS)}",
-                             file=path, row=i, field="contract")
-        cost = _number(rec["hourly_cost"], path, i, "hourly_cost")
-        if not 0 < cost <= MAX_COST:
-            raise InputError(f"hourly_cost must be above 0 and at most {MAX_COST:,.0f} (so that the roster's "
-                             f"objective cannot overflow), got {rec['hourly_cost'].strip()}",
-                             file=path, row=i, field="hourly_cost")
-        max_h = rec.get("max_weekly_h", "").strip()
-        max_weekly_h = _number(max_h, path, i, "max_weekly_h") if max_h else None
-        if max_weekly_h is not None and not 0 <= max_weekly_h <= HOURS_PER_WEEK:
-            raise InputError(f"max_weekly_h must be from 0 to {HOURS_PER_WEEK:g} hours, got {max_h}",
-                             file=path, row=i, field="max_weekly_h")
-        leave = set()
-        for tok in rec.get("unavailable", "").replace(",", ";").split(";"):
-            tok = tok.strip()
-            if not tok:
-                continue
-            leave.add(date_cell(tok, file=path, row=i, field="unavailable"))
-        agents.append(Agent(aid, rec["name"].strip(), skills, contract, cost, max_weekly_h,
-                            rec.get("team", "").strip(), frozenset(leave)))
-    return agents
+    with fields_as_in_file(raw):
+        agents, seen = [], set()
+        for i, rec in enumerate(raw.to_dict("records"), start=2):
+            aid = rec["agent_id"].strip()
+            if not aid:
+                raise InputError("empty agent_id", file=path, row=i, field="agent_id")
+            if aid in seen:
+                raise InputError(f"duplicate agent_id '{aid}'", file=path, row=i, field="agent_id")
+            seen.add(aid)
+            skills = tuple(channel_key(s) for s in re.split(SKILL_SEPARATORS, rec["skills"]) if s.strip())  # aliases
+            if not skills:
+                raise InputError("no skills", file=path, row=i, field="skills")
+            for s in skills:
+                if s not in CHANNELS:
+                    raise InputError(f"unknown channel '{s}'; allowed: {', '.join(CHANNELS)}",
+                                     file=path, row=i, field="skills")
+            contract = CONTRACT_ALIASES.get(rec["contract"].strip(), rec["contract"].strip().casefold())
+            if contract not in CONTRACTS:
+                raise InputError(f"unknown contract '{contract}'; allowed: {', '.join(CONTRACTS)}",
+                                 file=path, row=i, field="contract")
+            cost = _number(rec["hourly_cost"], path, i, "hourly_cost")
+            if not 0 < cost <= MAX_COST:
+                raise InputError(f"hourly_cost must be above 0 and at most {MAX_COST:,.0f} (so that the roster's "
+                                 f"objective cannot overflow), got {rec['hourly_cost'].strip()}",
+                                 file=path, row=i, field="hourly_cost")
+            max_h = rec.get("max_weekly_h", "").strip()
+            max_weekly_h = _number(max_h, path, i, "max_weekly_h") if max_h else None
+            if max_weekly_h is not None and not 0 <= max_weekly_h <= HOURS_PER_WEEK:
+                raise InputError(f"max_weekly_h must be from 0 to {HOURS_PER_WEEK:g} hours, got {max_h}",
+                                 file=path, row=i, field="max_weekly_h")
+            leave = set()
+            for tok in rec.get("unavailable", "").replace(",", ";").split(";"):
+                tok = tok.strip()
+                if not tok:
+                    continue
+                leave.add(date_cell(tok, file=path, row=i, field="unavailable"))
+            agents.append(Agent(aid, rec["name"].strip(), skills, contract, cost, max_weekly_h,
+                                rec.get("team", "").strip(), frozenset(leave)))
+        return agents
 
 
 def _number(text: str, path: Path, row: int, field: str) -> float:

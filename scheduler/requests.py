@@ -37,8 +37,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from core.csvio import read_text_csv
+from core.csvio import fields_as_in_file, read_text_csv
 from core.errors import InputError
+from core.names import REQUEST_KIND_ALIASES
 from core.values import date_cell
 
 if TYPE_CHECKING:
@@ -79,36 +80,38 @@ def read_requests(path: str | Path, agents: list[Agent], days: list[dt.date],
     path = Path(path)
     raw = read_text_csv(path, REQUIRED, what="requests file", option="--requests",
                         hint="required: agent_id, date, kind[, note]")
-    by_id = {a.agent_id: a for a in agents}
-    templates = {t.name: t for t in scenario.roster.templates}
-    seen: dict[tuple[str, dt.date], int] = {}
-    out = []
-    for row, rec in enumerate(raw.to_dict("records"), start=2):
-        def fail(message: str, field: str, row=row):
-            return InputError(message, file=path, row=row, field=field)
+    with fields_as_in_file(raw):
+        by_id = {a.agent_id: a for a in agents}
+        templates = {t.name: t for t in scenario.roster.templates}
+        seen: dict[tuple[str, dt.date], int] = {}
+        out = []
+        for row, rec in enumerate(raw.to_dict("records"), start=2):
+            def fail(message: str, field: str, row=row):
+                return InputError(message, file=path, row=row, field=field)
 
-        aid = rec["agent_id"].strip()
-        if aid not in by_id:
-            raise fail(f"unknown agent '{aid}' (not in the agent pool)", "agent_id")
-        text = rec["date"].strip()
-        day = date_cell(text, file=path, row=row, field="date")
-        if day not in days:
-            raise fail(f"{day} is outside the planning days {days[0]}..{days[-1]}", "date")
-        if (aid, day) in seen:
-            raise fail(f"a second request of agent {aid} on {day} (the first is row {seen[aid, day]})", "date")
-        seen[aid, day] = row
-        kind, template = _kind(rec["kind"].strip(), fail)
-        if template is not None:
-            if template not in templates:
-                raise fail(f"unknown template '{template}'; templates: {', '.join(templates)}", "kind")
-            contract = by_id[aid].contract
-            if contract not in templates[template].contracts:
-                raise fail(f"template '{template}' is not open to {contract} agent {aid}", "kind")
-        out.append(Request(aid, day, kind, template, str(rec.get("note", "")).strip(), row, str(path)))
-    return tuple(out)
+            aid = rec["agent_id"].strip()
+            if aid not in by_id:
+                raise fail(f"unknown agent '{aid}' (not in the agent pool)", "agent_id")
+            text = rec["date"].strip()
+            day = date_cell(text, file=path, row=row, field="date")
+            if day not in days:
+                raise fail(f"{day} is outside the planning days {days[0]}..{days[-1]}", "date")
+            if (aid, day) in seen:
+                raise fail(f"a second request of agent {aid} on {day} (the first is row {seen[aid, day]})", "date")
+            seen[aid, day] = row
+            kind, template = _kind(rec["kind"].strip(), fail)
+            if template is not None:
+                if template not in templates:
+                    raise fail(f"unknown template '{template}'; templates: {', '.join(templates)}", "kind")
+                contract = by_id[aid].contract
+                if contract not in templates[template].contracts:
+                    raise fail(f"template '{template}' is not open to {contract} agent {aid}", "kind")
+            out.append(Request(aid, day, kind, template, str(rec.get("note", "")).strip(), row, str(path)))
+        return tuple(out)
 
 
 def _kind(text: str, fail) -> tuple[str, str | None]:
+    text = REQUEST_KIND_ALIASES.get(text, text)
     if text in ("leave", "day_off"):
         return text, None
     if text.startswith("shift:") and text[len("shift:"):].strip():

@@ -383,6 +383,16 @@ def test_every_encoding_and_excel_unicode_text_import_alike(tmp_path, encoding):
                                           "abandoned, vip FROM contacts ORDER BY contact_id") == WANT
 
 
+def test_chinese_headers_import_as_the_english_ones(tmp_path):
+    """A Chinese system's export names its columns 会话ID, 渠道, 进线时间 ... (``core.names.HEADER_ALIASES``)."""
+    zh = "会话ID,渠道,进线时间,应答时间,结束时间,是否放弃,满意度,咨询主题,是否VIP\n"
+    path = _write(tmp_path / "v.csv", VENDOR.replace(VENDOR.split("\n")[0] + "\n", zh), "gbk")
+    res = import_records(path, tmp_path / "d.duckdb")
+    assert (res.inserted, res.rejected) == (5, 0)
+    assert db_rows(tmp_path / "d.duckdb", "SELECT contact_id, channel, arrived_at, answered_at, ended_at, "
+                                          "abandoned, vip FROM contacts ORDER BY contact_id") == WANT
+
+
 def test_a_gbk_reject_names_the_encoding(tmp_path):
     """Issue 14, case 12: a reject in a GBK file said only 'not utf-8'. Now the file is read as
     GB18030, and a line that is not valid GB18030 is rejected naming it."""

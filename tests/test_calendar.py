@@ -75,6 +75,16 @@ def test_override_csv_extends_the_calendar(tmp_path):
     assert c.day_type(D(2031, 1, 2)) == "weekday"
 
 
+def test_override_csv_in_chinese_reads_as_the_english_one(tmp_path):
+    p = tmp_path / "cal.csv"
+    p.write_text("date,name,kind\n2031-01-01,New Year,statutory_holiday\n2031-01-04,NY makeup,makeup_workday\n"
+                 "2031-01-05,x,holiday\n")
+    q = tmp_path / "cal_zh.csv"
+    q.write_bytes("日期,名称,类型\n2031/1/1,New Year,法定节假日\n2031年1月4日,NY makeup,补班\n2031-01-05,x,节假日\n"
+                  .encode("gbk"))
+    assert read_calendar_csv(q) == read_calendar_csv(p)
+
+
 def test_override_csv_errors_name_row_and_field(tmp_path):
     p = tmp_path / "cal.csv"
     p.write_text("date,name,kind\n2031-01-01,New Year,holiday\n2031-13-01,bad,holiday\n")

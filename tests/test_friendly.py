@@ -290,6 +290,13 @@ def read(tmp_path, lines, header="agent_id,date,kind,note"):
     return read_requests(write_requests(tmp_path, lines, header), POOL, WEEK, scenario(templates=[DAY, AM, PM]))
 
 
+def test_requests_with_chinese_headers_and_kinds_read_as_the_plain_file(tmp_path):
+    plain = read(tmp_path, ["A001,2025-11-12,leave,婚假", "A001,2025-11-13,day_off,", "A002,2025-11-12,shift:pm,"])
+    vendor = read(tmp_path, ["A001,2025/11/12,请假,婚假", "A001,2025年11月13日,休息,", "A002,2025-11-12,shift:pm,"],
+                  header="工号,日期,申请类型,备注")
+    assert vendor == plain
+
+
 def test_requests_are_read_with_their_rows(tmp_path):
     got = read(tmp_path, ["A001,2025-11-12,leave,婚假", "A001,2025-11-13,day_off,", "A002,2025-11-12,shift:pm,school"])
     assert [(r.agent_id, r.date.day, r.kind, r.template, r.note, r.row) for r in got] == [

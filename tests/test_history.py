@@ -144,6 +144,37 @@ def test_vendor_history_gbk_excel_dates_offsets_and_aliases(tmp_path):
     assert got.interval_min == plain.interval_min
 
 
+def test_chinese_headers_and_a_split_date_and_time_range_read_as_the_plain_file(tmp_path):
+    """A vendor export as it comes out of a Chinese system: 日期 and 时段 (a range) apart, 渠道, 咨询量 and
+    平均处理时长（秒） (a full-width bracket), GBK: the same history as the plain file."""
+    plain = read_history(write(tmp_path, GOOD, "plain.csv"))
+    vendor = ("日期,时段,渠道,咨询量,平均处理时长（秒）\n"
+              "2025/3/3,09:00-10:00,在线,120,400\n"
+              "2025/3/3,9:00~10:00,电话,30,260\n"
+              "2025-03-03,10:00 - 11:00,在线,140,410\n"
+              "2025年3月5日,09:00,Chat,100,\n")
+    p = tmp_path / "vendor.csv"
+    p.write_bytes(vendor.encode("gbk"))
+    got = read_history(p)
+    pd.testing.assert_frame_equal(got.frame, plain.frame)
+
+
+def test_an_error_names_the_column_by_the_files_own_header(tmp_path):
+    p = tmp_path / "vendor.csv"
+    p.write_bytes("时段,渠道,咨询量\n2025-03-03 09:00,在线,12\n2025-03-03 10:00,在线,-3\n".encode("gbk"))
+    with pytest.raises(InputError) as err:
+        read_history(p)
+    assert str(err.value) == f"{p}:3, field '咨询量': negative count -3"
+
+
+def test_two_headers_for_one_column_are_refused_naming_both(tmp_path):
+    p = write(tmp_path, "interval_start,时间,channel,contacts\n2025-03-03T09:00,2025-03-03T09:00,chat,1\n")
+    with pytest.raises(InputError) as err:
+        read_history(p)
+    assert str(err.value) == (f"{p}:1, field '时间': columns 'interval_start' and '时间' are both 'interval_start': "
+                              "keep one")
+
+
 def test_history_in_neither_encoding_names_the_byte(tmp_path):
     """Latin-1 is neither UTF-8 nor GB18030: one line naming the line and byte offset of the first bad byte."""
     p = tmp_path / "h.csv"

@@ -100,6 +100,24 @@ def test_delimiters_and_empty_files(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Excel workbooks
 # ---------------------------------------------------------------------------------------------
+def test_an_agent_pool_with_chinese_headers_and_values_reads_as_the_plain_one(tmp_path):
+    """工号, 姓名, 技能 (在线、电话), 用工类型 (全职/兼职), 时薪（元）: what a Chinese HR export calls the columns."""
+    from scheduler.agents import load_agents
+
+    plain = tmp_path / "plain.csv"
+    plain.write_text("agent_id,name,skills,contract,hourly_cost,team,unavailable\n"
+                     "A1,张伟,chat|phone,full_time,38.5,A组,2025-11-12\nA2,李娜,email,part_time,40,,\n",
+                     encoding="utf-8")
+    vendor = tmp_path / "vendor.csv"
+    vendor.write_bytes("工号,姓名,技能,用工类型,时薪（元）,班组,请假日期\n"
+                       "A1,张伟,在线、电话,全职,38.5,A组,2025/11/12\nA2,李娜,邮件,兼职,40,,\n".encode("gbk"))
+    english = tmp_path / "english.csv"  # headers as a person types them
+    english.write_text("Agent ID,Name,Skills,Contract,Hourly Cost,Team,Unavailable\n"
+                       "A1,张伟,Chat/Phone,Full_Time,38.5,A组,2025-11-12\nA2,李娜,Email,part_time,40,,\n",
+                       encoding="utf-8")
+    assert load_agents(vendor) == load_agents(plain) == load_agents(english)
+
+
 def test_a_workbook_reads_as_its_first_sheet_in_text_cells(tmp_path):
     """A vendor's .xlsx (even named .csv): date cells, numbers and Chinese text read as the text cells a
     CSV gives, so every reader takes it; an .xls or a broken workbook is one line naming the file."""

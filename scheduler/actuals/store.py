@@ -1,7 +1,7 @@
 """Import per-contact records (CSV or Parquet) into an embedded DuckDB database.
 
-Input columns (header names are matched case-insensitively, in any order; extra columns are
-ignored):
+Input columns (header names are matched case-insensitively, in any order, or by the Chinese names
+of ``core.names.HEADER_ALIASES`` (会话ID, 进线时间, 应答时间 ...); extra columns are ignored):
 
 | column | required | meaning |
 |---|---|---|
@@ -76,7 +76,7 @@ from core.cells import sql_escaped
 from core.csvio import CsvFile, sniff_csv
 from core.encoding import Encoding, detect_file, is_gzip, utf8_copy
 from core.errors import InputError
-from core.names import CHANNELS
+from core.names import CHANNELS, header_key
 from core.values import BOOL_FORMS, TIME_FORMS, boolean_sql, channel_sql, sql_str, timestamp_sql
 
 DEFAULT_DB = Path("actuals.duckdb")
@@ -233,9 +233,14 @@ def _is_parquet(path: Path) -> bool:
         return fh.read(4) == b"PAR1"
 
 
+def _normalized(names: list[str]) -> list[str]:
+    """The file's header names as the store's columns: any case, or a Chinese name (``header_key``)."""
+    return [key if (key := header_key(n)) in COLUMNS else n.strip().lower() for n in names]
+
+
 def _check_columns(names: list[str], path: Path) -> list[str]:
     """Normalized header names; missing required or duplicate columns are InputErrors."""
-    norm = [n.strip().lower() for n in names]
+    norm = _normalized(names)
     for col in REQUIRED:
         if col not in norm:
             raise InputError(f"missing column '{col}' (need {', '.join(REQUIRED)}[, {', '.join(OPTIONAL)}])",
@@ -261,7 +266,7 @@ def _inspect(path: Path) -> _Source:
     finally:
         con.close()
     names = [r[0] for r in schema]
-    types = {n.strip().lower(): str(t) for n, t in zip(names, (r[1] for r in schema))}
+    types = {n: str(t) for n, t in zip(_normalized(names), (r[1] for r in schema))}
     _check_columns(names, path)
     for col in ("arrived_at", "answered_at", "ended_at"):
         if "TIME ZONE" in types[col].upper():
@@ -271,7 +276,7 @@ def _inspect(path: Path) -> _Source:
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, src: _Source) -> None:
-    norm = [n.strip().lower() for n in src.names]
+    norm = _normalized(src.names)
     by_norm = dict(zip(norm, src.names))
     sel = ", ".join(f"{_ident(by_norm[c])} AS {c}" if c in by_norm else f"NULL::VARCHAR AS {c}" for c in COLUMNS)
     try:
@@ -289,7 +294,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, src: _Source, text_path: Path) ->
     for kind, name in (("VIEW", "raw"), ("TABLE", "bad_shift"), ("TABLE", "raw0"), ("TABLE", "csv_rejects"),
                        ("TABLE", "csv_scans")):
         con.execute(f"DROP {kind} IF EXISTS temp.{name}")  # a second pass (see _stage); never the database's
-    norm = [n.strip().lower() for n in src.names]
+    norm = _normalized(src.names)
     internal = [n if n in COLUMNS else f"_extra{i}" for i, n in enumerate(norm)]  # unique names for every column
     spec = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in internal) + "}"
     sel = ", ".join(c if c in internal else f"NULL::VARCHAR AS {c}" for c in COLUMNS)
