@@ -1,4 +1,4 @@
-"""Cell values as vendors export them: date-times, booleans and channel names.
+"""Cell values as vendors export them: date-times, booleans, channel names and numbers.
 
 Each rule is written once, as a DuckDB SQL expression over a text column, so the actuals import
 (millions of rows, parsed inside DuckDB) and the small readers (history) parse alike: the history
@@ -27,7 +27,9 @@ clock times with a ``Z`` (the US bank-call data, see :mod:`forecasts.backtest`).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import unicodedata
 from pathlib import Path
 from typing import Literal
 
@@ -79,6 +81,33 @@ def date_cell(text: str, *, file: str | Path | None, row: int, field: str) -> dt
     if day is None:
         raise InputError(f"'{text}' is not a date ({DATE_FORMS})", file=file, row=row, field=field)
     return day
+
+
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")  # Excel's thousands separator: 1,234, never 1,5
+_DURATION = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)")  # [h:]mm:ss: a handle time as a system writes it
+
+
+def parse_number(text: str, durations: bool = False) -> float:
+    """A number as vendors' files write it, NaN where the cell is not one: ``1,234`` (Excel's thousands
+    separator), full-width digits and signs (``１２３``, ``１，２３４``), surrounding spaces; with ``durations``
+    also a ``[h:]mm:ss`` handle time, in seconds (``0:05:30`` and ``05:30`` are 330)."""
+    text = (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip()
+    if _GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    clock = _DURATION.fullmatch(text) if durations else None
+    if clock is None:
+        return math.nan
+    hours, minutes, seconds = clock.groups()
+    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def parse_numbers(values: pd.Series, durations: bool = False) -> pd.Series:
+    """:func:`parse_number` over a column of text cells; the index is kept."""
+    return values.astype(str).map(lambda v: parse_number(v, durations)).astype(float)
 
 
 def sql_str(text: object) -> str:

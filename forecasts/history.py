@@ -6,8 +6,8 @@ CSV schema (one row per interval and channel):
 |---|---|---|
 | ``interval_start`` | yes | a time (see below) |
 | ``channel`` | yes | ``chat``, ``phone`` or ``email``, any case, or an alias (``在线``, ``电话``, ``邮件`` ...) |
-| ``contacts`` | yes | arrivals in the interval, a number >= 0 |
-| ``aht_s`` | no | [s] average handle time of those contacts, > 0 (blank where unknown; 0 only with 0 contacts) |
+| ``contacts`` | yes | arrivals in the interval, a number >= 0 (``1,234`` and full-width digits too) |
+| ``aht_s`` | no | [s] average handle time, > 0, or ``[h:]mm:ss`` (blank where unknown; 0 only with 0 contacts) |
 | ``date`` | no | the day, when ``interval_start`` holds only the time or time range (``09:00-09:30``) |
 
 Headers may be the Chinese ones vendors export (时段, 渠道, 咨询量, 平均处理时长 ...; ``core.names.HEADER_ALIASES``).
@@ -35,7 +35,7 @@ import pandas as pd
 from core.csvio import fields_as_in_file, read_text_csv
 from core.errors import InputError
 from core.names import CHANNELS, channel_key
-from core.values import TIME_FORMS, parse_timestamps
+from core.values import TIME_FORMS, parse_numbers, parse_timestamps
 
 REQUIRED = ("interval_start", "channel", "contacts")
 DEFAULT_HISTORY = Path(__file__).resolve().parent / "data" / "history.csv.gz"
@@ -154,7 +154,7 @@ def read_history(path: str | Path) -> History:
             raise InputError(f"unknown channel '{raw['channel'].iloc[bad - 2]}'; allowed: {', '.join(CHANNELS)}",
                              file=path, row=bad, field="channel")
 
-        contacts = pd.to_numeric(raw["contacts"].str.strip(), errors="coerce")
+        contacts = parse_numbers(raw["contacts"])
         bad = _first_bad(contacts.isna() | ~np.isfinite(contacts.fillna(0)))
         if bad is not None:
             raise InputError(f"'{raw['contacts'].iloc[bad - 2]}' is not a number", file=path, row=bad,
@@ -165,10 +165,11 @@ def read_history(path: str | Path) -> History:
 
         if "aht_s" in raw.columns:
             aht_text = raw["aht_s"].str.strip()
-            aht = pd.to_numeric(aht_text, errors="coerce")
+            aht = parse_numbers(aht_text, durations=True)
             bad = _first_bad(aht.isna() & (aht_text != ""))
             if bad is not None:
-                raise InputError(f"'{raw['aht_s'].iloc[bad - 2]}' is not a number", file=path, row=bad, field="aht_s")
+                raise InputError(f"'{raw['aht_s'].iloc[bad - 2]}' is not a number of seconds or [h:]mm:ss",
+                                 file=path, row=bad, field="aht_s")
             aht = aht.mask((aht == 0) & (contacts == 0))  # no contacts, no handle time
             bad = _first_bad(aht.notna() & ~(aht > 0))
             if bad is not None:

@@ -26,7 +26,7 @@ from core.csvio import fields_as_in_file, read_text_csv
 from core.errors import InputError
 from core.limits import HOURS_PER_WEEK, MAX_COST
 from core.names import CHANNELS, CONTRACT_ALIASES, SKILL_SEPARATORS, channel_key
-from core.values import date_cell
+from core.values import date_cell, parse_number
 
 REQUIRED = ("agent_id", "name", "skills", "contract", "hourly_cost")
 CONTRACTS = ("full_time", "part_time")
@@ -93,10 +93,9 @@ def load_agents(path: str | Path) -> list[Agent]:
 
 
 def _number(text: str, path: Path, row: int, field: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(f"'{text}' is not a number", file=path, row=row, field=field) from None
+    value = parse_number(text)  # as the history's: 1,234.5, full-width digits
+    if math.isnan(value):
+        raise InputError(f"'{text}' is not a number", file=path, row=row, field=field)
     if not math.isfinite(value):  # "inf", "nan", "1e999"
         raise InputError(f"'{text.strip()}' is not a finite number", file=path, row=row, field=field)
     return value

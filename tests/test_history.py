@@ -167,6 +167,21 @@ def test_an_error_names_the_column_by_the_files_own_header(tmp_path):
     assert str(err.value) == f"{p}:3, field '咨询量': negative count -3"
 
 
+def test_counts_with_thousands_separators_and_handle_times_as_a_clock_read_as_numbers(tmp_path):
+    """Excel writes 1,234 (quoted in a CSV), a call-centre system 0:06:40 for 400 s, a Chinese IME １２０."""
+    plain = read_history(write(tmp_path, GOOD.replace("120,400", "1234,400"), "plain.csv"))
+    vendor = ("interval_start,channel,contacts,aht_s\n"
+              '2025-03-03T09:00,chat,"1,234",0:06:40\n'
+              "2025-03-03T09:00,phone,３０,04:20\n"
+              "2025-03-03T10:00,chat,140,410\n"
+              "2025-03-05T09:00,chat, 100 ,\n")
+    got = read_history(write(tmp_path, vendor, "vendor.csv"))
+    pd.testing.assert_frame_equal(got.frame, plain.frame)
+    for cell, field in (('"1,5"', "contacts"), ("12:3", "contacts")):
+        with pytest.raises(InputError, match=f"field '{field}'"):  # a decimal comma, a clock as a count
+            read_history(write(tmp_path, f"interval_start,channel,contacts\n2025-03-03T09:00,chat,{cell}\n"))
+
+
 def test_two_headers_for_one_column_are_refused_naming_both(tmp_path):
     p = write(tmp_path, "interval_start,时间,channel,contacts\n2025-03-03T09:00,2025-03-03T09:00,chat,1\n")
     with pytest.raises(InputError) as err:

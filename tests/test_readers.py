@@ -110,7 +110,7 @@ def test_an_agent_pool_with_chinese_headers_and_values_reads_as_the_plain_one(tm
                      encoding="utf-8")
     vendor = tmp_path / "vendor.csv"
     vendor.write_bytes("工号,姓名,技能,用工类型,时薪（元）,班组,请假日期\n"
-                       "A1,张伟,在线、电话,全职,38.5,A组,2025/11/12\nA2,李娜,邮件,兼职,40,,\n".encode("gbk"))
+                       "A1,张伟,在线、电话,全职,３８.５,A组,2025/11/12\nA2,李娜,邮件,兼职,40,,\n".encode("gbk"))
     english = tmp_path / "english.csv"  # headers as a person types them
     english.write_text("Agent ID,Name,Skills,Contract,Hourly Cost,Team,Unavailable\n"
                        "A1,张伟,Chat/Phone,Full_Time,38.5,A组,2025-11-12\nA2,李娜,Email,part_time,40,,\n",
