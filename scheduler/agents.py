@@ -94,7 +94,7 @@ def load_agents(path: str | Path) -> list[Agent]:
 
 def _number(text: str, path: Path, row: int, field: str) -> float:
     value = parse_number(text)  # as the history's: 1,234.5, full-width digits
-    if math.isnan(value):
+    if math.isnan(value) and text.strip().casefold() != "nan":
         raise InputError(f"'{text}' is not a number", file=path, row=row, field=field)
     if not math.isfinite(value):  # "inf", "nan", "1e999"
         raise InputError(f"'{text.strip()}' is not a finite number", file=path, row=row, field=field)
