@@ -97,6 +97,25 @@ def test_a_pool_short_by_two_hires_exactly_two_and_meets_the_target():
     assert {a.agent_id for a in sizing.hired} == set(sizing.roster.shifts["agent_id"]) - {a.agent_id for a in pool}
 
 
+def test_targets_held_as_rules_make_the_plans_search_meet_what_its_price_would_skip():
+    """``TargetsMet`` (the hired roster's second search): where a missing head is cheaper than an agent's pay,
+    the plain plan leaves chat below its target; with the targets as rules the same search meets them,
+    at a higher pay and never below the plain plan's objective."""
+    from scheduler.capacity.service import TargetsMet
+    from scheduler.roster import solve_roster
+
+    scn = scenario("09:00-13:00", [BLOCK], None, understaffed_penalty=1.0)
+    need = heads_needed(scn, chat_problem(scn, [], 120))
+    p = chat_problem(scn, [agent(i, contract="part_time", cost=200.0) for i in range(need + 2)], 120)
+    plain = solve_roster(p)
+    held = solve_roster(dataclasses.replace(p, hard_rules=(TargetsMet(service_tables(p)),)))
+    assert chat_level(scn, p, plain)["service_level"] < 0.8  # the price skips agents
+    level = chat_level(scn, p, held)
+    assert level["service_level"] >= 0.8 and level["unstable_intervals"] == 0
+    assert len(held.shifts) >= need and held.solver["objective"] >= plain.solver["objective"]
+    assert validate_roster(p, held) == []
+
+
 def test_a_pool_that_is_big_enough_hires_nobody():
     profiles = [{"skills": ["chat"], "contract": "part_time", "hourly_cost": 40, "cap": 5}]
     scn = scenario("09:00-13:00", [BLOCK], profiles)

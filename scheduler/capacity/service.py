@@ -287,3 +287,23 @@ class ServiceTarget(Family):
 
         self.vars = add_service_targets(problem, model, heads, self.tables)
         return []
+
+
+class TargetsMet(Family):
+    """Hard: every channel reaches its target and no queue is unstable (``ServiceTarget`` with no deficit
+    and every interval stable). ``plan --hire auto`` searches the pool with its hires again under it,
+    once the sizing has shown the targets reachable: the plan's own search then keeps what the sizing
+    promised."""
+
+    name = "targets_met"
+
+    def __init__(self, tables: dict[str, QueuedTable | DeferredTable]):
+        self.tables = tables
+
+    def build(self, problem: RosterProblem, model: cp_model.CpModel, rv: RosterVars) -> list[Term]:
+        target = ServiceTarget(self.tables)
+        target.build(problem, model, rv)
+        for deficit in target.vars.deficit_bp.values():
+            model.add(deficit == 0)
+        model.add(target.vars.unstable() == 0)
+        return []

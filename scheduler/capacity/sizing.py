@@ -66,6 +66,7 @@ class Sizing:
     hired: list[Agent] = field(default_factory=list)
     profile_of: dict[str, int] = field(default_factory=dict)
     status: str = ""
+    tables: dict = field(default_factory=dict)  # channel -> its service table (``service.service_tables``)
 
     @property
     def count(self) -> int:
@@ -101,7 +102,7 @@ def size_pool(problem: RosterProblem, time_limit_s: float | None = None) -> Sizi
     profile_of = {a.agent_id: p for a, p in cands}
     counting = CountingModel(problem, cands, tables).solve(budget * PHASE1_SHARE)
     sizing = Sizing(counting, dict(counting.hires), counting.hires_bound, False, counting.unstable,
-                    {}, 0.0, profile_of=profile_of, status=f"counting {counting.status}")
+                    {}, 0.0, profile_of=profile_of, status=f"counting {counting.status}", tables=tables)
     if counting.status in ("OPTIMAL", "FEASIBLE"):
         left = budget - _spent(problem, counting.deterministic_time)
         _named(sizing, problem, cands, tables, left, budget * PHASE2_FLOOR, t0)

@@ -255,13 +255,13 @@ def build_model(problem: RosterProblem, families: list[Family] | None = None,
                 explain: bool = False) -> BuiltModel:
     """The CP-SAT model of ``problem`` made of ``families`` (default: the registry,
     ``constraints.default_families()``; a subset builds one rule on its own, as the tests do), and
-    the objective: the sum of the families' terms. ``explain``: one assumption literal per agent x
-    hard rule and no objective, to find which rules conflict."""
+    the objective: the sum of the families' terms; and the problem's own ``hard_rules``. ``explain``: one
+    assumption literal per agent x hard rule and no objective, to find which rules conflict."""
     model = cp_model.CpModel()
     cands = generate_candidates(problem)
     rv = RosterVars(problem, model, cands, explain=explain)
     terms: list[Term] = []
-    for fam in default_families() if families is None else families:
+    for fam in [*(default_families() if families is None else families), *problem.hard_rules]:
         terms += fam.build(problem, model, rv)
     if not explain:
         model.minimize(objective(terms))

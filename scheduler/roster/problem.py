@@ -33,6 +33,8 @@ Field reference (units in the names):
 |  | preferred template (soft), checked against the pool, days and templates when read |
 | ``ledger_to_date`` | agent_id -> {``weekend_days``, ``holiday_days``, ``late_shifts``} worked before the first |
 |  | planning day (the ``--previous`` plan's ``ledger.csv``): the spread term evens the totals |
+| ``hard_rules`` | constraint families built into every model of the problem besides the registry's |
+|  | (``plan --hire auto`` searches again with its service targets as rules: ``capacity.service.TargetsMet``) |
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class RosterProblem:
     comp_off: pd.DataFrame | None = None
     requests: tuple[Request, ...] = ()
     ledger_to_date: dict[str, dict[str, int]] = field(default_factory=dict)
+    hard_rules: tuple = ()  # of roster.family.Family
 
     def __post_init__(self):
         days = list(self.days)
