@@ -370,8 +370,9 @@ def test_hire_auto_meets_the_targets_the_pool_misses_and_lists_its_hires(tmp_pat
 
     # 16 fewer chat agents: with 12 fewer, the rest reach the targets by rest-day work (a 6th day at 200%)
     agents = small_pool(tmp_path, 16)
-    quick = write(tmp_path, "[hire]\ntime_limit_s = 20\n")  # a third of the sizing's budget: the hires need not
-    #                                                        be the fewest, the targets must still be met
+    # a third of the sizing's budget and 8 s of roster: the hires need not be the fewest, nor the roster the
+    # cheapest, but the targets must be met (the sizing's roster ends poor, so the plan searches it again)
+    quick = write(tmp_path, "[roster]\ntime_limit_s = 8\n[hire]\ntime_limit_s = 20\n")
     hired = CliRunner().invoke(app, ["plan", "--week", "2025-W11", "--agents", str(agents), "--hire", "auto",
                                      "--scenario", str(quick), "--out", str(tmp_path / "b")])
     assert hired.exit_code == 0, hired.output
@@ -386,6 +387,8 @@ def test_hire_auto_meets_the_targets_the_pool_misses_and_lists_its_hires(tmp_pat
     shifts = pd.read_csv(tmp_path / "b" / "shifts.csv", encoding="utf-8-sig")
     assert set(hires["agent_id"]) <= set(shifts["agent_id"])
     assert f"hired {cap['hires_total']} " in hired.output
+    again = summary["solver"]["searched_again"]
+    assert again["kept"] and summary["solver"]["objective"] == again["searched_objective"] < again["sizing_objective"]
     from scheduler.vendor_export import load_plan
 
     teams = load_plan(tmp_path / "b").teams
