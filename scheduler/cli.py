@@ -176,7 +176,7 @@ def _echo_plan(result, inputs, target: Path, simulate: bool) -> None:
     missed = missed_targets(result.summary["channels"])
     if missed and result.summary.get("binding_cause"):
         typer.echo(cause_line(result.summary["binding_cause"]))
-    if missed or inputs.hire_auto:
+    if missed or inputs.hire_auto or result.summary["capacity"].get("held_to_targets"):
         typer.echo(capacity_line(result.summary["capacity"], inputs.scenario.hire is not None))
     for warning in result.summary["warnings"]:
         typer.echo(f"warning: {warning}")

@@ -116,6 +116,32 @@ def test_targets_held_as_rules_make_the_plans_search_meet_what_its_price_would_s
     assert validate_roster(p, held) == []
 
 
+def test_a_plan_that_misses_what_its_pool_can_meet_is_planned_again_to_the_targets():
+    """``roster.hold_targets``: the priced roster leaves chat below target, the sizing finds the pool can
+    meet it with no hire, and the plan's roster is then searched again with the targets as rules."""
+    from scheduler.capacity.report import capacity_line, capacity_section
+    from scheduler.plan import _held_to_the_targets
+    from scheduler.roster import solve_roster
+
+    profiles = [{"skills": ["chat"], "contract": "part_time", "hourly_cost": 40, "cap": 2}]
+    scn = scenario("09:00-13:00", [BLOCK], profiles, understaffed_penalty=1.0)
+    need = heads_needed(scn, chat_problem(scn, [], 120))
+    p = chat_problem(scn, [agent(i, contract="part_time", cost=200.0) for i in range(need + 2)], 120)
+    priced = solve_roster(p)
+    assert chat_level(scn, p, priced)["service_level"] < 0.8
+    sizing = size_pool(p)
+    assert sizing.count == 0 and sizing.reachable
+    held = _held_to_the_targets(p, priced, sizing)
+    level = chat_level(scn, p, held)
+    assert level["service_level"] >= 0.8 and level["unstable_intervals"] == 0
+    assert validate_roster(p, held) == []
+    figures = held.solver["held_to_targets"]
+    assert figures["held_cost"] == pytest.approx(held.cost) and figures["priced_cost"] == pytest.approx(priced.cost)
+    assert figures["held_cost"] > figures["priced_cost"]
+    section = capacity_section(sizing, scn, missed="", held=figures)
+    assert not section["pool_short"] and capacity_line(section).startswith("pool not short: planned to every target")
+
+
 def test_a_pool_that_is_big_enough_hires_nobody():
     profiles = [{"skills": ["chat"], "contract": "part_time", "hourly_cost": 40, "cap": 5}]
     scn = scenario("09:00-13:00", [BLOCK], profiles)

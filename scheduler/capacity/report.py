@@ -47,7 +47,7 @@ def missed_text(service: dict) -> str:
 
 # -- the capacity section -------------------------------------------------------------------------------
 def capacity_section(sizing: Sizing | None, scenario: Scenario, *, hired: bool = False,
-                     budget_s: float | None = None, missed: str = "") -> dict:
+                     budget_s: float | None = None, missed: str = "", held: dict | None = None) -> dict:
     """``summary.json``'s ``capacity``: ``pool_short`` and ``hires`` (by profile), how sure the count
     is, what even the hires leave missed, and whether this plan includes them (``hired``, with their
     pay this week). ``sizing`` None: nothing sized, because every target is met (``missed``, the
@@ -79,6 +79,8 @@ def capacity_section(sizing: Sizing | None, scenario: Scenario, *, hired: bool =
     out["sizing"] = {"status": sizing.status, "wall_s": round(sizing.wall_s, 3),
                      **({"budget_s": budget_s} if budget_s is not None else {}),
                      "counting_deterministic_time": round(sizing.counting.deterministic_time, 3)}
+    if held:  # the plan was planned again to the targets its pool can meet (roster.hold_targets)
+        out["held_to_targets"] = held
     out["note"] = capacity_line(out, has_hire_table=scenario.hire is not None)
     return out
 
@@ -121,6 +123,10 @@ def capacity_line(section: dict, has_hire_table: bool = True) -> str:
         return f"pool short: {what} {_left_text(left)}; {fix}" + budget
     if n:
         return f"pool short: hire {n} ({sure}): {hires} to meet every target; plan --hire auto adds them" + budget
+    held = section.get("held_to_targets")
+    if held:
+        return (f"pool not short: planned to every target (roster.hold_targets), CNY "
+                f"{held['held_cost'] - held['priced_cost']:+,.0f} against the roster that priced them")
     return ("pool not short: a roster of this pool meets every target at a higher cost, the plan left them "
             "for cost (understaffed_penalty); plan --hire auto plans to the targets")
 
