@@ -330,7 +330,6 @@ def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult
             roster = _held_to_the_targets(problem, roster, sizing)
             coverage = evaluate_coverage(requirements, roster.scheduled, sc)
             service = summarize_service(coverage, sc)
-            missed = missed_targets(service)
             timings["held_to_targets_s"] = time.perf_counter() - t0
     _check_valid(problem, roster, inputs)
     priced, outcomes = _friendly_extras(problem, roster, inputs, timings)
@@ -383,20 +382,25 @@ def _hired_roster(sizing, budget_s: float):
     return sizing.roster, sizing.problem
 
 
-def _held_to_the_targets(problem: RosterProblem, priced, sizing):
-    """The roster of a plan that missed a target its own pool can meet (``roster.hold_targets``): the plan's
-    search again, from the sizing's roster with no hire, with every target held as a rule
-    (``capacity.service.TargetsMet``); the sizing's roster when that finds nothing cheaper. The targets are
-    the contract's, so the shortfall's price ranks only rosters that meet them. ``solver.held_to_targets``
-    keeps the roster that priced them (``priced``) for comparison. On 2025-W01 and W40 the priced roster
-    left one or two queues unstable (phone 92.7%, chat 92.1%: above target for the week)."""
+def _to_the_targets(problem: RosterProblem, start, sizing):
+    """``(kept, searched)``: the plan's own search (counts, then agents) from ``start``, a roster that meets
+    every target, with every target held as a rule (``capacity.service.TargetsMet``), and the roster kept:
+    the search's when it costs less, else ``start``."""
     from scheduler.capacity.service import TargetsMet
     from scheduler.roster import solve_roster
 
-    start = sizing.roster
-    again = solve_roster(dataclasses.replace(problem, hint_shifts=start.shifts,
-                                             hard_rules=(TargetsMet(sizing.tables),)))
-    chosen = again if again.solver["objective"] < start.solver["objective"] else start
+    searched = solve_roster(dataclasses.replace(problem, hint_shifts=start.shifts,
+                                                hard_rules=(TargetsMet(sizing.tables),)))
+    return (searched if searched.solver["objective"] < start.solver["objective"] else start), searched
+
+
+def _held_to_the_targets(problem: RosterProblem, priced, sizing):
+    """The roster of a plan that missed a target its own pool can meet (``roster.hold_targets``):
+    ``_to_the_targets`` from the sizing's roster with no hire. The targets are the contract's, so the
+    shortfall's price ranks only rosters that meet them. ``solver.held_to_targets`` keeps the roster that
+    priced them (``priced``) for comparison. On 2025-W01 and W40 the priced roster left one or two queues
+    unstable (phone 92.7%, chat 92.1%: above target for the week)."""
+    chosen, _ = _to_the_targets(problem, sizing.roster, sizing)
     chosen.solver["held_to_targets"] = {"priced_objective": priced.solver["objective"],
                                         "priced_cost": round(float(priced.cost), 2),
                                         "held_objective": chosen.solver["objective"],
@@ -406,23 +410,18 @@ def _held_to_the_targets(problem: RosterProblem, priced, sizing):
 
 def _searched_again(roster, problem: RosterProblem, sizing):
     """The roster of ``plan --hire auto``: the sizing's, or, when that ends poor (``greedy.poor``: the sizing's
-    search, under the targets as levels, stopped 37.9% from its bound on 2025-W46), the plan's own search
-    (counts, then agents) over the pool with the hires, started from it and held to the targets it met
-    (``capacity.service.TargetsMet``), when that costs less. Without the targets held, that search
-    found 181.4k against the sizing's 275.1k but left 8 chat intervals with an unstable queue."""
-    from scheduler.capacity.service import TargetsMet
-    from scheduler.roster import solve_roster
+    search, under the targets as levels, stopped 37.9% from its bound on 2025-W46), ``_to_the_targets``
+    from it over the pool with the hires. Without the targets held, that search found 181.4k against the
+    sizing's 275.1k but left 8 chat intervals with an unstable queue."""
     from scheduler.roster.greedy import poor
 
     if not (poor(roster.solver) and sizing.reachable):
         return roster
-    again = solve_roster(dataclasses.replace(problem, hint_shifts=roster.shifts,
-                                             hard_rules=(TargetsMet(sizing.tables),)))
-    kept = again.solver["objective"] < roster.solver["objective"]
-    chosen = again if kept else roster
+    chosen, searched = _to_the_targets(problem, roster, sizing)
     chosen.solver["searched_again"] = {"sizing_objective": roster.solver["objective"],
                                        "sizing_bound": roster.solver["best_bound"],
-                                       "searched_objective": again.solver["objective"], "kept": kept}
+                                       "searched_objective": searched.solver["objective"],
+                                       "kept": chosen is searched}
     return chosen
 
 
