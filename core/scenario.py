@@ -321,9 +321,10 @@ class RosterSpec(_Strict):
                                   "that the heads' channel split forces; 0 leaves the split free (a smaller, "
                                   "faster model)")
     hold_targets: bool = Field(default=True, description="when a plan misses a target that its own pool can "
-                               "meet (the capacity sizing finds a roster with no hire that meets every one), "
-                               "plan again with the targets as rules (contract first, at a higher cost); "
-                               "false: keep the roster the shortfall's price chose")
+                               "meet, plan again with the targets as rules (contract first, at a higher cost): "
+                               "from the plan's roster with the days of its unstable queues free when every "
+                               "weekly level is met, else from the capacity sizing's roster when it finds one "
+                               "with no hire; false: keep the roster the shortfall's price chose")
     agent_friendly: bool = Field(default=True, description="the agent-friendly objective terms below "
                                  "(paired rest days, steady start times, an even spread of weekend, holiday and "
                                  "late shifts); false: cost and coverage only")

@@ -142,6 +142,70 @@ def test_a_plan_that_misses_what_its_pool_can_meet_is_planned_again_to_the_targe
     assert not section["pool_short"] and capacity_line(section).startswith("pool not short: planned to every target")
 
 
+def _two_days(scn: Scenario, pool, volumes: dict) -> RosterProblem:
+    """Chat only, ``volumes[day]`` contacts in every open hour of that day."""
+    rows = [{"interval_start": pd.Timestamp(day) + pd.Timedelta(minutes=m), "channel": "chat", "contacts": v,
+             "aht_s": 420.0}
+            for day, v in volumes.items() for m in range(*_window_minutes(scn, day), 60)]
+    forecast = pd.DataFrame(rows)
+    req = compute_requirements(forecast, scn, pd.Series(True, index=pd.DatetimeIndex(forecast["interval_start"])))
+    return RosterProblem.build(scn, pool, req, list(volumes), calendar=CAL)
+
+
+def _window_minutes(scn: Scenario, day: dt.date) -> tuple[int, int]:
+    w = scn.window(CAL.day_type(day))
+    return w.start_min, w.end_min
+
+
+def test_a_roster_that_meets_the_week_but_leaves_a_queue_unstable_is_mended_on_that_day():
+    """``plan._mended``: the priced roster (all but one agent away on Tuesday) meets chat's weekly level but
+    Tuesday's queues never clear; mended with the targets held, Tuesday is staffed. The plan's own price
+    (a missing head at 1 CNY) would staff nobody: only the targets held as rules staff Tuesday."""
+    from scheduler.capacity.report import capacity_line
+    from scheduler.plan import _mended
+    from scheduler.roster import solve_roster
+    from scheduler.staffing.requirements import unstable_rows
+
+    tue = MON + dt.timedelta(days=1)
+    scn = scenario("09:00-13:00", [BLOCK], None, understaffed_penalty=1.0)
+    volumes = {MON: 150.0, tue: 30.0}
+    pool = [agent(i, contract="part_time") for i in range(12)]
+    p = _two_days(scn, pool, volumes)
+    away = _two_days(scenario("09:00-13:00", [BLOCK], None),
+                     [dataclasses.replace(a, unavailable=frozenset({tue})) if i else a for i, a in enumerate(pool)],
+                     volumes)
+    priced = solve_roster(away)
+    coverage = evaluate_coverage(p.requirements, priced.scheduled, scn)
+    service = summarize_service(coverage, scn)
+    assert service["chat"]["service_level"] >= 0.8 and service["chat"]["unstable_intervals"] > 0  # the premise
+    unstable = unstable_rows(coverage, scn)
+    assert len(unstable) == service["chat"]["unstable_intervals"]
+    assert set(pd.to_datetime(unstable["interval_start"]).dt.date) == {tue}
+    roster, _, now, missed = _mended(p, priced, p.requirements, coverage, service)
+    assert missed == [] and now["chat"]["unstable_intervals"] == 0 and now["chat"]["service_level"] >= 0.8
+    assert chat_level(scn, p, roster) == now["chat"] and validate_roster(p, roster) == []
+    assert (roster.shifts["date"] == tue).sum() > (priced.shifts["date"] == tue).sum()
+    held = roster.solver["held_to_targets"]
+    assert held["mended_days"] == [tue.isoformat()] and held["priced_cost"] == pytest.approx(priced.cost)
+    section = capacity_section(None, scn, held=held)
+    assert section["pool_short"] is False and not section["sized"]
+    assert capacity_line(section).startswith("pool not short: planned to every target")
+
+
+def test_a_roster_below_a_weekly_target_is_left_to_the_capacity_sizing():
+    """A level below target may mean a short pool, which only the sizing counts: ``_mended`` declines."""
+    from scheduler.plan import _mended
+    from scheduler.roster import solve_roster
+
+    scn = scenario("09:00-13:00", [BLOCK], None, understaffed_penalty=1.0)
+    p = chat_problem(scn, [agent(i, contract="part_time", cost=200.0) for i in range(8)], 120)
+    priced = solve_roster(p)
+    coverage = evaluate_coverage(p.requirements, priced.scheduled, scn)
+    service = summarize_service(coverage, scn)
+    assert service["chat"]["service_level"] < 0.8
+    assert _mended(p, priced, p.requirements, coverage, service) is None
+
+
 def test_a_pool_that_is_big_enough_hires_nobody():
     profiles = [{"skills": ["chat"], "contract": "part_time", "hourly_cost": 40, "cap": 5}]
     scn = scenario("09:00-13:00", [BLOCK], profiles)

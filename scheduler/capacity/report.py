@@ -52,7 +52,11 @@ def capacity_section(sizing: Sizing | None, scenario: Scenario, *, hired: bool =
     is, what even the hires leave missed, and whether this plan includes them (``hired``, with their
     pay this week). ``sizing`` None: nothing sized, because every target is met (``missed``, the
     ``missed_text``, empty) or because the caller does not size (compare, sweep: ``pool_short`` is then
-    unknown, null)."""
+    unknown, null), or because the plan's roster was mended to every target without one (``held``
+    with ``mended_days``: ``plan._mended``)."""
+    if sizing is None and held:  # mended to every target without a sizing (plan._mended)
+        out = {"pool_short": False, "sized": False, "held_to_targets": held}
+        return {**out, "note": _held_line(held)}
     if sizing is None and missed:
         return {"pool_short": None, "sized": False,
                 "note": f"missed: {missed}; not sized here: schedule plan --week or --weeks sizes "
@@ -85,6 +89,15 @@ def capacity_section(sizing: Sizing | None, scenario: Scenario, *, hired: bool =
     return out
 
 
+def _held_line(held: dict) -> str:
+    """A plan held to its targets (``roster.hold_targets``) in one line: what it cost against the roster
+    that priced them, and the days searched again when the plan's roster was mended (``plan._mended``)."""
+    days = held.get("mended_days")
+    how = f"; searched again from it, {', '.join(days)} free" if days else ""
+    return (f"pool not short: planned to every target (roster.hold_targets), CNY "
+            f"{held['held_cost'] - held['priced_cost']:+,.0f} against the roster that priced them{how}")
+
+
 def _hires_text(section: dict) -> str:
     return ", ".join(f"{h['count']} {h['skills']} {h['contract']}" for h in section["hires"])
 
@@ -99,7 +112,7 @@ def _left_text(left: dict) -> str:
 def capacity_line(section: dict, has_hire_table: bool = True) -> str:
     """The capacity section in one console line."""
     if not section.get("sized"):
-        return f"capacity: {section['note']}"
+        return section["note"] if section.get("held_to_targets") else f"capacity: {section['note']}"
     n, hires = section["hires_total"], _hires_text(section)
     sure = "proven minimal" if section["proven_minimal"] else f"at least {section['hires_lower_bound']}"
     left = section.get("left_missed")
@@ -125,8 +138,7 @@ def capacity_line(section: dict, has_hire_table: bool = True) -> str:
         return f"pool short: hire {n} ({sure}): {hires} to meet every target; plan --hire auto adds them" + budget
     held = section.get("held_to_targets")
     if held:
-        return (f"pool not short: planned to every target (roster.hold_targets), CNY "
-                f"{held['held_cost'] - held['priced_cost']:+,.0f} against the roster that priced them")
+        return _held_line(held)
     return ("pool not short: a roster of this pool meets every target at a higher cost, the plan left them "
             "for cost (understaffed_penalty); plan --hire auto plans to the targets")
 

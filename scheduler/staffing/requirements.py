@@ -544,10 +544,7 @@ def summarize_service(coverage: pd.DataFrame, scenario) -> dict:
     for channel, sub in coverage.groupby("channel", sort=False):
         spec = scenario.channels.get(channel)
         sub = sub[sub["open"].astype(bool)]
-        # queued channels: the live arrivals' service (the opening backlog waited by design);
-        # deferred channels: every email handled
-        live = spec is not None and spec.model != "deferred"
-        w = sub["arrivals" if live else "contacts"].to_numpy(float)
+        w = _measured(sub, spec)
         sl = sub["service_level"].to_numpy(float)
         asa = sub["asa_s"].to_numpy(float)
         busy = w > 0
@@ -568,3 +565,20 @@ def summarize_service(coverage: pd.DataFrame, scenario) -> dict:
             "unstable_intervals": unstable,
         }
     return out
+
+
+def _measured(rows: pd.DataFrame, spec) -> np.ndarray:
+    """The contacts a channel's level is measured on, per row: for queued channels the live arrivals
+    (the opening backlog waited by design), for deferred channels every email handled."""
+    live = spec is not None and spec.model != "deferred"
+    return rows["arrivals" if live else "contacts"].to_numpy(float)
+
+
+def unstable_rows(coverage: pd.DataFrame, scenario) -> pd.DataFrame:
+    """The rows of ``evaluate_coverage``'s result that ``summarize_service`` counts as
+    ``unstable_intervals``: open, with contacts, and a queue that never clears (infinite ASA)."""
+    keep = np.zeros(len(coverage), dtype=bool)
+    for channel, sub in coverage.groupby("channel", sort=False):
+        busy = sub["open"].astype(bool).to_numpy() & (_measured(sub, scenario.channels.get(channel)) > 0)
+        keep[coverage.index.get_indexer(sub.index)] = busy & np.isinf(sub["asa_s"].to_numpy(float))
+    return coverage[keep]
