@@ -192,6 +192,19 @@ def test_a_roster_that_meets_the_week_but_leaves_a_queue_unstable_is_mended_on_t
     assert capacity_line(section).startswith("pool not short: planned to every target")
 
 
+def test_targets_held_that_the_pool_cannot_meet_say_so_without_blaming_an_agent():
+    """INFEASIBLE under ``TargetsMet``: the targets bind the agents together, so no agent-by-agent
+    conflict is looked for (``explain_conflict`` would find none and say the labour rules conflict)."""
+    from scheduler.capacity.service import TargetsMet
+    from scheduler.roster import solve_roster
+
+    scn = scenario("09:00-13:00", [BLOCK], None)
+    need = heads_needed(scn, chat_problem(scn, [], 120))
+    p = chat_problem(scn, [agent(i, contract="part_time") for i in range(need - 2)], 120)
+    with pytest.raises(InputError, match=r"no roster of this pool meets the rules held \(targets_met\)"):
+        solve_roster(dataclasses.replace(p, hard_rules=(TargetsMet(service_tables(p)),)))
+
+
 def test_a_roster_below_a_weekly_target_is_left_to_the_capacity_sizing():
     """A level below target may mean a short pool, which only the sizing counts: ``_mended`` declines."""
     from scheduler.plan import _mended

@@ -316,7 +316,12 @@ def solve_roster(problem: RosterProblem) -> Roster:
 
 
 def check_status(problem: RosterProblem, solver: cp_model.CpSolver, status) -> None:
-    """No roster: infeasible hard rules are explained (``InputError``), no roster in time is a ``SolverError``."""
+    """No roster: infeasible hard rules are explained (``InputError``), no roster in time is a ``SolverError``.
+    A problem with ``hard_rules`` of its own (the service targets held) is not explained agent by agent:
+    those rules bind the agents together, and the labour rules alone may well admit a roster."""
+    if status == cp_model.INFEASIBLE and problem.hard_rules:
+        names = ", ".join(sorted({getattr(f, "name", type(f).__name__) for f in problem.hard_rules}))
+        raise InputError(f"no roster of this pool meets the rules held ({names}) with the labour rules")
     if status == cp_model.INFEASIBLE:
         raise InputError(explain_conflict(problem))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
