@@ -10,8 +10,10 @@ import pytest
 
 from core.cells import needs_escape
 from core.errors import InputError
+from core.names import ExportFormat
 from scheduler.ics_export import read_ics
 from scheduler.vendor_export import (
+    EXPORT_FILES,
     REST,
     export_plan,
     load_plan,
@@ -237,3 +239,50 @@ def test_formula_names_reach_the_xlsx_as_string_cells(evil_plan, tmp_path):
 
     with zipfile.ZipFile(path) as z:
         assert not any("<f>" in z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+# -- text that breaks a calendar or a workbook: a control character in a plan folder edited by hand -----------
+def _edit_csv(path: Path, column: str, rows: dict[str, str], key: str = "agent_id") -> None:
+    """Set ``column`` of the rows whose ``key`` is one of ``rows``' keys, as a person editing the file would."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    for k, value in rows.items():
+        table.loc[table[key] == k, column] = value
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _export(plan_dir: Path, fmt: str, out: Path):
+    from typer.testing import CliRunner
+
+    from scheduler.cli import app
+
+    return CliRunner().invoke(app, ["export", "--plan", str(plan_dir), "--format", fmt, "--out", str(out)])
+
+
+@pytest.mark.parametrize("fmt,name,what,shown", [
+    ("ics", "line1\nline2", "line break", "line1\\nline2"), ("xlsx", "bell\x07name", "U+0007", "bell\\x07name"),
+    ("xlsx", "nul\x00x", "NUL", "nul\\x00x"), ("wide", "tab\tx", "tab", "tab\\tx"),
+])
+def test_a_name_with_a_control_character_is_one_line_and_writes_nothing(plan_dir, tmp_path, fmt, name, what, shown):
+    """icalendar asserted on the line break and openpyxl raised IllegalCharacterError on the others."""
+    _edit_csv(plan_dir / "shifts.csv", "agent_name", {"A002": name})  # lines 5 and 6
+    result = _export(plan_dir, fmt, tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"error: {plan_dir / 'shifts.csv'}:5, field 'agent_name': contains a control character ({what}) in "
+        f"'{shown}'; ids, names and teams must be printable text on one line"]
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out" / EXPORT_FILES[ExportFormat(fmt)]).exists()
+
+
+def test_a_team_with_a_control_character_in_hires_csv_is_one_line(plan_dir, tmp_path):
+    (plan_dir / "hires.csv").write_text("agent_id,team\nD11P001,招聘\x07\n", encoding="utf-8-sig")
+    result = _export(plan_dir, "xlsx", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {plan_dir / 'hires.csv'}:2, field 'team': contains a control "
+                                    "character (U+0007) in '招聘\\x07'")
+    assert not (tmp_path / "out" / "roster_wide.xlsx").exists()
+
+
+def test_names_read_back_are_stripped(plan_dir):
+    _edit_csv(plan_dir / "shifts.csv", "agent_name", {"A002": " 王晓燕\t"})
+    assert set(load_plan(plan_dir).shifts["agent_name"]) == {"陆海峰", "王晓燕", "许娜", "临时坐席 D11P001"}
