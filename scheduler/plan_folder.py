@@ -40,6 +40,7 @@ import pandas as pd
 from core.atomic import atomic_folder, check_output_folder
 from core.cells import unescape_text, write_table
 from core.errors import InputError
+from core.jsonio import dumps
 from core.values import text_cell
 
 TIME_FMT = "%Y-%m-%dT%H:%M"
@@ -118,28 +119,16 @@ def write_csv(df: pd.DataFrame, path: Path, name: str | None = None, bom: bool |
 
 
 def _json_default(o):
+    """What JSON cannot write by itself (floats, infinite ones too, are :func:`core.jsonio.finite`'s)."""
     if isinstance(o, (np.integer,)):
         return int(o)
-    if isinstance(o, (np.floating,)):
-        return None if not np.isfinite(o) else float(o)
     if isinstance(o, (pd.Timestamp,)):
         return o.strftime(TIME_FMT)
     return str(o)
 
 
-def _finite(o):
-    """Strict JSON has no Infinity or NaN: write them as null."""
-    if isinstance(o, dict):
-        return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_finite(v) for v in o]
-    if isinstance(o, (float, np.floating)):
-        return float(o) if np.isfinite(o) else None
-    return o
-
-
 def write_json(obj, path: Path) -> None:
-    text = json.dumps(_finite(obj), indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
+    text = dumps(obj, indent=2, ensure_ascii=False, default=_json_default)
     path.write_text(text + "\n", encoding="utf-8")
 
 
