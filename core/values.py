@@ -83,6 +83,37 @@ def date_cell(text: str, *, file: str | Path | None, row: int, field: str) -> dt
     return day
 
 
+_CONTROL_NAMES = {"\n": "line break", "\r": "line break", "\x0b": "line break", "\x0c": "line break",
+                  "\x85": "line break", "\t": "tab", "\x00": "NUL"}
+
+
+def control_char(text: str) -> str | None:
+    """The first control character in ``text`` (Unicode category Cc: a line break, tab, NUL, bell ...),
+    described for a message (``line break``, ``tab``, ``U+0007``), or None when there is none."""
+    for ch in text:
+        if unicodedata.category(ch) == "Cc":
+            return _CONTROL_NAMES.get(ch, f"U+{ord(ch):04X}")
+    return None
+
+
+def text_cell(text: str, *, file: str | Path | None, row: int | None, field: str) -> str:
+    """A free-text cell (an agent id, a name, a team): ``text`` without surrounding whitespace, or the
+    one-line error naming the file, row and field when a control character is left in it. Such a text
+    ends up in one line of a calendar and in an Excel cell, where a line break or a ``\\x07`` breaks the
+    file (a quoted CSV cell can hold both)."""
+    text = text.strip()
+    what = control_char(text)
+    if what is not None:
+        raise InputError(f"contains a control character ({what}) in '{_escaped(text)}'; ids, names and teams must be "
+                         "printable text on one line", file=file, row=row, field=field)
+    return text
+
+
+def _escaped(text: str) -> str:
+    """``text`` with its control characters written as Python escapes (``\\n``, ``\\x07``), for a message."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" else c for c in text)
+
+
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")  # Excel's thousands separator: 1,234, never 1,5
 _DURATION = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)")  # [h:]mm:ss: a handle time as a system writes it
 

@@ -5,13 +5,17 @@ CSV columns (read by :func:`core.csvio.read_text_csv`; channels as :func:`core.n
 | column | required | meaning |
 |---|---|---|
 | ``agent_id`` | yes | unique id |
-| ``name`` | yes | display name (Chinese names are fine) |
+| ``name`` | yes | display name (Chinese names are fine), not blank |
 | ``skills`` | yes | channels separated by ``|`` (or ``、`` ``/`` ``,`` ``;``), e.g. ``chat|phone``, ``在线、电话`` |
 | ``contract`` | yes | ``full_time`` or ``part_time`` (or ``全职``/``全日制``, ``兼职``/``非全日制``) |
 | ``hourly_cost`` | yes | [CNY/h] base cost of a paid hour, > 0 and at most ``core.limits.MAX_COST`` |
 | ``max_weekly_h`` | no | [h] cap on paid hours a week, 0 to 168 (default: the labour rule) |
 | ``team`` | no | team name, for exports |
 | ``unavailable`` | no | dates on leave (``YYYY-MM-DD``, ``YYYY/M/D``, ``YYYY年M月D日``) separated by ``;`` |
+
+The free-text cells (:data:`TEXT_FIELDS`) are stripped and may hold no control character
+(:func:`core.values.text_cell`): a quoted cell can carry a line break or a ``\\x07`` that would break
+the calendar and Excel exports of every plan made from the pool.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ from core.csvio import fields_as_in_file, read_text_csv
 from core.errors import InputError
 from core.limits import HOURS_PER_WEEK, MAX_COST
 from core.names import CHANNELS, CONTRACT_ALIASES, SKILL_SEPARATORS, channel_key
-from core.values import date_cell, parse_number
+from core.values import date_cell, parse_number, text_cell
 
 REQUIRED = ("agent_id", "name", "skills", "contract", "hourly_cost")
+TEXT_FIELDS = ("agent_id", "name", "team")  # free text, shown as it is in every export
 CONTRACTS = ("full_time", "part_time")
 
 
@@ -54,9 +59,8 @@ def load_agents(path: str | Path) -> list[Agent]:
     with fields_as_in_file(raw):
         agents, seen = [], set()
         for i, rec in enumerate(raw.to_dict("records"), start=2):
-            aid = rec["agent_id"].strip()
-            if not aid:
-                raise InputError("empty agent_id", file=path, row=i, field="agent_id")
+            text = _text_fields(rec, path, i)
+            aid = text["agent_id"]
             if aid in seen:
                 raise InputError(f"duplicate agent_id '{aid}'", file=path, row=i, field="agent_id")
             seen.add(aid)
@@ -87,9 +91,19 @@ def load_agents(path: str | Path) -> list[Agent]:
                 if not tok:
                     continue
                 leave.add(date_cell(tok, file=path, row=i, field="unavailable"))
-            agents.append(Agent(aid, rec["name"].strip(), skills, contract, cost, max_weekly_h,
-                                rec.get("team", "").strip(), frozenset(leave)))
+            agents.append(Agent(aid, text["name"], skills, contract, cost, max_weekly_h, text["team"],
+                                frozenset(leave)))
         return agents
+
+
+def _text_fields(rec: dict, path: Path, row: int) -> dict[str, str]:
+    """The row's :data:`TEXT_FIELDS`, stripped and checked: no control character; an id and a name that
+    are not blank (a blank ``team`` is no team)."""
+    text = {f: text_cell(rec.get(f, ""), file=path, row=row, field=f) for f in TEXT_FIELDS}
+    for f in ("agent_id", "name"):
+        if not text[f]:
+            raise InputError(f"empty {f}", file=path, row=row, field=f)
+    return text
 
 
 def _number(text: str, path: Path, row: int, field: str) -> float:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -244,6 +243,7 @@ def erlang(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ):
     """Erlang C calculator: service level of K agents, or the agents needed for a target."""
+    from core.jsonio import dumps
     from scheduler.staffing.calculator import erlang_report
 
     if (agents is None) == (target is None):
@@ -251,7 +251,7 @@ def erlang(
     rep = erlang_report(contacts, interval_min, aht_s, answer_within_s, agents=agents, target=target,
                         max_occupancy=max_occupancy, shrinkage=shrinkage)
     if as_json:
-        typer.echo(json.dumps(rep))
+        typer.echo(dumps(rep))  # strict JSON: asa_s of an unstable queue is null
         return
     typer.echo(f"offered load {rep.get('load_erl', contacts * aht_s / (interval_min * 60)):.3f} Erlang")
     typer.echo(f"agents {rep['agents']}  p_wait {rep['p_wait']:.4f}  service_level {rep['service_level']:.3f}  "

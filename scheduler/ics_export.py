@@ -42,6 +42,7 @@ from core.atomic import atomic_folder
 from core.cells import unescape_text, write_table
 from core.errors import InputError
 from core.names import folder_name
+from core.values import text_cell
 from scheduler.vendor_export import SHIFT_KEYS, TZID, PlanShifts, _shift_rows, _td, shift_cell
 
 ICS_COMMAND = "export --format ics"  # the output marker's command (core.atomic)
@@ -148,10 +149,11 @@ def read_earlier_export(folder: Path) -> EarlierExport:
         except (ValueError, OSError) as exc:  # pandas' parser errors are ValueErrors
             raise InputError(f"not a readable CSV ({' '.join(str(exc).split())})", file=index,
                              field="--published") from None
-        for rec in table.to_dict("records"):
-            if rec.get("agent_id"):
-                files[rec["agent_id"]] = rec.get("file", "")
-                names[rec["agent_id"]] = rec.get("agent_name", "")
+        for i, rec in enumerate(table.to_dict("records"), start=2):  # names as the plan's (hand-edited, say)
+            aid = text_cell(rec.get("agent_id", ""), file=index, row=i, field="agent_id")
+            if aid:
+                files[aid] = rec.get("file", "")
+                names[aid] = text_cell(rec.get("agent_name", ""), file=index, row=i, field="agent_name")
     paths = [(p, False) for p in sorted(folder.glob("*.ics"))] + \
             [(p, True) for p in sorted((folder / CANCELLED).glob("*.ics"))]
     for path, cancelled in paths:

@@ -40,6 +40,8 @@ import pandas as pd
 from core.atomic import atomic_folder, check_output_folder
 from core.cells import unescape_text, write_table
 from core.errors import InputError
+from core.jsonio import dumps
+from core.values import text_cell
 
 TIME_FMT = "%Y-%m-%dT%H:%M"
 COMMAND = "plan"  # the output marker's command (core.atomic)
@@ -86,6 +88,7 @@ LEDGER_DATES = ("earned_on", "due_by", "given_on")
 LEDGER_COUNTS = ("weekend_days", "holiday_days", "late_shifts")
 SHIFT_TIMES = ("shift_start", "shift_end", "lunch_start", "lunch_end")
 SHIFT_NEEDS = ("agent_id", "agent_name", "date", *SHIFT_TIMES, "paid_hours")  # what a reader of shifts needs
+SHIFT_TEXTS = ("agent_id", "agent_name")  # free text the exports show: core.values.text_cell
 ROUND = {"contacts": 2, "contacts_p10": 0, "contacts_p90": 0, "aht_s": 1, "arrivals": 2, "carried_over": 2,
          "load_erl": 3, "scheduled_agents": 2, "service_level": 4, "asa_s": 1, "occupancy": 4,
          "paid_hours": 2, "pay_multiplier": 3, "cost": 2, "overtime_hours": 2, "overtime_h_before": 2,
@@ -116,28 +119,16 @@ def write_csv(df: pd.DataFrame, path: Path, name: str | None = None, bom: bool |
 
 
 def _json_default(o):
+    """What JSON cannot write by itself (floats, infinite ones too, are :func:`core.jsonio.finite`'s)."""
     if isinstance(o, (np.integer,)):
         return int(o)
-    if isinstance(o, (np.floating,)):
-        return None if not np.isfinite(o) else float(o)
     if isinstance(o, (pd.Timestamp,)):
         return o.strftime(TIME_FMT)
     return str(o)
 
 
-def _finite(o):
-    """Strict JSON has no Infinity or NaN: write them as null."""
-    if isinstance(o, dict):
-        return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_finite(v) for v in o]
-    if isinstance(o, (float, np.floating)):
-        return float(o) if np.isfinite(o) else None
-    return o
-
-
 def write_json(obj, path: Path) -> None:
-    text = json.dumps(_finite(obj), indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
+    text = dumps(obj, indent=2, ensure_ascii=False, default=_json_default)
     path.write_text(text + "\n", encoding="utf-8")
 
 
@@ -274,12 +265,15 @@ class PlanFolder:
         return self._interval_table(ASSIGNMENTS, required, ())
 
     def hires(self) -> pd.DataFrame | None:
-        """``hires.csv`` as text (None when the plan hired nobody): ``agent_id`` and ``team`` at least."""
+        """``hires.csv`` as text (None when the plan hired nobody): ``agent_id`` and ``team`` at least,
+        stripped and checked as the agent pool's (:func:`core.values.text_cell`)."""
         path = self.file(HIRES)
         if not path.is_file():
             return None
         table = _read_csv(path, dtype=str, keep_default_na=False)
         _require(table, path, ("agent_id", "team"))
+        for col in ("agent_id", "team"):
+            table[col] = _text_column(table, col, path)
         return table
 
     def summary(self, missing_ok: bool = False) -> dict:
@@ -335,10 +329,13 @@ class PlanFolder:
 def read_shifts_csv(path: Path) -> pd.DataFrame:
     """A shifts file (a plan's ``shifts.csv``, or one edited by hand) with times parsed (``NaT`` for no
     lunch), ``date`` as dates and ``paid_hours`` numeric (0 when empty); every other column as text.
-    A time, date or number that does not parse is an error naming the file, row and field."""
+    A time, date or number that does not parse, or an id or name with a control character
+    (:data:`SHIFT_TEXTS`, stripped), is an error naming the file, row and field."""
     raw = _read_csv(path, dtype=str, keep_default_na=False)
     _require(raw, path, SHIFT_NEEDS)
     shifts = raw.copy()
+    for col in SHIFT_TEXTS:
+        shifts[col] = _text_column(raw, col, path)
     for i, rec in enumerate(raw.to_dict("records"), start=2):
         for col in SHIFT_TIMES:
             if rec[col] or col in ("shift_start", "shift_end"):
@@ -363,6 +360,12 @@ def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
         raise InputError(f"not a readable CSV ({' '.join(str(exc).split())})", file=path) from None
     table.columns = [str(c).strip() for c in table.columns]
     return unescape_text(table)  # written by write_csv: text cells escaped against formula injection
+
+
+def _text_column(table: pd.DataFrame, col: str, path: Path) -> list[str]:
+    """The free-text column ``col`` (ids, names, teams) stripped, refusing a control character in one line
+    naming the row (:func:`core.values.text_cell`): a hand-edited file must not break the exports."""
+    return [text_cell(t, file=path, row=i, field=col) for i, t in enumerate(table[col], start=2)]
 
 
 def _require(table: pd.DataFrame, path: Path, columns: Iterable[str]) -> None:

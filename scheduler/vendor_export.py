@@ -9,8 +9,9 @@ into ``--out`` (default ``DIR/export/``):
   reads ``09:00-18:00 L12:00`` (shift, then ``L`` and the lunch start; ``L12:00-12:30`` when the lunch
   is not ``lunch_min`` long), a rest day ``休``. A shift ending at midnight reads ``15:00-24:00``.
   UTF-8 with a BOM so Excel shows Chinese names.
-- ``xlsx`` -> ``roster_wide.xlsx``: the same table, one sheet per team, header row and the three id
-  columns frozen, column widths set, rest days greyed.
+- ``xlsx`` -> ``roster_wide.xlsx``: the same table, one sheet per team (named by :func:`sheet_title`, which
+  Excel accepts whatever the team), header row and the three id columns frozen, column widths set, rest
+  days greyed.
 - ``ics`` -> ``ics/``: one calendar per agent with stable event UIDs, an ``index.csv`` saying which
   file is whose, and the cancellations of shifts an earlier export published
   (:mod:`scheduler.ics_export`).
@@ -255,14 +256,28 @@ def read_wide_csv(path: str | Path, lunch_min: int = 60, **checks) -> pd.DataFra
     return parse_wide(df, lunch_min, source=path, **checks)
 
 
-def _sheet_title(team: str, taken: set[str]) -> str:
-    title = re.sub(r"[\[\]:*?/\\]", "_", team or "(no team)")[:31] or "(no team)"
+SHEET_TITLE_MAX = 31  # characters Excel allows in a sheet name
+NO_TEAM = "(no team)"  # the sheet of agents without a team
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet name
+
+
+def sheet_title(team: str, taken: set[str]) -> str:
+    """The sheet name of ``team``'s rows: a name Excel accepts, not one of ``taken`` (casefolded, as Excel
+    compares them), then added to it.
+
+    Excel refuses ``[ ] : * ? / \\`` (each becomes ``_``), more than 31 characters (cut), an apostrophe at
+    either end (dropped) and the name ``History`` in any case (it keeps its change log there; it becomes
+    ``History (team)``). A blank team is ``(no team)``. A name taken already, say by two teams that are
+    alike in their first 31 characters, gets `` (2)``, `` (3)`` ... within the 31."""
+    title = _SHEET_BAD.sub("_", team)[:SHEET_TITLE_MAX].strip("' ") or NO_TEAM
+    if title.casefold() == "history":
+        title += " (team)"
     base, n = title, 2
-    while title.lower() in taken:
+    while title.casefold() in taken:
         suffix = f" ({n})"
-        title = base[: 31 - len(suffix)] + suffix
+        title = base[: SHEET_TITLE_MAX - len(suffix)] + suffix
         n += 1
-    taken.add(title.lower())
+    taken.add(title.casefold())
     return title
 
 
@@ -277,7 +292,7 @@ def write_wide_xlsx(plan: PlanShifts, path: Path) -> Path:
     widths = {"agent_id": 10, "agent_name": 12, "team": 12, "paid_hours": 11}
     teams = list(dict.fromkeys(df["team"])) or [""]
     for team in teams:
-        ws = wb.create_sheet(_sheet_title(team, taken))
+        ws = wb.create_sheet(sheet_title(team, taken))
         part = df[df["team"] == team]
         ws.append(list(df.columns))
         _text_cells(ws[1])

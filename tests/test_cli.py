@@ -77,6 +77,24 @@ def test_erlang_json():
     assert rep["service_level"] == pytest.approx(0.7955947884177831, abs=1e-9)
 
 
+def strict_json(text: str):
+    """``text`` parsed as RFC 8259 JSON, which has no Infinity or NaN (Python's parser takes them)."""
+    def refuse(constant):
+        raise AssertionError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("agents", [0, 5, 10])  # the offered load is 10 Erlang: no agent count below it is stable
+def test_erlang_json_of_an_unstable_queue_is_strict_json(agents):
+    result = run("erlang", "--contacts", 100, "--interval-min", 30, "--aht-s", 180, "--answer-within-s", 20,
+                 "--agents", agents, "--json")
+    assert result.exit_code == 0, result.output
+    rep = strict_json(result.stdout)
+    assert rep["asa_s"] is None  # the wait has no bound
+    assert rep["agents"] == agents and rep["p_wait"] == 1 and rep["service_level"] == 0
+
+
 def _history_with(tmp_path, bad_line):
     p = tmp_path / "hist.csv"
     p.write_text("interval_start,channel,contacts\n2025-03-03T09:00,chat,5\n" + bad_line + "\n")

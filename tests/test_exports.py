@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.cells import needs_escape
 from core.errors import InputError
+from core.names import ExportFormat
 from scheduler.ics_export import read_ics
 from scheduler.vendor_export import (
+    EXPORT_FILES,
     REST,
     export_plan,
     load_plan,
@@ -19,6 +23,7 @@ from scheduler.vendor_export import (
     plan_shift_rows,
     read_wide_csv,
     read_wide_xlsx,
+    sheet_title,
     shift_cell,
     wide_frame,
 )
@@ -237,3 +242,107 @@ def test_formula_names_reach_the_xlsx_as_string_cells(evil_plan, tmp_path):
 
     with zipfile.ZipFile(path) as z:
         assert not any("<f>" in z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+# -- text that breaks a calendar or a workbook: a control character in a plan folder edited by hand -----------
+def _edit_csv(path: Path, column: str, rows: dict[str, str], key: str = "agent_id") -> None:
+    """Set ``column`` of the rows whose ``key`` is one of ``rows``' keys, as a person editing the file would."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    for k, value in rows.items():
+        table.loc[table[key] == k, column] = value
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _export(plan_dir: Path, fmt: str, out: Path):
+    from typer.testing import CliRunner
+
+    from scheduler.cli import app
+
+    return CliRunner().invoke(app, ["export", "--plan", str(plan_dir), "--format", fmt, "--out", str(out)])
+
+
+@pytest.mark.parametrize("fmt,name,what,shown", [
+    ("ics", "line1\nline2", "line break", "line1\\nline2"), ("xlsx", "bell\x07name", "U+0007", "bell\\x07name"),
+    ("xlsx", "nul\x00x", "NUL", "nul\\x00x"), ("wide", "tab\tx", "tab", "tab\\tx"),
+])
+def test_a_name_with_a_control_character_is_one_line_and_writes_nothing(plan_dir, tmp_path, fmt, name, what, shown):
+    """icalendar asserted on the line break and openpyxl raised IllegalCharacterError on the others."""
+    _edit_csv(plan_dir / "shifts.csv", "agent_name", {"A002": name})  # lines 5 and 6
+    result = _export(plan_dir, fmt, tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"error: {plan_dir / 'shifts.csv'}:5, field 'agent_name': contains a control character ({what}) in "
+        f"'{shown}'; ids, names and teams must be printable text on one line"]
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out" / EXPORT_FILES[ExportFormat(fmt)]).exists()
+
+
+def test_a_team_with_a_control_character_in_hires_csv_is_one_line(plan_dir, tmp_path):
+    (plan_dir / "hires.csv").write_text("agent_id,team\nD11P001,招聘\x07\n", encoding="utf-8-sig")
+    result = _export(plan_dir, "xlsx", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {plan_dir / 'hires.csv'}:2, field 'team': contains a control "
+                                    "character (U+0007) in '招聘\\x07'")
+    assert not (tmp_path / "out" / "roster_wide.xlsx").exists()
+
+
+def test_names_read_back_are_stripped(plan_dir):
+    _edit_csv(plan_dir / "shifts.csv", "agent_name", {"A002": " 王晓燕\t"})
+    assert set(load_plan(plan_dir).shifts["agent_name"]) == {"陆海峰", "王晓燕", "许娜", "临时坐席 D11P001"}
+
+
+# -- sheet names: what Excel accepts, one per team -------------------------------------------------------------
+def excel_accepts(title: str) -> bool:
+    """Excel's rules for a sheet name, written out independently of ``sheet_title``."""
+    return (1 <= len(title) <= 31 and not set(title) & set("[]:*?/\\") and title[0] != "'" and title[-1] != "'"
+            and title.casefold() != "history")
+
+
+@pytest.mark.parametrize("team,title", [
+    ("A组", "A组"), ("", "(no team)"), ("'quoted'", "quoted"), ("''", "(no team)"), ("History", "History (team)"),
+    ("HISTORY", "HISTORY (team)"), ("'History'", "History (team)"), ("a/b:c*?[x]\\", "a_b_c___x__"),
+    ("T" * 40 + "1", "T" * 31), ("T" * 30 + "'x", "T" * 30), ("x" * 30 + " yz", "x" * 30),
+])
+def test_sheet_title_is_the_team_as_far_as_excel_allows(team, title):
+    assert sheet_title(team, set()) == title and excel_accepts(title)
+
+
+def test_sheet_titles_stay_unique_after_cutting_and_casefolding():
+    taken: set[str] = set()
+    titles = [sheet_title(t, taken) for t in ["T" * 40 + "1", "T" * 40 + "2", "t" * 31, "History", "history (team)",
+                                              "'quoted'", "quoted", "", "(no team)"]]
+    assert titles == ["T" * 31, "T" * 27 + " (2)", "t" * 27 + " (3)", "History (team)", "history (team) (2)",
+                      "quoted", "quoted (2)", "(no team)", "(no team) (2)"]
+
+
+TEAM = (st.text(alphabet=st.sampled_from(list("'[]:*?/\\ Hhistory组T")), max_size=40)
+        | st.sampled_from(["History", "'HISTORY'", "history (team)", "(no team)"])
+        | st.text(max_size=40).map(lambda t: "".join(c for c in t if c.isprintable())))  # the pool's: no controls
+
+
+@given(st.lists(TEAM, max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_any_teams_get_names_excel_accepts_and_no_two_alike(teams):
+    taken: set[str] = set()
+    titles = [sheet_title(t, taken) for t in teams]
+    assert all(excel_accepts(t) for t in titles), titles
+    assert len({t.casefold() for t in titles}) == len(titles)
+
+
+def test_teams_excel_refuses_as_sheet_names_read_back(plan_dir, tmp_path):
+    from openpyxl import load_workbook
+
+    teams = {"A001": "'quoted'", "A002": "History", "A003": "a/b:c*?[x]"}
+    pool = pd.read_csv(plan_dir.parent / "agents.csv", dtype=str, keep_default_na=False)
+    pool["team"] = pool["agent_id"].map(teams)
+    pool.to_csv(plan_dir.parent / "agents.csv", index=False)
+    (plan_dir / "hires.csv").write_text("agent_id,team\nD11P001," + "T" * 40 + "\n", encoding="utf-8-sig")
+    path = export_plan(plan_dir, "xlsx", tmp_path / "out")
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["quoted", "History (team)", "T" * 31, "a_b_c___x_"]  # by team: ' H T a
+    for ws in wb.worksheets:
+        assert excel_accepts(ws.title)
+        rows = list(ws.iter_rows(min_row=2, values_only=True))
+        assert len(rows) == 1 and sheet_title(rows[0][2], set()) == ws.title  # the team's own sheet
+    plan = load_plan(plan_dir)
+    pd.testing.assert_frame_equal(read_wide_xlsx(path, plan.lunch_min), plan_shift_rows(plan), check_dtype=False)

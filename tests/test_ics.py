@@ -124,6 +124,23 @@ def test_published_names_the_earlier_export_and_an_agent_dropped_keeps_an_empty_
         export_plan(replan, "wide", published=published)
 
 
+def test_a_name_edited_into_the_published_index_with_a_line_break_is_one_line(tmp_path):
+    """The name of an agent dropped from the re-plan comes from the published index.csv: a line break
+    there made icalendar assert (a calendar's name is one line)."""
+    published = plan(tmp_path / "w46", WEEK)
+    folder = export_plan(published, "ics", now=NOW)
+    table = index(folder)
+    table.loc[table["agent_id"] == "A002", "agent_name"] = "坐席\nA002"
+    table.to_csv(folder / "index.csv", index=False, encoding="utf-8-sig")
+    replan = plan(tmp_path / "w46-v2", WEEK[:2])  # A002 no longer works this week
+    res = CliRunner().invoke(app, ["export", "--plan", str(replan), "--format", "ics", "--published", str(published)])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.splitlines() == [f"error: {folder / 'index.csv'}:3, field 'agent_name': contains a control "
+                                       "character (line break) in '坐席\\nA002'; ids, names and teams must be "
+                                       "printable text on one line"]
+    assert not (replan / "export" / "ics").exists()
+
+
 def test_events_of_an_export_before_stable_uids_are_cancelled(tmp_path):
     p = plan(tmp_path / "p", WEEK[:1])
     old = tmp_path / "old_ics"
