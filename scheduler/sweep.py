@@ -203,7 +203,7 @@ def apply_point(scenario: Scenario, point: dict, week) -> Scenario:
         where = ".".join(str(p) for p in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
         point_text = ", ".join(f"{k}={v}" for k, v in point.items())
-        raise InputError(f"{point_text}: {where}: {msg}", field="--grid") from None
+        raise InputError(f"{point_text}: {where + ': ' if where else ''}{msg}", field="--grid") from None
 
 
 def _set_dotted(data: dict, key: str, value) -> None:

@@ -177,7 +177,7 @@ def check_lunches(problem: RosterProblem, worked: WorkedShifts, out: Violations)
         label = worked.label(s)
         start, end = _minute(s.shift_start, day), _minute(s.shift_end, day)
         tpl = _match_template(problem, worked.agents[aid], day, start, end, getattr(s, "template", None))
-        expected = problem.break_min(tpl) if tpl is not None else spec.lunch_min
+        expected = problem.scenario.break_min(tpl) if tpl is not None else spec.lunch_min
         if pd.isna(s.lunch_start):
             if tpl is not None and expected:
                 out.add("lunch", f"{label}: template '{tpl.name}' needs a {expected}-min lunch")
