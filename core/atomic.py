@@ -25,7 +25,9 @@ new folder, and the temporary's marker lists them while they are in flight. A wr
 A run killed during the swap (kill -9) leaves the temporaries behind; the next write to the same
 target recovers before it starts (:func:`recover_stale`): it restores the earlier output if the new
 one never got into place, gives carried entries back, and removes only temporaries of its own whose
-process is gone (or that are older than :data:`STALE_AFTER_S`, should the process id have been reused).
+process is gone (or that are older than :data:`STALE_AFTER_S`, should the process id have been reused):
+ours by their marker, or, killed before the marker was in place, by holding nothing but the marker's own
+temporary of the same process.
 A ``.NAME.old.PID`` left by a version before markers (which replaced the whole folder) is put back when
 ``NAME`` is missing, and otherwise named in a note, never deleted: it may hold a user's files.
 """
@@ -349,7 +351,7 @@ def recover_stale(final: str | Path, log: Callable[[str], None] = _note) -> None
     for name, pid in sorted(temps.items()):
         tmp = parent / name
         if (tmp.exists() or tmp.is_symlink()) and _stale(tmp, pid):
-            _recover_new(final, tmp, log)
+            _recover_new(final, tmp, pid, log)
     for name in sorted(n for n in names if n.startswith(f".{final.name}.old.")):
         _recover_legacy(final, parent / name, log)
     if final.is_dir() and not final.is_symlink():
@@ -397,14 +399,27 @@ def _recover_legacy(final: Path, old: Path, log: Callable[[str], None]) -> None:
         log(f"{old} holds what was at {final} before an earlier version's run was killed: check it, then remove it")
 
 
-def _recover_new(final: Path, tmp: Path, log: Callable[[str], None]) -> None:
-    """``tmp`` is a new output a killed run never put in place."""
+def _before_its_marker(tmp: Path, pid: int) -> bool:
+    """Whether the folder ``tmp`` is what :func:`atomic_folder` leaves when killed before its marker was
+    in place: empty, or holding only the marker's own temporary (``..schedule-output.json.schedule-new-PID-*``
+    of the same process, killed at the marker's rename). Anything else in it may be a user's."""
+    prefix = f".{MARKER}.{_NEW}-"
+    try:
+        entries = list(os.scandir(tmp))
+    except OSError:
+        return False
+    return all(e.name.startswith(prefix) and _pid_of(e.name, prefix) == pid and e.is_file(follow_symlinks=False)
+               for e in entries)
+
+
+def _recover_new(final: Path, tmp: Path, pid: int, log: Callable[[str], None]) -> None:
+    """``tmp`` is a new output a killed run (process ``pid``) never put in place."""
     if tmp.is_file():  # atomic_file's temporary: ours by its name
         tmp.unlink(missing_ok=True)
         return
     if read_marker(tmp) is None:
-        if tmp.is_dir() and not os.listdir(tmp):
-            tmp.rmdir()  # killed before it wrote its marker
+        if tmp.is_dir() and not tmp.is_symlink() and _before_its_marker(tmp, pid):
+            shutil.rmtree(tmp, ignore_errors=True)  # killed before its marker was in place
         return  # not provably ours: left alone
     for name in _carried(tmp):
         if (tmp / name).exists() and final.is_dir() and not (final / name).exists():
