@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.errors import InputError
+from core.errors import InputError, check_input_file, input_file_problem
 from core.events import CampaignInstance, read_events_csv
 from core.limits import (
     HOURS_PER_WEEK,
@@ -762,8 +762,7 @@ def _toml_kind(value) -> str:
 
 
 def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
-    if not path.is_file():
-        raise InputError("scenario file not found", file=path, field="--scenario")
+    check_input_file(path, "scenario file", "--scenario")
     if path in seen:
         raise InputError("'extends' forms a cycle", file=path, field="extends")
     data = _load_toml(path)
@@ -802,8 +801,8 @@ def load_scenario(path: str | Path) -> Scenario:
     data["path"] = str(path)
     if isinstance(data.get("events"), str):
         events_path = Path(data["events"])
-        if not events_path.is_file():
-            raise InputError(f"events file {events_path} not found", file=path, field="events")
+        if (problem := input_file_problem(events_path)) is not None:
+            raise InputError(f"events file {events_path} {problem}", file=path, field="events")
         data["events_file"] = str(events_path)
         data["events"] = read_events_csv(events_path)
     try:
