@@ -145,6 +145,7 @@ def check_output_folder(final: str | Path, command: str, *, force: bool = False,
                 what = "is a file" if up == final else f"is inside {up}, which is a file"
                 raise InputError(f"{what}, not a folder: give a folder to write into", file=final, field=option)
             break
+    _check_can_write(final, option)
     if not final.exists():
         return Target(final, "new")
     entries = [p.name for p in final.iterdir()]
@@ -168,6 +169,22 @@ def check_output_folder(final: str | Path, command: str, *, force: bool = False,
         raise InputError(f"holds {clash[0]}, which its earlier output did not write: move it away, or give --force "
                          "to replace it", file=final, field=option)
     return target
+
+
+def _check_can_write(final: Path, option: str) -> None:
+    """Refuse (naming ``option``) a target whose temporary sibling cannot be made: a read-only file system,
+    a folder without write permission, ``/proc``. Probed the way :func:`atomic_folder` will write, by
+    making (and removing) an empty temporary folder where it goes: beside ``final``, or in the nearest
+    existing folder above it when its parent is still to be made. Before any work, so that a plan is not
+    solved in full to fail at its first write."""
+    here = final.parent
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    name = final.name if here == final.parent else final.relative_to(here).parts[0]
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=f".{name}.{_NEW}-{os.getpid()}-", dir=here))
+    except OSError as exc:
+        raise InputError(f"cannot write there: {here}: {exc.strerror or exc}", file=final, field=option) from None
 
 
 # -- writing ---------------------------------------------------------------------------------------------------

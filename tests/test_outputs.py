@@ -377,6 +377,22 @@ def test_out_a_file_is_refused(command, tmp_path, monkeypatch):
     assert tree(tmp_path) == {"afile.txt": b"keep me"}
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where nothing can be created")
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_an_out_nothing_can_be_written_in_is_refused_before_any_work(command, tmp_path, monkeypatch):
+    """`schedule plan --week 2025-11 --out /proc/x` solved the whole week, then failed at its first write with
+    "error: /proc/.x.schedule-new-...: No such file or directory", naming no option."""
+    import scheduler.plan
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(scheduler.plan, "run_plan", lambda *a, **k: pytest.fail("planned before checking --out"))
+    res = _invoke([*COMMANDS[command], "--out", "/proc/x"])
+    assert res.exit_code == 2, res.output
+    line = res.output.strip().splitlines()[-1]
+    assert line == "error: /proc/x, field '--out': cannot write there: /proc: No such file or directory", line
+    assert "Traceback" not in res.output and not os.listdir(tmp_path)
+
+
 def small_plan(folder: Path) -> Path:
     """A one-shift plan folder written by the planner's own writer."""
     import pandas as pd
