@@ -296,7 +296,7 @@ def rebuilt_roster(problem: RosterProblem, times: pd.DataFrame) -> Roster:
     cost = float(sum(pay.shift_cost.values()))
     return Roster(shifts=shifts, assignments=assignments, scheduled=scheduled,
                   shortfall=shortfall_of(problem, scheduled), cost=cost,
-                  paid_hours=float(shifts["paid_hours"].sum()) if len(shifts) else 0.0,
+                  paid_hours=worked.paid_hours,
                   overtime_hours=sum(pay.overtime_min.values()) / 60, premium_cost=cost - pay.base)
 
 
