@@ -25,7 +25,9 @@ new folder, and the temporary's marker lists them while they are in flight. A wr
 A run killed during the swap (kill -9) leaves the temporaries behind; the next write to the same
 target recovers before it starts (:func:`recover_stale`): it restores the earlier output if the new
 one never got into place, gives carried entries back, and removes only temporaries of its own whose
-process is gone (or that are older than :data:`STALE_AFTER_S`, should the process id have been reused).
+process is gone (or that are older than :data:`STALE_AFTER_S`, should the process id have been reused):
+ours by their marker, or, killed before the marker was in place, by holding nothing but the marker's own
+temporary of the same process.
 A ``.NAME.old.PID`` left by a version before markers (which replaced the whole folder) is put back when
 ``NAME`` is missing, and otherwise named in a note, never deleted: it may hold a user's files.
 """
@@ -143,6 +145,7 @@ def check_output_folder(final: str | Path, command: str, *, force: bool = False,
                 what = "is a file" if up == final else f"is inside {up}, which is a file"
                 raise InputError(f"{what}, not a folder: give a folder to write into", file=final, field=option)
             break
+    _check_can_write(final, option)
     if not final.exists():
         return Target(final, "new")
     entries = [p.name for p in final.iterdir()]
@@ -166,6 +169,22 @@ def check_output_folder(final: str | Path, command: str, *, force: bool = False,
         raise InputError(f"holds {clash[0]}, which its earlier output did not write: move it away, or give --force "
                          "to replace it", file=final, field=option)
     return target
+
+
+def _check_can_write(final: Path, option: str) -> None:
+    """Refuse (naming ``option``) a target whose temporary sibling cannot be made: a read-only file system,
+    a folder without write permission, ``/proc``. Probed the way :func:`atomic_folder` will write, by
+    making (and removing) an empty temporary folder where it goes: beside ``final``, or in the nearest
+    existing folder above it when its parent is still to be made. Before any work, so that a plan is not
+    solved in full to fail at its first write."""
+    here = final.parent
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    name = final.name if here == final.parent else final.relative_to(here).parts[0]
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=f".{name}.{_NEW}-{os.getpid()}-", dir=here))
+    except OSError as exc:
+        raise InputError(f"cannot write there: {here}: {exc.strerror or exc}", file=final, field=option) from None
 
 
 # -- writing ---------------------------------------------------------------------------------------------------
@@ -349,7 +368,7 @@ def recover_stale(final: str | Path, log: Callable[[str], None] = _note) -> None
     for name, pid in sorted(temps.items()):
         tmp = parent / name
         if (tmp.exists() or tmp.is_symlink()) and _stale(tmp, pid):
-            _recover_new(final, tmp, log)
+            _recover_new(final, tmp, pid, log)
     for name in sorted(n for n in names if n.startswith(f".{final.name}.old.")):
         _recover_legacy(final, parent / name, log)
     if final.is_dir() and not final.is_symlink():
@@ -397,14 +416,27 @@ def _recover_legacy(final: Path, old: Path, log: Callable[[str], None]) -> None:
         log(f"{old} holds what was at {final} before an earlier version's run was killed: check it, then remove it")
 
 
-def _recover_new(final: Path, tmp: Path, log: Callable[[str], None]) -> None:
-    """``tmp`` is a new output a killed run never put in place."""
+def _before_its_marker(tmp: Path, pid: int) -> bool:
+    """Whether the folder ``tmp`` is what :func:`atomic_folder` leaves when killed before its marker was
+    in place: empty, or holding only the marker's own temporary (``..schedule-output.json.schedule-new-PID-*``
+    of the same process, killed at the marker's rename). Anything else in it may be a user's."""
+    prefix = f".{MARKER}.{_NEW}-"
+    try:
+        entries = list(os.scandir(tmp))
+    except OSError:
+        return False
+    return all(e.name.startswith(prefix) and _pid_of(e.name, prefix) == pid and e.is_file(follow_symlinks=False)
+               for e in entries)
+
+
+def _recover_new(final: Path, tmp: Path, pid: int, log: Callable[[str], None]) -> None:
+    """``tmp`` is a new output a killed run (process ``pid``) never put in place."""
     if tmp.is_file():  # atomic_file's temporary: ours by its name
         tmp.unlink(missing_ok=True)
         return
     if read_marker(tmp) is None:
-        if tmp.is_dir() and not os.listdir(tmp):
-            tmp.rmdir()  # killed before it wrote its marker
+        if tmp.is_dir() and not tmp.is_symlink() and _before_its_marker(tmp, pid):
+            shutil.rmtree(tmp, ignore_errors=True)  # killed before its marker was in place
         return  # not provably ours: left alone
     for name in _carried(tmp):
         if (tmp / name).exists() and final.is_dir() and not (final / name).exists():

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.encoding import Encoding, decode, detect, read_bytes
-from core.errors import InputError
+from core.errors import InputError, check_input_file
 from core.names import header_key
 
 DELIMITERS = (",", "\t", ";")
@@ -51,11 +51,6 @@ def sniff_delimiter(header_line: str) -> str:
     return DELIMITERS[counts.index(max(counts))] if max(counts) > 0 else ","
 
 
-def _check_file(path: Path, what: str, option: str | None) -> None:
-    if not path.is_file():
-        raise InputError(f"{what} not found", file=path, field=option)
-
-
 WORKBOOK_MAGIC = {b"PK\x03\x04": "xlsx", b"\xd0\xcf\x11\xe0": "xls"}  # zip (Office Open XML); OLE2 (97-2003)
 
 
@@ -76,7 +71,7 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
 def sniff_csv(path: str | Path, *, what: str, option: str | None = None) -> CsvFile:
     """Encoding, delimiter and header of a CSV file of any size, from its first bytes."""
     path = Path(path)
-    _check_file(path, what, option)
+    check_input_file(path, what, option)
     if workbook_kind(path):
         raise InputError(f"an Excel workbook: save the {what}'s sheet as CSV (UTF-8) for this command", file=path)
     head = read_bytes(path, HEAD_BYTES)
@@ -110,7 +105,7 @@ def read_text_csv(path: str | Path, required: tuple[str, ...], *, what: str, opt
     encoding, parses, has the ``required`` columns and at least one row. ``what`` names the file in
     messages ("history file"), ``option`` the command-line option that gave it."""
     path = Path(path)
-    _check_file(path, what, option)
+    check_input_file(path, what, option)
     kind = workbook_kind(path)
     if kind == "xls":
         raise InputError("an Excel 97-2003 workbook (.xls): save it as .xlsx or as CSV", file=path)

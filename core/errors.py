@@ -47,6 +47,29 @@ class SolverError(InputError):
         super().__init__(message, **where)
 
 
+def input_file_problem(path: str | Path) -> str | None:
+    """What keeps ``path`` from being read as an input file, or None when it is a regular file:
+    ``not found``, ``is a folder, not a file``, or ``is not a regular file`` (``/dev/null``, a pipe, a
+    socket). Every reader of a file the user names asks here, through :func:`check_input_file`."""
+    path = Path(path)
+    if path.is_file():
+        return None
+    if path.is_dir():
+        return "is a folder, not a file"
+    if path.exists():
+        return "is not a regular file (a device, pipe or socket): give a file"
+    return "not found"
+
+
+def check_input_file(path: str | Path, what: str, option: str | None = None) -> None:
+    """Raise an InputError naming ``path`` and ``option`` unless ``path`` is a regular file; ``what``
+    names the file in the message ("history file" -> "history file not found", "history file is a
+    folder, not a file")."""
+    problem = input_file_problem(path)
+    if problem is not None:
+        raise InputError(f"{what} {problem}", file=path, field=option)
+
+
 EXIT_INPUT = 2
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from core.errors import InputError
+from core.errors import InputError, check_input_file
 from core.limits import MAX_CAMPAIGN_LEAD_DAYS, MAX_CAMPAIGN_TAIL_DAYS
 
 EVENT_COLUMNS = ("event", "main_day", "start", "end", "presale_at")
@@ -112,8 +112,7 @@ def read_events_csv(path: str | Path) -> list[CampaignInstance]:
     """Read and check an events CSV (see the module doc). At most one instance of an event per year
     (the year of its main day): a year is either listed or left to the month-day rule."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("events file not found", file=path, field=EVENTS_OPTION)
+    check_input_file(path, "events file", EVENTS_OPTION)
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (UnicodeDecodeError, OSError) as exc:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.errors import InputError
+from core.errors import InputError, check_input_file, input_file_problem
 from core.events import CampaignInstance, read_events_csv
 from core.limits import (
     HOURS_PER_WEEK,
@@ -112,6 +112,21 @@ class Window(_Strict):
     def contains(self, minute: int) -> bool:
         return self.start_min <= minute < self.end_min
 
+    def grid(self, step: int) -> list[int]:
+        """Interval starts [min after midnight] of the window on a ``step``-minute grid (none when closed)."""
+        return list(range(self.start_min, self.end_min - step + 1, step))
+
+    @property
+    def text(self) -> str:
+        """``HH:MM-HH:MM``, or ``closed``."""
+        if not self.is_open:
+            return "closed"
+        return f"{_hhmm(self.start_min)}-{_hhmm(self.end_min)}"
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
 
 class ChannelSpec(_Strict):
     """Service target and queue model of one channel."""
@@ -176,6 +191,14 @@ class ShiftTemplate(_Strict):
             hhmm_to_min(s)
         return v
 
+    @field_validator("contracts")
+    @classmethod
+    def _contracts(cls, v):
+        if not v:
+            raise ValueError("no contract: a template nobody may work staffs nothing; list full_time, part_time "
+                             "or both")
+        return v
+
     @field_validator("lunch_window")
     @classmethod
     def _lw(cls, v):
@@ -209,6 +232,31 @@ class ShiftTemplate(_Strict):
                 raise ValueError(f"template '{self.name}': break_h {self.break_h:g} must be shorter than "
                                  f"span_h {self.span_h:g}")
         return self
+
+    def spans(self, window: Window) -> list[tuple[int, int]]:
+        """(start, end) [min after midnight] of the shifts this template offers on a day with the service
+        ``window``, one per start, in the order of its starts. A start that does not fit the window is
+        skipped, unless ``fit_window``: then the shift starts at the window's opening if it would start
+        before it and ends at its close if it would end after it (09:00-18:00 becomes 10:00-18:00 in a
+        10:00-18:00 holiday window), at least ``min_span_h`` long. Day types and promotion days are the
+        caller's (``scheduler.roster.problem.template_spans``); the scenario's own check that every
+        template staffs something (``Scenario._templates_staff``) reads the templates here too."""
+        if not window.is_open:
+            return []
+        span = int(round(self.span_h * 60))
+        out: list[tuple[int, int]] = []
+        for text in self.starts:
+            start = hhmm_to_min(text)
+            end = start + span
+            if self.fit_window:
+                start, end = max(start, window.start_min), min(end, window.end_min)
+                shortest = 1 if self.min_span_h is None else int(round(self.min_span_h * 60))
+                if end - start < shortest:
+                    continue
+            if start < window.start_min or end > window.end_min or (start, end) in out:
+                continue
+            out.append((start, end))
+        return out
 
 
 class TemporaryAgents(_Strict):
@@ -543,6 +591,98 @@ class Scenario(_Strict):
                                      f"{prof.contract} contracts (contracts = {tpl.contracts})")
         return self
 
+    @model_validator(mode="after")
+    def _templates_staff(self):
+        """Every template (``roster.templates``, ``hire.templates``) offers a shift on some day the
+        scenario can have, with room for its lunch: a start that fits no service window (a typo such as
+        ``19:00`` for ``09:00``) or a lunch window outside every shift would leave the template staffing
+        nothing, and a plan would solve a whole week to report the gap as a shortage of agents. The shifts
+        are those the roster is offered (``ShiftTemplate.spans``, ``lunch_starts``), on every day type
+        the template works, and on a promotion main day (``promotion_window``)."""
+        groups = [("roster.templates", self.roster.templates)]
+        if self.hire is not None:
+            groups.append(("hire.templates", self.hire.templates))
+        for group, templates in groups:
+            for i, tpl in enumerate(templates):
+                self._check_template_staffs(tpl, f"{group}.{i}")
+        return self
+
+    def _template_days(self, template: ShiftTemplate) -> list[tuple[str, Window]]:
+        """The kinds of day ``template`` may be worked on, each with its service window: its day types
+        (a promotion-only template: on a promotion main day, so under ``promotion_window`` when there is
+        one), and a promotion main day of any of them under ``promotion_window``."""
+        days = []
+        if not (template.promotion_only and self.promotion_window):
+            days = [(d, self.window(d)) for d in template.day_types]
+        if self.promotion_window and template.day_types:
+            days.append(("promotion main day", Window.parse(self.promotion_window)))
+        return days
+
+    def _check_template_staffs(self, template: ShiftTemplate, key: str) -> None:
+        days = self._template_days(template)
+        by_window: dict[str, list[str]] = {}
+        for label, window in days:
+            by_window.setdefault(window.text, []).append(label)
+        windows = "; ".join(f"{', '.join(labels)} {text}" for text, labels in by_window.items()) or "none"
+        spans = [(s, e, w) for _, w in days for s, e in template.spans(w)]
+        if not spans:
+            if all(not w.is_open for _, w in days):
+                raise ValueError(f"{key}.day_types: template '{template.name}' works only on days the service is "
+                                 f"closed ({windows}): it would staff nothing")
+            fitted = ", even with fit_window" if template.fit_window else ""
+            raise ValueError(f"{key}.starts: template '{template.name}': {', '.join(template.starts)} + "
+                             f"{template.span_h:g} h fit{'s' if len(template.starts) == 1 else ''} no day's "
+                             f"service window ({windows}){fitted}: it would staff nothing")
+        if not self.break_min(template):
+            return
+        if any(self.lunch_starts(template, s, e, w, self.interval_min) is not None for s, e, w in spans):
+            return
+        shifts = ", ".join(dict.fromkeys(f"{_hhmm(s)}-{_hhmm(e)}" for s, e, _ in spans))
+        where = (f"no shift of template '{template.name}' ({shifts}) has room for its "
+                 f"{self.break_min(template)}-min {'break' if template.break_h else 'lunch'} (on the "
+                 f"{self.interval_min}-min grid, not in the shift's first or last interval): it would staff nothing")
+        if self.lunch_is_fixed(template):
+            raise ValueError(f"roster.fixed_lunch_at: {self.roster.fixed_lunch_at}: {where}")
+        if template.lunch_window:
+            raise ValueError(f"{key}.lunch_window: {template.lunch_window}: {where}")
+        raise ValueError(f"roster.lunch_window: {self.roster.lunch_window}: {where}")
+
+    # -- how a template's shifts take their lunch (the roster model and the validator ask here) -----------
+    def break_min(self, template: ShiftTemplate) -> int:
+        """[min] unpaid break of a template's shifts: its own ``break_h`` (a split shift), else the
+        roster's ``lunch_min`` when it has a lunch, else 0."""
+        if not template.lunch:
+            return 0
+        if template.break_h is not None:
+            return int(round(template.break_h * 60))
+        return self.roster.lunch_min
+
+    def lunch_window(self, template: ShiftTemplate | None = None) -> Window:
+        """The meal window of a template (its own ``lunch_window``, else the roster's)."""
+        own = getattr(template, "lunch_window", None)
+        return Window.parse(own or self.roster.lunch_window)
+
+    def lunch_is_fixed(self, template: ShiftTemplate | None = None) -> bool:
+        """``fixed`` policy puts lunch at ``fixed_lunch_at``, except for templates with their own window."""
+        return self.roster.lunch_policy == "fixed" and not getattr(template, "lunch_window", None)
+
+    def lunch_starts(self, template: ShiftTemplate, start: int, end: int, window: Window,
+                     step: int) -> tuple[int, ...] | None:
+        """[min after midnight] the lunch starts a shift ``start``-``end`` of ``template`` may take on a day
+        with the service ``window`` and a ``step``-minute grid: at ``fixed_lunch_at`` (``lunch_is_fixed``)
+        or on the grid inside the template's lunch window, never in the shift's first or last interval.
+        () when the shift takes no lunch; None when it needs one and none fits (the shift is not offered)."""
+        lunch_min = self.break_min(template)
+        if not lunch_min:
+            return ()
+        if self.lunch_is_fixed(template):
+            options = [hhmm_to_min(self.roster.fixed_lunch_at)]
+        else:
+            lw = self.lunch_window(template)
+            options = [t for t in window.grid(step) if lw.start_min <= t and t + lunch_min <= lw.end_min]
+        lunch = tuple(t for t in options if start + step <= t and t + lunch_min <= end - step)
+        return lunch or None
+
     @property
     def hire_only_templates(self) -> frozenset[str]:
         """Names of the templates only hired agents work (``hire.templates``)."""
@@ -623,8 +763,7 @@ def _toml_kind(value) -> str:
 
 
 def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
-    if not path.is_file():
-        raise InputError("scenario file not found", file=path, field="--scenario")
+    check_input_file(path, "scenario file", "--scenario")
     if path in seen:
         raise InputError("'extends' forms a cycle", file=path, field="extends")
     data = _load_toml(path)
@@ -663,8 +802,8 @@ def load_scenario(path: str | Path) -> Scenario:
     data["path"] = str(path)
     if isinstance(data.get("events"), str):
         events_path = Path(data["events"])
-        if not events_path.is_file():
-            raise InputError(f"events file {events_path} not found", file=path, field="events")
+        if (problem := input_file_problem(events_path)) is not None:
+            raise InputError(f"events file {events_path} {problem}", file=path, field="events")
         data["events_file"] = str(events_path)
         data["events"] = read_events_csv(events_path)
     try:

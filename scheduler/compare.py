@@ -38,7 +38,7 @@ import forecasts
 import scenarios
 import scheduler
 from core.atomic import atomic_folder
-from core.errors import InputError, SolverError
+from core.errors import InputError, SolverError, check_input_file
 from core.events import read_events_csv
 from core.names import channel_rank, folder_name
 from core.scenario import Scenario, load_scenario
@@ -434,9 +434,10 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
                          "full plan)", field="SCENARIO")
     wk = parse_week(week)
     scenarios = [load_scenario(p) for p in scenario_paths]
-    for p in (history, agents, requests):
-        if p is not None and not Path(p).is_file():
-            raise InputError("file not found", file=p)
+    for p, what, option in ((history, "history file", "--history"), (agents, "agent pool file", "--agents"),
+                            (requests, "requests file", "--requests")):
+        if p is not None:
+            check_input_file(p, what, option)
     if events is not None:
         read_events_csv(events)  # a bad file fails before any plan starts
     labels = scenario_labels(scenarios)

@@ -340,6 +340,7 @@ def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult
     _check_valid(problem, roster, inputs)
     priced, outcomes = _friendly_extras(problem, roster, inputs, timings)
     shifts = roster.shifts
+    cause = binding_cause(roster.shortfall)
     summary = {
         getattr(week, "kind", "week"): week.label,
         "dates": [days[0].isoformat(), days[-1].isoformat()],
@@ -368,8 +369,9 @@ def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult
         "agent_friendly": friendly_section(problem, roster, requests_summary(outcomes) if outcomes is not None
                                            else None, priced),
         "capacity": capacity_section(sizing, sc, hired=inputs.hire_auto, budget_s=sizing_budget(sc),
-                                     missed=missed_text(service), held=roster.solver.get("held_to_targets")),
-        "binding_cause": binding_cause(roster.shortfall),
+                                     missed=missed_text(service), held=roster.solver.get("held_to_targets"),
+                                     cause=cause),
+        "binding_cause": cause,
         "day_types": {d.isoformat(): cal.day_type(d) for d in days},
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "inputs": {**inputs.paths, "seed": sc.seed, "calendar": cal.kind},

@@ -45,7 +45,7 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_flow
 
-from core.errors import InputError
+from core.errors import InputError, check_input_file
 from scheduler.agents import Agent
 from scheduler.plan_folder import SHIFTS, PlanFolder, read_shifts_csv
 from scheduler.roster.problem import RosterProblem, required_heads
@@ -207,8 +207,7 @@ def _lunch_min(folder: PlanFolder | None, problem: RosterProblem) -> int:
 # -- reading the roster ----------------------------------------------------------------------------------------------
 def roster_kind(path: Path) -> str:
     """``long`` (the plan's shifts file), ``wide`` (roster_wide.csv) or ``xlsx`` (roster_wide.xlsx)."""
-    if not path.is_file():
-        raise InputError("roster file not found", file=path, field="--roster")
+    check_input_file(path, "roster file", "--roster")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"
@@ -297,7 +296,7 @@ def rebuilt_roster(problem: RosterProblem, times: pd.DataFrame) -> Roster:
     cost = float(sum(pay.shift_cost.values()))
     return Roster(shifts=shifts, assignments=assignments, scheduled=scheduled,
                   shortfall=shortfall_of(problem, scheduled), cost=cost,
-                  paid_hours=float(shifts["paid_hours"].sum()) if len(shifts) else 0.0,
+                  paid_hours=worked.paid_hours,
                   overtime_hours=sum(pay.overtime_min.values()) / 60, premium_cost=cost - pay.base)
 
 

@@ -48,7 +48,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from core.atomic import atomic_folder
-from core.errors import InputError
+from core.errors import InputError, check_input_file
 from core.events import read_events_csv
 from core.limits import MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
 from core.names import folder_name
@@ -203,7 +203,7 @@ def apply_point(scenario: Scenario, point: dict, week) -> Scenario:
         where = ".".join(str(p) for p in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
         point_text = ", ".join(f"{k}={v}" for k, v in point.items())
-        raise InputError(f"{point_text}: {where}: {msg}", field="--grid") from None
+        raise InputError(f"{point_text}: {where + ': ' if where else ''}{msg}", field="--grid") from None
 
 
 def _set_dotted(data: dict, key: str, value) -> None:
@@ -334,9 +334,10 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
         base = base.model_copy(update={"roster": base.roster.model_copy(update={"time_limit_s": float(time_limit_s)})})
     points = grid_points(grid)
     scenarios = [apply_point(base, pt, wk) for pt in points]  # all validated before any plan runs
-    for p in (history, agents, requests):
-        if p is not None and not Path(p).is_file():
-            raise InputError("file not found", file=p)
+    for p, what, option in ((history, "history file", "--history"), (agents, "agent pool file", "--agents"),
+                            (requests, "requests file", "--requests")):
+        if p is not None:
+            check_input_file(p, what, option)
     if events is not None:
         read_events_csv(events)  # a bad file fails before any plan starts
     procs, workers = split_cores(len(points), max_workers)

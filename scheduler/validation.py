@@ -103,6 +103,12 @@ class WorkedShifts:
     def pay(self) -> PayCheck:
         return _pay(self.problem, self.agents, self.by_agent)
 
+    @property
+    def paid_hours(self) -> float:
+        """[h] paid by the shifts the checks read: the roster's paid hours, counted over the same shifts
+        as its cost (``pay``) and coverage; a second shift of an agent the same day is not among them."""
+        return float(sum(float(s.paid_hours) for s in self.by_day.values()))
+
     @staticmethod
     def label(s) -> str:
         return f"{s.agent_id} {pd.Timestamp(s.shift_start):%Y-%m-%d %H:%M}"
@@ -149,7 +155,8 @@ def read_shifts(problem: RosterProblem, shifts: pd.DataFrame, out: Violations) -
             out.add("date", f"{label}: date {r.date} is not a planning day or not the shift's start date")
             continue
         if (r.agent_id, day) in by_day:
-            out.add("one shift per day", f"{label}: second shift of the agent that day")
+            out.add("one shift per day", f"{label}: second shift of the agent that day (not counted in the "
+                                         f"cost, paid hours or coverage)")
             continue
         by_day[r.agent_id, day] = r
     return WorkedShifts(problem, agents, by_day)
@@ -177,7 +184,7 @@ def check_lunches(problem: RosterProblem, worked: WorkedShifts, out: Violations)
         label = worked.label(s)
         start, end = _minute(s.shift_start, day), _minute(s.shift_end, day)
         tpl = _match_template(problem, worked.agents[aid], day, start, end, getattr(s, "template", None))
-        expected = problem.break_min(tpl) if tpl is not None else spec.lunch_min
+        expected = problem.scenario.break_min(tpl) if tpl is not None else spec.lunch_min
         if pd.isna(s.lunch_start):
             if tpl is not None and expected:
                 out.add("lunch", f"{label}: template '{tpl.name}' needs a {expected}-min lunch")
@@ -254,8 +261,7 @@ def check_cost(problem: RosterProblem, roster: Roster, worked: WorkedShifts, out
         out.add("cost", f"roster cost {float(roster.cost):.4f}, the pay rules give {total:.4f}")
     if not _close(float(roster.premium_cost), total - pay.base):
         out.add("cost", f"premium_cost {float(roster.premium_cost):.4f}, the pay rules give {total - pay.base:.4f}")
-    shifts = roster.shifts
-    paid_total = float(shifts["paid_hours"].sum()) if len(shifts) else 0.0
+    paid_total = worked.paid_hours
     if not _close(float(roster.paid_hours), paid_total):
         out.add("cost", f"paid_hours {float(roster.paid_hours):g}, the shifts sum to {paid_total:g}")
     ot_total = sum(pay.overtime_min.values()) / 60

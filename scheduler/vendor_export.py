@@ -38,7 +38,7 @@ from openpyxl.utils import get_column_letter
 
 from core.atomic import atomic_file, check_output_folder, write_marker
 from core.cells import needs_escape, unescape_text, write_table
-from core.errors import InputError
+from core.errors import InputError, check_input_file
 from core.names import ExportFormat
 from core.scenario import load_scenario
 from scheduler.agents import load_agents, temporary_agents
@@ -101,9 +101,9 @@ def _plan_days(summary: dict, shifts: pd.DataFrame) -> list[dt.date]:
 def _teams(summary: dict, agents_path) -> dict[str, str]:
     inputs = summary.get("inputs", {})
     path = Path(agents_path) if agents_path else (Path(inputs["agents"]) if inputs.get("agents") else None)
-    if path is None or not path.is_file():
-        if agents_path:
-            raise InputError("agent pool file not found", file=agents_path, field="--agents")
+    if agents_path:
+        check_input_file(agents_path, "agent pool file", "--agents")
+    elif path is None or not path.is_file():
         return {}
     pool = load_agents(path)
     teams = {a.agent_id: a.team for a in pool}

@@ -271,6 +271,25 @@ def test_a_cap_too_small_hires_the_cap_when_it_helps_and_reports_what_is_left():
     assert capacity_line(section).startswith("pool short: even 1 hire(s) (1 chat part_time) leave chat ")
 
 
+def test_hires_that_no_template_takes_to_the_short_hours_name_the_templates_not_the_pool():
+    """Chat wanted 09:00-17:00, templates only up to 13:00: no hire can work the afternoon, so the line
+    names the binding cause in the templates instead of asking for wider [hire] caps (the audit's
+    "pool short: even 40 hire(s) ... widen the [hire] caps" on a week whose only full-time template
+    started at 19:00)."""
+    profiles = [{"skills": ["chat"], "contract": "part_time", "hourly_cost": 40, "cap": 3}]
+    scn = scenario("09:00-17:00", [AM], profiles)
+    need = heads_needed(scn, chat_problem(scn, [], 60))
+    sizing = size_pool(chat_problem(scn, [agent(i, contract="part_time") for i in range(need)], 60))
+    assert sizing.pool_short and not sizing.reachable
+    cause = binding_cause(sizing.roster.shortfall)
+    assert cause["cause"].startswith("no shift template covers")
+    section = capacity_section(sizing, scn, cause=cause)
+    line = capacity_line(section)
+    assert line.startswith("templates short: ") and section["structural_cause"] == cause["cause"]
+    assert cause["cause"] in line and "roster.templates" in line and "[hire] caps" not in line
+    assert capacity_section(sizing, scn)["note"].startswith("pool short: ")  # no cause given: as before
+
+
 def test_hires_work_only_the_templates_their_profile_names():
     profiles = [{"skills": ["chat"], "contract": "part_time", "hourly_cost": 40, "cap": 5, "templates": ["late"]}]
     late = {"name": "late", "starts": ["13:00"], "span_h": 4, "lunch": False, "contracts": ["part_time"]}

@@ -1,6 +1,8 @@
 """Every documented command, end to end through typer's CliRunner, as a new user would run it."""
 
 import json
+import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -118,6 +120,22 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, args, needle):
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], result.stderr
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("option,what", [("--history", "history file"), ("--agents", "agent pool file"),
+                                         ("--requests", "requests file"), ("--scenario", "scenario file"),
+                                         ("--calendar", "calendar file"), ("--events", "events file")])
+@pytest.mark.parametrize("kind", ["folder", "device"])
+def test_an_input_that_is_a_folder_or_a_device_says_so(tmp_path, option, what, kind):
+    """A folder or /dev/null exists: "history file not found" sent the user looking for a missing file."""
+    given = tmp_path if kind == "folder" else Path(os.devnull)
+    problem = "is a folder, not a file" if kind == "folder" else "is not a regular file"
+    result = run("plan", "--week", "2025-11", "--out", tmp_path / "out", option, given)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"field '{option}': {what} {problem}" in lines[0], result.stderr
+    assert lines[0].startswith(f"error: {given.resolve() if option == '--scenario' else given}, ")
+    assert "not found" not in lines[0] and not (tmp_path / "out").exists()
 
 
 def test_week_outside_history_reach(tmp_path):

@@ -11,7 +11,7 @@ from scheduler.roster import greedy
 from scheduler.roster.model import build_model, requirement_rows
 from scheduler.validation import validate_roster
 
-LATE = {"name": "late", "starts": ["14:00"], "span_h": 9, "lunch": True}
+LATE = {"name": "late", "starts": ["14:00"], "span_h": 9, "lunch": True, "lunch_window": "17:00-20:00"}
 
 
 def short_pool():

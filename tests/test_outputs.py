@@ -284,6 +284,59 @@ def test_kill_9_during_the_final_renames_loses_nothing(tmp_path, kill_at):
     assert sorted(os.listdir(final)) == [MARKER, "data", "notes.txt", "x.csv"]
 
 
+KILL_BEFORE_THE_MARKER = textwrap.dedent("""
+    import os, signal, sys
+    sys.path.insert(0, sys.argv[1])
+    import core.atomic as atomic
+    from pathlib import Path
+
+    def replace(src, dst):  # the first rename of the run: the new folder's marker, atomic_file's
+        os.kill(os.getpid(), signal.SIGKILL)
+    atomic.os.replace = replace
+    with atomic.atomic_folder(Path(sys.argv[2]), "cmd") as tmp:
+        (tmp / "x.csv").write_text("new")
+""")
+
+
+@pytest.mark.parametrize("earlier", [True, False])
+def test_a_run_killed_at_its_first_rename_leaves_nothing_after_the_next_run(tmp_path, earlier):
+    """kill -9 at the very first rename, the marker's inside the new folder (the audit: `schedule forecast
+    --out kk` killed there left .kk.schedule-new-PID-x holding only ..schedule-output.json.schedule-new-PID-y,
+    which two later runs to kk kept): the next write to the same target removes it, and keeps the user's
+    files."""
+    final = tmp_path / "out"
+    if earlier:
+        write(final, {"x.csv": "earlier"})
+        (final / "notes.txt").write_text("mine")
+    proc = subprocess.Popen([sys.executable, "-c", KILL_BEFORE_THE_MARKER, str(ROOT), str(final)])
+    assert proc.wait() == -signal.SIGKILL
+    left = [p.name for p in tmp_path.iterdir() if p.name != "out"]
+    assert len(left) == 1 and left[0].startswith(f".out.schedule-new-{proc.pid}-")  # the audit's leftover
+    inside = os.listdir(tmp_path / left[0])
+    assert len(inside) == 1 and inside[0].startswith(f".{MARKER}.schedule-new-{proc.pid}-")
+    write(final, {"x.csv": "next"})
+    assert sorted(os.listdir(tmp_path)) == ["out"]
+    assert (final / "x.csv").read_text() == "next"
+    assert not earlier or (final / "notes.txt").read_text() == "mine"
+
+
+def test_a_folder_holding_another_processs_marker_temporary_is_left_alone(tmp_path):
+    """Only a dead run's own marker temporary makes its folder provably ours: a live run's folder (our
+    parent's pid: it may be writing its marker right now), one of another process, or anything beside it
+    may be someone's, and stays."""
+    dead, other, live = dead_pid(), dead_pid(), os.getppid()
+    for pid, entries in ((dead, [f".{MARKER}.schedule-new-{other}-q"]),
+                         (other, [f".{MARKER}.schedule-new-{other}-q", "precious.txt"]),
+                         (live, [f".{MARKER}.schedule-new-{live}-q"])):
+        folder = tmp_path / f".out.schedule-new-{pid}-abc"
+        folder.mkdir()
+        for name in entries:
+            (folder / name).write_text("?")
+    before = tree(tmp_path)
+    recover_stale(tmp_path / "out", lambda _: None)
+    assert tree(tmp_path) == before
+
+
 # -- the commands --------------------------------------------------------------------------------------------------
 def _invoke(args: list[str]):
     return runner.invoke(app, args)
@@ -322,6 +375,22 @@ def test_out_a_file_is_refused(command, tmp_path, monkeypatch):
     res = _invoke([*COMMANDS[command], "--out", "afile.txt", "--force"])
     assert res.exit_code == 2 and "afile.txt" in res.output and "not a folder" in res.output
     assert tree(tmp_path) == {"afile.txt": b"keep me"}
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where nothing can be created")
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_an_out_nothing_can_be_written_in_is_refused_before_any_work(command, tmp_path, monkeypatch):
+    """`schedule plan --week 2025-11 --out /proc/x` solved the whole week, then failed at its first write with
+    "error: /proc/.x.schedule-new-...: No such file or directory", naming no option."""
+    import scheduler.plan
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(scheduler.plan, "run_plan", lambda *a, **k: pytest.fail("planned before checking --out"))
+    res = _invoke([*COMMANDS[command], "--out", "/proc/x"])
+    assert res.exit_code == 2, res.output
+    line = res.output.strip().splitlines()[-1]
+    assert line == "error: /proc/x, field '--out': cannot write there: /proc: No such file or directory", line
+    assert "Traceback" not in res.output and not os.listdir(tmp_path)
 
 
 def small_plan(folder: Path) -> Path:

@@ -79,6 +79,33 @@ def test_a_14_hour_shift_names_the_agent_the_date_and_the_rule(solved):
     assert "13 paid h" in daily[0]
 
 
+@pytest.mark.parametrize("edit", ["duplicate", "overlap"])
+def test_paid_hours_and_cost_count_the_same_shifts(solved, edit):
+    """A shift pasted twice, or a second one inside it the same day (the audit's ed_dup.csv, ed_overlap.csv):
+    the validator reads one shift per agent and day, so the cost left the second out while the paid hours
+    counted it ("paid hours 1,816.0 (the plan: 1,808.0)" beside "cost ... +0"). Both now count the shifts
+    the checks read; a real extra shift on a free day still raises both."""
+    p, r = solved
+    times = r.shifts[ROSTER_TIMES].reset_index(drop=True)
+    second = times.iloc[[0]].copy()
+    if edit == "overlap":  # 10:00-14:00 inside the 09:00-18:00 shift, no lunch: 4 h
+        second["shift_start"] += pd.Timedelta(hours=1)
+        second["shift_end"] = second["shift_start"] + pd.Timedelta(hours=4)
+        second["lunch_start"] = second["lunch_end"] = pd.NaT
+    again = rebuilt_roster(p, pd.concat([times, second], ignore_index=True))
+    assert again.paid_hours == pytest.approx(r.paid_hours) and again.cost == pytest.approx(r.cost)
+    found = validate_roster(p, again)
+    assert [v for v in found if v.startswith("one shift per day") and "not counted in the cost, paid hours" in v]
+    assert not [v for v in found if v.startswith("cost")]
+    worked = set(zip(times["agent_id"], times["shift_start"].dt.date))
+    aid, day = next((a.agent_id, d) for d in p.days for a in p.agents if (a.agent_id, d) not in worked)
+    t0 = pd.Timestamp(day) + pd.Timedelta(hours=9)
+    extra = pd.DataFrame([{"agent_id": aid, "date": day, "shift_start": t0, "shift_end": t0 + pd.Timedelta(hours=9),
+                           "lunch_start": t0 + pd.Timedelta(hours=3), "lunch_end": t0 + pd.Timedelta(hours=4)}])
+    more = rebuilt_roster(p, pd.concat([times, extra[ROSTER_TIMES]], ignore_index=True))
+    assert more.paid_hours == pytest.approx(r.paid_hours + 8) and more.cost > r.cost + 100
+
+
 def test_validator_lines_about_no_agent_or_a_week_keep_their_rule():
     p = problem(scenario(templates=[DAY]), [agent(1)], WEEK[:1], {"chat": 1})
     lines = agent_findings(["weekly hours: A001: 50 paid h > weekly cap 48",

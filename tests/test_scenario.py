@@ -109,3 +109,62 @@ def test_a_channel_the_scenario_does_not_define_names_file_and_scenario():
         no_email.check_channels(["chat", "email", "phone"], what="history", file="h.csv")
     assert str(exc.value) == (f"h.csv, field 'channel': history has channel 'email' that scenario '{sc.name}' "
                               "does not define")
+
+
+# -- rule sets that cannot staff anything are refused on load --------------------------------------------------
+DAY_TPL = '[[roster.templates]]\nname = "day"\nspan_h = 9\nlunch = true\ncontracts = ["full_time"]\n'
+PART_TPL = ('[[roster.templates]]\nname = "part"\nstarts = ["09:00"]\nspan_h = 4\nlunch = false\n'
+            'contracts = ["part_time"]\n')
+
+
+@pytest.mark.parametrize("body,key,text", [
+    # the audit's three cases (a copy of baseline.toml with one line changed)
+    ('[roster]\nlunch_window = "20:00-21:00"\n', "roster.lunch_window",
+     "20:00-21:00: no shift of template 'day' (09:00-18:00, 10:00-18:00) has room for its 60-min lunch"),
+    (DAY_TPL.replace('["full_time"]', "[]") + 'starts = ["09:00"]\n' + PART_TPL, "roster.templates.0.contracts",
+     "no contract"),
+    (DAY_TPL + 'starts = ["19:00"]\nfit_window = true\n' + PART_TPL, "roster.templates.0.starts",
+     "template 'day': 19:00 + 9 h fits no day's service window (weekday, weekend, makeup_workday 09:00-18:00; "
+     "statutory_holiday, holiday_rest_day 10:00-18:00), even with fit_window"),
+    # the same mistakes elsewhere
+    (DAY_TPL + 'starts = ["09:00"]\nlunch_window = "06:00-08:00"\n', "roster.templates.0.lunch_window",
+     "06:00-08:00: no shift of template 'day' (09:00-18:00)"),
+    ('[roster]\nlunch_policy = "fixed"\nfixed_lunch_at = "17:00"\n', "roster.fixed_lunch_at",
+     "17:00: no shift of template 'day'"),
+    (PART_TPL + DAY_TPL + 'starts = ["10:00"]\nday_types = ["weekend"]\n[windows]\nweekend = "closed"\n',
+     "roster.templates.1.day_types", "works only on days the service is closed (weekend closed)"),
+    ('[[hire.templates]]\nname = "eve"\nstarts = ["18:00"]\nspan_h = 4\nlunch = false\n', "hire.templates.0.starts",
+     "18:00 + 4 h fits no day's service window"),
+    (DAY_TPL + 'starts = ["09:00"]\n[[roster.templates]]\nname = "long"\nstarts = ["13:00"]\nspan_h = 11\n'
+     'promotion_only = true\n', "roster.templates.1.starts", "13:00 + 11 h fits no day's service window"),
+])
+def test_a_template_that_can_staff_nothing_is_refused_naming_its_key(tmp_path, body, key, text):
+    """A start outside every service window (19:00 for 09:00), a lunch window no shift can hold, a template
+    nobody may work: each used to load, and a plan then solved a whole week to leave 82% of the required
+    agent-intervals unstaffed and blame the pool ("even 40 hire(s) ... widen the [hire] caps")."""
+    p = write(tmp_path, body)
+    with pytest.raises(InputError) as err:
+        load_scenario(p)
+    msg = str(err.value)
+    assert msg.startswith(f"{p.resolve()}, field '{key}': "), msg
+    assert text in msg and "\n" not in msg, msg
+
+
+@pytest.mark.parametrize("body", [
+    # works only on holidays, fitted to the 10:00-18:00 window
+    PART_TPL + DAY_TPL + 'starts = ["09:00"]\n' + DAY_TPL.replace('"day"', '"hol"')
+    + 'starts = ["08:00"]\nfit_window = true\nday_types = ["statutory_holiday"]\n',
+    # a night shift only on a promotion main day, under promotion_window; a dinner in its own window
+    'promotion_window = "00:00-24:00"\n' + PART_TPL + DAY_TPL + 'starts = ["09:00"]\n'
+    + '[[roster.templates]]\nname = "night"\nstarts = ["00:00"]\nspan_h = 6\nlunch = false\npromotion_only = true\n'
+    + DAY_TPL.replace('"day"', '"late"') + 'starts = ["15:00"]\nlunch_window = "17:00-19:00"\n'
+    + 'promotion_only = true\n',
+    # a 30-minute grid: the only lunch that fits starts at 16:30 (off the 60-minute grid)
+    'interval_min = 30\n[roster]\nlunch_window = "16:30-17:30"\n' + PART_TPL + DAY_TPL + 'starts = ["09:00"]\n',
+    # a roster lunch window no template uses (each has its own, or none)
+    '[roster]\nlunch_window = "20:00-21:00"\n' + PART_TPL + DAY_TPL + 'starts = ["09:00"]\n'
+    + 'lunch_window = "11:00-14:00"\n',
+])
+def test_templates_that_staff_some_day_still_load(tmp_path, body):
+    sc = load_scenario(write(tmp_path, body))
+    assert len(sc.roster.templates) >= 2

@@ -75,7 +75,7 @@ import filelock
 from core.cells import sql_escaped
 from core.csvio import CsvFile, sniff_csv
 from core.encoding import Encoding, detect_file, is_gzip, utf8_copy
-from core.errors import InputError
+from core.errors import InputError, check_input_file, input_file_problem
 from core.names import CHANNELS, header_key
 from core.values import BOOL_FORMS, TIME_FORMS, boolean_sql, channel_sql, sql_str, timestamp_sql
 
@@ -153,9 +153,9 @@ class TooManyRejects(InputError):
 def connect(db_path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the actuals database; a missing (read-only), locked or foreign file is an InputError."""
     db_path = Path(db_path)
-    if read_only and not db_path.is_file():
-        raise InputError("actuals database not found (import records first: schedule actuals import)",
-                         file=db_path, field="--db")
+    if read_only and (problem := input_file_problem(db_path)) is not None:
+        hint = " (import records first: schedule actuals import)" if problem == "not found" else ""
+        raise InputError(f"actuals database {problem}{hint}", file=db_path, field="--db")
     try:
         con = duckdb.connect(str(db_path), read_only=read_only)
     except duckdb.Error as exc:
@@ -641,8 +641,7 @@ def import_records(path: str | Path, db_path: str | Path = DEFAULT_DB,
     when nothing was rejected); raises :class:`TooManyRejects` (after writing the rejects file)
     when more than ``max_reject_share`` (None: the default) of the records were rejected."""
     path, db_path = Path(path), Path(db_path)
-    if not path.is_file():
-        raise InputError("records file not found", file=path, field="PATH")
+    check_input_file(path, "records file", "PATH")
     max_reject_share = _check_share(max_reject_share)
     explicit_rejects = rejects_path is not None
     rejects = Path(rejects_path) if explicit_rejects else default_rejects_path(path, db_path)

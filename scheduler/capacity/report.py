@@ -47,13 +47,16 @@ def missed_text(service: dict) -> str:
 
 # -- the capacity section -------------------------------------------------------------------------------
 def capacity_section(sizing: Sizing | None, scenario: Scenario, *, hired: bool = False,
-                     budget_s: float | None = None, missed: str = "", held: dict | None = None) -> dict:
+                     budget_s: float | None = None, missed: str = "", held: dict | None = None,
+                     cause: dict | None = None) -> dict:
     """``summary.json``'s ``capacity``: ``pool_short`` and ``hires`` (by profile), how sure the count
     is, what even the hires leave missed, and whether this plan includes them (``hired``, with their
     pay this week). ``sizing`` None: nothing sized, because every target is met (``missed``, the
     ``missed_text``, empty) or because the caller does not size (compare, sweep: ``pool_short`` is then
     unknown, null), or because the plan's roster was mended to every target without one (``held``
-    with ``mended_days``: ``plan._mended``)."""
+    with ``mended_days``: ``plan._mended``). ``cause``: the week's ``binding_cause``; when even the hires
+    leave a target missed and it is ``structural``, the section names it (``structural_cause``) instead
+    of asking for more hires."""
     if sizing is None and held:  # mended to every target without a sizing (plan._mended)
         out = {"pool_short": False, "sized": False, "held_to_targets": held}
         return {**out, "note": _held_line(held)}
@@ -75,6 +78,8 @@ def capacity_section(sizing: Sizing | None, scenario: Scenario, *, hired: bool =
     if found and not sizing.reachable:
         out["left_missed"] = {"unstable_intervals": sizing.unstable,
                               "points_below_target": {ch: v / 100 for ch, v in sizing.deficit_bp.items() if v}}
+        if cause is not None and structural(cause["cause"]):
+            out["structural_cause"] = cause["cause"]
     if sizing.roster is not None and sizing.hired:
         ids = {a.agent_id for a in sizing.hired}
         own = sizing.roster.shifts[sizing.roster.shifts["agent_id"].isin(ids)]
@@ -132,6 +137,10 @@ def capacity_line(section: dict, has_hire_table: bool = True) -> str:
         return line + (f"; still missed: {_left_text(left)}" if left else "") + budget
     if left:
         what = f"even {n} hire(s) ({hires}) leave" if n else "this pool leaves"
+        if section.get("structural_cause"):
+            return (f"templates short: {what} {_left_text(left)}; the shift templates bind, not the pool: "
+                    f"{section['structural_cause']}: add starts or longer spans to roster.templates for those "
+                    f"hours") + budget
         fix = "widen the [hire] caps or templates" if has_hire_table else "add a [hire] table to size hires"
         return f"pool short: {what} {_left_text(left)}; {fix}" + budget
     if n:
@@ -144,6 +153,18 @@ def capacity_line(section: dict, has_hire_table: bool = True) -> str:
 
 
 # -- the binding cause ------------------------------------------------------------------------------------
+# the causes (roster.report.ShortfallDiagnostics.cause) that more agents working the same templates do not remove
+_STRUCTURAL = re.compile(r"^(service window closed|no shift template covers|lunch: every shift covering"
+                         r"|only \d+ \S+-skilled agents have a contract whose templates cover)")
+
+
+def structural(cause: str) -> bool:
+    """Whether a shortfall cause is in the rules rather than the pool: the window is closed, no template
+    covers the interval, every shift covering it takes its lunch then, or too few agents have a contract
+    whose templates cover it."""
+    return bool(_STRUCTURAL.match(cause))
+
+
 _COULD_COVER = re.compile(r"^\d+ \S+-skilled agents could cover .*?: \d+ work it, the others are (?P<reasons>.*)$")
 _REASON = re.compile(r"(.+?) \((\d+)\)(?:, |$)")
 _NUMBERS = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|\d+(?:\.\d+)?")

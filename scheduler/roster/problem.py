@@ -48,7 +48,7 @@ import pandas as pd
 
 from core.errors import InputError
 from core.names import WORKING_DAY_TYPES
-from core.scenario import Scenario, Window, hhmm_to_min
+from core.scenario import Scenario, Window
 from scheduler.agents import Agent
 from scheduler.requests import Request
 
@@ -156,8 +156,7 @@ class RosterProblem:
 
     def grid(self, day: dt.date) -> list[int]:
         """Interval starts [min after midnight] of the open service window on ``day``."""
-        w = self.open_windows[day]
-        return list(range(w.start_min, w.end_min - self.interval_min + 1, self.interval_min))
+        return self.open_windows[day].grid(self.interval_min)
 
     def shortfall_weights(self) -> pd.Series:
         """[cost units] per missing head, one per requirement row."""
@@ -390,27 +389,6 @@ class RosterProblem:
             return template in agent.templates
         return agent.contract in contracts and template not in self._hire_only
 
-    def lunch_window(self, template=None) -> Window:
-        """The meal window of a template (its own ``lunch_window``, else the roster's)."""
-        own = getattr(template, "lunch_window", None)
-        return Window.parse(own or self.scenario.roster.lunch_window)
-
-    def lunch_is_fixed(self, template=None) -> bool:
-        """``fixed`` policy puts lunch at ``fixed_lunch_at``, except for templates with their own window."""
-        return self.scenario.roster.lunch_policy == "fixed" and not getattr(template, "lunch_window", None)
-
-    def break_min(self, template) -> int:
-        """[min] unpaid break of a template's shifts: its own ``break_h`` (a split shift), else the
-        roster's ``lunch_min`` when it has a lunch, else 0."""
-        if not template.lunch:
-            return 0
-        if template.break_h is not None:
-            return int(round(template.break_h * 60))
-        return self.scenario.roster.lunch_min
-
-    def fixed_lunch_min(self) -> int:
-        return hhmm_to_min(self.scenario.roster.fixed_lunch_at)
-
 
 def week_span(days: list[dt.date]) -> list[dt.date]:
     """Every date of the ISO weeks that ``days`` touch, Monday of the first to Sunday of the last."""
@@ -473,52 +451,29 @@ class ShiftShape:
 def template_spans(problem: RosterProblem, template, day: dt.date) -> list[tuple[int, int]]:
     """(start, end) [min after midnight] of the shifts ``template`` offers on ``day``, one per start,
     in the order of its starts: the right day type (promotion-only templates on promotion main days
-    only) and inside the open service window. A start that does not fit the window is skipped, unless
-    the template has ``fit_window``: then the shift starts at the window's opening if it would start
-    before it and ends at its close if it would end after it (09:00-18:00 becomes 10:00-18:00 in a
-    10:00-18:00 holiday window), at least ``min_span_h`` long. The model (``shift_shapes``) and the
-    validator read the templates through this one function."""
-    window = problem.open_windows[day]
-    if not window.is_open or problem.day_types[day] not in template.day_types:
+    only) and inside the open service window, fitted to it with ``fit_window``
+    (``ShiftTemplate.spans``). The model (``shift_shapes``) and the validator read the templates through
+    this one function."""
+    if problem.day_types[day] not in template.day_types:
         return []
     if template.promotion_only and day not in problem.promotion_days:
         return []
-    span = int(round(template.span_h * 60))
-    out: list[tuple[int, int]] = []
-    for text in template.starts:
-        start = hhmm_to_min(text)
-        end = start + span
-        if template.fit_window:
-            start, end = max(start, window.start_min), min(end, window.end_min)
-            shortest = 1 if template.min_span_h is None else int(round(template.min_span_h * 60))
-            if end - start < shortest:
-                continue
-        if start < window.start_min or end > window.end_min or (start, end) in out:
-            continue
-        out.append((start, end))
-    return out
+    return template.spans(problem.open_windows[day])
 
 
 def shift_shapes(problem: RosterProblem, day: dt.date) -> list[ShiftShape]:
     """The shifts the templates offer on ``day`` (``template_spans``) with room for their lunch, which
     must lie inside the lunch window (or at ``fixed_lunch_at``) and not in the shift's first or last
-    interval. Shifts with no room for their lunch are skipped."""
-    step = problem.interval_min
+    interval (``Scenario.lunch_starts``). Shifts with no room for their lunch are skipped."""
+    step, window, sc = problem.interval_min, problem.open_windows[day], problem.scenario
     grid = problem.grid(day)
     shapes = []
-    for tpl in problem.scenario.all_templates:
-        lunch_min = problem.break_min(tpl)
+    for tpl in sc.all_templates:
+        lunch_min = sc.break_min(tpl)
         for start, end in template_spans(problem, tpl, day):
-            lunch: tuple[int, ...] = ()
-            if lunch_min:
-                if problem.lunch_is_fixed(tpl):
-                    options = [problem.fixed_lunch_min()]
-                else:
-                    lw = problem.lunch_window(tpl)
-                    options = [t for t in grid if lw.start_min <= t and t + lunch_min <= lw.end_min]
-                lunch = tuple(l for l in options if start + step <= l and l + lunch_min <= end - step)
-                if not lunch:
-                    continue  # no lunch fits this shift: skip it
+            lunch = sc.lunch_starts(tpl, start, end, window, step)
+            if lunch is None:
+                continue  # no lunch fits this shift: skip it
             covered = tuple(t for t in grid if start <= t and t + step <= end)
             shapes.append(ShiftShape(tpl.name, start, end, lunch, lunch_min, end - start - lunch_min,
                                      covered, tuple(tpl.contracts)))
