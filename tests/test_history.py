@@ -241,3 +241,12 @@ def test_a_cell_a_thousand_times_its_channels_busy_intervals_is_flagged_with_its
     assert "\n" not in notes[0]
     assert h.before(pd.Timestamp("2025-03-24").date()).outliers == ()
     assert read_history(write(tmp_path, weeks_of_rows(), "clean.csv")).outliers == ()
+
+
+def test_a_first_row_longer_than_the_header_is_refused_not_shifted(tmp_path):
+    """pandas took the first column of such a file for an index and shifted every column by one: the time
+    was read as the channel ('chat' is not a time), or, where the shifted cells parsed, silently wrong."""
+    p = write(tmp_path, "interval_start,channel,contacts\n2025-03-03T09:00,chat,12,5\n2025-03-03T10:00,chat,13,5\n")
+    with pytest.raises(InputError) as err:
+        read_history(p)
+    assert str(err.value) == f"{p}:2: 4 cells for the header's 3 columns"
