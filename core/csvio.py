@@ -7,6 +7,10 @@ the same files:
   a file in none of them is one line naming the byte offset and line of the first bad byte;
 - gzip-compressed files (recognised by their first bytes);
 - the delimiter of the header line: comma, tab (Excel's "Unicode text") or semicolon;
+- with ``comments=True`` (the events file), lines starting with ``#`` are comments, skipped like blank
+  lines, and every row keeps its file line for messages (:func:`row_lines`);
+- a first row with one cell more than the header is refused naming its line (pandas would otherwise
+  take the first column for an index and shift every column by one);
 - an Excel workbook (``.xlsx``, recognised by its first bytes): its first sheet, the header in its first
   row, read as the same text cells (a date cell as ``YYYY-MM-DD HH:MM:SS``), so rows are numbered as in
   the sheet. The actuals import, which streams CSV through DuckDB, asks for the sheet saved as CSV.
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -97,28 +102,47 @@ def sniff_csv(path: str | Path, *, what: str, option: str | None = None) -> CsvF
 
 
 HEADERS = "headers"  # raw.attrs[HEADERS]: each column's header as the file writes it
+LINES = "lines"  # raw.attrs[LINES]: the file line of the header, then of each row (with comments=True)
+
+
+def row_lines(raw: pd.DataFrame) -> list[int]:
+    """The file line of each row of a :func:`read_text_csv` frame (the header is line 1 unless comments or
+    blank lines come before it)."""
+    lines = raw.attrs.get(LINES)
+    return list(lines[1:]) if lines else list(range(2, len(raw) + 2))
 
 
 def read_text_csv(path: str | Path, required: tuple[str, ...], *, what: str, option: str | None = None,
-                  hint: str | None = None) -> pd.DataFrame:
+                  hint: str | None = None, comments: bool = False,
+                  allowed: tuple[str, ...] | None = None) -> pd.DataFrame:
     """All cells as strings under stripped header names; checks the file exists, is text in an accepted
-    encoding, parses, has the ``required`` columns and at least one row. ``what`` names the file in
-    messages ("history file"), ``option`` the command-line option that gave it."""
+    encoding, parses, has only ``allowed`` columns (when given; each once), the ``required`` ones and at
+    least one row. ``what`` names the file in messages ("history file"), ``option`` the command-line
+    option that gave it; ``comments``: lines starting with ``#`` are skipped (each row's file line:
+    :func:`row_lines`)."""
     path = Path(path)
     check_input_file(path, what, option)
     kind = workbook_kind(path)
     if kind == "xls":
         raise InputError("an Excel 97-2003 workbook (.xls): save it as .xlsx or as CSV", file=path)
-    raw = _read_xlsx(path) if kind else _read_csv_text(path)
+    raw = _read_xlsx(path) if kind else _read_csv_text(path, comments)
     headers = [str(c).strip() for c in raw.columns]
     raw.columns = _known_headers(headers, path)
     raw.attrs[HEADERS] = dict(zip(raw.columns, headers))
+    header_line = raw.attrs.get(LINES, [1])[0]
+    for col in raw.columns if allowed is not None else ():
+        twice = re.fullmatch(r"(.+)\.\d+", col)  # pandas' name for a second column of the same header
+        if twice and twice[1] in raw.columns:
+            raise InputError(f"column '{twice[1]}' appears twice", file=path, row=header_line, field=twice[1])
+        if col not in allowed:
+            raise InputError(f"unknown column '{col}'; allowed: {', '.join(allowed)}", file=path, row=header_line,
+                             field=col)
     for col in required:
         if col not in raw.columns:
             raise InputError(f"missing column '{col}' ({hint or 'required: ' + ', '.join(required)})",
-                             file=path, row=1, field=col)
+                             file=path, row=header_line, field=col)
     if raw.empty:
-        raise InputError(f"the {what} has no rows", file=path, row=2)
+        raise InputError(f"the {what} has no rows", file=path, row=header_line + 1)
     return raw
 
 
@@ -150,10 +174,23 @@ def _known_headers(headers: list[str], path: Path) -> list[str]:
     return out
 
 
-def _read_csv_text(path: Path) -> pd.DataFrame:
+def _read_csv_text(path: Path, comments: bool = False) -> pd.DataFrame:
     text, _ = decode(read_bytes(path), path)
-    delimiter = sniff_delimiter(text.split("\n", 1)[0])
+    lines = text.split("\n")  # as pandas counts lines (not splitlines: a cell may hold U+2028)
+    if comments:  # a comment becomes a blank line: skipped, and pandas still counts file lines
+        lines = ["" if line.lstrip().startswith("#") else line for line in lines]
+        text = "\n".join(lines)
+    used = [i for i, line in enumerate(lines, start=1) if line.strip()]
+    if comments and not used:
+        raise InputError("empty file: no header line, only comments", file=path, row=1)
+    delimiter = sniff_delimiter(lines[used[0] - 1] if used else "")
     try:
-        return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
+        raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
     except Exception as exc:  # pandas raises several parser error types
         raise InputError(f"not a readable CSV ({' '.join(str(exc).split())})", file=path) from None
+    if not isinstance(raw.index, pd.RangeIndex):  # the first row had a cell more than the header
+        raise InputError(f"{len(raw.columns) + 1} cells for the header's {len(raw.columns)} columns",
+                         file=path, row=used[1] if len(used) > 1 else 2)
+    if comments:
+        raw.attrs[LINES] = used[:len(raw) + 1]
+    return raw

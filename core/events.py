@@ -13,21 +13,27 @@ shop can list each instance with its own dates instead of trusting a month-day r
 - ``presale_at`` (optional column, may be blank) presale openings ``YYYY-MM-DDTHH:MM``, several separated
   by ``;``, each inside ``[start, main_day]``.
 
-Lines starting with ``#`` are comments (sources, notes). Every error names the file, the line and the
-field. For a year the file lists an event, its dates replace the scenario's month-day rule everywhere
-(forecast, service windows, promotion-only shift templates); other years keep the rule.
+The file is read like every user CSV (:func:`core.csvio.read_text_csv`: UTF-8, GBK or UTF-16, gzip or
+an ``.xlsx`` sheet; comma, tab or semicolon), dates and times in the forms of :mod:`core.values`
+(``2025/6/18``, ``2025年6月18日``, ``2025-05-13 20:00``, ``+08:00``; in a semicolon-separated file a cell of
+several openings is quoted). Lines starting with ``#`` are comments (sources, notes). Every error names
+the file, the line and the field. For a year the file lists an event, its dates replace the scenario's
+month-day rule everywhere (forecast, service windows, promotion-only shift templates); other years keep
+the rule.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from core.errors import InputError, check_input_file
+from core.csvio import read_text_csv, row_lines
+from core.errors import InputError
 from core.limits import MAX_CAMPAIGN_LEAD_DAYS, MAX_CAMPAIGN_TAIL_DAYS
+from core.values import TIME_FORMS, date_cell, parse_timestamps
 
 EVENT_COLUMNS = ("event", "main_day", "start", "end", "presale_at")
 REQUIRED_COLUMNS = ("event", "main_day", "start", "end")
@@ -54,29 +60,21 @@ class CampaignInstance(BaseModel):
         return (self.end - self.main_day).days
 
 
-def _date(text: str, path: Path, row: int, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"'{text}' is not a date YYYY-MM-DD", file=path, row=row, field=field) from None
-
-
 def _instants(text: str, path: Path, row: int) -> tuple[dt.datetime, ...]:
+    """The presale openings of a cell: times in any form the history takes (:mod:`core.values`), several
+    separated by ``;``, each on a whole minute."""
+    parts = [p.strip() for p in text.split(";") if p.strip()]
+    if not parts:
+        return ()
+    times = parse_timestamps(pd.Series(parts, dtype=object))
     out = []
-    for part in text.split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            if "T" not in part:
-                raise ValueError
-            at = dt.datetime.fromisoformat(part)
-        except ValueError:
-            raise InputError(f"'{part}' is not a time YYYY-MM-DDTHH:MM (several separated by ';')",
-                             file=path, row=row, field="presale_at") from None
-        if at.tzinfo is not None or at.second or at.microsecond:
-            raise InputError(f"'{part}' must be a local time on a whole minute, YYYY-MM-DDTHH:MM",
+    for part, at in zip(parts, times):
+        if pd.isna(at):
+            raise InputError(f"'{part}' is not a time ({TIME_FORMS}; several separated by ';')",
                              file=path, row=row, field="presale_at")
+        at = at.to_pydatetime()
+        if at.second or at.microsecond:
+            raise InputError(f"'{part}' is not on a whole minute", file=path, row=row, field="presale_at")
         out.append(at)
     return tuple(sorted(set(out)))
 
@@ -86,9 +84,9 @@ def parse_event_row(rec: dict[str, str], path: Path, row: int) -> CampaignInstan
     event = (rec.get("event") or "").strip()
     if not event:
         raise InputError("empty event name", file=path, row=row, field="event")
-    main = _date(rec.get("main_day") or "", path, row, "main_day")
-    start = _date(rec.get("start") or "", path, row, "start")
-    end = _date(rec.get("end") or "", path, row, "end")
+    main = date_cell(rec.get("main_day") or "", file=path, row=row, field="main_day")
+    start = date_cell(rec.get("start") or "", file=path, row=row, field="start")
+    end = date_cell(rec.get("end") or "", file=path, row=row, field="end")
     if end < start:
         raise InputError(f"end {end} is before start {start}", file=path, row=row, field="end")
     if not start <= main <= end:
@@ -109,44 +107,20 @@ def parse_event_row(rec: dict[str, str], path: Path, row: int) -> CampaignInstan
 
 
 def read_events_csv(path: str | Path) -> list[CampaignInstance]:
-    """Read and check an events CSV (see the module doc). At most one instance of an event per year
-    (the year of its main day): a year is either listed or left to the month-day rule."""
+    """Read and check an events CSV (see the module doc) with the reader every user CSV goes through
+    (:func:`core.csvio.read_text_csv`, comments on). At most one instance of an event per year (the year
+    of its main day): a year is either listed or left to the month-day rule."""
     path = Path(path)
-    check_input_file(path, "events file", EVENTS_OPTION)
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (UnicodeDecodeError, OSError) as exc:
-        raise InputError(f"not a readable UTF-8 CSV ({exc})", file=path) from None
-    numbered = [(i, line) for i, line in enumerate(lines, start=1)
-                if line.strip() and not line.lstrip().startswith("#")]
-    if not numbered:
-        raise InputError("the events file is empty (expected a header event,main_day,start,end,presale_at)",
-                         file=path, row=1)
-    rows = list(csv.reader([line for _, line in numbered]))
-    header_row, header = numbered[0][0], [c.strip() for c in rows[0]]
-    for col in header:
-        if col not in EVENT_COLUMNS:
-            raise InputError(f"unknown column '{col}'; allowed: {', '.join(EVENT_COLUMNS)}", file=path,
-                             row=header_row, field=col)
-    for col in REQUIRED_COLUMNS:
-        if col not in header:
-            raise InputError(f"missing column '{col}' (expected {','.join(EVENT_COLUMNS)})", file=path,
-                             row=header_row, field=col)
-    if len(set(header)) != len(header):
-        dup = next(c for c in header if header.count(c) > 1)
-        raise InputError(f"column '{dup}' appears twice", file=path, row=header_row, field=dup)
+    raw = read_text_csv(path, REQUIRED_COLUMNS, what="events file", option=EVENTS_OPTION, comments=True,
+                        allowed=EVENT_COLUMNS, hint=f"expected {','.join(EVENT_COLUMNS)}")
     out: list[CampaignInstance] = []
     seen: dict[tuple[str, int], int] = {}
-    for (line_no, _), cells in zip(numbered[1:], rows[1:]):
-        if len(cells) > len(header):
-            raise InputError(f"{len(cells)} cells for {len(header)} columns", file=path, row=line_no)
-        inst = parse_event_row(dict(zip(header, cells)), path, line_no)
+    for line_no, rec in zip(row_lines(raw), raw.to_dict("records")):
+        inst = parse_event_row(rec, path, line_no)
         key = (inst.event, inst.main_day.year)
         if key in seen:
             raise InputError(f"'{inst.event}' is listed twice for {inst.main_day.year} (also line {seen[key]})",
                              file=path, row=line_no, field="main_day")
         seen[key] = line_no
         out.append(inst)
-    if not out:
-        raise InputError("the events file has no rows", file=path, row=header_row + 1)
     return out

@@ -44,6 +44,18 @@ MAX_PAY_MULTIPLIER = 10.0
 MAX_PROMOTION_MULTIPLIER = 1000.0
 """A promotion's day multiplier on contacts (Double 11 main days reach 10-30x)."""
 
+MAX_INTERVAL_CONTACTS = 2.0**53
+"""Contacts in one history row (interval x channel). Above 2**53 a double no longer holds every integer,
+so such a cell is not a count at all (``1e300``, a pasted serial number), whatever the centre's size.
+The bound is absolute on purpose: the reader cannot tell a very large centre from a history in the
+wrong unit, and those are caught downstream with their own message (the staffing search's Erlang cap,
+the roster objective's range, ``scheduler.plan_health``); a cell far out of line with the rest of its
+channel is flagged against the file itself (``OUTLIER_FACTOR``)."""
+OUTLIER_FACTOR = MAX_PROMOTION_MULTIPLIER
+"""A history cell more than this many times its channel's busy-interval level (the 99th percentile of
+its cells) is an outlier: more than the largest promotion a scenario may describe can explain. The
+forecast notes it (file and row) and fits the usual count of that interval in its place."""
+
 SEED_MAX = 2**31 - 1
 """Seeds are 0 .. 2**31 - 1: CP-SAT's ``random_seed`` is an int32 and numpy's generators refuse
 negative seeds."""

@@ -38,7 +38,7 @@ from core.values import parse_timestamps
 from forecasts import kernels as K
 from forecasts.baselines import BASELINES, StatsForecastPeer
 from forecasts.calendar import Calendar
-from forecasts.history import History, _infer_interval, read_history
+from forecasts.history import History, _infer_interval, check_contacts_bound, find_outliers, read_history
 from forecasts.inputs import calendar_notes, prepare
 from forecasts.models import ForecastConfig, forecast_range
 from scenarios import default_scenario
@@ -70,14 +70,16 @@ def read_history_any(path: str | Path, channel: str = "phone") -> History:
         if len(hits):
             i = int(hits[0])
             raise InputError(f"'{raw[field].iloc[i]}' {what}", file=path, row=i + 2, field=field)
+    check_contacts_bound(calls, raw["Calls"], path, "Calls")
     frame = pd.DataFrame({"interval_start": ts, "channel": channel, "contacts": calls.astype(float),
                           "aht_s": np.nan})
     if frame["interval_start"].duplicated().any():
         i = int(np.flatnonzero(frame["interval_start"].duplicated().to_numpy())[0])
         raise InputError(f"duplicate row for {ts.iloc[i]:%Y-%m-%dT%H:%M}", file=path, row=i + 2, field="DateTime")
     interval = _infer_interval(frame["interval_start"], path)
+    outliers = find_outliers(frame, np.arange(len(frame)) + 2, "Calls")
     frame = frame.sort_values("interval_start", kind="stable").reset_index(drop=True)
-    return History(frame, interval, str(path))
+    return History(frame, interval, str(path), outliers)
 
 
 def neutral_scenario(scenario=None):

@@ -485,6 +485,8 @@ class CampaignPhase:
             Yk = np.where(surge[sel], 0.0, h.Y[sel])
             expected = np.where(surge[sel], 0.0, adj[sel, None] * shape[sel])
             self.shape_ratio[str(k)] = K.hour_ratios(Yk, expected, w, base.phi)
+        spread = np.asarray(spread, dtype=float)
+        spread = spread[K.inliers(spread, K.SPREAD_OUTLIER_Z)]  # an instance with a bad cell is no sample of it
         self.sigma = float(np.std(spread)) if len(spread) > 5 else 0.2
         self._fit_presale(h, base, shape, adj)
 

@@ -20,6 +20,12 @@ time is converted, so the clock hour a DST change repeats does not collide. The 
 
 Any regular interval of 5 minutes or more is accepted (5, 10, 15, 30, 60 ...); the forecaster
 aggregates to the planning interval. A day with no rows is a closed day, not an error.
+
+A count above ``core.limits.MAX_INTERVAL_CONTACTS`` (2**53) is refused: it is not a count. A cell more than
+``core.limits.OUTLIER_FACTOR`` times its channel's 99th percentile is kept but flagged
+(:attr:`History.outliers`, :func:`find_outliers`): the forecast fits the usual count of that interval in
+its place and says so in its notes (:meth:`History.screened`), so one bad cell moves neither the forecast
+nor its band.
 """
 
 from __future__ import annotations
@@ -32,8 +38,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.csvio import fields_as_in_file, read_text_csv
+from core.csvio import HEADERS, fields_as_in_file, read_text_csv
 from core.errors import InputError
+from core.limits import MAX_INTERVAL_CONTACTS, OUTLIER_FACTOR
 from core.names import CHANNELS, channel_key
 from core.values import TIME_FORMS, parse_numbers, parse_timestamps
 
@@ -41,14 +48,38 @@ REQUIRED = ("interval_start", "channel", "contacts")
 DEFAULT_HISTORY = Path(__file__).resolve().parent / "data" / "history.csv.gz"
 
 
+OUTLIER_NOTES = 3
+"""Outliers named one by one in the forecast notes; the rest are counted in one more note."""
+OUTLIER_LEVEL_Q = 0.99
+"""The quantile of a channel's cells taken as its busy-interval level: a promotion's peaks are among
+the top 1% of a year's intervals, and up to 1% of bad cells cannot move it."""
+REPLACE_WEEKS = 4
+"""A flagged cell is fitted as the median of the same channel and interval in up to this many weeks
+before it (after it where the history has none before)."""
+
+
+@dataclass(frozen=True)
+class Outlier:
+    """A history cell far out of line with its channel (see :func:`find_outliers`)."""
+
+    row: int                    # the file's line (header = 1)
+    interval_start: pd.Timestamp
+    channel: str
+    contacts: float
+    level: float                # the channel's busy-interval level it is compared with
+    field: str = "contacts"     # the column as the file names it
+
+
 @dataclass(frozen=True)
 class History:
     """Validated history. ``frame`` has ``interval_start`` (Timestamp), ``channel``, ``contacts``
-    (float) and ``aht_s`` (float, NaN where unknown), sorted, one row per interval and channel."""
+    (float) and ``aht_s`` (float, NaN where unknown), sorted, one row per interval and channel.
+    ``outliers`` are the cells :func:`find_outliers` flagged, still in ``frame`` as read."""
 
     frame: pd.DataFrame
     interval_min: int
     source: str
+    outliers: tuple[Outlier, ...] = ()
 
     @property
     def channels(self) -> list[str]:
@@ -67,14 +98,15 @@ class History:
         """Only the rows strictly before ``day`` (what a forecast for ``day`` may use)."""
         cut = pd.Timestamp(day)
         return History(self.frame[self.frame["interval_start"] < cut].reset_index(drop=True),
-                       self.interval_min, self.source)
+                       self.interval_min, self.source, tuple(o for o in self.outliers if o.interval_start < cut))
 
     def between(self, start: dt.date, end: dt.date) -> History:
         """Rows on dates in [start, end]."""
         lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
         ts = self.frame["interval_start"]
         return History(self.frame[(ts >= lo) & (ts < hi)].reset_index(drop=True),
-                       self.interval_min, self.source)
+                       self.interval_min, self.source,
+                       tuple(o for o in self.outliers if lo <= o.interval_start < hi))
 
     def aggregate(self, interval_min: int) -> History:
         """Sum contacts into coarser intervals; AHT becomes the contact-weighted mean."""
@@ -91,7 +123,47 @@ class History:
         g = f.groupby(["interval_start", "channel"], sort=True).agg(
             contacts=("contacts", "sum"), work=("work", "sum"), known=("known", "sum")).reset_index()
         g["aht_s"] = np.where(g["known"] > 0, g["work"] / g["known"].where(g["known"] > 0), np.nan)
-        return History(g[["interval_start", "channel", "contacts", "aht_s"]], interval_min, self.source)
+        return History(g[["interval_start", "channel", "contacts", "aht_s"]], interval_min, self.source,
+                       self.outliers)
+
+    def screened(self) -> tuple[History, list[str]]:
+        """The history a forecast is fitted on, and its notes: each flagged cell (``outliers``) replaced
+        by the median of the same channel and interval in the ``REPLACE_WEEKS`` weeks before it (after
+        it where there are none before; other flagged cells left out), one note per cell naming the
+        file's row (the first ``OUTLIER_NOTES``, then a count). Cells of an aggregated history are
+        those holding the flagged rows."""
+        if not self.outliers:
+            return self, []
+        step = pd.Timedelta(minutes=self.interval_min)
+        cell = {(o.channel, o.interval_start.floor(step)) for o in self.outliers}
+        s = self.frame.set_index(["channel", "interval_start"])["contacts"]
+        usual = s[~s.index.isin(list(cell))]
+        fitted = {}
+        for ch, t in sorted(cell):
+            value = 0.0
+            for sign in (-1, 1):
+                near = usual.reindex(pd.MultiIndex.from_tuples(
+                    [(ch, t + sign * pd.Timedelta(weeks=k)) for k in range(1, REPLACE_WEEKS + 1)])).dropna()
+                if len(near):
+                    value = float(near.median())
+                    break
+            fitted[(ch, t)] = value
+        key = pd.MultiIndex.from_frame(self.frame[["channel", "interval_start"]])
+        replaced = pd.Series(key.map(fitted.get), index=self.frame.index, dtype=float)
+        frame = self.frame.assign(contacts=replaced.fillna(self.frame["contacts"]))
+        notes = []
+        for o in self.outliers[:OUTLIER_NOTES]:
+            t = o.interval_start.floor(step)
+            notes.append(f"{self.source}:{o.row}, field '{o.field}': {o.channel} {o.interval_start:%Y-%m-%dT%H:%M} "
+                         f"has {o.contacts:,.6g} contacts, over {OUTLIER_FACTOR:g}x the channel's busy-interval "
+                         f"level ({o.level:,.6g}, its {OUTLIER_LEVEL_Q:.0%} quantile): the forecast is fitted with "
+                         f"{fitted[(o.channel, t)]:g} there (the same interval in the weeks around it); "
+                         "correct or remove the row")
+        if len(self.outliers) > OUTLIER_NOTES:
+            notes.append(f"{self.source}: {len(self.outliers) - OUTLIER_NOTES} more cell(s) over {OUTLIER_FACTOR:g}x "
+                         "their channel's busy-interval level, each fitted as the same interval in the weeks "
+                         "around it; is a column in the wrong unit?")
+        return History(frame, self.interval_min, self.source, self.outliers), notes
 
     def matrix(self, channel: str, start: dt.date, end: dt.date, column: str = "contacts"
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -117,6 +189,30 @@ class History:
             s = ((t.dt.hour * 60 + t.dt.minute) // self.interval_min).to_numpy()
             out[d, s] = sub[column].to_numpy(dtype=float)
         return out, observed
+
+
+def find_outliers(frame: pd.DataFrame, rows: np.ndarray, field: str = "contacts") -> tuple[Outlier, ...]:
+    """The cells of ``frame`` (``interval_start``, ``channel``, ``contacts``; file line ``rows[i]``) more
+    than ``OUTLIER_FACTOR`` times their channel's busy-interval level (its ``OUTLIER_LEVEL_Q`` quantile,
+    at least 1 contact), in file order. A promotion, holiday or presale peak stays well inside that
+    (the bundled history's busiest hour is 3.1x the level); one cell of 1e6 in a channel of a few hundred
+    an hour is flagged."""
+    contacts = frame["contacts"].to_numpy(float)
+    level = frame.groupby("channel")["contacts"].transform(lambda c: max(float(c.quantile(OUTLIER_LEVEL_Q)), 1.0))
+    level = level.to_numpy(float)
+    hits = np.flatnonzero(contacts > OUTLIER_FACTOR * level)
+    return tuple(Outlier(int(rows[i]), frame["interval_start"].iloc[i], str(frame["channel"].iloc[i]),
+                         float(contacts[i]), float(level[i]), field) for i in hits)
+
+
+def check_contacts_bound(contacts: pd.Series, cells: pd.Series, path: Path, field: str) -> None:
+    """Refuse a count above ``MAX_INTERVAL_CONTACTS`` (2**53), where a double stops holding every integer:
+    whatever the centre, such a cell is not a count of contacts."""
+    bad = _first_bad(contacts > MAX_INTERVAL_CONTACTS)
+    if bad is not None:
+        raise InputError(f"{cells.iloc[bad - 2]} contacts in one interval is not a count (at most 2**53 = "
+                         f"{MAX_INTERVAL_CONTACTS:.4g}, where a number stops being an exact integer)",
+                         file=path, row=bad, field=field)
 
 
 def _first_bad(mask: pd.Series) -> int | None:
@@ -162,6 +258,7 @@ def read_history(path: str | Path) -> History:
         bad = _first_bad(contacts < 0)
         if bad is not None:
             raise InputError(f"negative count {raw['contacts'].iloc[bad - 2]}", file=path, row=bad, field="contacts")
+        check_contacts_bound(contacts, raw["contacts"], path, "contacts")
 
         if "aht_s" in raw.columns:
             aht_text = raw["aht_s"].str.strip()
@@ -188,8 +285,10 @@ def read_history(path: str | Path) -> History:
                              file=path, row=bad, field="interval_start")
 
         interval_min = _infer_interval(frame["interval_start"], path)
+        header = raw.attrs.get(HEADERS, {}).get("contacts", "contacts")
+        outliers = find_outliers(frame, np.arange(len(frame)) + 2, header)
         frame = frame.sort_values(["interval_start", "channel"], kind="stable").reset_index(drop=True)
-        return History(frame, interval_min, str(path))
+        return History(frame, interval_min, str(path), outliers)
 
 
 def _infer_interval(ts: pd.Series, path: Path) -> int:

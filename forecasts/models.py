@@ -17,7 +17,10 @@ workdays; holidays; campaign phases aligned on each instance's dates, with presa
   lie below it). Both are calibrated honestly: the regular-day model is refitted at ``calib_folds``
   weekly origins before the end of the history and scored on the following week (day totals: the
   10-90% spread of the log errors; slots: the dispersion of counts around the day total times the shape
-  known then). Special days add the spread of the effect between past instances.
+  known then). Special days add the spread of the effect between past instances. Both are robust to a
+  bad cell: a flagged one (:meth:`forecasts.history.History.screened`) is fitted as the usual count of
+  its interval, and a day or campaign instance far out of line with the others is left out of the
+  spread (:func:`forecasts.kernels.inliers`).
 
 A weekday with no rows in recent history (weekends in a weekday-only call centre) is forecast as
 closed (0).
@@ -97,6 +100,7 @@ class Forecaster:
     promo_forced: dict[tuple[str, str], float] = field(default_factory=dict)
     config: ForecastConfig = ForecastConfig()
     notes: list[str] = field(default_factory=list)
+    fit_notes: list[str] = field(default_factory=list)   # what the fit said about the history (outliers)
 
     @classmethod
     def from_scenario(cls, scenario, calendar: Calendar, config: ForecastConfig | None = None) -> Forecaster:
@@ -113,6 +117,7 @@ class Forecaster:
     def fit(self, history: History) -> Forecaster:
         cfg = self.config
         hist = history.aggregate(cfg.interval_min) if history.interval_min != cfg.interval_min else history
+        hist, self.fit_notes = hist.screened()  # a flagged cell is fitted as the usual count there
         self.history = hist
         self.start_hist, self.end_hist = hist.first_date, hist.last_date
         n_days = (self.end_hist - self.start_hist).days + 1
@@ -225,7 +230,7 @@ class Forecaster:
         info = build_days(self.calendar, self.scenario, start, end, cfg.interval_min, cfg.month_turn)
         leads = (start - self.end_hist).days + np.arange(days)
         slots = 1440 // cfg.interval_min
-        self.notes = calendar_notes(self.scenario, self.calendar)
+        self.notes = calendar_notes(self.scenario, self.calendar) + self.fit_notes
         out = {}
         for ch in self.channels_:
             plan = Plan.start(info, leads, slots, ch)

@@ -28,7 +28,7 @@ from scheduler.agents import Agent, load_agents, temporary_agents
 from scheduler.capacity.report import binding_cause, capacity_section, missed_targets, missed_text
 from scheduler.friendly_summary import cost_of_terms, friendly_lines, friendly_section, without_terms
 from scheduler.plan_folder import LEDGER, PlanFolder
-from scheduler.plan_health import check_objective_range, plan_warnings
+from scheduler.plan_health import check_objective_range, plan_warnings, unforecast_channels
 from scheduler.plan_page import PageData, plan_page
 from scheduler.requests import Request, check_requests, read_requests, request_outcomes, requests_summary
 from scheduler.roster import RosterProblem
@@ -204,6 +204,7 @@ class PlanProblem:
     requirements: pd.DataFrame
     problem: RosterProblem
     timings: dict[str, float]
+    warnings: list[str] = field(default_factory=list)  # about the inputs, before the solve (plan_health)
 
 
 def build_problem(inputs: PlanInputs, requirements: pd.DataFrame | None = None) -> PlanProblem:
@@ -224,6 +225,7 @@ def build_problem(inputs: PlanInputs, requirements: pd.DataFrame | None = None) 
     forecast, notes = forecast_range(inputs.history, sc, cal, week.start_date, len(days),
                                      ForecastConfig(interval_min=sc.interval_min, seed=sc.seed))
     timings["forecast_s"] = time.perf_counter() - t0
+    forecast, warnings = unforecast_channels(sc, forecast, inputs.history.source)
 
     t0 = time.perf_counter()
     mask, windows = open_mask(sc, cal, days)
@@ -233,7 +235,7 @@ def build_problem(inputs: PlanInputs, requirements: pd.DataFrame | None = None) 
     check_objective_range(requirements, inputs.agents, sc, inputs.history.source)
     timings["requirements_s"] = time.perf_counter() - t0
     problem = roster_problem(inputs, sc, windows, requirements)
-    return PlanProblem(forecast, notes, channels, requirements, problem, timings)
+    return PlanProblem(forecast, notes, channels, requirements, problem, timings, warnings)
 
 
 def roster_problem(inputs: PlanInputs, sc: Scenario, windows: dict, requirements: pd.DataFrame) -> RosterProblem:
@@ -376,7 +378,7 @@ def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "inputs": {**inputs.paths, "seed": sc.seed, "calendar": cal.kind},
     }
-    summary["warnings"] = plan_warnings(summary, roster.shortfall, requirements, sc)
+    summary["warnings"] = built.warnings + plan_warnings(summary, roster.shortfall, requirements, sc)
     hires = None if not inputs.hire_auto else hires_frame(sizing.hired, sizing.profile_of, sc, roster.shifts)
     return PlanResult(inputs, forecast, requirements, roster, coverage, summary, notes, hires=hires,
                       ledger=ledger_frame(problem, roster.shifts), requests_outcome=outcomes)

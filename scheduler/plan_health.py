@@ -4,6 +4,8 @@ warnings printed after it.
 - :func:`check_objective_range` (before the solve): refuses, as one line, requirements so large that
   the roster's integer objective could pass ``core.limits.MAX_OBJECTIVE_COST`` (CP-SAT would call the
   model invalid). A history whose contacts are a million times too large gets there.
+- :func:`unforecast_channels` (before the solve): a channel the scenario serves that the history has no
+  row of is planned with 0 contacts (nobody staffed for it) and said loudly, one warning line each.
 - :func:`plan_warnings` (after the solve): a poor roster, one line per problem with what to do. A
   gap above ``GAP_WARN`` (the solver stopped far from a proof); a shortfall above ``SHORTFALL_WARN`` of
   the required agent-intervals, with the cause that binds most (from ``shortfall.csv``'s ``cause``)
@@ -63,6 +65,34 @@ def check_objective_range(requirements: pd.DataFrame, agents: list, scenario, so
     raise InputError(f"{len(agents):,} agents at their hourly costs could cost {wage:.3g} a week in the roster's "
                      f"objective, beyond the {MAX_OBJECTIVE_COST:.3g} it holds (core/limits.py): use a smaller pool "
                      "or fewer shift template starts", field="--agents")
+
+
+def unforecast_channels(scenario, forecast: pd.DataFrame, source: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The forecast with every channel ``scenario`` serves, and a warning per channel it lacked.
+
+    A channel with no row in the history has no forecast: it is planned at 0 contacts (rows of zeros
+    with the scenario's ``default_aht_s``), so the plan lists it and staffs nobody for it, and the
+    warning names the history file and the channel. Not an error: a history may rightly lack a channel
+    that opens later or that another team answers, and the rest of the plan stands; the reverse (a
+    history channel the scenario does not define) is an error, since its contacts would go unplanned
+    (``Scenario.check_channels``)."""
+    from core.names import channel_rank
+
+    absent = [c for c in scenario.channels if c not in set(forecast["channel"])]
+    if not absent:
+        return forecast, []
+    starts = forecast["interval_start"].drop_duplicates()
+    zeros = [pd.DataFrame({"interval_start": starts, "channel": c, "contacts": 0.0, "contacts_p10": 0.0,
+                           "contacts_p90": 0.0, "aht_s": float(scenario.channels[c].default_aht_s)})
+             for c in absent]
+    out = pd.concat([forecast, *zeros], ignore_index=True)
+    out = (out.assign(_rank=out["channel"].map(channel_rank)).sort_values(["interval_start", "_rank"], kind="stable")
+           .drop(columns="_rank").reset_index(drop=True))
+    where = f"the history {source}" if source else "the history"
+    warnings = [f"{where} has no {c} rows, a channel scenario '{scenario.name}' serves: {c} is planned with 0 "
+                f"contacts and nobody staffed for it; add its history, or remove [channels.{c}] from the scenario"
+                for c in absent]
+    return out, warnings
 
 
 # --- after the solve -------------------------------------------------------------------------------------

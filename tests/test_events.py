@@ -58,7 +58,8 @@ def test_the_bundled_calendar_reads_and_the_baseline_uses_it():
 
 @pytest.mark.parametrize("row, line, field, words", [
     ("618,2025-06-31,2025-05-13,2025-06-28,", 2, "main_day", "not a date"),
-    ("618,2025-06-18,2025/05/13,2025-06-28,", 2, "start", "not a date"),
+    ("618,2025-06-18,13/05/2025,2025-06-28,", 2, "start", "not a date"),  # day first: ambiguous
+    ("618,2025-06-18,2025-05-13 09:30,2025-06-28,", 2, "start", "not a date"),
     ("618,2025-06-18,2025-05-13,2025-05-01,", 2, "end", "before start"),
     ("618,2025-07-18,2025-05-13,2025-06-28,", 2, "main_day", "outside"),
     ("618,2025-06-18,2025-05-13,2025-06-28,2025-05-13 20h", 2, "presale_at", "not a time"),
@@ -78,6 +79,30 @@ def test_bad_rows_name_file_row_and_field(tmp_path, row, line, field, words):
     assert "\n" not in msg
 
 
+@pytest.mark.parametrize("text, encoding", [
+    (HEADER + "618,2025/6/18,2025/5/13,2025/6/28,2025/5/13 20:00\n", "utf-8"),        # as Excel writes dates
+    (HEADER.replace(",", ";") + '618;2025-06-18;2025-05-13;2025-06-28;"2025-05-13 20:00"\n', "utf-8"),
+    (HEADER.replace(",", "\t") + "618\t2025年6月18日\t2025年5月13日\t2025年6月28日\t2025-05-13T12:00Z\n", "gbk"),
+    ("# 天猫 618\n" + HEADER + "618,2025-06-18,2025-05-13,2025-06-28,2025-05-13 20:00:00+08:00\n", "utf-16"),
+])
+def test_the_forms_every_other_reader_takes_read_alike(tmp_path, text, encoding):
+    """The events file was read by its own parser: UTF-8 and commas only, dates YYYY-MM-DD and times
+    YYYY-MM-DDTHH:MM, so 2025/6/18, a semicolon file and a presale `2025-05-13 20:00` were refused while
+    the history, requests and calendar readers took them. Now it is read by core.csvio and core.values."""
+    path = tmp_path / "events.csv"
+    path.write_bytes(text.encode(encoding))
+    (got,) = read_events_csv(path)
+    assert (got.event, got.main_day, got.start, got.end) == ("618", D(2025, 6, 18), D(2025, 5, 13), D(2025, 6, 28))
+    assert got.presale_at == (dt.datetime(2025, 5, 13, 20),)
+
+
+def test_a_row_longer_than_the_header_is_refused_naming_its_line(tmp_path):
+    """The shared reader let pandas take the first column for an index (every column shifted by one)."""
+    path = write(tmp_path, "# a note\nevent,main_day,start,end\n618,2025-06-18,2025-05-13,2025-06-28,x\n")
+    with pytest.raises(InputError, match=r"events.csv:3: 5 cells for the header's 4 columns"):
+        read_events_csv(path)
+
+
 def test_rows_are_numbered_as_file_lines_with_comments(tmp_path):
     path = write(tmp_path, "# one\n# two\n" + HEADER + "618,2025-06-18,2025-05-13,2025-04-28,\n")
     with pytest.raises(InputError, match=r"events.csv:4, field 'end'"):
@@ -91,6 +116,7 @@ def test_rows_are_numbered_as_file_lines_with_comments(tmp_path):
      "listed twice"),
     (HEADER, None, "no rows"),
     ("# only a comment\n", None, "empty"),
+    ("event,main_day,start,end,start\n618,2025-06-18,2025-05-13,2025-06-28,2025-05-13\n", "start", "appears twice"),
 ])
 def test_bad_files_are_refused(tmp_path, text, field, words):
     path = write(tmp_path, text)

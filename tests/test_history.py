@@ -53,6 +53,8 @@ HEAD = "interval_start,channel,contacts\n2025-03-03T09:00,chat,1\n"  # a header 
     ("interval_start,channel,contacts,aht_s\n2025-03-03T09:00,chat,1,0\n", 2, "aht_s", "positive"),
     ("interval_start,channel\n2025-03-03T09:00,chat\n", 1, "contacts", "missing column"),
     (HEAD + "2025-03-03T09:02,chat,1\n", 3, "interval_start", "at least 5 minutes"),
+    (HEAD + "2025-03-03T10:00,chat,1e300\n", 3, "contacts", "1e300 contacts in one interval is not a count"),
+    (HEAD + "2025-03-03T10:00,chat,1e16\n", 3, "contacts", "1e16 contacts in one interval is not a count (at most"),
 ])
 def test_bad_input_names_file_row_field(tmp_path, text, row, field, what):
     p = write(tmp_path, text)
@@ -199,3 +201,52 @@ def test_history_in_neither_encoding_names_the_byte(tmp_path):
         read_history(p)
     offset = data.index(b"\xe9")
     assert "h.csv:3:" in str(err.value) and f"byte 0xE9 at byte offset {offset}" in str(err.value)
+
+
+# --- a cell far out of line with its channel -----------------------------------------------------------
+
+def weeks_of_rows(days: int = 35, spike: tuple[str, str] | None = None) -> str:
+    """Hourly chat and phone rows (chat 100-199, phone 10-19) for ``days`` days from Mon 2025-03-03;
+    ``spike`` = (interval_start, contacts) replaces that chat cell."""
+    lines = ["interval_start,channel,contacts"]
+    for i, ts in enumerate(pd.date_range("2025-03-03", periods=days * 24, freq="h")):
+        stamp = f"{ts:%Y-%m-%dT%H:%M}"
+        chat = spike[1] if spike and stamp == spike[0] else str(100 + i % 100)
+        lines += [f"{stamp},chat,{chat}", f"{stamp},phone,{10 + i % 10}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_largest_count_a_double_holds_exactly_is_read(tmp_path):
+    h = read_history(write(tmp_path, HEAD + f"2025-03-03T10:00,chat,{2**53}\n"))
+    assert h.frame["contacts"].max() == 2.0**53
+
+
+def test_a_cell_a_thousand_times_its_channels_busy_intervals_is_flagged_with_its_row(tmp_path):
+    """1e6 chats in one hour of a channel that has at most 199 is flagged (row and field), kept as read,
+    and fitted as the same hour of the weeks before it; a busy hour of 199 is not flagged."""
+    text = weeks_of_rows(spike=("2025-03-24T14:00", "1e6"))
+    p = write(tmp_path, text)
+    h = read_history(p)
+    row = text.splitlines().index("2025-03-24T14:00,chat,1e6") + 1
+    assert [(o.row, o.channel, o.contacts) for o in h.outliers] == [(row, "chat", 1e6)]
+    assert h.frame["contacts"].max() == 1e6  # the history itself is not altered
+    fitted, notes = h.screened()
+    cell = fitted.frame[(fitted.frame["interval_start"] == pd.Timestamp("2025-03-24T14:00"))
+                        & (fitted.frame["channel"] == "chat")]["contacts"]
+    before = h.frame[(h.frame["channel"] == "chat") & h.frame["interval_start"].isin(
+        pd.Timestamp("2025-03-24T14:00") - pd.to_timedelta([7, 14, 21], unit="D"))]["contacts"]
+    assert cell.tolist() == [before.median()]
+    assert fitted.frame["contacts"].max() < 200
+    assert len(notes) == 1 and f"{p}:{row}, field 'contacts': chat 2025-03-24T14:00 has 1e+06 contacts" in notes[0]
+    assert "\n" not in notes[0]
+    assert h.before(pd.Timestamp("2025-03-24").date()).outliers == ()
+    assert read_history(write(tmp_path, weeks_of_rows(), "clean.csv")).outliers == ()
+
+
+def test_a_first_row_longer_than_the_header_is_refused_not_shifted(tmp_path):
+    """pandas took the first column of such a file for an index and shifted every column by one: the time
+    was read as the channel ('chat' is not a time), or, where the shifted cells parsed, silently wrong."""
+    p = write(tmp_path, "interval_start,channel,contacts\n2025-03-03T09:00,chat,12,5\n2025-03-03T10:00,chat,13,5\n")
+    with pytest.raises(InputError) as err:
+        read_history(p)
+    assert str(err.value) == f"{p}:2: 4 cells for the header's 3 columns"

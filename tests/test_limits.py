@@ -318,6 +318,53 @@ def test_plan_on_a_history_scaled_by_a_million_finishes_with_a_warning(tmp_path)
     assert req["required_scheduled"].max() > 1e6
 
 
+# --- a channel the scenario serves and the history lacks ---------------------------------------------------
+
+def history_without(tmp_path, channel: str):
+    hist = pd.read_csv(DEFAULT_HISTORY)
+    hist = hist[(hist["interval_start"] >= "2024-09-01") & (hist["channel"] != channel)]
+    path = tmp_path / f"history_without_{channel}.csv"
+    hist.to_csv(path, index=False)
+    return path
+
+
+def test_a_channel_the_history_lacks_is_planned_at_zero_with_a_warning(tmp_path):
+    """A history without phone rows left phone out of the plan without a word (no summary entry, no
+    note, no warning; the week's cost fell from 72.6k to 49.3k): now the forecast and requirements have
+    phone at 0 and the problem carries a warning naming the history file and the channel."""
+    from scheduler.plan import build_problem, load_inputs
+    from scheduler.weeks import parse_week
+
+    path = history_without(tmp_path, "phone")
+    built = build_problem(load_inputs(parse_week("2025-11"), history_path=path))
+    assert built.channels == ["chat", "phone", "email"]
+    assert built.warnings == [f"the history {path} has no phone rows, a channel scenario 'baseline' serves: phone "
+                              "is planned with 0 contacts and nobody staffed for it; add its history, or remove "
+                              "[channels.phone] from the scenario"]
+    fc = built.forecast
+    phone = fc[fc["channel"] == "phone"]
+    assert len(phone) == 7 * 24 and (phone[["contacts", "contacts_p10", "contacts_p90"]] == 0).all().all()
+    assert fc.groupby("channel")["contacts"].sum()[["chat", "email"]].min() > 1000
+    assert list(fc["channel"].iloc[:3]) == ["chat", "phone", "email"]  # in the order of every forecast
+    req = built.requirements
+    assert req.loc[req["channel"] == "phone", "required_scheduled"].sum() == 0
+    assert req.loc[req["channel"] == "chat", "required_scheduled"].sum() > 0
+
+
+@pytest.mark.slow
+def test_plan_without_a_channels_history_says_so_in_the_console_and_the_summary(tmp_path):
+    path = history_without(tmp_path, "phone")
+    out = tmp_path / "out"
+    result = run("plan", "--week", "2025-11", "--history", path, "--out", out)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    warning = next(w for w in summary["warnings"] if "has no phone rows" in w)
+    assert f"warning: {warning}" in result.stdout.splitlines()
+    assert str(path) in warning
+    assert summary["channels"]["phone"]["contacts"] == 0 and summary["channels"]["phone"]["service_level"] is None
+    assert summary["channels"]["chat"]["service_level"] >= 0.8
+
+
 # --- the plan's health rule ------------------------------------------------------------------------------
 
 def summary_of(gap=0.001, missing=0, status="OPTIMAL", pool=52, chat_sl=0.95, stopped_by="gap"):
