@@ -205,6 +205,35 @@ def test_targets_held_that_the_pool_cannot_meet_say_so_without_blaming_an_agent(
         solve_roster(dataclasses.replace(p, hard_rules=(TargetsMet(service_tables(p)),)))
 
 
+def test_a_hinted_model_with_rules_of_its_own_is_proven_infeasible_without_its_hint():
+    """``windows._infeasible_without_hint``: OR-Tools 9.15 aborted the process on an infeasible model with a
+    partial hint (2025-W47 held to its targets after W46), so a hinted model with ``hard_rules`` is probed
+    without its hint first; a model without such rules, or without a hint, is not probed."""
+    from scheduler.capacity.service import TargetsMet
+    from scheduler.roster import solve_roster
+    from scheduler.roster.model import _add_hints, build_model
+    from scheduler.roster.windows import _infeasible_without_hint
+
+    scn = scenario("09:00-13:00", [BLOCK], None)
+    need = heads_needed(scn, chat_problem(scn, [], 120))
+    plain = chat_problem(scn, [agent(i, contract="part_time") for i in range(need - 2)], 120)
+    hint = solve_roster(plain).shifts
+    held = dataclasses.replace(plain, hard_rules=(TargetsMet(service_tables(plain)),), hint_shifts=hint)
+    built = build_model(held)
+    _add_hints(held, built)
+    assert len(built.model.proto.solution_hint.vars) > 0
+    probe = _infeasible_without_hint(held, built)
+    assert probe is not None  # proven infeasible (the probe returns its solver only then)
+    unhinted = build_model(held)
+    assert _infeasible_without_hint(held, unhinted) is None  # no hint: searched as it is
+    free = dataclasses.replace(plain, hint_shifts=hint)
+    built_free = build_model(free)
+    _add_hints(free, built_free)
+    assert _infeasible_without_hint(free, built_free) is None  # the labour rules alone: not probed
+    with pytest.raises(InputError, match="rules held"):
+        solve_roster(held)
+
+
 def test_a_roster_below_a_weekly_target_is_left_to_the_capacity_sizing():
     """A level below target may mean a short pool, which only the sizing counts: ``_mended`` declines."""
     from scheduler.plan import _mended

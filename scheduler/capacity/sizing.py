@@ -211,6 +211,7 @@ def _complete_hint(built: BuiltModel, problem: RosterProblem, hire: HireOption, 
     model = built.model
     hint = dict(zip(model.proto.solution_hint.vars, model.proto.solution_hint.values))
     trial = model.clone()
+    trial.clear_hints()  # the shifts are fixed; a hint on a model that may be infeasible can abort OR-Tools 9.15
     for var in list(built.rv.x) + list(hire.hired.values()):
         trial.add(trial.get_int_var_from_proto_index(var.index) == hint.get(var.index, 0))
     trial.minimize(over)

@@ -64,6 +64,9 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
     limit = spec.time_limit_s if time_limit_s is None else time_limit_s
     width = spec.window_days
     by_windows = windowed(problem)
+    probe = _infeasible_without_hint(problem, built)
+    if probe is not None:
+        return Searched(probe, cp_model.INFEASIBLE, _figures(probe, cp_model.INFEASIBLE, None, [probe], "INFEASIBLE"))
     whole = make_solver(problem, limit * FIRST_SHARE if by_windows else limit)
     status = whole.solve(built.model)
     solvers = [whole]
@@ -106,6 +109,30 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
     figures = _figures(best, best_status, bound, solvers, stop, gap)
     figures["windows"] = {"days": width, "solved": tried, "improved": improved}
     return Searched(best, best_status, figures)
+
+
+PROBE_DTIME = 1.0  # deterministic units of the probe of a model with rules of its own (it stops at a roster)
+
+
+def _infeasible_without_hint(problem: RosterProblem, built: BuiltModel) -> cp_model.CpSolver | None:
+    """The solver that proved ``built`` infeasible, searched without its hint, when it has a hint and rules
+    of its own (``problem.hard_rules``: targets held, which a pool may not meet); else None.
+
+    OR-Tools 9.15 aborts the whole process (``Check failed: heuristics.fixed_search != nullptr``) when its
+    interleaved search, given a partial hint, finds the model infeasible as its workers load it: 2025-W47
+    after 2025-W46 in ``plan --weeks``, with the targets held (``plan._mended``), killed the year's chain.
+    Without the hint, or with ``repair_hint``, the same model is reported INFEASIBLE at once. The probe
+    stops at its first roster or after ``PROBE_DTIME``: a model it does not prove infeasible is searched
+    with its hint as before."""
+    if not problem.hard_rules or not built.model.proto.solution_hint.vars:
+        return None
+    model = built.model.clone()
+    model.clear_hints()
+    solver = make_solver(problem)
+    solver.parameters.max_deterministic_time = PROBE_DTIME
+    solver.parameters.max_time_in_seconds = PROBE_DTIME / DTIME_PER_S * 3
+    solver.parameters.stop_after_first_solution = True
+    return solver if solver.solve(model) == cp_model.INFEASIBLE else None
 
 
 def windowed(problem: RosterProblem) -> bool:
