@@ -630,6 +630,22 @@ def test_the_level_table_of_a_large_shop_matches_the_report_at_every_head_count(
     assert stable[:, top].all() and not stable[:, 50].any()  # the table reaches past the queues' edge
 
 
+def test_a_sizing_roster_out_of_budget_is_not_reported_as_what_the_hires_leave():
+    """2025-W47 after W46 in the year's chain: the plan's own roster reached chat 87.6%, the sizing's roster
+    with 1 hire, stopped by its budget short of the counting model's levels, 35%; the line said "even 1
+    hire(s) leave chat 45.11 points below target", a figure of the budget, not of the pool."""
+    section = {"sized": True, "hires_total": 1, "proven_minimal": False, "hires_lower_bound": 1,
+               "verified": False, "targets_reachable": False, "hired": False,
+               "hires": [{"skills": "chat|phone", "contract": "part_time", "count": 1}],
+               "left_missed": {"unstable_intervals": 63, "points_below_target": {"chat": 45.11}}}
+    line = capacity_line(section)
+    assert line == ("pool short: at least 1 hire(s) needed (1 chat|phone part_time); the sizing's roster with them "
+                    "still missed the targets when its budget ran out: raise hire.time_limit_s")
+    assert capacity_line({**section, "hires_lower_bound": 0}).startswith("capacity unknown:")
+    verified = capacity_line({**section, "verified": True})
+    assert verified.startswith("pool short: even 1 hire(s) (1 chat|phone part_time) leave chat 45.11 points")
+
+
 @pytest.mark.parametrize("lower, start", [
     (0, "capacity unknown: the sizing found no roster meeting every target in its budget, and no hire is proven"),
     (3, "pool short: at least 3 hire(s) needed (none found); the sizing found no roster in its budget"),

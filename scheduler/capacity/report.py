@@ -135,6 +135,13 @@ def capacity_line(section: dict, has_hire_table: bool = True) -> str:
         else:
             line = "no hire of the [hire] table helps" if left else "no hires needed: this pool meets every target"
         return line + (f"; still missed: {_left_text(left)}" if left else "") + budget
+    if left and not section["verified"]:  # what the sizing's roster left is its budget's, not the pool's
+        lower = section["hires_lower_bound"]
+        if not lower:
+            return ("capacity unknown: the sizing's roster still missed the targets when its budget ran out, and no "
+                    "hire is proven needed: raise hire.time_limit_s")
+        return (f"pool short: at least {lower} hire(s) needed ({hires}); the sizing's roster with them still missed "
+                "the targets when its budget ran out: raise hire.time_limit_s")
     if left:
         what = f"even {n} hire(s) ({hires}) leave" if n else "this pool leaves"
         if section.get("structural_cause"):
