@@ -234,6 +234,26 @@ def test_a_hinted_model_with_rules_of_its_own_is_proven_infeasible_without_its_h
         solve_roster(held)
 
 
+def test_a_completion_of_a_hinted_model_that_breaks_a_rule_says_none():
+    """``model._complete`` on a model that already carries a hint (a greedy start's completion follows a
+    search), with fixed shifts that cannot meet the targets held: None, the caller's fallback."""
+    from scheduler.capacity.service import TargetsMet
+    from scheduler.roster import solve_roster
+    from scheduler.roster.model import _add_hints, _complete, build_model
+
+    scn = scenario("09:00-13:00", [BLOCK], None)
+    need = heads_needed(scn, chat_problem(scn, [], 120))
+    plain = chat_problem(scn, [agent(i, contract="part_time") for i in range(need + 2)], 120)
+    held = dataclasses.replace(plain, hard_rules=(TargetsMet(service_tables(plain)),),
+                               hint_shifts=solve_roster(plain).shifts)
+    built = build_model(held)
+    _add_hints(held, built)
+    assert len(built.model.proto.solution_hint.vars) > 0
+    nobody = {x.index: 0 for x in built.rv.x}
+    assert _complete(held, built.model, nobody) is None
+    assert len(built.model.proto.solution_hint.vars) > 0  # the model's own hint is left as it was
+
+
 def test_a_roster_below_a_weekly_target_is_left_to_the_capacity_sizing():
     """A level below target may mean a short pool, which only the sizing counts: ``_mended`` declines."""
     from scheduler.plan import _mended

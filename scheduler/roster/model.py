@@ -554,8 +554,12 @@ def hinted_candidates(problem: RosterProblem, cands: list[Candidate], hints: pd.
 
 def _complete(problem: RosterProblem, model: cp_model.CpModel, fixed: dict[int, int]) -> dict[int, int] | None:
     """Every variable's value in the best roster found with the variables ``fixed`` (proto index ->
-    value) held, or None when that is infeasible or nothing is found in time."""
+    value) held, or None when that is infeasible or nothing is found in time. Solved without the hint
+    ``model`` may carry (a greedy start's completion comes after a search): ``fixed`` may break a rule, and
+    OR-Tools 9.15's interleaved search aborts the process on an infeasible model with a partial hint (the
+    README's ``--hire auto`` example did, its search held to the targets from a greedy start under load)."""
     sub = model.clone()
+    sub.clear_hints()
     for index, value in fixed.items():
         sub.add(sub.get_int_var_from_proto_index(index) == value)
     solver = cp_model.CpSolver()
