@@ -321,7 +321,7 @@ TEAM = (st.text(alphabet=st.sampled_from(list("'[]:*?/\\ Hhistory组T")), max_si
 
 
 @given(st.lists(TEAM, max_size=12))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_any_teams_get_names_excel_accepts_and_no_two_alike(teams):
     taken: set[str] = set()
     titles = [sheet_title(t, taken) for t in teams]

@@ -351,20 +351,6 @@ def test_a_channel_the_history_lacks_is_planned_at_zero_with_a_warning(tmp_path)
     assert req.loc[req["channel"] == "chat", "required_scheduled"].sum() > 0
 
 
-@pytest.mark.slow
-def test_plan_without_a_channels_history_says_so_in_the_console_and_the_summary(tmp_path):
-    path = history_without(tmp_path, "phone")
-    out = tmp_path / "out"
-    result = run("plan", "--week", "2025-11", "--history", path, "--out", out)
-    assert result.exit_code == 0, result.output
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    warning = next(w for w in summary["warnings"] if "has no phone rows" in w)
-    assert f"warning: {warning}" in result.stdout.splitlines()
-    assert str(path) in warning
-    assert summary["channels"]["phone"]["contacts"] == 0 and summary["channels"]["phone"]["service_level"] is None
-    assert summary["channels"]["chat"]["service_level"] >= 0.8
-
-
 # --- the plan's health rule ------------------------------------------------------------------------------
 
 def summary_of(gap=0.001, missing=0, status="OPTIMAL", pool=52, chat_sl=0.95, stopped_by="gap"):
