@@ -235,6 +235,10 @@ class RayExecutor:
             if address in (None, "", "local"):
                 env = {"env_vars": {"PYTHONPATH": os.pathsep.join(
                     p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)}}
+                from scheduler.roster.model import WALL_SAFETY_ENV
+
+                if os.environ.get(WALL_SAFETY_ENV):  # the workers' clock safety net, as this process's
+                    env["env_vars"][WALL_SAFETY_ENV] = os.environ[WALL_SAFETY_ENV]
                 ray.init(num_cpus=num_cpus or os.cpu_count(), include_dashboard=False, log_to_driver=False,
                          runtime_env=env, configure_logging=False)
             else:

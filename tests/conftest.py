@@ -35,6 +35,8 @@ def deterministic_budgets_rule():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(roster_model, "WALL_SAFETY", SUITE_WALL_SAFETY)
+        # Ray's workers import the model afresh: the environment carries the same net to them
+        patch.setenv(roster_model.WALL_SAFETY_ENV, str(SUITE_WALL_SAFETY))
         yield
 
 

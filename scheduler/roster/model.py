@@ -20,6 +20,7 @@ by OR-Tools and is not promised here).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -36,7 +37,9 @@ from scheduler.roster.rules import check_pinned_rows
 
 SCALE = 100            # objective in cost units x 100 (CP-SAT needs integer coefficients)
 DTIME_PER_S = 0.5      # deterministic-time units per second of roster.time_limit_s
-WALL_SAFETY = 3.0      # wall-clock cap = this x roster.time_limit_s (the deterministic cap rules)
+WALL_SAFETY_ENV = "SCHEDULE_WALL_SAFETY"  # replaces WALL_SAFETY in every process that reads it (Ray's workers too)
+WALL_SAFETY = float(os.environ.get(WALL_SAFETY_ENV) or 3.0)  # wall-clock cap = this x roster.time_limit_s
+#                                                               (the deterministic cap rules)
 
 
 @dataclass(frozen=True)
