@@ -25,7 +25,7 @@ from forecasts.inputs import campaign_scenario
 from forecasts.models import ForecastConfig, forecast_range
 from scenarios import default_agents, default_scenario
 from scheduler.agents import Agent, load_agents, temporary_agents
-from scheduler.capacity.report import binding_cause, capacity_section, missed_targets, missed_text
+from scheduler.capacity.report import below_target, binding_cause, capacity_section, missed_targets, missed_text
 from scheduler.friendly_summary import cost_of_terms, friendly_lines, friendly_section, without_terms
 from scheduler.plan_folder import LEDGER, PlanFolder
 from scheduler.plan_health import check_objective_range, plan_warnings, unforecast_channels
@@ -421,8 +421,7 @@ def _mended(problem: RosterProblem, priced, requirements: pd.DataFrame, coverage
     from scheduler.staffing.requirements import unstable_rows
 
     sc = problem.scenario
-    if any(s.get("service_level") is not None and s.get("target") is not None and s["service_level"] < s["target"]
-           for s in service.values()):
+    if any(below_target(s) for s in service.values()):
         return None
     days = sorted(set(pd.to_datetime(unstable_rows(coverage, sc)["interval_start"]).dt.date))
     hint = priced.shifts[~priced.shifts["date"].isin(set(days))]
@@ -435,12 +434,15 @@ def _mended(problem: RosterProblem, priced, requirements: pd.DataFrame, coverage
     now = summarize_service(mended, sc)
     if missed_targets(now):  # TargetsMet models the reported level from below: not expected
         return None
-    roster.solver["held_to_targets"] = {"priced_objective": priced.solver["objective"],
-                                        "priced_cost": round(float(priced.cost), 2),
-                                        "held_objective": roster.solver["objective"],
-                                        "held_cost": round(float(roster.cost), 2),
-                                        "mended_days": [d.isoformat() for d in days]}
+    roster.solver["held_to_targets"] = _held_figures(priced, roster, mended_days=[d.isoformat() for d in days])
     return roster, mended, now, []
+
+
+def _held_figures(priced, held, **more) -> dict:
+    """``solver.held_to_targets``: the objective and cost of the roster that priced the targets and of the
+    roster held to them."""
+    return {"priced_objective": priced.solver["objective"], "priced_cost": round(float(priced.cost), 2),
+            "held_objective": held.solver["objective"], "held_cost": round(float(held.cost), 2), **more}
 
 
 def _held_to_the_targets(problem: RosterProblem, priced, sizing):
@@ -450,10 +452,7 @@ def _held_to_the_targets(problem: RosterProblem, priced, sizing):
     priced them (``priced``) for comparison. On 2025-W01 and W40 the priced roster left one or two queues
     unstable (phone 92.7%, chat 92.1%: above target for the week)."""
     chosen, _ = _to_the_targets(problem, sizing.roster, sizing)
-    chosen.solver["held_to_targets"] = {"priced_objective": priced.solver["objective"],
-                                        "priced_cost": round(float(priced.cost), 2),
-                                        "held_objective": chosen.solver["objective"],
-                                        "held_cost": round(float(chosen.cost), 2)}
+    chosen.solver["held_to_targets"] = _held_figures(priced, chosen)
     return chosen
 
 

@@ -20,13 +20,13 @@ if TYPE_CHECKING:
 def missed_targets(service: dict) -> list[str]:
     """Channels of ``summarize_service``'s result below their target, or with an unstable queue in
     some interval (customers there are never answered, whatever the weekly level)."""
-    out = []
-    for channel, s in service.items():
-        level, target = s.get("service_level"), s.get("target")
-        below = level is not None and target is not None and level < target
-        if below or s.get("unstable_intervals", 0) > 0:
-            out.append(channel)
-    return out
+    return [channel for channel, s in service.items() if below_target(s) or s.get("unstable_intervals", 0) > 0]
+
+
+def below_target(channel: dict) -> bool:
+    """Whether one channel of ``summarize_service``'s result has a weekly level below its target."""
+    level, target = channel.get("service_level"), channel.get("target")
+    return level is not None and target is not None and level < target
 
 
 def missed_text(service: dict) -> str:
