@@ -2,7 +2,9 @@
 
 - ``shared_file``: a file of ../shared/data, or a clean skip where it is absent;
 - ``small_plan_inputs``: a small agent pool and scenario, so that a week's plan solves in seconds;
-- ``default_week_plan``: ``schedule plan --week 2025-11``, solved once per run (shared by the xdist workers).
+- ``default_week_plan``: ``schedule plan --week 2025-11`` as the README's quickstart runs it (in an empty
+  working directory, on the bundled data and scenario), solved once per run and shared by the xdist workers
+  and by the README's test of that line.
 
 Every solve of the suite stops at its deterministic budget, never at the wall clock: ``SUITE_WALL_SAFETY``
 widens the clock's safety net (``roster.model.WALL_SAFETY``, 3 x the budget) for the whole session.
@@ -16,6 +18,7 @@ Tests that solve a full week or otherwise take more than a few seconds carry ``@
 
 import dataclasses
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from typer.testing import CliRunner
 from scenarios import DEFAULT_SCENARIO
 from scheduler.cli import app
 
+QUICKSTART_PLAN = ("plan", "--week", "2025-11")  # the README's first line, run in an empty working directory
 SUITE_WALL_SAFETY = 10.0  # x roster.time_limit_s: the wall clock the suite's deterministic solves may take
 
 
@@ -108,23 +112,34 @@ class CliOutcome:
 
 @pytest.fixture(scope="session")
 def default_week_plan(tmp_path_factory, worker_id):
-    """``(result, folder)`` of ``schedule plan --week 2025-11`` through typer's CliRunner (a full-week solve),
-    solved once for the whole run: the pytest-xdist workers share it through their common temporary folder,
-    the first to ask solving it under a file lock (pytest-xdist's documented recipe), the others reading it.
-    Each worker solving it for itself cost a full-week solve per worker (50-57 s under the suite's load)."""
+    """``(result, folder)`` of ``schedule plan --week 2025-11`` through typer's CliRunner (a full-week solve)
+    in an empty working directory, as a new user runs the README's quickstart: ``folder`` is its
+    ``out/baseline/2025-W11``. Solved once for the whole run: the pytest-xdist workers share it through their
+    common temporary folder, the first to ask solving it under a file lock (pytest-xdist's documented recipe),
+    the others reading it. Each worker solving it for itself cost a full-week solve per worker (50-57 s under
+    the suite's load)."""
     if worker_id == "master":  # not under xdist (-n 0)
-        return _plan_default_week(tmp_path_factory.mktemp("plan") / "w11")
+        return _plan_default_week(tmp_path_factory.mktemp("plan"))
     root = tmp_path_factory.getbasetemp().parent / "default_week_plan"
     root.mkdir(exist_ok=True)
     record = root / "result.json"
     with FileLock(str(root) + ".lock"):
         if record.is_file():
-            return CliOutcome(**json.loads(record.read_text(encoding="utf-8"))), root / "w11"
-        result, out = _plan_default_week(root / "w11")
+            return CliOutcome(**json.loads(record.read_text(encoding="utf-8"))), _plan_folder(root)
+        result, out = _plan_default_week(root)
         record.write_text(json.dumps(dataclasses.asdict(result)), encoding="utf-8")
     return result, out
 
 
-def _plan_default_week(out: Path) -> tuple[CliOutcome, Path]:
-    result = CliRunner().invoke(app, ["plan", "--week", "2025-11", "--out", str(out)])
-    return CliOutcome(result.exit_code, result.output, result.stdout), out
+def _plan_folder(workdir: Path) -> Path:
+    return workdir / "out" / "baseline" / "2025-W11"
+
+
+def _plan_default_week(workdir: Path) -> tuple[CliOutcome, Path]:
+    cwd = os.getcwd()
+    os.chdir(workdir)
+    try:
+        result = CliRunner().invoke(app, list(QUICKSTART_PLAN))
+    finally:
+        os.chdir(cwd)
+    return CliOutcome(result.exit_code, result.output, result.stdout), _plan_folder(workdir)

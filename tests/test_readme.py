@@ -10,7 +10,10 @@ those). The baseline's week budget (``FULL_BUDGET``) is the exception: at a thir
 misses its targets and every plan of it pays the capacity sizing on top (48 s where the full budget
 takes 28 s). The README's own `schedule init .` then runs in a fresh folder (in the working directory it
 would refuse, rightly, to overwrite the edited copies). `schedule data actuals` provides the contacts
-file. Examples that solve a week or more are marked slow; so are those that read a plan (whose week is
+file. The first example, the quickstart's plan, is the session's run of it in an empty working directory
+(conftest's ``default_week_plan``, which other tests read as well), its folder copied into the working
+directory. Examples whose output must show more than a clean run (the hires of `--hire auto`) have a check
+in ``CHECKS``. Examples that solve a week or more are marked slow; so are those that read a plan (whose week is
 then planned first, by the README's own first example) and the actuals chain (import, report, history:
 a month of records).
 The bank-data backtest needs ../shared/data beside the working directory: a link to the repository's
@@ -19,15 +22,20 @@ sibling folder, or a clean skip where it is absent.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from conftest import QUICKSTART_PLAN
 from typer.testing import CliRunner
 
+from scheduler.capacity.report import missed_targets
 from scheduler.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +43,7 @@ README = ROOT / "README.md"
 SHARED = ROOT.parent / "shared"
 # solve a week or read a solved one; or the actuals chain (a month of records: 30 s together under load)
 SLOW = ("plan", "compare", "sweep", "simulate", "export", "validate", "actuals", "report", "history")
-FIRST_PLAN = ("plan", "--week", "2025-11")  # the README's first example: the plan later examples read
+FIRST_PLAN = QUICKSTART_PLAN  # the README's first example: the plan later examples read
 QUICK_SHARE = 1 / 3  # of every time_limit_s of the reader's scenario copies (roster and capacity sizing)
 FULL_BUDGET = ("baseline.toml", "roster")  # but the default week's: (file, table) keeps its time_limit_s
 
@@ -119,11 +127,23 @@ def run_in(folder: Path, args) -> tuple[int, str]:
     return res.exit_code, res.output
 
 
-def _prepare(example: Example, workdir: Path) -> None:
+def quickstart(workdir: Path, request) -> tuple[int, str]:
+    """The README's first example: the session's run of it in an empty working directory (the
+    ``default_week_plan`` fixture, which the other tests of that plan read too), its plan folder copied into
+    ``workdir`` where the later examples read it. The reader's copies of the scenarios differ from the
+    bundled ones only in budgets that the default week does not spend (its capacity sizing, the month)."""
+    result, folder = request.getfixturevalue("default_week_plan")  # asked only here: the fast examples solve nothing
+    target = workdir / folder.relative_to(folder.parents[2])
+    if not target.is_dir():
+        shutil.copytree(folder, target)
+    return result.exit_code, result.output
+
+
+def _prepare(example: Example, workdir: Path, request) -> None:
     """What an example needs from the examples before it, when those were deselected (-m, -k)."""
     text = example.text
     if "out/baseline/2025-W11" in text and not (workdir / "out/baseline/2025-W11").is_dir():
-        code, output = run_in(workdir, FIRST_PLAN)
+        code, output = quickstart(workdir, request)
         assert code == 0, output
     for fmt in ("wide", "xlsx"):
         exported = workdir / "out/baseline/2025-W11/export" / f"roster_wide.{'csv' if fmt == 'wide' else fmt}"
@@ -149,14 +169,50 @@ def _param(e: Example):
     return pytest.param(e, marks=marks, id=f"README:{e.line} {e.text[:70]}")
 
 
+def hired_plan_meets_its_targets(workdir: Path, output: str) -> None:
+    """`plan --week 2025-W46 --hire auto` (issue 12): the pool is short on Double 11's week, the hires meet
+    every target, ``hires.csv`` lists them at the cost the summary gives, they work in the roster under the
+    hires' team, and the plan searched again from the sizing's roster kept the better one."""
+    out = workdir / "out" / "baseline" / "2025-W46"
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert missed_targets(summary["channels"]) == [] and summary["validation"]["violations"] == []
+    cap = summary["capacity"]
+    assert cap["hired"] and cap["pool_short"] and 0 < cap["hires_lower_bound"] <= cap["hires_total"]
+    hires = pd.read_csv(out / "hires.csv", encoding="utf-8-sig")
+    assert len(hires) == cap["hires_total"]
+    assert hires["cost"].sum() == pytest.approx(cap["hire_cost"], abs=0.05)
+    shifts = pd.read_csv(out / "shifts.csv", encoding="utf-8-sig")
+    assert set(hires["agent_id"]) <= set(shifts["agent_id"])
+    assert f"hired {cap['hires_total']} " in output
+    again = summary["solver"]["searched_again"]
+    assert again["kept"] and summary["solver"]["objective"] == again["searched_objective"] < again["sizing_objective"]
+    from scheduler.vendor_export import load_plan
+
+    teams = load_plan(out).teams
+    assert all(teams[aid] == "招聘" for aid in hires["agent_id"])
+
+
+# what an example's output must show beyond running cleanly, where no other test runs the same command
+CHECKS = {("plan", "--week", "2025-W46", "--hire", "auto"): hired_plan_meets_its_targets}
+
+
 @pytest.mark.parametrize("example", [_param(e) for e in EXAMPLES])
-def test_readme_example_runs_as_written(example, workdir):
+def test_readme_example_runs_as_written(example, workdir, request):
     if "../shared/" in example.text and not (workdir.parent / "shared").is_dir():
         pytest.skip(f"{SHARED} not present")
-    _prepare(example, workdir)
+    _prepare(example, workdir, request)
     if example.args[:1] == ("init",):  # the working directory has its scenarios already (see above): a new one
         workdir = workdir / "fresh"
         workdir.mkdir(exist_ok=True)
-    code, output = run_in(workdir, example.args)
+    if example.args == FIRST_PLAN:
+        code, output = quickstart(workdir, request)
+    else:
+        code, output = run_in(workdir, example.args)
     assert code == 0, f"README line {example.line}: {example.text}\n{output}"
     assert "Traceback" not in output and "error:" not in output
+    if example.args in CHECKS:
+        CHECKS[example.args](workdir, output)
+
+
+def test_every_check_is_of_a_readme_example():
+    assert set(CHECKS) <= {e.args for e in EXAMPLES}
