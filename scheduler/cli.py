@@ -283,6 +283,7 @@ def forecast(
     from forecasts.models import ForecastConfig, forecast_range
     from scenarios import default_scenario
     from scheduler.plan_folder import FORECAST, write_csv
+    from scheduler.plan_health import unforecast_channels
     from scheduler.weeks import parse_week
 
     if (week is None) == (start is None):
@@ -308,10 +309,13 @@ def forecast(
     sc = inputs.scenario
     fc, notes = forecast_range(hist, sc, inputs.calendar, first, n_days,
                                ForecastConfig(interval_min=interval_min, seed=sc.seed))
+    fc, warnings = unforecast_channels(sc, fc, hist.source)  # as the plan forecasts it: a channel without history at 0
     with atomic_folder(target, "forecast", force=force, known=[FORECAST]) as tmp:
         write_csv(fc, tmp / FORECAST)
     for note in notes:
         typer.echo(f"note: {note}")
+    for warning in warnings:
+        typer.echo(f"warning: {warning}")
     daily = fc.assign(date=fc["interval_start"].dt.date).pivot_table(index="date", columns="channel",
                                                                       values="contacts", aggfunc="sum")
     typer.echo(daily.round(0).to_string())

@@ -351,6 +351,18 @@ def test_a_channel_the_history_lacks_is_planned_at_zero_with_a_warning(tmp_path)
     assert req.loc[req["channel"] == "chat", "required_scheduled"].sum() > 0
 
 
+def test_forecast_says_so_too_and_writes_the_channel_at_zero(tmp_path):
+    """`schedule forecast` dropped the channel without a word, where `plan` warns: both now forecast it
+    the same way (one rule, ``plan_health.unforecast_channels``)."""
+    path = history_without(tmp_path, "email")
+    result = run("forecast", "--week", "2025-11", "--history", path, "--out", tmp_path / "f")
+    assert result.exit_code == 0, result.output
+    assert f"warning: the history {path} has no email rows, a channel scenario 'baseline' serves" in result.stdout
+    fc = pd.read_csv(tmp_path / "f" / "forecast.csv")
+    assert set(fc["channel"]) == {"chat", "phone", "email"}
+    assert fc.loc[fc["channel"] == "email", "contacts"].sum() == 0
+
+
 # --- the plan's health rule ------------------------------------------------------------------------------
 
 def summary_of(gap=0.001, missing=0, status="OPTIMAL", pool=52, chat_sl=0.95, stopped_by="gap"):
