@@ -269,8 +269,9 @@ def forecast(
     scenario: ScenarioOpt = None,
     calendar: CalendarOpt = None,
     events: EventsOpt = None,
-    interval_min: Annotated[int, typer.Option("--interval-min", help="Output interval [min]: 15, 30 or 60, a "
-                                              "multiple of the history's.")] = 60,
+    interval_min: Annotated[int | None, typer.Option("--interval-min", help="Output interval [min]: 15, 30 or 60, "
+                                                     "a multiple of the history's. Default: the scenario's "
+                                                     "interval_min, as plan forecasts.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for forecast.csv. Default: "
                                              "out/forecast/<YYYY-Www>/.")] = None,
     force: ForceOpt = False,
@@ -300,13 +301,14 @@ def forecast(
         if days < 1 or days > 62:
             raise InputError("--days must be between 1 and 62", field="--days")
         n_days, label = days, f"{first.isoformat()}+{days}d"
-    if interval_min not in (15, 30, 60):
+    if interval_min is not None and interval_min not in (15, 30, 60):
         raise InputError("--interval-min must be 15, 30 or 60", field="--interval-min")
     target = out or Path("out") / "forecast" / label
     check_output_folder(target, "forecast", force=force, known=[FORECAST])
     inputs = prepare(load_scenario(scenario or default_scenario()), calendar, events)
     hist = read_history(history or DEFAULT_HISTORY)
     sc = inputs.scenario
+    interval_min = interval_min or sc.interval_min  # the plan's intervals unless asked for others
     fc, notes = forecast_range(hist, sc, inputs.calendar, first, n_days,
                                ForecastConfig(interval_min=interval_min, seed=sc.seed))
     fc, warnings = unforecast_channels(sc, fc, hist.source)  # as the plan forecasts it: a channel without history at 0

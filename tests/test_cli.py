@@ -384,3 +384,22 @@ def test_bad_events_file_is_one_line_exit_2_nothing_written(tmp_path):
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "events.csv:2, field 'main_day'" in lines[0], result.stderr
         assert not out.exists()
+
+
+def test_forecast_defaults_to_the_scenarios_interval(tmp_path):
+    """A scenario planned at 30 minutes gets a 30-minute forecast from `schedule forecast`, as `plan` makes;
+    it wrote hourly rows (the option's fixed default of 60) for a scenario whose plans are half-hourly."""
+    from forecasts.history import DEFAULT_HISTORY
+    hist = pd.read_csv(DEFAULT_HISTORY)
+    hist = hist[(hist["interval_start"] >= "2025-01-01") & (hist["interval_start"] < "2025-03-10")]
+    later = hist.assign(interval_start=(pd.to_datetime(hist["interval_start"]) + pd.Timedelta(minutes=30))
+                        .dt.strftime("%Y-%m-%dT%H:%M"))
+    path = tmp_path / "h30.csv"
+    pd.concat([hist, later]).to_csv(path, index=False)
+    scenario = tmp_path / "half.toml"
+    scenario.write_text(f'extends = "{DEFAULT_SCENARIO.as_posix()}"\ninterval_min = 30\n', encoding="utf-8")
+    result = run("forecast", "--week", "2025-W11", "--history", path, "--scenario", scenario, "--out", tmp_path / "f")
+    assert result.exit_code == 0, result.output
+    fc = pd.read_csv(tmp_path / "f" / "forecast.csv")
+    assert len(fc) == 7 * 48 * 3
+    assert fc["interval_start"].str.endswith(":30").any()
