@@ -75,6 +75,12 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
+def date_texts(values: pd.Series) -> pd.Series:
+    """Each cell's date as written, without the ``00:00:00`` an Excel date cell reads as as text
+    (``2025-11-01 00:00:00`` -> ``2025-11-01``); a cell in no date form is left as it is."""
+    return values.str.extract(f"^{_DATE_ONLY.pattern}$", expand=False).fillna(values)
+
+
 def date_cell(text: str, *, file: str | Path | None, row: int, field: str) -> dt.date:
     """:func:`parse_date`, or the one-line error naming the file, row and field."""
     day = parse_date(text)

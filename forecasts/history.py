@@ -42,7 +42,7 @@ from core.csvio import HEADERS, fields_as_in_file, read_text_csv
 from core.errors import InputError
 from core.limits import MAX_INTERVAL_CONTACTS, OUTLIER_FACTOR
 from core.names import CHANNELS, channel_key
-from core.values import TIME_FORMS, parse_numbers, parse_timestamps
+from core.values import TIME_FORMS, date_texts, parse_numbers, parse_timestamps
 
 REQUIRED = ("interval_start", "channel", "contacts")
 DEFAULT_HISTORY = Path(__file__).resolve().parent / "data" / "history.csv.gz"
@@ -227,7 +227,7 @@ def _interval_starts(raw: pd.DataFrame) -> pd.Series:
     if "date" not in raw.columns:
         return raw["interval_start"]
     start = raw["interval_start"].str.split(r"\s*[-~～–至]\s*", n=1, regex=True).str[0]
-    return raw["date"].str.strip() + " " + start.str.strip()
+    return date_texts(raw["date"]).str.strip() + " " + start.str.strip()
 
 
 def read_history(path: str | Path) -> History:

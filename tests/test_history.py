@@ -161,6 +161,26 @@ def test_chinese_headers_and_a_split_date_and_time_range_read_as_the_plain_file(
     pd.testing.assert_frame_equal(got.frame, plain.frame)
 
 
+def test_a_workbook_with_a_date_cell_beside_a_time_range_reads_as_the_plain_file(tmp_path):
+    """The same export saved from Excel: 日期 is a date cell, which reads as '2025-03-03 00:00:00'; joined
+    with 时段 it was '2025-03-03 00:00:00 09:00', refused as not a time on the first row."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+    plain = read_history(write(tmp_path, GOOD, "plain.csv"))
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["日期", "时段", "渠道", "咨询量", "平均处理时长（秒）"])
+    rows = [(3, "09:00-10:00", "在线", 120, 400), (3, "09:00-10:00", "电话", 30, 260),
+            (3, "10:00-11:00", "在线", 140, 410), (5, "09:00-10:00", "在线", 100, None)]
+    for day, span, channel, contacts, aht in rows:
+        ws.append([dt.datetime(2025, 3, day), span, channel, contacts, aht])
+    p = tmp_path / "vendor.xlsx"
+    wb.save(p)
+    got = read_history(p)
+    pd.testing.assert_frame_equal(got.frame, plain.frame)
+
+
 def test_an_error_names_the_column_by_the_files_own_header(tmp_path):
     p = tmp_path / "vendor.csv"
     p.write_bytes("时段,渠道,咨询量\n2025-03-03 09:00,在线,12\n2025-03-03 10:00,在线,-3\n".encode("gbk"))
