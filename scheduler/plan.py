@@ -28,7 +28,7 @@ from scheduler.agents import Agent, load_agents, temporary_agents
 from scheduler.capacity.report import below_target, binding_cause, capacity_section, missed_targets, missed_text
 from scheduler.friendly_summary import cost_of_terms, friendly_lines, friendly_section, without_terms
 from scheduler.plan_folder import LEDGER, PlanFolder
-from scheduler.plan_health import check_objective_range, plan_warnings, unforecast_channels
+from scheduler.plan_health import check_objective_range, idle_agents, plan_warnings, unforecast_channels
 from scheduler.plan_page import PageData, plan_page
 from scheduler.requests import Request, check_requests, read_requests, request_outcomes, requests_summary
 from scheduler.roster import RosterProblem
@@ -235,6 +235,7 @@ def build_problem(inputs: PlanInputs, requirements: pd.DataFrame | None = None) 
     check_objective_range(requirements, inputs.agents, sc, inputs.history.source)
     timings["requirements_s"] = time.perf_counter() - t0
     problem = roster_problem(inputs, sc, windows, requirements)
+    warnings += idle_agents(problem, inputs.paths.get("agents"))
     return PlanProblem(forecast, notes, channels, requirements, problem, timings, warnings)
 
 

@@ -6,6 +6,8 @@ warnings printed after it.
   model invalid). A history whose contacts are a million times too large gets there.
 - :func:`unforecast_channels` (before the solve): a channel the scenario serves that the history has no
   row of is planned with 0 contacts (nobody staffed for it) and said loudly, one warning line each.
+- :func:`idle_agents` (before the solve): agents of the pool the roster can give no shift (no skill the
+  scenario serves, no template for their contract), named in one warning line.
 - :func:`plan_warnings` (after the solve): a poor roster, one line per problem with what to do. A
   gap above ``GAP_WARN`` (the solver stopped far from a proof); a shortfall above ``SHORTFALL_WARN`` of
   the required agent-intervals, with the cause that binds most (from ``shortfall.csv``'s ``cause``)
@@ -93,6 +95,27 @@ def unforecast_channels(scenario, forecast: pd.DataFrame, source: str | None = N
                 f"contacts and nobody staffed for it; add its history, or remove [channels.{c}] from the scenario"
                 for c in absent]
     return out, warnings
+
+
+def idle_agents(problem, source: str | None = None) -> list[str]:
+    """A warning naming the agents of the pool the roster can give no shift: none of their skills is a
+    channel the scenario serves, or no roster template is open to them (``RosterProblem.may_work``). They
+    stay in the pool, unrostered; said, since a pool written for another scenario (a phone-only agent in a
+    chat and email shop) or a contract without templates would otherwise vanish from the plan unseen."""
+    served = set(problem.scenario.channels)
+    templates = [(t.name, t.contracts) for t in problem.scenario.all_templates]
+    idle = []
+    for agent in problem.agents:
+        if not served & set(agent.skills):
+            idle.append(f"{agent.agent_id} (skills {'|'.join(agent.skills)}, none served)")
+        elif not any(problem.may_work(agent, name, contracts) for name, contracts in templates):
+            idle.append(f"{agent.agent_id} (no template for contract {agent.contract})")
+    if not idle:
+        return []
+    where = f"the agent pool {source}" if source else "the agent pool"
+    shown = ", ".join(idle[:5]) + (f" and {len(idle) - 5} more" if len(idle) > 5 else "")
+    return [f"{where} has {len(idle)} agent(s) scenario '{problem.scenario.name}' can give no shift: {shown}; "
+            "they are not rostered: give them a skill the scenario serves, or a template for their contract"]
 
 
 # --- after the solve -------------------------------------------------------------------------------------

@@ -363,6 +363,28 @@ def test_forecast_says_so_too_and_writes_the_channel_at_zero(tmp_path):
     assert fc.loc[fc["channel"] == "email", "contacts"].sum() == 0
 
 
+def test_agents_the_roster_can_give_no_shift_are_named_in_a_warning(tmp_path):
+    """A pool written for another scenario: an agent whose only skill the scenario does not serve, and a
+    part-timer where the scenario has no part-time template, were left out of the plan without a word
+    (agents used 10/12, nothing said why)."""
+    from scheduler.plan import build_problem, load_inputs
+    from scheduler.weeks import parse_week
+
+    pool = tmp_path / "agents.csv"
+    pool.write_text("agent_id,name,skills,contract,hourly_cost\nA1,甲,chat|email,full_time,40\n"
+                    "A2,乙,phone,full_time,40\nA3,丙,chat,part_time,30\n", encoding="utf-8")
+    text = DEFAULT_SCENARIO.read_text(encoding="utf-8")
+    text = text.replace(text[text.index("[channels.phone]"):text.index("[channels.email]")], "")
+    text = text.replace('contracts = ["part_time"]', 'contracts = ["full_time"]')
+    scenario = tmp_path / "shop.toml"
+    scenario.write_text(text.replace('events = "events_cn.csv"', ""), encoding="utf-8")
+    built = build_problem(load_inputs(parse_week("2025-11"), scenario_path=scenario, agents_path=pool,
+                                      history_path=history_without(tmp_path, "phone")))
+    assert built.warnings == [f"the agent pool {pool} has 2 agent(s) scenario 'baseline' can give no shift: A2 (skills "
+                              "phone, none served), A3 (no template for contract part_time); they are not "
+                              "rostered: give them a skill the scenario serves, or a template for their contract"]
+
+
 # --- the plan's health rule ------------------------------------------------------------------------------
 
 def summary_of(gap=0.001, missing=0, status="OPTIMAL", pool=52, chat_sl=0.95, stopped_by="gap"):
