@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -377,7 +378,9 @@ def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult
         "binding_cause": cause,
         "day_types": {d.isoformat(): cal.day_type(d) for d in days},
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
-        "inputs": {**inputs.paths, "seed": sc.seed, "calendar": cal.kind},
+        # absolute: validate, export and --previous read them from any working directory later
+        "inputs": {**{k: os.path.abspath(v) for k, v in inputs.paths.items()}, "seed": sc.seed,
+                   "calendar": cal.kind},
     }
     summary["warnings"] = built.warnings + plan_warnings(summary, roster.shortfall, requirements, sc)
     hires = None if not inputs.hire_auto else hires_frame(sizing.hired, sizing.profile_of, sc, roster.shifts)

@@ -204,6 +204,27 @@ def test_validate_passes_the_untouched_plan_and_flags_a_14_hour_shift(small_plan
 
 
 @pytest.mark.slow
+def test_a_plan_made_with_relative_paths_validates_and_exports_from_another_directory(
+        tmp_path, small_plan_inputs, monkeypatch):
+    """summary.json recorded --scenario and --agents as typed (small.toml, agents.csv): from any other working
+    directory validate failed ("/elsewhere/small.toml: scenario file not found") and export lost every team."""
+    small_plan_inputs(tmp_path / "in", n_agents=6)
+    out = tmp_path / "plan"
+    monkeypatch.chdir(tmp_path / "in")
+    result = CliRunner().invoke(app, ["plan", "--week", "2025-11", "--scenario", "small.toml",
+                                      "--agents", "agents.csv", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    ok = _validate("--plan", out)
+    assert ok.exit_code == 0, ok.output
+    exported = CliRunner().invoke(app, ["export", "--plan", str(out), "--format", "wide"])
+    assert exported.exit_code == 0, exported.output
+    wide = pd.read_csv(out / "export" / "roster_wide.csv", encoding="utf-8-sig")
+    assert set(wide["team"]) <= {"A组", "B组"} and wide["team"].notna().all()
+
+
+@pytest.mark.slow
 def test_validate_a_dropped_shift_reports_the_coverage_it_costs(small_plan, tmp_path):
     edited = tmp_path / "shifts.csv"
     _edit_shifts(small_plan / "shifts.csv", edited, lambda rows: rows.pop(0))
