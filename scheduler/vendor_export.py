@@ -78,6 +78,10 @@ def load_plan(plan_dir: str | Path, agents_path: str | Path | None = None) -> Pl
     summary = folder.summary(missing_ok=True)
     days = _plan_days(summary, shifts)
     teams = _teams(summary, agents_path)
+    if agents_path and len(shifts) and not set(shifts["agent_id"]) & set(teams):
+        raise InputError(f"holds none of the plan's agents ({', '.join(sorted(set(shifts['agent_id']))[:3])} ...): "
+                         "not the pool this plan was made with (leave --agents out to use that one)",
+                         file=agents_path, field="--agents")
     hires = folder.hires()
     if hires is not None:  # plan --hire auto
         teams.update(zip(hires["agent_id"], hires["team"]))

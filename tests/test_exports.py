@@ -346,3 +346,23 @@ def test_teams_excel_refuses_as_sheet_names_read_back(plan_dir, tmp_path):
         assert len(rows) == 1 and sheet_title(rows[0][2], set()) == ws.title  # the team's own sheet
     plan = load_plan(plan_dir)
     pd.testing.assert_frame_equal(read_wide_xlsx(path, plan.lunch_min), plan_shift_rows(plan), check_dtype=False)
+
+
+def test_an_agent_pool_without_any_of_the_plans_agents_is_refused(plan_dir, tmp_path):
+    """--agents naming another shop's pool wrote every agent without a team (one '(no team)' sheet, blank team
+    cells, calendars without it), exit 0: now one line naming the file, and nothing written."""
+    from typer.testing import CliRunner
+
+    from scheduler.cli import app
+
+    other = tmp_path / "other.csv"
+    other.write_text("agent_id,name,skills,contract,hourly_cost,team\nB001,客服1,chat,full_time,36,1组\n",
+                     encoding="utf-8")
+    result = CliRunner().invoke(app, ["export", "--plan", str(plan_dir), "--format", "wide", "--agents", str(other),
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {other}, field '--agents': holds none of the plan's agents (A001, ")
+    assert not (tmp_path / "out").exists()
+    ours = CliRunner().invoke(app, ["export", "--plan", str(plan_dir), "--format", "wide", "--agents",
+                                    str(tmp_path / "agents.csv"), "--out", str(tmp_path / "ours")])
+    assert ours.exit_code == 0, ours.output
