@@ -549,8 +549,11 @@ class Scenario(_Strict):
     @classmethod
     def _windows(cls, v):
         _check_day_types(v)
-        for text in v.values():
-            Window.parse(text)
+        for day, text in v.items():
+            try:
+                Window.parse(text)
+            except ValueError as exc:  # named by its key: windows.weekday, not the whole table
+                raise ValueError(f"windows.{day}: {exc}") from None
         missing = [d for d in DAY_TYPES if d not in v]
         if missing:
             raise ValueError(f"no window for {', '.join(missing)}")
@@ -814,7 +817,8 @@ def load_scenario(path: str | Path) -> Scenario:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
-        elif not err["loc"] and (m := _KEY_FIRST.match(msg)):  # a cross-key check names its key first
+        elif (m := _KEY_FIRST.match(msg)) and (not err["loc"] or m.group(1).startswith(f"{key}.")):
+            # a cross-key check, or a table's check of one of its keys, names that key first
             key, msg = m.group(1), m.group(2)
         hint = _bound_hint(str(err["loc"][-1])) if err["loc"] else None
         if hint and err["type"] in _BOUND_ERRORS:

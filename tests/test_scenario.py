@@ -39,8 +39,8 @@ def test_extends_relative_to_the_file(tmp_path):
 @pytest.mark.parametrize("body,key,text", [
     ("shrinkage = 1.5\n", "shrinkage", "less than 1"),
     ('[channels.fax]\nanswer_within_s = 20\n', "channels", "unknown channel 'fax'; allowed: chat, phone, email"),
-    ('[windows]\nweekday = "18:00-09:00"\n', "windows", "ends before it starts"),
-    ('[windows]\nweekday = "9am-6pm"\n', "windows", "not a time HH:MM"),
+    ('[windows]\nweekday = "18:00-09:00"\n', "windows.weekday", "ends before it starts"),
+    ('[windows]\nweekend = "9am-6pm"\n', "windows.weekend", "not a time HH:MM"),  # the key, not the table
     ('[windows]\nfestival = "09:00-18:00"\n', "windows", "unknown day type 'festival'"),
     ('[roster]\nlunch_policy = "whenever"\n', "roster.lunch_policy", "'staggered' or 'fixed'"),
     ('interval_min = 45\n', "interval_min", "15, 30 or 60"),
