@@ -340,7 +340,8 @@ def test_a_channel_the_history_lacks_is_planned_at_zero_with_a_warning(tmp_path)
     assert built.channels == ["chat", "phone", "email"]
     assert built.warnings == [f"the history {path} has no phone rows, a channel scenario 'baseline' serves: phone "
                               "is planned with 0 contacts and nobody staffed for it; add its history, or remove "
-                              "[channels.phone] from the scenario"]
+                              "[channels.phone] from the scenario (one that extends another keeps the channels it "
+                              "inherits: copy that file without it)"]
     fc = built.forecast
     phone = fc[fc["channel"] == "phone"]
     assert len(phone) == 7 * 24 and (phone[["contacts", "contacts_p10", "contacts_p90"]] == 0).all().all()
