@@ -108,14 +108,18 @@ class History:
                        self.interval_min, self.source,
                        tuple(o for o in self.outliers if lo <= o.interval_start < hi))
 
-    def aggregate(self, interval_min: int) -> History:
-        """Sum contacts into coarser intervals; AHT becomes the contact-weighted mean."""
-        if interval_min == self.interval_min:
-            return self
+    def check_interval(self, interval_min: int) -> None:
+        """Raise ``InputError`` unless this history can be planned at ``interval_min`` (a multiple of its own)."""
         if interval_min < self.interval_min or interval_min % self.interval_min:
             raise InputError(f"history at {self.interval_min}-minute intervals cannot be planned at "
                              f"{interval_min} minutes (needs a multiple of {self.interval_min})",
                              file=self.source, field="interval_min")
+
+    def aggregate(self, interval_min: int) -> History:
+        """Sum contacts into coarser intervals; AHT becomes the contact-weighted mean."""
+        if interval_min == self.interval_min:
+            return self
+        self.check_interval(interval_min)
         f = self.frame.copy()
         f["interval_start"] = f["interval_start"].dt.floor(f"{interval_min}min")
         f["work"] = f["contacts"] * f["aht_s"]

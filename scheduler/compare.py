@@ -415,6 +415,18 @@ def scenario_labels(scenarios: list[Scenario]) -> list[str]:
     return out
 
 
+def check_history_fits(scenarios: list[Scenario], history: str | Path | None) -> None:
+    """Refuse, before any plan starts, a history that some scenario cannot plan: a channel it does not
+    define, or intervals its ``interval_min`` is not a multiple of (a 15-minute scenario on a 30-minute
+    history). Found by the plan itself, the error came after the other scenarios had been solved."""
+    from forecasts.history import DEFAULT_HISTORY, read_history
+
+    hist = read_history(history or DEFAULT_HISTORY)
+    for sc in scenarios:
+        sc.check_channels(hist.channels, what="history", file=hist.source)
+        hist.check_interval(sc.interval_min)
+
+
 def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Path | None = None, *,
                       history: str | Path | None = None, agents: str | Path | None = None,
                       calendar: str | None = None, max_workers: int | None = None,
@@ -444,6 +456,7 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
             check_input_file(p, what, option)
     if events is not None:
         read_events_csv(events)  # a bad file fails before any plan starts
+    check_history_fits(scenarios, history)
     labels = scenario_labels(scenarios)
     procs, _ = split_cores(len(scenarios), max_workers)
     if executor is None:

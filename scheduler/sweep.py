@@ -62,6 +62,7 @@ from scheduler.compare import (
     PlanOutcome,
     RayExecutor,
     channel_order,
+    check_history_fits,
     run_jobs,
     split_cores,
     with_workers,
@@ -340,6 +341,7 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
             check_input_file(p, what, option)
     if events is not None:
         read_events_csv(events)  # a bad file fails before any plan starts
+    check_history_fits(scenarios, history)
     procs, workers = split_cores(len(points), max_workers)
     if executor is None:
         executor = RayExecutor(ray_address, cpus_per_task=workers) if ray_address else LocalExecutor(procs)

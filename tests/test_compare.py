@@ -156,6 +156,20 @@ def test_bad_scenario_fails_before_any_work(tmp_path, tiny_inputs):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_scenario_the_history_cannot_serve_fails_before_any_plan(tmp_path, tiny_inputs):
+    """A 15-minute scenario beside an hourly one on the bundled (hourly) history: the error came from the
+    second plan, after the first had been solved; it is now found before any plan starts."""
+    small, _, agents = tiny_inputs(tmp_path / "in")
+    fine = tmp_path / "in" / "q15.toml"
+    fine.write_text('extends = "small.toml"\nname = "q15"\ninterval_min = 15\n', encoding="utf-8")
+    logs = []
+    with pytest.raises(InputError, match="history at 60-minute intervals cannot be planned at 15 minutes"):
+        compare_scenarios([small, fine], WEEK, tmp_path / "out", agents=agents, executor=InlineExecutor(),
+                          log=logs.append)
+    assert not any("done in" in line for line in logs), logs
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_failing_plan_writes_nothing(tmp_path, tiny_inputs):
     """A user error inside a worker (here: a week the holiday calendar does not cover) is one line; no folder."""
     small, _, agents = tiny_inputs(tmp_path / "in")
