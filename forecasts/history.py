@@ -304,6 +304,7 @@ def _infer_interval(ts: pd.Series, path: Path) -> int:
     for m in np.unique(minute_of_day):
         step = gcd(step, int(m))
     step = gcd(step, 1440) if step else 1440
+    _check_stray_rows(minute_of_day, step, path)
     uniq = np.unique(ts.to_numpy())
     if len(uniq) > 1:
         diffs = np.diff(uniq).astype("timedelta64[m]").astype(int)
@@ -313,6 +314,24 @@ def _infer_interval(ts: pd.Series, path: Path) -> int:
         raise InputError(f"intervals must be regular and at least 5 minutes (found a {step}-minute step)",
                          file=path, row=bad, field="interval_start")
     return int(step)
+
+
+STRAY_SHARE = 0.01
+"""Rows off the grid of all the others, up to this share of the file, are typing errors, not a finer history."""
+
+
+def _check_stray_rows(minute_of_day: np.ndarray, step: int, path: Path) -> None:
+    """Refuse a few rows off the grid every other row is on (a ``10:10`` among half hours): read as they are,
+    they made the whole history a 10-minute one, two thirds of its intervals empty. A history that really
+    is finer (from some date on, say) has more than ``STRAY_SHARE`` of its rows off the coarser grid."""
+    for grid in sorted((g for g in (15, 30, 60) if g > step and g % step == 0), reverse=True):
+        off = minute_of_day % grid != 0
+        if off.mean() <= STRAY_SHARE:
+            bad = _first_bad(pd.Series(off))
+            m = int(minute_of_day[bad - 2])
+            raise InputError(f"{m // 60:02d}:{m % 60:02d} is off the {grid}-minute intervals of the other rows "
+                             f"({int(off.sum())} row(s) are): correct or remove it", file=path, row=bad,
+                             field="interval_start")
 
 
 def load_default_history() -> History:

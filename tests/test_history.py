@@ -270,3 +270,24 @@ def test_a_first_row_longer_than_the_header_is_refused_not_shifted(tmp_path):
     with pytest.raises(InputError) as err:
         read_history(p)
     assert str(err.value) == f"{p}:2: 4 cells for the header's 3 columns"
+
+
+def _half_hours(days: int, extra: str = "") -> str:
+    rows = [f"2025-03-{3 + d:02d}T{m // 60:02d}:{m % 60:02d},chat,10" for d in range(days) for m in range(0, 1440, 30)]
+    return "interval_start,channel,contacts\n" + "\n".join(rows) + "\n" + extra
+
+
+def test_one_row_off_the_grid_of_all_the_others_is_refused_with_its_row(tmp_path):
+    """A 10:10 among half hours made the whole history a 10-minute one (gcd of its starts), two thirds of
+    its intervals read as closed, without a word."""
+    with pytest.raises(InputError) as err:
+        read_history(write(tmp_path, _half_hours(7, "2025-03-10T10:10,chat,4\n")))
+    text = str(err.value)
+    assert f"{tmp_path / 'h.csv'}:{7 * 48 + 2}, field 'interval_start'" in text
+    assert "10:10 is off the 30-minute intervals of the other rows (1 row(s) are)" in text
+
+
+def test_a_history_that_turns_finer_from_a_date_on_is_read_at_the_finer_interval(tmp_path):
+    quarter = [f"2025-03-10T{m // 60:02d}:{m % 60:02d},chat,5" for m in range(0, 1440, 15)]
+    assert read_history(write(tmp_path, _half_hours(7, "\n".join(quarter) + "\n"))).interval_min == 15
+    assert read_history(write(tmp_path, _half_hours(7))).interval_min == 30
