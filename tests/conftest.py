@@ -33,6 +33,17 @@ QUICKSTART_PLAN = ("plan", "--week", "2025-11")  # the README's first line, run 
 SUITE_WALL_SAFETY = 10.0  # x roster.time_limit_s: the wall clock the suite's deterministic solves may take
 
 
+# The modules that take longest, started first: the xdist workers take test files in collection order
+# (--dist loadfile), and test_readme (4 min of examples run one after the other) collected in its
+# alphabetical place started after 5 minutes and set the suite's wall time (526 s on a fresh clone).
+LONGEST_FIRST = ("test_readme.py", "test_sweep.py", "test_windows.py", "test_cli.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each module keeps its order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def deterministic_budgets_rule():
     from scheduler.roster import model as roster_model
