@@ -12,10 +12,11 @@ takes 28 s). The README's own `schedule init .` then runs in a fresh folder (in 
 would refuse, rightly, to overwrite the edited copies). `schedule data actuals` provides the contacts
 file. The first example, the quickstart's plan, is the session's run of it in an empty working directory
 (conftest's ``default_week_plan``, which other tests read as well), its folder copied into the working
-directory. Examples whose output must show more than a clean run (the hires of `--hire auto`) have a check
-in ``CHECKS``. Examples that solve a week or more are marked slow; so are those that read a plan (whose week is
-then planned first, by the README's own first example) and the actuals chain (import, report, history:
-a month of records).
+directory. The examples that solve a week of their own and read nothing the others wrote run in
+test_readme_alone, in a working directory of their own. Examples whose output must show more than a
+clean run (the hires of `--hire auto`) have a check in ``CHECKS``. Examples that solve a week or more
+are marked slow; so are those that read a plan (whose week is then planned first, by the README's own
+first example) and the actuals chain (import, report, history: a month of records).
 The bank-data backtest needs ../shared/data beside the working directory: a link to the repository's
 sibling folder, or a clean skip where it is absent.
 """
@@ -84,8 +85,23 @@ def test_the_readme_has_its_examples():
     assert EXAMPLES[0].args == FIRST_PLAN
 
 
+def stands_alone(e: Example) -> bool:
+    """An example that solves a week of its own and reads nothing the examples before it wrote."""
+    return e.args[0] in ("plan", "compare", "sweep") and "out/" not in e.text and e.args != FIRST_PLAN
+
+
+# The examples that stand alone (compare, sweep, `plan --hire auto`: half the README's solve time) run in
+# test_readme_alone, a module of their own that the second xdist worker can take beside this one.
+ALONE = [e for e in EXAMPLES if stands_alone(e)]
+CHAINED = [e for e in EXAMPLES if not stands_alone(e)]
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
+    return make_workdir(tmp_path_factory)
+
+
+def make_workdir(tmp_path_factory) -> Path:
     """The reader's working directory, with ../shared beside it when the repository has one."""
     root = tmp_path_factory.mktemp("readme")
     (root / "work").mkdir()
@@ -196,8 +212,12 @@ def hired_plan_meets_its_targets(workdir: Path, output: str) -> None:
 CHECKS = {("plan", "--week", "2025-W46", "--hire", "auto"): hired_plan_meets_its_targets}
 
 
-@pytest.mark.parametrize("example", [_param(e) for e in EXAMPLES])
+@pytest.mark.parametrize("example", [_param(e) for e in CHAINED])
 def test_readme_example_runs_as_written(example, workdir, request):
+    run_example(example, workdir, request)
+
+
+def run_example(example: Example, workdir: Path, request) -> None:
     if "../shared/" in example.text and not (workdir.parent / "shared").is_dir():
         pytest.skip(f"{SHARED} not present")
     _prepare(example, workdir, request)
@@ -216,3 +236,10 @@ def test_readme_example_runs_as_written(example, workdir, request):
 
 def test_every_check_is_of_a_readme_example():
     assert set(CHECKS) <= {e.args for e in EXAMPLES}
+
+
+def test_the_examples_that_stand_alone_are_the_solves_of_their_own():
+    assert {e.args[0] for e in ALONE} == {"plan", "compare", "sweep"}
+    assert ("plan", "--week", "2025-W46", "--hire", "auto") in {e.args for e in ALONE}
+    assert all(e.args != FIRST_PLAN and "out/" not in e.text for e in ALONE)
+    assert len(ALONE) + len(CHAINED) == len(EXAMPLES)
