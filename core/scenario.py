@@ -573,7 +573,8 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _hire_templates(self):
-        """Every template a hire profile names exists and allows its contract; hire templates do not
+        """Every hire profile has a skill the scenario serves, and every template it names exists and
+        allows its contract; hire templates do not
         reuse a roster template's name. Errors start with the key they are about (see load_scenario)."""
         if self.hire is None:
             return self
@@ -584,6 +585,9 @@ class Scenario(_Strict):
                                  f"another name")
         known = own | {t.name: t for t in self.hire.templates}
         for i, prof in enumerate(self.hire.profiles):
+            if not set(prof.skills) & set(self.channels):  # such a hire could answer nobody
+                raise ValueError(f"hire.profiles.{i}.skills: none of {', '.join(prof.skills)} is a channel the "
+                                 f"scenario serves ({', '.join(self.channels)})")
             for name in prof.templates:
                 tpl = known.get(name)
                 if tpl is None:

@@ -631,3 +631,18 @@ def test_a_sizing_out_of_budget_claims_only_what_it_proved(lower, start):
     section = {"sized": True, "hires_total": 0, "hires": [], "proven_minimal": False, "hires_lower_bound": lower,
                "verified": False, "targets_reachable": None, "hired": False}
     assert capacity_line(section).startswith(start)
+
+
+def test_a_hire_profile_with_no_skill_the_scenario_serves_is_refused():
+    """A chat-and-email shop's scenario whose [hire] still offered phone-only agents sized hires that could
+    answer nobody; the profile is refused by its key."""
+    from factories import BASE, scenario
+
+    channels = {c: v for c, v in BASE.model_dump()["channels"].items() if c != "phone"}
+    hire = BASE.model_dump()["hire"]
+    hire["profiles"] = [{**hire["profiles"][0], "skills": ["phone"]}]
+    with pytest.raises(ValueError, match=r"hire\.profiles\.0\.skills: none of phone is a channel the scenario "
+                                         r"serves \(chat, email\)"):
+        scenario(channels=channels, hire=hire)
+    hire["profiles"] = [{**hire["profiles"][0], "skills": ["chat", "phone"]}]
+    assert scenario(channels=channels, hire=hire).hire.profiles[0].skills == ["chat", "phone"]
