@@ -415,12 +415,20 @@ def scenario_labels(scenarios: list[Scenario]) -> list[str]:
     return out
 
 
-def check_history_fits(scenarios: list[Scenario], history: str | Path | None) -> None:
-    """Refuse, before any plan starts, a history that some scenario cannot plan: a channel it does not
-    define, or intervals its ``interval_min`` is not a multiple of (a 15-minute scenario on a 30-minute
-    history). Found by the plan itself, the error came after the other scenarios had been solved."""
+def check_before_plans(scenarios: list[Scenario], *, history: str | Path | None, agents: str | Path | None,
+                       requests: str | Path | None, events: str | Path | None) -> None:
+    """Refuse, before any plan starts, an input file that is missing or bad (the events file is read
+    whole), and a history that some scenario cannot plan: a channel it does not define, or intervals its
+    ``interval_min`` is not a multiple of (a 15-minute scenario on a 30-minute history). Found by the plans
+    themselves, the error came after the other scenarios had been solved."""
     from forecasts.history import DEFAULT_HISTORY, read_history
 
+    for p, what, option in ((history, "history file", "--history"), (agents, "agent pool file", "--agents"),
+                            (requests, "requests file", "--requests")):
+        if p is not None:
+            check_input_file(p, what, option)
+    if events is not None:
+        read_events_csv(events)
     hist = read_history(history or DEFAULT_HISTORY)
     for sc in scenarios:
         sc.check_channels(hist.channels, what="history", file=hist.source)
@@ -450,13 +458,7 @@ def compare_scenarios(scenario_paths: list[str | Path], week: str, out: str | Pa
                          "full plan)", field="SCENARIO")
     wk = parse_week(week)
     scenarios = [load_scenario(p) for p in scenario_paths]
-    for p, what, option in ((history, "history file", "--history"), (agents, "agent pool file", "--agents"),
-                            (requests, "requests file", "--requests")):
-        if p is not None:
-            check_input_file(p, what, option)
-    if events is not None:
-        read_events_csv(events)  # a bad file fails before any plan starts
-    check_history_fits(scenarios, history)
+    check_before_plans(scenarios, history=history, agents=agents, requests=requests, events=events)
     labels = scenario_labels(scenarios)
     procs, _ = split_cores(len(scenarios), max_workers)
     if executor is None:

@@ -48,8 +48,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from core.atomic import atomic_folder
-from core.errors import InputError, check_input_file
-from core.events import read_events_csv
+from core.errors import InputError
 from core.limits import MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
 from core.names import folder_name
 from core.scenario import Scenario, load_scenario
@@ -62,7 +61,7 @@ from scheduler.compare import (
     PlanOutcome,
     RayExecutor,
     channel_order,
-    check_history_fits,
+    check_before_plans,
     run_jobs,
     split_cores,
     with_workers,
@@ -335,13 +334,7 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
         base = base.model_copy(update={"roster": base.roster.model_copy(update={"time_limit_s": float(time_limit_s)})})
     points = grid_points(grid)
     scenarios = [apply_point(base, pt, wk) for pt in points]  # all validated before any plan runs
-    for p, what, option in ((history, "history file", "--history"), (agents, "agent pool file", "--agents"),
-                            (requests, "requests file", "--requests")):
-        if p is not None:
-            check_input_file(p, what, option)
-    if events is not None:
-        read_events_csv(events)  # a bad file fails before any plan starts
-    check_history_fits(scenarios, history)
+    check_before_plans(scenarios, history=history, agents=agents, requests=requests, events=events)
     procs, workers = split_cores(len(points), max_workers)
     if executor is None:
         executor = RayExecutor(ray_address, cpus_per_task=workers) if ray_address else LocalExecutor(procs)
