@@ -327,10 +327,10 @@ def _check_stray_rows(minute_of_day: np.ndarray, step: int, path: Path) -> None:
     for grid in sorted((g for g in (15, 30, 60) if g > step and g % step == 0), reverse=True):
         off = minute_of_day % grid != 0
         if off.mean() <= STRAY_SHARE:
-            bad = _first_bad(pd.Series(off))
-            m = int(minute_of_day[bad - 2])
+            first = int(np.flatnonzero(off)[0])
+            m = int(minute_of_day[first])
             raise InputError(f"{m // 60:02d}:{m % 60:02d} is off the {grid}-minute intervals of the other rows "
-                             f"({int(off.sum())} row(s) are): correct or remove it", file=path, row=bad,
+                             f"({int(off.sum())} row(s) are): correct or remove it", file=path, row=first + 2,
                              field="interval_start")
 
 

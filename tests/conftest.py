@@ -16,9 +16,9 @@ Tests that solve a full week or otherwise take more than a few seconds carry ``@
 ``python -m pytest -m "not slow"`` is the development loop, ``python -m pytest`` runs everything.
 """
 
+import contextlib
 import dataclasses
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,11 +147,12 @@ def _plan_folder(workdir: Path) -> Path:
     return workdir / "out" / "baseline" / "2025-W11"
 
 
+def invoke_in(folder: Path, args):
+    """``schedule ARGS`` through typer's CliRunner with ``folder`` as the working directory."""
+    with contextlib.chdir(folder):
+        return CliRunner().invoke(app, list(args))
+
+
 def _plan_default_week(workdir: Path) -> tuple[CliOutcome, Path]:
-    cwd = os.getcwd()
-    os.chdir(workdir)
-    try:
-        result = CliRunner().invoke(app, list(QUICKSTART_PLAN))
-    finally:
-        os.chdir(cwd)
+    result = invoke_in(workdir, QUICKSTART_PLAN)
     return CliOutcome(result.exit_code, result.output, result.stdout), _plan_folder(workdir)

@@ -24,7 +24,6 @@ sibling folder, or a clean skip where it is absent.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import shutil
@@ -33,11 +32,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import QUICKSTART_PLAN
-from typer.testing import CliRunner
+from conftest import QUICKSTART_PLAN, invoke_in
 
 from scheduler.capacity.report import missed_targets
-from scheduler.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -134,12 +131,7 @@ def test_the_readers_copies_keep_the_default_weeks_budget_and_cut_the_others():
 
 
 def run_in(folder: Path, args) -> tuple[int, str]:
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        res = CliRunner().invoke(app, list(args))
-    finally:
-        os.chdir(cwd)
+    res = invoke_in(folder, args)
     return res.exit_code, res.output
 
 
