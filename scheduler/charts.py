@@ -285,6 +285,18 @@ def weeks_figure(table: pd.DataFrame, channels: list[str], targets: dict[str, fl
     ax_cost.legend(fontsize=8, loc="upper left")
     step = max(1, len(table) // 26)
     ax_cost.set_xticks(x[::step])
-    ax_cost.set_xticklabels([str(w)[-3:] for w in table["week"].iloc[::step]], fontsize=8)
-    ax_cost.set_xlabel(f"ISO week of {str(table['week'].iloc[0])[:4]}" if len(table) else "ISO week")
+    labels, title = week_ticks([str(w) for w in table["week"].iloc[::step]])
+    ax_cost.set_xticklabels(labels, fontsize=8)
+    ax_cost.set_xlabel(title)
     return fig
+
+
+def week_ticks(weeks: list[str]) -> tuple[list[str], str]:
+    """Tick labels and axis title for ISO weeks ``YYYY-Www``: ``Www`` under "ISO week of 2025"; a chain
+    that crosses a year labels the first week of each year in full (``2026-W01``) under "ISO week of
+    2025-2026", where it read "ISO week of 2025" over 2026's weeks."""
+    years = sorted({w[:4] for w in weeks})
+    if len(years) <= 1:
+        return [w[-3:] for w in weeks], f"ISO week of {years[0]}" if years else "ISO week"
+    labels = [w if i == 0 or w[:4] != weeks[i - 1][:4] else w[-3:] for i, w in enumerate(weeks)]
+    return labels, f"ISO week of {years[0]}-{years[-1]}"

@@ -63,3 +63,11 @@ def test_compare_charts_draw_each_channel_in_its_one_colour():
         assert to_hex(ax.title.get_color()) == channel_colour(ch)
         assert to_hex(ax.patches[0].get_facecolor(), keep_alpha=False) == channel_colour(ch)
     assert channel_colour("sms") != channel_colour("chat")  # a channel without a colour of its own
+
+
+def test_week_ticks_name_the_year_a_chain_crosses_into():
+    """A chain 2025-W52:2026-W02 was drawn over "ISO week of 2025" with ticks W52, W01, W02."""
+    assert charts.week_ticks(["2025-W10", "2025-W11"]) == (["W10", "W11"], "ISO week of 2025")
+    assert charts.week_ticks(["2025-W52", "2026-W01", "2026-W02"]) == (
+        ["2025-W52", "2026-W01", "W02"], "ISO week of 2025-2026")
+    assert charts.week_ticks([]) == ([], "ISO week")
