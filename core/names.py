@@ -90,6 +90,9 @@ WORKING_DAY_TYPES = frozenset({"weekday", "makeup_workday"})
 HOLIDAY_DAY_TYPES = frozenset({"statutory_holiday", "holiday_rest_day"})
 WEEKEND_DAY_TYPES = frozenset({"weekend", "holiday_rest_day", "statutory_holiday"})
 PREMIUM_DAY_TYPES = frozenset({"weekend", "holiday_rest_day"})  # the scenario's pay.weekend applies here
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+"""A ``[windows]`` key that replaces the window of its weekday on ordinary days (:data:`ORDINARY_DAY_TYPES`)."""
+ORDINARY_DAY_TYPES = frozenset({"weekday", "weekend"})  # neither a holiday nor a makeup workday
 
 
 def channel_key(text: str) -> str:

@@ -32,7 +32,7 @@ from core.limits import (
     MIN_TIME_LIMIT_S,
     SEED_MAX,
 )
-from core.names import CHANNELS, DAY_TYPES
+from core.names import CHANNELS, DAY_TYPES, ORDINARY_DAY_TYPES, WEEKDAY_NAMES
 from core.promotions import Campaign, EventDay, campaigns, promotion_days, promotion_main_days
 
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
@@ -548,7 +548,10 @@ class Scenario(_Strict):
     @field_validator("windows")
     @classmethod
     def _windows(cls, v):
-        _check_day_types(v)
+        for key in v:  # a day type, or a weekday that replaces the window of its ordinary days
+            if key not in DAY_TYPES and key not in WEEKDAY_NAMES:
+                raise ValueError(f"unknown day type '{key}'; allowed: {', '.join(DAY_TYPES)}, or a weekday "
+                                 f"({', '.join(WEEKDAY_NAMES)}) for the ordinary days of that weekday")
         for day, text in v.items():
             try:
                 Window.parse(text)
@@ -617,10 +620,16 @@ class Scenario(_Strict):
     def _template_days(self, template: ShiftTemplate) -> list[tuple[str, Window]]:
         """The kinds of day ``template`` may be worked on, each with its service window: its day types
         (a promotion-only template: on a promotion main day, so under ``promotion_window`` when there is
-        one), and a promotion main day of any of them under ``promotion_window``."""
+        one), an ordinary day type's weekdays with a window of their own (``[windows] sunday``) in its
+        place, and a promotion main day of any of them under ``promotion_window``."""
         days = []
         if not (template.promotion_only and self.promotion_window):
-            days = [(d, self.window(d)) for d in template.day_types]
+            for d in template.day_types:  # an ordinary day type: the windows of its weekdays that have their own
+                names = [n for n in WEEKDAY_NAMES if _ordinary_type(n) == d] if d in ORDINARY_DAY_TYPES else []
+                own = [n for n in names if n in self.windows]
+                if not names or len(own) < len(names):
+                    days.append((d, self.window(d)))
+                days += [(n, Window.parse(self.windows[n])) for n in own]
         if self.promotion_window and template.day_types:
             days.append(("promotion main day", Window.parse(self.promotion_window)))
         return days
@@ -721,9 +730,16 @@ class Scenario(_Strict):
         """This scenario without any campaign: no promotion rule, no dated instance."""
         return self.model_copy(update={"promotions": [], "events": [], "events_file": None})
 
-    def window(self, day_type: str, promotion_main_day: bool = False) -> Window:
+    def window(self, day_type: str, promotion_main_day: bool = False, day: dt.date | None = None) -> Window:
+        """The service window of a day of ``day_type``: ``promotion_window`` on a promotion main day, else
+        the window of ``day``'s weekday when ``[windows]`` names it and the day is an ordinary one (a
+        weekday or a weekend day: holidays and makeup workdays keep their own), else the day type's."""
         if promotion_main_day and self.promotion_window:
             return Window.parse(self.promotion_window)
+        if day is not None and day_type in ORDINARY_DAY_TYPES:
+            own = self.windows.get(WEEKDAY_NAMES[day.weekday()])
+            if own is not None:
+                return Window.parse(own)
         return Window.parse(self.windows[day_type])
 
     def check_channels(self, channels: Iterable[str], *, what: str, file: str | Path | None = None) -> None:
@@ -733,6 +749,11 @@ class Scenario(_Strict):
             if channel not in self.channels:
                 raise InputError(f"{what} has channel '{channel}' that scenario '{self.name}' does not define",
                                  file=file, field="channel")
+
+
+def _ordinary_type(weekday_name: str) -> str:
+    """The day type of an ordinary day of that weekday: weekend on Saturday and Sunday, else weekday."""
+    return "weekend" if WEEKDAY_NAMES.index(weekday_name) >= 5 else "weekday"
 
 
 def _merge(base: dict, over: dict) -> dict:

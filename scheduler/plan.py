@@ -148,7 +148,7 @@ def open_mask(scenario: Scenario, calendar: Calendar, days: list[dt.date]) -> tu
     step = scenario.interval_min
     index, values, windows = [], [], {}
     for d in days:
-        win = scenario.window(calendar.day_type(d), promotion_main_day=d in main_days)
+        win = scenario.window(calendar.day_type(d), promotion_main_day=d in main_days, day=d)
         windows[d] = win
         for m in range(0, 1440, step):
             index.append(pd.Timestamp(d) + pd.Timedelta(minutes=m))

@@ -10,10 +10,11 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from factories import DAY, EARLY, MON, SPLIT, WEEK, agent, late_sunday, problem, scenario, two_peaks
+from factories import CAL, DAY, EARLY, MON, SPLIT, WEEK, agent, late_sunday, problem, scenario, two_peaks
 
 from core.errors import InputError
 from scheduler.agents import Agent
+from scheduler.plan import open_mask
 from scheduler.roster import RosterProblem, solve_roster
 from scheduler.roster.model import build_model
 from scheduler.validation import validate_roster
@@ -106,6 +107,25 @@ def test_consecutive_days_across_weeks():
                        {"chat": 1}, previous_shifts=prev))
     worked = set(r2.shifts["date"])
     assert len(worked) == 2 and not {WEEK[0], WEEK[1]} <= worked  # the 7th day in a row is allowed, the 8th not
+
+
+# -- service windows ------------------------------------------------------------------------------------------
+def test_a_weekday_window_of_its_own_binds_the_roster():
+    """``[windows] sunday = "closed"`` and ``saturday = "10:00-16:00"``: with demand in every open interval
+    and agents to spare, nobody works the Sunday, Saturday's shifts fit its own window (the fitted
+    template) while Friday's keep the weekday's 09:00-18:00, and the validator agrees."""
+    scn = scenario(windows={"sunday": "closed", "saturday": "10:00-16:00"})
+    p = problem(scn, [agent(i) for i in range(1, 5)], WEEK, {"chat": 1})
+    assert not p.open_windows[WEEK[6]].is_open and p.open_windows[WEEK[5]].text == "10:00-16:00"
+    r = solve(p)
+    by_day = {d: g for d, g in r.shifts.groupby("date")}
+    assert WEEK[6] not in by_day and WEEK[5] in by_day
+    sat = by_day[WEEK[5]]
+    assert (sat["shift_start"].dt.strftime("%H:%M") >= "10:00").all()
+    assert (sat["shift_end"].dt.strftime("%H:%M") <= "16:00").all()
+    assert (by_day[WEEK[4]]["shift_end"].dt.strftime("%H:%M") == "18:00").any()
+    mask, _ = open_mask(scn, CAL, WEEK)  # the requirements' open intervals: none on the Sunday
+    assert not mask[mask.index.date == WEEK[6]].any() and mask[mask.index.date == WEEK[5]].sum() == 6
 
 
 # -- lunch -----------------------------------------------------------------------------------------------------

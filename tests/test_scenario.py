@@ -1,5 +1,7 @@
 """Scenario files are validated on load; every error names the file, the key and what is allowed."""
 
+import datetime as dt
+
 import pytest
 
 from core.errors import InputError
@@ -42,6 +44,7 @@ def test_extends_relative_to_the_file(tmp_path):
     ('[windows]\nweekday = "18:00-09:00"\n', "windows.weekday", "ends before it starts"),
     ('[windows]\nweekend = "9am-6pm"\n', "windows.weekend", "not a time HH:MM"),  # the key, not the table
     ('[windows]\nfestival = "09:00-18:00"\n', "windows", "unknown day type 'festival'"),
+    ('[windows]\nsundays = "closed"\n', "windows", "or a weekday (monday, tuesday"),
     ('[roster]\nlunch_policy = "whenever"\n', "roster.lunch_policy", "'staggered' or 'fixed'"),
     ('interval_min = 45\n', "interval_min", "15, 30 or 60"),
     ('[labour]\nmax_days_per_week = 8\n', "labour.max_days_per_week", "less than or equal to 7"),
@@ -168,3 +171,29 @@ def test_a_template_that_can_staff_nothing_is_refused_naming_its_key(tmp_path, b
 def test_templates_that_staff_some_day_still_load(tmp_path, body):
     sc = load_scenario(write(tmp_path, body))
     assert len(sc.roster.templates) >= 2
+
+
+def test_a_weekday_has_a_window_of_its_own_on_ordinary_days_only(tmp_path):
+    """A shop closed on Sunday and open short hours on Saturday: ``[windows] sunday`` / ``saturday``
+    replace the weekend window on ordinary Sundays and Saturdays; a holiday or a makeup workday on that
+    weekday keeps its day type's window, a promotion main day the promotion window."""
+    sc = load_scenario(write(tmp_path, '[windows]\nsunday = "closed"\nsaturday = "10:00-16:00"\n'))
+    sunday, saturday = dt.date(2025, 3, 16), dt.date(2025, 3, 15)
+    assert not sc.window("weekend", day=sunday).is_open
+    assert sc.window("weekend", day=saturday).text == "10:00-16:00"
+    assert sc.window("weekend").text == sc.windows["weekend"]  # no date: the day type's
+    assert sc.window("weekday", day=dt.date(2025, 3, 17)).text == sc.windows["weekday"]  # Monday: its own
+    assert sc.window("holiday_rest_day", day=dt.date(2025, 10, 5)).text == sc.windows["holiday_rest_day"]
+    assert sc.window("makeup_workday", day=dt.date(2025, 9, 28)).text == sc.windows["makeup_workday"]
+    promo = sc.model_copy(update={"promotion_window": "08:00-22:00"})
+    assert promo.window("weekend", True, day=sunday).text == "08:00-22:00"
+
+
+def test_a_template_for_days_that_are_all_closed_is_refused_with_weekday_windows(tmp_path):
+    """With both weekend days closed by their own windows, a weekend-only template staffs nothing: refused
+    on load as one worked only on closed days, naming the weekdays' windows."""
+    body = ('[windows]\nsaturday = "closed"\nsunday = "closed"\n[[roster.templates]]\nname = "wk"\n'
+            'starts = ["09:00"]\nspan_h = 9\nday_types = ["weekend"]\n')
+    with pytest.raises(InputError) as err:
+        load_scenario(write(tmp_path, body))
+    assert "closed" in str(err.value) and "saturday, sunday" in str(err.value)

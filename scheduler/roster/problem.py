@@ -136,7 +136,7 @@ class RosterProblem:
             calendar = Calendar.cn()
         day_types = {d: calendar.day_type(d) for d in week_span(days)}
         promo = scenario.promotion_main_days(days)
-        windows = {d: scenario.window(day_types[d], d in promo) for d in days}
+        windows = {d: scenario.window(day_types[d], d in promo, day=d) for d in days}
         return cls(days=list(days), day_types=day_types, promotion_days=promo,
                    interval_min=scenario.interval_min, open_windows=windows,
                    requirements=requirements, agents=list(agents), scenario=scenario,
