@@ -822,10 +822,31 @@ def _bound_hint(name: str) -> str | None:
     return _BOUND_HINTS.get(name) or (_COST_HINT if name == "hourly_cost" or name.endswith("_penalty") else None)
 
 
+def _drop_unserved(data: dict, path: Path) -> dict:
+    """``data`` without the channels whose table says ``served = false``: the way a scenario that
+    ``extends`` another drops a channel it inherits (tables merge, so it cannot leave one out)."""
+    channels = data.get("channels")
+    if not isinstance(channels, dict):
+        return data
+    for name, spec in list(channels.items()):
+        if not isinstance(spec, dict) or "served" not in spec:
+            continue
+        served = spec.pop("served")
+        if not isinstance(served, bool):
+            raise InputError(f"served must be true or false, not {_toml_kind(served)}", file=path,
+                             field=f"channels.{name}.served")
+        if not served:
+            del channels[name]
+    if not channels:
+        raise InputError("every channel has served = false: a scenario serves at least one", file=path,
+                         field="channels")
+    return data
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read, merge ``extends`` and validate a scenario. Errors name the file and the key."""
     path = Path(path).resolve()
-    data = _read_toml(path)
+    data = _drop_unserved(_read_toml(path), path)
     data.setdefault("name", path.stem)
     data["path"] = str(path)
     if isinstance(data.get("events"), str):

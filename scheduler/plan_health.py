@@ -92,8 +92,8 @@ def unforecast_channels(scenario, forecast: pd.DataFrame, source: str | None = N
            .drop(columns="_rank").reset_index(drop=True))
     where = f"the history {source}" if source else "the history"
     warnings = [f"{where} has no {c} rows, a channel scenario '{scenario.name}' serves: {c} is planned with 0 "
-                f"contacts and nobody staffed for it; add its history, or remove [channels.{c}] from the scenario "
-                f"(one that extends another keeps the channels it inherits: copy that file without it)"
+                f"contacts and nobody staffed for it; add its history, or set served = false in the scenario's "
+                f"[channels.{c}] (or remove that table)"
                 for c in absent]
     return out, warnings
 

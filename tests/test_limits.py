@@ -339,9 +339,8 @@ def test_a_channel_the_history_lacks_is_planned_at_zero_with_a_warning(tmp_path)
     built = build_problem(load_inputs(parse_week("2025-11"), history_path=path))
     assert built.channels == ["chat", "phone", "email"]
     assert built.warnings == [f"the history {path} has no phone rows, a channel scenario 'baseline' serves: phone "
-                              "is planned with 0 contacts and nobody staffed for it; add its history, or remove "
-                              "[channels.phone] from the scenario (one that extends another keeps the channels it "
-                              "inherits: copy that file without it)"]
+                              "is planned with 0 contacts and nobody staffed for it; add its history, or set "
+                              "served = false in the scenario's [channels.phone] (or remove that table)"]
     fc = built.forecast
     phone = fc[fc["channel"] == "phone"]
     assert len(phone) == 7 * 24 and (phone[["contacts", "contacts_p10", "contacts_p90"]] == 0).all().all()
@@ -350,6 +349,24 @@ def test_a_channel_the_history_lacks_is_planned_at_zero_with_a_warning(tmp_path)
     req = built.requirements
     assert req.loc[req["channel"] == "phone", "required_scheduled"].sum() == 0
     assert req.loc[req["channel"] == "chat", "required_scheduled"].sum() > 0
+
+
+def test_a_scenario_that_extends_another_drops_a_channel_it_inherits_with_served_false(tmp_path):
+    """What the warning above advises: a chat-and-email shop extending the bundled scenario sets
+    ``served = false`` in ``[channels.phone]`` (tables merge, so leaving the table out kept phone), and its
+    history without phone plans those two channels without the warning."""
+    from scheduler.plan import build_problem, load_inputs
+    from scheduler.weeks import parse_week
+
+    scenario = tmp_path / "shop.toml"
+    scenario.write_text(f'extends = "{DEFAULT_SCENARIO.as_posix()}"\nname = "shop"\n[channels.phone]\n'
+                        'served = false\n', encoding="utf-8")
+    built = build_problem(load_inputs(parse_week("2025-11"), scenario_path=scenario,
+                                      history_path=history_without(tmp_path, "phone")))
+    assert built.channels == ["chat", "email"] and set(built.requirements["channel"]) == {"chat", "email"}
+    assert not any("no phone rows" in w for w in built.warnings)
+    # the bundled pool's six phone-only agents have no skill the shop serves, and are named for it
+    assert [w for w in built.warnings if "can give no shift" in w and "A008 (skills phone" in w]
 
 
 def test_forecast_says_so_too_and_writes_the_channel_at_zero(tmp_path):

@@ -45,6 +45,9 @@ def test_extends_relative_to_the_file(tmp_path):
     ('[windows]\nweekend = "9am-6pm"\n', "windows.weekend", "not a time HH:MM"),  # the key, not the table
     ('[windows]\nfestival = "09:00-18:00"\n', "windows", "unknown day type 'festival'"),
     ('[windows]\nsundays = "closed"\n', "windows", "or a weekday (monday, tuesday"),
+    ('[channels.phone]\nserved = "no"\n', "channels.phone.served", "true or false, not 'no'"),
+    ('[channels.chat]\nserved = false\n[channels.phone]\nserved = false\n[channels.email]\nserved = false\n',
+     "channels", "at least one"),
     ('[roster]\nlunch_policy = "whenever"\n', "roster.lunch_policy", "'staggered' or 'fixed'"),
     ('interval_min = 45\n', "interval_min", "15, 30 or 60"),
     ('[labour]\nmax_days_per_week = 8\n', "labour.max_days_per_week", "less than or equal to 7"),
@@ -197,3 +200,13 @@ def test_a_template_for_days_that_are_all_closed_is_refused_with_weekday_windows
     with pytest.raises(InputError) as err:
         load_scenario(write(tmp_path, body))
     assert "closed" in str(err.value) and "saturday, sunday" in str(err.value)
+
+
+def test_served_false_drops_an_inherited_channel_and_a_later_file_may_serve_it_again(tmp_path):
+    (tmp_path / "a.toml").write_text(f'extends = "{DEFAULT_SCENARIO.as_posix()}"\nname = "a"\n'
+                                     '[channels.phone]\nserved = false\n')
+    assert list(load_scenario(tmp_path / "a.toml").channels) == ["chat", "email"]
+    again = load_scenario(write(tmp_path, 'extends = "a.toml"\nname = "b"\n[channels.phone]\nserved = true\n',
+                                extends=False))
+    assert list(again.channels) == ["chat", "phone", "email"]
+    assert again.channels["phone"] == load_scenario(DEFAULT_SCENARIO).channels["phone"]
