@@ -835,6 +835,8 @@ def _drop_unserved(data: dict, path: Path) -> dict:
         if not isinstance(served, bool):
             raise InputError(f"served must be true or false, not {_toml_kind(served)}", file=path,
                              field=f"channels.{name}.served")
+        if name not in CHANNELS:
+            raise InputError(f"unknown channel '{name}'; allowed: {', '.join(CHANNELS)}", file=path, field="channels")
         if not served:
             del channels[name]
     if not channels:

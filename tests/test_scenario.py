@@ -46,6 +46,7 @@ def test_extends_relative_to_the_file(tmp_path):
     ('[windows]\nfestival = "09:00-18:00"\n', "windows", "unknown day type 'festival'"),
     ('[windows]\nsundays = "closed"\n', "windows", "or a weekday (monday, tuesday"),
     ('[channels.phone]\nserved = "no"\n', "channels.phone.served", "true or false, not 'no'"),
+    ('[channels.fax]\nserved = false\n', "channels", "unknown channel 'fax'"),
     ('[channels.chat]\nserved = false\n[channels.phone]\nserved = false\n[channels.email]\nserved = false\n',
      "channels", "at least one"),
     ('[roster]\nlunch_policy = "whenever"\n', "roster.lunch_policy", "'staggered' or 'fixed'"),
