@@ -156,6 +156,42 @@ def open_mask(scenario: Scenario, calendar: Calendar, days: list[dt.date]) -> tu
     return pd.Series(values, index=pd.DatetimeIndex(index, name="interval_start")), windows
 
 
+LEAD_IN_MAX_DAYS = 7  # the days before a horizon searched for its last open interval
+
+
+def lead_in(history: History, scenario: Scenario, calendar: Calendar,
+            start: dt.date) -> tuple[list[dt.date], pd.DataFrame | None, str | None]:
+    """The days before ``start`` whose contacts wait for the horizon's first opening, and their forecast.
+
+    Contacts that arrive while the service is closed wait for its next opening (``carry_over_closed``):
+    a Monday morning works off Sunday evening's chats, and a shop closed on Sunday works off Saturday
+    evening's and Sunday's. So the requirements are computed from the last day before ``start`` with an
+    open interval (at most ``LEAD_IN_MAX_DAYS`` back), and that day and the closed ones after it are
+    forecast from the history before them, as the horizon is from the history before it. Returns those
+    days, their forecast (None when none can be made: no history before them) and a note saying so."""
+    days: list[dt.date] = []
+    for back in range(1, LEAD_IN_MAX_DAYS + 1):
+        day = start - dt.timedelta(days=back)
+        days.insert(0, day)
+        if open_mask(scenario, calendar, [day])[1][day].is_open:
+            break
+    try:
+        lead, _ = forecast_range(history, scenario, calendar, days[0], len(days),
+                                 ForecastConfig(interval_min=scenario.interval_min, seed=scenario.seed))
+    except InputError as exc:
+        return [], None, (f"no contacts carried in from before {start} (the days before it could not be "
+                          f"forecast: {exc.message})")
+    lead, _ = unforecast_channels(scenario, lead, history.source)
+    return days, lead, None
+
+
+def _from(requirements: pd.DataFrame, start: dt.date) -> pd.DataFrame:
+    """The rows of ``requirements`` from ``start`` on (the lead-in's dropped), with its ``attrs``."""
+    out = requirements[requirements["interval_start"] >= pd.Timestamp(start)].reset_index(drop=True)
+    out.attrs = dict(requirements.attrs)
+    return out
+
+
 REFERENCE_DROP = 0.10  # service-level drop that costs one understaffed_penalty at an average hour
 
 
@@ -229,9 +265,15 @@ def build_problem(inputs: PlanInputs, requirements: pd.DataFrame | None = None) 
     forecast, warnings = unforecast_channels(sc, forecast, inputs.history.source)
 
     t0 = time.perf_counter()
-    mask, windows = open_mask(sc, cal, days)
+    before, lead, note = lead_in(inputs.history, sc, cal, week.start_date)
+    notes = notes + ([note] if note else [])
+    timings["forecast_s"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    mask, windows = open_mask(sc, cal, before + days)
     channels = [c for c in sc.channels if c in set(forecast["channel"])]
-    requirements = compute_requirements(forecast[forecast["channel"].isin(channels)], sc, mask, inputs.history.source)
+    arrivals = pd.concat([f[f["channel"].isin(channels)] for f in (lead, forecast) if f is not None], ignore_index=True)
+    requirements = _from(compute_requirements(arrivals, sc, mask, inputs.history.source), week.start_date)
+    windows = {d: windows[d] for d in days}
     requirements["shortfall_weight"] = shortfall_weights(requirements, sc)
     check_objective_range(requirements, inputs.agents, sc, inputs.history.source)
     timings["requirements_s"] = time.perf_counter() - t0

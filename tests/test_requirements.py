@@ -440,3 +440,62 @@ def test_a_head_at_the_peak_is_not_priced_by_the_peak_s_volume(baseline):
     assert heads[11] >= 1.8 * heads[13]
     assert w[11] == pytest.approx(w[13], rel=0.1)
     assert w[13] == pytest.approx(baseline.understaffed_penalty, rel=0.1)  # an average head, a loose queue
+
+
+# -- what waits from before the horizon ----------------------------------------------------------------------
+def _first_opening(problem, channel: str) -> pd.Series:
+    req = problem.requirements
+    rows = req[(req["channel"] == channel) & req["open"]]
+    return rows.iloc[0]
+
+
+def test_a_monday_works_off_sunday_evening(tmp_path):
+    """2025-W11: Monday 09:00's chats carried over are ``carry_over_closed`` x (the Sunday before from 18:00,
+    as forecast from the history before that Sunday, plus Monday 00:00-09:00): a plan started from nothing
+    at its first opening and left Sunday evening's chats out (a third of the Sunday)."""
+    import datetime as dt
+
+    from scheduler.plan import build_problem, lead_in, load_inputs
+    from scheduler.weeks import parse_week
+
+    inputs = load_inputs(parse_week("2025-11"))
+    built = build_problem(inputs)
+    days, lead, note = lead_in(inputs.history, built.problem.scenario, inputs.calendar, dt.date(2025, 3, 10))
+    assert days == [dt.date(2025, 3, 9)] and note is None
+    chat = inputs.scenario.channels["chat"]
+    sunday = lead[(lead["channel"] == "chat") & (pd.to_datetime(lead["interval_start"]).dt.hour >= 18)]
+    fc = built.forecast
+    night = fc[(fc["channel"] == "chat") & (pd.to_datetime(fc["interval_start"]) < pd.Timestamp("2025-03-10 09:00"))]
+    first = _first_opening(built, "chat")
+    assert first["interval_start"] == pd.Timestamp("2025-03-10 09:00")
+    expected = chat.carry_over_closed * (sunday["contacts"].sum() + night["contacts"].sum())
+    assert first["carried_over"] == pytest.approx(expected, rel=1e-9)
+    assert sunday["contacts"].sum() > 0.25 * lead.loc[lead["channel"] == "chat", "contacts"].sum()
+    assert built.requirements["interval_start"].min() == pd.Timestamp("2025-03-10")  # the lead-in is dropped
+    assert built.forecast["interval_start"].min() == pd.Timestamp("2025-03-10")
+
+
+def test_a_shop_closed_on_sunday_works_off_saturday_evening_and_sunday_on_monday(tmp_path):
+    """With ``sunday = "closed"`` and Saturday open to 16:00, Monday's first opening carries what arrived
+    from Saturday 16:00 on: the lead-in reaches back to Saturday, the last day with an open interval."""
+    import datetime as dt
+
+    from scenarios import DEFAULT_SCENARIO
+    from scheduler.plan import build_problem, lead_in, load_inputs
+    from scheduler.weeks import parse_week
+
+    path = tmp_path / "sun.toml"
+    path.write_text(f'extends = "{DEFAULT_SCENARIO.as_posix()}"\nname = "sun"\n[windows]\nsunday = "closed"\n'
+                    'saturday = "10:00-16:00"\n', encoding="utf-8")
+    inputs = load_inputs(parse_week("2025-11"), scenario_path=path)
+    built = build_problem(inputs)
+    days, lead, _ = lead_in(inputs.history, built.problem.scenario, inputs.calendar, dt.date(2025, 3, 10))
+    assert days == [dt.date(2025, 3, 8), dt.date(2025, 3, 9)]
+    at = pd.to_datetime(lead["interval_start"])
+    waiting = lead[(lead["channel"] == "phone") & (at >= pd.Timestamp("2025-03-08 16:00"))]["contacts"].sum()
+    fc = built.forecast
+    night = fc[(fc["channel"] == "phone") & (pd.to_datetime(fc["interval_start"]) < pd.Timestamp("2025-03-10 09:00"))]
+    expected = inputs.scenario.channels["phone"].carry_over_closed * (waiting + night["contacts"].sum())
+    assert _first_opening(built, "phone")["carried_over"] == pytest.approx(expected, rel=1e-9)
+    req = built.requirements
+    assert req.loc[pd.to_datetime(req["interval_start"]).dt.date == dt.date(2025, 3, 16), "required_agents"].sum() == 0
