@@ -37,7 +37,7 @@ from scheduler.roster.friendly import counts_from_shifts, ledger_frame
 from scheduler.roster.problem import week_span
 from scheduler.simulation import write_simulation
 from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, summarize_service
-from scheduler.validation import validate_roster
+from scheduler.validation import count_violations, validate_roster
 from scheduler.weeks import Week
 
 
@@ -311,7 +311,8 @@ def _check_valid(problem: RosterProblem, roster, inputs: PlanInputs) -> None:
         # Not the user's input but a bug of ours (the model and the validator disagree): it stays a
         # RuntimeError, so that the CLI shows its traceback instead of a one-line user error.
         raise RuntimeError(f"internal error, please report it: the solver's roster for {inputs.week.label} under "
-                           f"scenario '{problem.scenario.name}' failed validation ({len(violations)} violation(s)): "
+                           f"scenario '{problem.scenario.name}' failed validation "
+                           f"({count_violations(violations)} violation(s)): "
                            + "; ".join(violations[:5]))
 
 

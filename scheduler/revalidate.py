@@ -50,7 +50,7 @@ from scheduler.agents import Agent
 from scheduler.plan_folder import SHIFTS, PlanFolder, read_shifts_csv
 from scheduler.roster.problem import RosterProblem, required_heads
 from scheduler.roster.report import Roster, scheduled_frame
-from scheduler.validation import Violations, WorkedShifts, read_shifts, validate_roster
+from scheduler.validation import Violations, WorkedShifts, count_violations, read_shifts, validate_roster
 from scheduler.weeks import Week, parse_week
 
 ROSTER_TIMES = ["agent_id", "date", "shift_start", "shift_end", "lunch_start", "lunch_end"]
@@ -102,7 +102,7 @@ class Recheck:
             figures = (f"cost CNY {r.cost:,.0f} (the plan: {b.cost:,.0f}, {r.cost - b.cost:+,.0f}), paid hours "
                        f"{r.paid_hours:,.1f} (the plan: {b.paid_hours:,.1f}), understaffed agent-intervals "
                        f"{missing} (the plan: {sum(b.missing.values())})")
-        verdict = (f"{len(self.findings)} violation(s) in {self.label}" if self.findings
+        verdict = (f"{count_violations(self.findings)} violation(s) in {self.label}" if self.findings
                    else f"valid: no violation in {self.label}")
         return [self.header, *(f"note: {n}" for n in self.notes), *self.findings, figures, verdict]
 
@@ -352,7 +352,7 @@ def best_split(agents: list[Agent], need: dict[str, int]) -> dict[str, str]:
             for _ in range(int(flow[g, 1 + len(keys) + j])):
                 out[next(members).agent_id] = c
         for a in members:
-            out[a.agent_id] = a.skills[0]
+            out[a.agent_id] = next((s for s in a.skills if s in need), a.skills[0])  # a channel served here
     return out
 
 

@@ -30,6 +30,7 @@ comprehensive-hours mode); ordinary hours beyond the week's standard hours (``we
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -78,6 +79,15 @@ class Violations:
             if len(items) > MAX_PER_RULE:
                 out.append(f"{rule}: ... and {len(items) - MAX_PER_RULE} more")
         return out
+
+
+_MORE = re.compile(r": \.\.\. and (\d+) more$")
+
+
+def count_violations(lines: list[str]) -> int:
+    """How many violations ``lines`` (``Violations.lines``, as ``validate_roster`` returns them) stand
+    for: a line ``<rule>: ... and N more`` stands for N."""
+    return sum(int(m.group(1)) if (m := _MORE.search(line)) else 1 for line in lines)
 
 
 @dataclass
@@ -233,6 +243,9 @@ def check_assignments(problem: RosterProblem, assignments: pd.DataFrame, worked:
             continue
         if not agent.can(r.channel):
             out.add("skills", f"{label}: works {r.channel} without the skill (skills {'|'.join(agent.skills)})")
+        elif r.channel not in problem.scenario.channels:
+            out.add("skills", f"{label}: works {r.channel}, a channel scenario '{problem.scenario.name}' "
+                              "does not serve")
         if (r.agent_id, at) in seen:
             out.add("one channel", f"{label}: works {seen[r.agent_id, at]} and {r.channel} at once")
             continue

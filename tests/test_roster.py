@@ -128,6 +128,19 @@ def test_a_weekday_window_of_its_own_binds_the_roster():
     assert not mask[mask.index.date == WEEK[6]].any() and mask[mask.index.date == WEEK[5]].sum() == 6
 
 
+def test_nobody_works_a_channel_the_scenario_does_not_serve():
+    """A pool of chat|email agents in a scenario that serves chat only (``served = false`` on email): the
+    model splits their hours over chat alone, and every assignment is chat (the split once ran over every
+    skill, and a no-chat shop had an agent answer chat)."""
+    base = scenario()
+    chat_only = base.model_copy(update={"channels": {"chat": base.channels["chat"]}})
+    p = problem(chat_only, [agent(i, skills=("chat", "email")) for i in range(1, 4)], WEEK, {"chat": 1})
+    assert {ch for (_, _, _, ch) in build_model(p).rv.split} == {"chat"}
+    r = solve(p)
+    assert len(r.assignments) and set(r.assignments["channel"]) == {"chat"}
+    assert set(r.shifts["channels"]) == {"chat"}
+
+
 # -- lunch -----------------------------------------------------------------------------------------------------
 def test_lunch_staggered_inside_window():
     r = solve(problem(scenario(templates=[DAY]), [agent(i) for i in (1, 2, 3)], [MON], {"chat": 2}))

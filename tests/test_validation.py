@@ -13,7 +13,7 @@ from factories import DAY, MON, SPLIT, WEEK, agent, problem, scenario, two_peaks
 from scheduler.agents import Agent
 from scheduler.roster import solve_roster
 from scheduler.roster.constraints import hard_rules
-from scheduler.validation import Violations, read_shifts, validate_roster
+from scheduler.validation import MAX_PER_RULE, Violations, count_violations, read_shifts, validate_roster
 
 
 @pytest.fixture(scope="module")
@@ -292,3 +292,18 @@ def test_validator_catches_each_hard_rule_and_names_the_agent(solved, name):
     out = Violations()
     rule.validate(stricter, read_shifts(stricter, r.shifts, out), out)
     assert hits(out.lines(), label)  # the rule's own check finds it, not another one
+
+
+def test_a_channel_the_scenario_does_not_serve_is_refused(solved):
+    """Agent A002 has phone among its skills, but a scenario that does not serve phone (``served = false``)
+    cannot have anyone work it: the validator names the channel and the scenario."""
+    p, r = solved
+    channels = {k: v for k, v in p.scenario.channels.items() if k != "phone"}
+    no_phone = dataclasses.replace(p, scenario=p.scenario.model_copy(update={"channels": channels}))
+    assert (r.assignments["channel"] == "phone").any()
+    found = hits(validate_roster(no_phone, r), "skills")
+    assert found and all("works phone, a channel scenario 'baseline' does not serve" in v
+                         for v in found if "more" not in v)
+    # one line per phone hour up to MAX_PER_RULE, then "... and N more": counted as the hours they stand for
+    assert len(found) == MAX_PER_RULE + 1 and found[-1].startswith("skills: ... and ")
+    assert count_violations(found) == (r.assignments["channel"] == "phone").sum()

@@ -73,7 +73,7 @@ def greedy_shifts(problem: RosterProblem, cands, rows) -> set[int]:
 
 
 def _channels(problem: RosterProblem, c) -> tuple[str, ...]:
-    return tuple(problem.agents[c.agent].skills)
+    return problem.served_skills(problem.agents[c.agent])
 
 
 def _gain(problem: RosterProblem, c, residual, weight, cost: float) -> float:

@@ -136,7 +136,7 @@ class RosterVars:
         # solve (``assign_lunches``, ``assign_channels``), with as few channel switches as possible.
         self.groups: dict[tuple[str, ...], list[int]] = {}
         for a, agent in enumerate(problem.agents):
-            self.groups.setdefault(tuple(sorted(agent.skills)), []).append(a)
+            self.groups.setdefault(problem.served_skills(agent), []).append(a)
         self.group_of = {a: g for g, members in self.groups.items() for a in members}
         self.shape_members: dict[tuple[tuple[str, ...], int, int], list[int]] = {}
         for c in cands:

@@ -381,6 +381,12 @@ class RosterProblem:
     def _hire_only(self) -> frozenset[str]:
         return self.scenario.hire_only_templates
 
+    def served_skills(self, agent: Agent) -> tuple[str, ...]:
+        """The channels ``agent`` may work in this plan: its skills the scenario serves, sorted. A skill
+        of a channel the scenario does not serve (``served = false``, or a pool written for another shop)
+        is never rostered."""
+        return tuple(sorted(s for s in agent.skills if s in self.scenario.channels))
+
     def may_work(self, agent: Agent, template: str, contracts) -> bool:
         """Whether ``agent`` may work shifts of ``template`` (which allows ``contracts``): the templates
         named for it (a hired profile's), else every roster template of its contract, the hire-only
