@@ -543,7 +543,15 @@ class Scenario(_Strict):
     hire: HireSpec | None = None
     understaffed_penalty: float = Field(default=500.0, ge=0, le=MAX_COST,
                                         description="[cost units] per missing agent-interval at full impact")
+    unserved_channels: list[str] = Field(default=[], description="channels a scenario it extends serves and this "
+                                         "one drops (served = false): their history rows are left out")
     path: str | None = None
+
+    @field_validator("unserved_channels")
+    @classmethod
+    def _unserved(cls, v):
+        _check_channels(v)
+        return v
 
     @field_validator("windows")
     @classmethod
@@ -742,11 +750,14 @@ class Scenario(_Strict):
                 return Window.parse(own)
         return Window.parse(self.windows[day_type])
 
-    def check_channels(self, channels: Iterable[str], *, what: str, file: str | Path | None = None) -> None:
-        """Raise an InputError naming the first of ``channels`` that this scenario does not define.
-        ``what`` says where they come from ("history", "the plan"), ``file`` the file they were read from."""
+    def check_channels(self, channels: Iterable[str], *, what: str, file: str | Path | None = None,
+                       unserved_ok: bool = False) -> None:
+        """Raise an InputError naming the first of ``channels`` that this scenario does not define (with
+        ``unserved_ok``, one it drops with ``served = false`` passes: a history's, whose rows are left
+        out). ``what`` says where they come from ("history", "the plan"), ``file`` the file they were read
+        from."""
         for channel in channels:
-            if channel not in self.channels:
+            if channel not in self.channels and not (unserved_ok and channel in self.unserved_channels):
                 raise InputError(f"{what} has channel '{channel}' that scenario '{self.name}' does not define",
                                  file=file, field="channel")
 
@@ -839,6 +850,7 @@ def _drop_unserved(data: dict, path: Path) -> dict:
             raise InputError(f"unknown channel '{name}'; allowed: {', '.join(CHANNELS)}", file=path, field="channels")
         if not served:
             del channels[name]
+            data["unserved_channels"] = [*data.get("unserved_channels", []), name]
     if not channels:
         raise InputError("every channel has served = false: a scenario serves at least one", file=path,
                          field="channels")

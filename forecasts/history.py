@@ -108,6 +108,14 @@ class History:
                        self.interval_min, self.source,
                        tuple(o for o in self.outliers if lo <= o.interval_start < hi))
 
+    def only(self, channels) -> History:
+        """Only the rows of ``channels``."""
+        keep = self.frame["channel"].isin(set(channels))
+        if keep.all():
+            return self
+        return History(self.frame[keep].reset_index(drop=True), self.interval_min, self.source,
+                       tuple(o for o in self.outliers if o.channel in set(channels)))
+
     def check_interval(self, interval_min: int) -> None:
         """Raise ``InputError`` unless this history can be planned at ``interval_min`` (a multiple of its own)."""
         if interval_min < self.interval_min or interval_min % self.interval_min:

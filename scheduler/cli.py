@@ -283,6 +283,7 @@ def forecast(
     from forecasts.inputs import prepare
     from forecasts.models import ForecastConfig, forecast_range
     from scenarios import default_scenario
+    from scheduler.plan import served_history
     from scheduler.plan_folder import FORECAST, write_csv
     from scheduler.plan_health import unforecast_channels
     from scheduler.weeks import parse_week
@@ -306,8 +307,8 @@ def forecast(
     target = out or Path("out") / "forecast" / label
     check_output_folder(target, "forecast", force=force, known=[FORECAST])
     inputs = prepare(load_scenario(scenario or default_scenario()), calendar, events)
-    hist = read_history(history or DEFAULT_HISTORY)
     sc = inputs.scenario
+    hist = served_history(sc, read_history(history or DEFAULT_HISTORY))
     interval_min = interval_min or sc.interval_min  # the plan's intervals unless asked for others
     fc, notes = forecast_range(hist, sc, inputs.calendar, first, n_days,
                                ForecastConfig(interval_min=interval_min, seed=sc.seed))

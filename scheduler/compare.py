@@ -44,7 +44,7 @@ from core.names import channel_rank, folder_name
 from core.scenario import Scenario, load_scenario
 from scenarios import default_agents
 from scheduler.agents import load_agents, temporary_agents
-from scheduler.plan import load_inputs, run_plan, write_plan
+from scheduler.plan import load_inputs, run_plan, served_history, write_plan
 from scheduler.plan_folder import write_csv
 from scheduler.report_html import compare_report
 from scheduler.simulation import simulate_result
@@ -117,8 +117,8 @@ def run_job(job: PlanJob) -> PlanOutcome:
         pool = load_agents(_path(job.agents_path) or default_agents())
         inputs = dataclasses.replace(inputs, scenario=job.scenario,
                                      agents=pool + temporary_agents(job.scenario, pool),
+                                     history=served_history(job.scenario, inputs.history),
                                      size_capacity=False)  # a sizing per point would multiply the time
-        job.scenario.check_channels(inputs.history.channels, what="history", file=inputs.history.source)
         result = run_plan(inputs)
         if job.simulate:
             result.simulation, result.summary["simulation"] = simulate_result(result, reps=10,
@@ -431,7 +431,7 @@ def check_before_plans(scenarios: list[Scenario], *, history: str | Path | None,
         read_events_csv(events)
     hist = read_history(history or DEFAULT_HISTORY)
     for sc in scenarios:
-        sc.check_channels(hist.channels, what="history", file=hist.source)
+        served_history(sc, hist)
         hist.check_interval(sc.interval_min)
 
 

@@ -117,7 +117,7 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     history = read_history(history_path or DEFAULT_HISTORY)
     cal = Calendar.from_option(calendar)
     cal.check_covers(week.start_date, week.end_date, what=f"{getattr(week, 'kind', 'week')} {week.label}")
-    scenario.check_channels(history.channels, what="history", file=history.source)
+    history = served_history(scenario, history)
     previous = PlanFolder(previous_plan, "--previous").shifts() if previous_plan else None
     ledger = previous_ledger(PlanFolder(previous_plan, "--previous"), previous, week) if previous_plan else {}
     comp_off = PlanFolder(previous_plan, "--previous").comp_off() if previous_plan else None
@@ -140,6 +140,13 @@ def load_inputs(week: Week, scenario_path: Path | None = None, history_path: Pat
     return PlanInputs(week, scenario, agents, history, cal, paths, previous, published, events,
                       requests=requests, ledger_to_date=ledger, previous_comp_off=comp_off,
                       previous_month_overtime=overtime)
+
+
+def served_history(scenario: Scenario, history: History) -> History:
+    """``history`` with the rows of the channels ``scenario`` serves; a channel it neither serves nor drops
+    (``served = false``) is an error naming the history file."""
+    scenario.check_channels(history.channels, what="history", file=history.source, unserved_ok=True)
+    return history.only(scenario.channels)
 
 
 def open_mask(scenario: Scenario, calendar: Calendar, days: list[dt.date]) -> tuple[pd.Series, dict]:

@@ -493,3 +493,35 @@ def test_a_staged_solve_cut_by_the_clock_says_so(stopped_by, said):
     got = plan_warnings(summary_of(gap=0.3, status="FEASIBLE", pool=52, stopped_by=stopped_by), None,
                         requirements_of(2000))
     assert len(got) == 1 and f"stopped by {said})" in got[0]
+
+
+def test_served_false_leaves_out_the_history_rows_of_that_channel(tmp_path):
+    """``served = false`` on chat with the bundled history (which has chat): the plan, its forecast and the
+    `forecast` command leave chat out instead of refusing the history ("history has channel 'chat' that
+    scenario does not define"); a channel the scenario neither serves nor drops is still refused."""
+    from scheduler.plan import build_problem, load_inputs
+    from scheduler.weeks import parse_week
+
+    scenario = tmp_path / "nochat.toml"
+    scenario.write_text(f'extends = "{DEFAULT_SCENARIO.as_posix()}"\nname = "nochat"\n[channels.chat]\n'
+                        'served = false\n', encoding="utf-8")
+    inputs = load_inputs(parse_week("2025-11"), scenario_path=scenario)
+    assert inputs.history.channels == ["phone", "email"]
+    built = build_problem(inputs)
+    assert set(built.forecast["channel"]) == set(built.requirements["channel"]) == {"phone", "email"}
+    result = run("forecast", "--week", "2025-11", "--scenario", scenario, "--out", tmp_path / "f")
+    assert result.exit_code == 0, result.output
+    assert set(pd.read_csv(tmp_path / "f" / "forecast.csv")["channel"]) == {"phone", "email"}
+    unserved_history = tmp_path / "phone_rows.csv"
+    pd.DataFrame({"interval_start": ["2025-03-03 09:00"], "channel": ["phone"], "contacts": [3]}).to_csv(
+        unserved_history, index=False)
+    chat_only = tmp_path / "chat_only.toml"
+    chat_only.write_text(f'extends = "{DEFAULT_SCENARIO.as_posix()}"\nname = "c"\n[channels.phone]\nserved = false\n'
+                         '[channels.email]\nserved = false\n', encoding="utf-8")
+    from core.scenario import load_scenario
+    from forecasts.history import read_history
+    from scheduler.plan import served_history
+
+    strict = load_scenario(chat_only).model_copy(update={"unserved_channels": ["email"]})  # phone: not dropped
+    with pytest.raises(InputError, match="history has channel 'phone' that scenario 'c' does not define"):
+        served_history(strict, read_history(unserved_history))
