@@ -192,6 +192,23 @@ def lead_in(history: History, scenario: Scenario, calendar: Calendar,
     return days, lead, None
 
 
+WAITING_NOTE_SHARE = 0.10  # of a channel's arrivals in the horizon: more waiting past its last opening is noted
+
+
+def waiting_after(requirements: pd.DataFrame, label: str) -> list[str]:
+    """A note when more than ``WAITING_NOTE_SHARE`` of a channel's contacts arrive after the horizon's last
+    opening (a shop closed on Sunday): the next plan's first opening works them off (``lead_in``), and
+    this plan's service level does not count them."""
+    unplaced = requirements.attrs.get("unplaced_contacts", {})
+    arrived = requirements.groupby("channel")["arrivals"].sum()
+    many = {c: n for c, n in unplaced.items() if n > WAITING_NOTE_SHARE * arrived.get(c, 0.0) and n >= 1}
+    if not many:
+        return []
+    listed = ", ".join(f"{n:,.0f} {c}" for c, n in many.items())
+    return [f"{listed} contacts wait past {label}'s last opening: the next plan's first opening works them off, "
+            f"and this plan's service level does not count them"]
+
+
 def _from(requirements: pd.DataFrame, start: dt.date) -> pd.DataFrame:
     """The rows of ``requirements`` from ``start`` on (the lead-in's dropped), with its ``attrs``."""
     out = requirements[requirements["interval_start"] >= pd.Timestamp(start)].reset_index(drop=True)
@@ -281,6 +298,10 @@ def build_problem(inputs: PlanInputs, requirements: pd.DataFrame | None = None) 
     arrivals = pd.concat([f[f["channel"].isin(channels)] for f in (lead, forecast) if f is not None], ignore_index=True)
     requirements = _from(compute_requirements(arrivals, sc, mask, inputs.history.source), week.start_date)
     windows = {d: windows[d] for d in days}
+    notes += waiting_after(requirements, week.label)
+    if not any(w.is_open for w in windows.values()):
+        raise InputError(f"the service is closed on every day of {week.label}: [windows] opens no hour to plan",
+                         file=inputs.paths.get("scenario"), field="windows")
     requirements["shortfall_weight"] = shortfall_weights(requirements, sc)
     check_objective_range(requirements, inputs.agents, sc, inputs.history.source)
     timings["requirements_s"] = time.perf_counter() - t0

@@ -182,8 +182,8 @@ def check_templates(problem: RosterProblem, worked: WorkedShifts, out: Violation
                                 f"allowed for a {agent.contract} agent on {problem.day_types[day]}")
         w = problem.open_windows[day]
         if not w.is_open or start < w.start_min or end > w.end_min:
-            out.add("window", f"{worked.label(s)}: shift outside the service window "
-                              f"{_hhmm(w.start_min)}-{_hhmm(w.end_min)}")
+            where = f"outside the service window {w.text}" if w.is_open else "on a day the service is closed"
+            out.add("window", f"{worked.label(s)}: shift {where}")
 
 
 def check_lunches(problem: RosterProblem, worked: WorkedShifts, out: Violations) -> None:

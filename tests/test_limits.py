@@ -525,3 +525,16 @@ def test_served_false_leaves_out_the_history_rows_of_that_channel(tmp_path):
     strict = load_scenario(chat_only).model_copy(update={"unserved_channels": ["email"]})  # phone: not dropped
     with pytest.raises(InputError, match="history has channel 'phone' that scenario 'c' does not define"):
         served_history(strict, read_history(unserved_history))
+
+
+def test_a_week_with_every_day_closed_is_refused(tmp_path):
+    """Every weekday closed by its own window (the day-type check on load cannot see it: holidays and
+    makeup workdays may still open): the plan ran to an empty roster with exit 0 and a service level of
+    '-'; it is now refused naming the scenario's [windows], and nothing is written."""
+    body = "[windows]\n" + "".join(f'{d} = "closed"\n' for d in
+                                   ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+    path = scenario_file(tmp_path, body)
+    out = tmp_path / "out"
+    assert_one_line_error(run("plan", "--week", "2025-11", "--scenario", path, "--out", out),
+                          f"error: {path}", "field 'windows'", "closed on every day of 2025-W11")
+    assert not out.exists()

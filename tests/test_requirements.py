@@ -499,3 +499,7 @@ def test_a_shop_closed_on_sunday_works_off_saturday_evening_and_sunday_on_monday
     assert _first_opening(built, "phone")["carried_over"] == pytest.approx(expected, rel=1e-9)
     req = built.requirements
     assert req.loc[pd.to_datetime(req["interval_start"]).dt.date == dt.date(2025, 3, 16), "required_agents"].sum() == 0
+    # what arrives after this Saturday's 16:00 waits for the next plan's Monday, and the plan says so
+    waiting = [n for n in built.notes if "wait past 2025-W11's last opening" in n]
+    assert len(waiting) == 1 and " chat" in waiting[0] and " phone" not in waiting[0]
+    assert not [n for n in build_problem(load_inputs(parse_week("2025-11"))).notes if "wait past" in n]

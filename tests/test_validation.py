@@ -307,3 +307,17 @@ def test_a_channel_the_scenario_does_not_serve_is_refused(solved):
     # one line per phone hour up to MAX_PER_RULE, then "... and N more": counted as the hours they stand for
     assert len(found) == MAX_PER_RULE + 1 and found[-1].startswith("skills: ... and ")
     assert count_violations(found) == (r.assignments["channel"] == "phone").sum()
+
+
+def test_a_shift_on_a_closed_day_says_closed(solved):
+    """A shift on a day whose window is ``closed`` (``[windows] sunday = "closed"``) is named as such, not
+    as 'outside the service window 00:00-00:00'."""
+    from core.scenario import Window
+
+    p, r = solved
+    sunday = WEEK[6]
+    assert (r.shifts["date"] == sunday).any()
+    closed = dataclasses.replace(p, open_windows={**p.open_windows, sunday: Window.parse("closed")})
+    found = hits(validate_roster(closed, r), "window")
+    assert found and all(v.endswith("shift on a day the service is closed") for v in found if "more" not in v)
+    assert not hits(validate_roster(p, r), "window")
