@@ -846,8 +846,10 @@ def _drop_unserved(data: dict, path: Path) -> dict:
         if not isinstance(served, bool):
             raise InputError(f"served must be true or false, not {_toml_kind(served)}", file=path,
                              field=f"channels.{name}.served")
-        if name not in CHANNELS:
-            raise InputError(f"unknown channel '{name}'; allowed: {', '.join(CHANNELS)}", file=path, field="channels")
+        try:
+            _check_channels([name])
+        except ValueError as exc:
+            raise InputError(str(exc), file=path, field="channels") from None
         if not served:
             del channels[name]
             data["unserved_channels"] = [*data.get("unserved_channels", []), name]

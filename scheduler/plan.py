@@ -176,12 +176,10 @@ def lead_in(history: History, scenario: Scenario, calendar: Calendar,
     open interval (at most ``LEAD_IN_MAX_DAYS`` back), and that day and the closed ones after it are
     forecast from the history before them, as the horizon is from the history before it. Returns those
     days, their forecast (None when none can be made: no history before them) and a note saying so."""
-    days: list[dt.date] = []
-    for back in range(1, LEAD_IN_MAX_DAYS + 1):
-        day = start - dt.timedelta(days=back)
-        days.insert(0, day)
-        if open_mask(scenario, calendar, [day])[1][day].is_open:
-            break
+    span = [start - dt.timedelta(days=back) for back in range(LEAD_IN_MAX_DAYS, 0, -1)]
+    _, windows = open_mask(scenario, calendar, span)
+    opened = [i for i, day in enumerate(span) if windows[day].is_open]
+    days = span[opened[-1]:] if opened else span
     try:
         lead, _ = forecast_range(history, scenario, calendar, days[0], len(days),
                                  ForecastConfig(interval_min=scenario.interval_min, seed=scenario.seed))
