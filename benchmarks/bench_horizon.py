@@ -4,12 +4,13 @@ default scenario (52 agents), as ``schedule plan --month`` and ``schedule plan -
     python benchmarks/bench_horizon.py month [--month 2025-10]
     python benchmarks/bench_horizon.py year [--weeks 2025-W01:2025-W52] [--out /tmp/year]
 
-``month``: the month planned week by week with a week of look-ahead (the warm start, ``[roster.month]
-warm_start_weeks_s`` per two-week window), then the month model from that start under ``[roster.month]`` (600 s, 2%
-gap, deterministic search, 2 workers). Printed: the solver settings, the warm start's wall time, pay
-cost and understaffed agent-intervals, the month model's status, proven gap, wall time (warm start
-included) and the same figures, the highest monthly overtime, the validator's verdict, and the month
-model against its own chained-weeks start measured in this run (cost and shortfall ratios).
+``month``: ``plan --month`` as the command runs it (``horizon.run_month``): the month planned week by week
+with a week of look-ahead (the warm start, ``[roster.month] warm_start_weeks_s`` per two-week window), then the
+month model from that start under ``[roster.month]`` (300 s deterministic, 2% gap, 2 workers). Printed: the
+solver settings, the warm start's wall time, pay cost and understaffed agent-intervals, the month
+model's status, proven gap, objective by kind, wall time (warm start included) and the same figures,
+the highest monthly overtime, the validator's verdict, and the month model against its own chained-weeks
+start measured in this run (cost and shortfall ratios).
 
 ``year``: ``plan --weeks`` over the range, each week carrying the one before. Printed: the chain's
 wall time, the mean and slowest week, the weeks meeting every target, and the mean week against one
@@ -22,7 +23,6 @@ compare runs.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import tempfile
 import time
@@ -34,43 +34,41 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scheduler.chain import YEAR_SUMMARY, parse_weeks, plan_weeks  # noqa: E402
-from scheduler.horizon import chained_weeks_roster, month_scenario, parse_month  # noqa: E402
-from scheduler.plan import build_problem, load_inputs, run_plan  # noqa: E402
+from scheduler.horizon import month_scenario, parse_month, run_month  # noqa: E402
+from scheduler.plan import load_inputs, run_plan  # noqa: E402
 from scheduler.weeks import parse_week  # noqa: E402
 
 
 def bench_month(label: str) -> None:
+    """``plan --month`` as the command runs it (``horizon.run_month``: its week-by-week start, then the month
+    model), with the start's figures printed as it goes and the month model measured against them."""
     month = parse_month(label)
     inputs = load_inputs(month)
-    inputs = dataclasses.replace(inputs, scenario=month_scenario(inputs.scenario))
-    spec = inputs.scenario.roster.month
+    spec = month_scenario(inputs.scenario).roster.month
     print(f"{month.describe()}, {len(inputs.agents)} agents")
     print(f"solver: time_limit_s={spec.time_limit_s:g} (deterministic), relative_gap={spec.relative_gap:g}, "
           f"search={spec.search}, workers={spec.workers}, warm start {spec.warm_start_weeks_s:g} s per week")
     t0 = time.perf_counter()
-    built = build_problem(inputs)
-    t_build = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    start = chained_weeks_roster(built.problem, spec.warm_start_weeks_s, echo=lambda s: print("  " + s))
-    t_warm = time.perf_counter() - t0
-    print(f"chained weeks (the start): {t_warm:.0f} s, cost CNY {start.cost:,.0f}, "
-          f"understaffed {start.understaffed}")
-    built.problem = dataclasses.replace(built.problem, hint_shifts=start.shifts)
-    t0 = time.perf_counter()
-    result = run_plan(inputs, built=built)
-    t_month = time.perf_counter() - t0
+    result = run_month(inputs, echo=lambda line: print("  " + line))
+    total = time.perf_counter() - t0
     s, solver = result.summary, result.summary["solver"]
-    total = t_build + t_warm + t_month
-    print(f"month model: {solver['status']}, gap {100 * solver['gap']:.2f}% (bound {solver['best_bound']:,.0f}), "
-          f"solve {t_month:.0f} s, {total:.0f} s in all (forecast and requirements {t_build:.0f} s), "
-          f"stopped by {solver['stopped_by']}")
+    start = solver.get("warm_start") or {"wall_s": 0.0, "cost": float("nan"), "understaffed": 0}  # none: no start
+    print(f"chained weeks (the start): {start['wall_s']:.0f} s, cost CNY {start['cost']:,.0f}, "
+          f"understaffed {start['understaffed']}")
+    print(f"month model: {solver['status']}, gap {100 * solver['gap']:.2f}% (objective {solver['objective']:,.0f}, "
+          f"bound {solver['best_bound']:,.0f}), solve {solver['wall_s']:.0f} s, {total:.0f} s in all, "
+          f"{solver['deterministic_time']:.0f} deterministic units, stopped by {solver['stopped_by']}")
+    print("  objective by kind: " + ", ".join(f"{k} {v:,.0f}" for k, v in solver.get("objective_terms", {}).items()))
     print(f"  cost CNY {s['cost']:,.0f}, understaffed {s['understaffed_agent_intervals']}, "
           f"service " + ", ".join(f"{ch} {100 * c['service_level']:.1f}%" for ch, c in s["channels"].items()))
+    pairs = s["agent_friendly"]["paired_rest_days"]
+    print(f"  paired rest days {pairs['with_two_consecutive_rest_days']}/{pairs['full_timer_weeks']} full-timer weeks, "
+          f"start-time changes {s['agent_friendly']['start_time_changes']}")
     print(f"  max overtime in the month {s['labour']['max_month_overtime_h']:g} h (cap "
           f"{s['labour']['max_overtime_h_per_month']:g}), rest-day shifts {s['labour']['rest_day_shifts']}, "
           f"validator {'clean' if not s['validation']['violations'] else s['validation']['violations'][:3]}")
-    print(f"ratios, month model / its week-by-week start: cost {s['cost'] / start.cost:.4f}, understaffed "
-          f"{s['understaffed_agent_intervals'] / max(start.understaffed, 1):.2f}")
+    print(f"ratio, month model cost / its week-by-week start: {s['cost'] / start['cost']:.4f}, understaffed "
+          f"{s['understaffed_agent_intervals'] / max(start['understaffed'], 1):.2f}")
 
 
 def bench_year(text: str, out: Path | None) -> None:

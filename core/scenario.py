@@ -286,7 +286,7 @@ class MonthSolveSpec(_Strict):
     week cannot even weekend days out (two a week), a month can, so its band may be priced as a
     promise rather than a preference."""
 
-    time_limit_s: float = Field(default=600, ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S)
+    time_limit_s: float = Field(default=300, ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S)
     relative_gap: float = Field(default=0.02, ge=0, lt=1)
     search: Literal["deterministic", "portfolio"] = "deterministic"
     workers: int = Field(default=2, ge=1, le=64)
@@ -357,7 +357,7 @@ class RosterSpec(_Strict):
     workers: int = Field(default=2, ge=1, le=64)
     relative_gap: float = Field(default=0.01, ge=0, lt=1)
     window_days: int = Field(default=0, ge=0, le=366, description="[days] 0: the horizon in one search; N: a "
-                             "horizon longer than N days is searched whole for a fifth of the budget, then N days "
+                             "horizon longer than N days is searched whole for a tenth of the budget, then N days "
                              "at a time with the other days' shifts held (scheduler.roster.windows)")
     search: Literal["deterministic", "portfolio"] = Field(
         default="deterministic", description="deterministic: interleaved search stopped on a deterministic "

@@ -7,7 +7,7 @@ month in one roster model. The rules are exact over the month: the calendar-mont
 the per-ISO-week rules (standard days, rest-day work, one rest day a week, ``max_weekly_h``) for every
 ISO week the month cuts, the partial first week continuing from ``--previous``.
 
-The month is solved with ``[roster.month]``'s settings (a 600 s budget, a 2% gap) and warm-started
+The month is solved with ``[roster.month]``'s settings (a 300 s deterministic budget, a 2% gap) and warm-started
 from the same month planned week by week (each ISO week of the month, clipped to it, solved with the
 next one as look-ahead for ``warm_start_weeks_s``, the weeks before carried over: rest, days,
 overtime, comp days off, the spread's ledger).
@@ -238,6 +238,7 @@ def run_month(inputs, echo: Callable[[str], object] | None = None):
     built = build_problem(inputs)
     spec = inputs.scenario.roster.month
     t0 = time.perf_counter()
+    start = None
     if spec.warm_start_weeks_s > 0:
         try:
             start = chained_weeks_roster(built.problem, spec.warm_start_weeks_s, echo, week_spread)
@@ -246,4 +247,8 @@ def run_month(inputs, echo: Callable[[str], object] | None = None):
             if echo is not None:
                 echo(f"note: no warm start ({exc}); the month model starts without one")
     built.timings["warm_start_s"] = time.perf_counter() - t0
-    return run_plan(inputs, built=built)
+    result = run_plan(inputs, built=built)
+    if start is not None:  # what the month model started from: summary.json solver.warm_start
+        result.summary["solver"]["warm_start"] = {"cost": round(start.cost, 2), "understaffed": start.understaffed,
+                                                  "wall_s": round(built.timings["warm_start_s"], 1)}
+    return result

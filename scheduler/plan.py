@@ -430,10 +430,12 @@ def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult
         "understaffed_agent_intervals": int(roster.shortfall["missing"].sum()) if len(roster.shortfall) else 0,
         "channel_switches": int(roster.solver.get("channel_switches", 0)),
         "required_agent_hours": round(float(requirements["required_scheduled"].sum() * sc.interval_min / 60), 1),
-        "solver": {k: roster.solver[k] for k in ("status", "objective", "best_bound", "gap", "wall_s",
-                                                 "deterministic_time", "num_variables", "seed", "stopped_by", "stages",
-                                                 "searched_again", "held_to_targets")
-                   if k in roster.solver},
+        "solver": {**{k: roster.solver[k] for k in ("status", "objective", "best_bound", "gap", "wall_s",
+                                                    "deterministic_time", "num_variables", "seed", "stopped_by",
+                                                    "stages", "windows", "searched_again", "held_to_targets")
+                      if k in roster.solver},
+                   # what the objective is made of [CNY]: pay, shortfall, the agent-friendly terms, ...
+                   "objective_terms": {k: round(v, 2) for k, v in roster.solver.get("objective_terms", {}).items()}},
         "validation": {"violations": []},  # _check_valid raised otherwise
         "labour": labour_summary(problem, roster),
         "forecast_notes": notes,

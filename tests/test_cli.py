@@ -41,6 +41,9 @@ def test_plan_contents_are_believable(default_week_plan):
     assert summary["week"] == "2025-W11"
     assert set(summary["solver"]) >= {"status", "objective", "best_bound", "gap", "wall_s"}
     assert summary["solver"]["status"] in ("OPTIMAL", "FEASIBLE")
+    terms = summary["solver"]["objective_terms"]  # the objective by kind adds up to it, and its pay is the cost
+    assert sum(terms.values()) == pytest.approx(summary["solver"]["objective"], rel=1e-4)
+    assert terms["pay"] == pytest.approx(summary["cost"], rel=1e-6)
     assert summary["validation"]["violations"] == []
     for ch in ("chat", "phone", "email"):
         assert 0 <= summary["channels"][ch]["service_level"] <= 1

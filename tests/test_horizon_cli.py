@@ -52,7 +52,7 @@ def test_a_previous_plan_with_a_broken_ledger_is_a_one_line_error(tmp_path):
 
 
 # -- weeks chained and a month, end to end on the bundled history (short deterministic budgets) ---------------
-# The figures (every target met in the holiday weeks, the month's 2% gap in 600 s) are measured by
+# The figures (every target met in the holiday weeks, the month's gap and wall time) are measured by
 # benchmarks/bench_horizon.py and the README; these tests check the rules and the files, not the optimum.
 QUICK = """
 name = "quick"
@@ -158,6 +158,7 @@ def test_a_month_in_one_model(tmp_path, quick):
     assert shifts["date"].min() >= "2025-10-01" and shifts["date"].max() <= "2025-10-31"
     assert len(pd.read_csv(out / "forecast.csv")) == 31 * 24 * 3
     assert summary["capacity"]["sized"] is False  # a week's sizing: --weeks --hire auto
+    assert "stages" not in summary["solver"]  # a month is one stage, the full model (searched by windows)
 
 
 def test_the_month_settings_replace_the_weeks_and_the_spread_price_only_when_set():

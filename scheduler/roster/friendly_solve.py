@@ -23,10 +23,13 @@ terms multiply). So, with the terms on:
    (``PairedRestDays``) its search finds the default week's best assignment within that unit, and
    proving it would take six units more for nothing a roster shows.
 
-A horizon longer than ``roster.window_days`` (a month) is searched by windows (``scheduler.roster.windows``):
-stage 1 on ``1 - STAGE_TWO_WINDOW_SHARE`` of the budget, and stage 2, the full model with every count free,
-started from stage 1's roster and searched by windows on what stage 1 left (``_agents_by_windows``): a
-month's assignment with the counts held paired too few rest days.
+A horizon longer than ``roster.window_days`` (a month) is solved in one stage, the full model searched
+by windows (``scheduler.roster.windows``) from its hint: each window is a week of the full model, so
+its search trades pay, coverage, pairs and start times together, where stages spend a month's budget
+twice. Measured on 2025-10 from the same week-by-week start, 150 deterministic units each: in one
+stage 413.5k CNY (bound 401.3k, 2.95%); in two (stage 1 on 60% of it, then stage 2 by windows with the
+counts free) stage 1 reached 409.2k and stage 2 ended at 416.2k (4.30%). Two stages on 300 units
+ended at 413.1k: one stage does in half the budget what two did.
 
 The roster's ``objective`` is stage 2's (the full objective), its ``best_bound`` stage 1's, its ``gap``
 the difference of the two (what is not proven, the friendly terms the relaxations could not see
@@ -63,7 +66,7 @@ from scheduler.roster.model import (
 )
 from scheduler.roster.problem import RosterProblem
 from scheduler.roster.report import Roster
-from scheduler.roster.windows import limit_spent, search, windowed
+from scheduler.roster.windows import search, windowed
 
 STAGE_TWO_SHARE = 0.1  # stage 2's deterministic budget, a share of roster.time_limit_s (the default week's
 #                        stage 2 found its optimum after 0.35 units and proved it after 6.9)
@@ -71,9 +74,6 @@ STAGE_TWO_MIN_DTIME = 1.0  # at least one unit of search
 STAGE_TWO_WORKERS = 1  # one worker: its budget is kept exactly (an interleaved batch runs a unit per worker
 #                        before the budget is checked), and its local search finds the default week's best
 #                        assignment after 0.55 units (two interleaved workers: 0.35, but a batch costs 2.4)
-STAGE_TWO_WINDOW_SHARE = 0.4  # a horizon searched by windows: stage 2's budget at least, a share of
-#                                roster.time_limit_s; it has what stage 1 leaves (2025-10: stage 1's second pass
-#                                of windows saved 0.8k CNY in 85 units, stage 2's windows 3k in 84)
 STAGE_TWO_WALL_SHARE = 0.5  # its clock: the portfolio search's limit, the safety net of the deterministic one
 # Variables of the skill groups, not of agents (model.RosterVars, Coverage, ChannelSwitching): with the
 # groups' shift counts fixed, stage 1's lunch counts, channel split and shortfall stay valid, so stage 2
@@ -82,9 +82,11 @@ GROUP_LEVEL = ("lunch(", "heads(", "understaffed(", "understaffed_beyond(", "cha
 
 
 def staged(problem: RosterProblem) -> bool:
-    """Two stages when the terms are on and a per-agent term (pairs, start times) has a weight."""
+    """Two stages when the terms are on and a per-agent term (pairs, start times) has a weight, and the
+    horizon is not searched by windows (a month is one stage: see the module docstring)."""
     spec = problem.scenario.roster
-    return spec.agent_friendly and (spec.paired_rest_penalty > 0 or spec.start_change_penalty > 0)
+    friendly = spec.agent_friendly and (spec.paired_rest_penalty > 0 or spec.start_change_penalty > 0)
+    return friendly and not windowed(problem)
 
 
 def stage_one_families() -> list[Family]:
@@ -97,9 +99,7 @@ def solve_in_stages(problem: RosterProblem) -> Roster:
     t0 = time.perf_counter()
     first = build_model(problem, families=stage_one_families())
     _add_hints(problem, first)
-    spec = problem.scenario.roster
-    by_windows = windowed(problem)  # stage 1 on its share of the budget, stage 2 on what is left
-    limit = spec.time_limit_s * (1 - STAGE_TWO_WINDOW_SHARE if by_windows else 1.0)
+    limit = problem.scenario.roster.time_limit_s
     found = search_again_if_poor(problem, first, search(problem, first, limit),
                                  lambda share: search(problem, first, limit * share))
     s1, st1 = found.solver, found.status
@@ -108,8 +108,6 @@ def solve_in_stages(problem: RosterProblem) -> Roster:
     bound = one["best_bound"]
     values = {v.name: s1.value(first.model.get_int_var_from_proto_index(i))
               for i, v in enumerate(first.model.proto.variables)}
-    if by_windows:
-        return _agents_by_windows(problem, first, found, values, t0)
     chosen = [s1.boolean_value(x) for x in first.rv.x]
 
     second = build_model(problem)
@@ -159,29 +157,3 @@ def _staged(problem: RosterProblem, roster: Roster, bound: float, one: dict, two
                  "stopped_by": f"counts: {one['stopped_by']}; agents: {two['stopped_by']}",
                  "stages": {"counts": one, "agents": two}})
     return roster
-
-
-def _agents_by_windows(problem: RosterProblem, first, found, values: dict[str, int], t0: float) -> Roster:
-    """Stage 2 of a horizon searched by windows: the full model, every count free, started from stage 1's
-    roster and searched window by window for what stage 1 left of the budget.
-
-    With the counts held, a month's agents stage cannot trade a day's shift for a pair of rest days: on
-    2025-10 it paired 30 of 120 full-timer weeks and added 7.8k CNY to stage 1's 402.2k, where stage
-    1's relaxation had priced 19 weeks without a pair (1.9k)."""
-    second = build_model(problem)
-    model = second.model
-    for i, v in enumerate(model.proto.variables):
-        if v.name in values:
-            model.add_hint(model.get_int_var_from_proto_index(i), values[v.name])
-    total = problem.scenario.roster.time_limit_s
-    limit = max(total - limit_spent(problem, found.figures), total * STAGE_TWO_SHARE)
-    agents = search(problem, second, time_limit_s=limit)
-    if agents.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # stage 1's roster, as it is
-        roster = solved_roster(problem, first, found.solver, found.status, t0)
-        return _staged(problem, roster, found.figures["best_bound"], found.figures,
-                       {"status": agents.figures["status"],
-                        "stopped_by": "no roster in stage 2's budget: stage 1's is kept"})
-    roster = solved_roster(problem, second, agents.solver, agents.status, t0)
-    # both bounds hold for the full objective: stage 1's (a relaxation) and stage 2's (the full model's)
-    bound = max(found.figures["best_bound"], agents.figures["best_bound"])
-    return _staged(problem, roster, bound, found.figures, agents.figures)
