@@ -94,7 +94,7 @@ def test_a_plan_by_windows_with_the_terms_on_is_the_full_model_in_one_stage(monk
     it reports holds for its objective. The same horizon searched whole is solved in two stages."""
     monkeypatch.setattr(roster_model, "WALL_SAFETY", 30.0)
     monkeypatch.setattr(windows, "WINDOW_S", 1.0)
-    scn = scenario(roster={"time_limit_s": 10.0, "window_days": 4})
+    scn = scenario(roster={"time_limit_s": 6.0, "window_days": 4})
     p = problem(scn, _agents(), TWO_WEEKS, _demand, seed=5)
     roster = solve_roster(p)
     assert "stages" not in roster.solver
@@ -102,5 +102,5 @@ def test_a_plan_by_windows_with_the_terms_on_is_the_full_model_in_one_stage(monk
     assert {"rest_pairs", "start_times"} <= set(roster.solver["objective_terms"])
     assert roster.solver["best_bound"] <= roster.solver["objective"] + 1e-6
     assert validate_roster(p, roster) == []
-    whole = problem(scenario(roster={"time_limit_s": 4.0, "window_days": 0}), _agents(), TWO_WEEKS, _demand, seed=5)
+    whole = problem(scenario(roster={"time_limit_s": 2.0, "window_days": 0}), _agents(), TWO_WEEKS, _demand, seed=5)
     assert set(solve_roster(whole).solver["stages"]) == {"counts", "agents"}
