@@ -379,7 +379,8 @@ def sweep(
     scenario: ScenarioOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Default: out/sweep/<scenario>/<YYYY-Www>/.")] = None,
     ray: Annotated[str | None, typer.Option("--ray", help="Run on Ray: local, auto or ray://host:10001.")] = None,
-    time_limit_s: Annotated[float, typer.Option("--time-limit-s", help="Roster time limit per point [s].")] = 10.0,
+    time_limit_s: Annotated[float | None, typer.Option(
+        "--time-limit-s", help="Roster time limit per point [s] (default: 10, or the scenario's when lower).")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", help="Processes (default: one per core).")] = None,
     history: HistoryOpt = None, agents: AgentsOpt = None, calendar: CalendarOpt = None, events: EventsOpt = None,
     keep_plans: Annotated[bool, typer.Option("--keep-plans", help="Keep every point's plan folder.")] = False,

@@ -36,7 +36,7 @@ def compare_cmd(scenarios: list[Path], week: str, out: Path | None = None, histo
 
 
 def sweep_cmd(week: str, grid: list[str], scenario: Path | None = None, out: Path | None = None,
-              ray: str | None = None, time_limit_s: float | None = 10.0, jobs: int | None = None,
+              ray: str | None = None, time_limit_s: float | None = None, jobs: int | None = None,
               history: Path | None = None, agents: Path | None = None, calendar: str | None = None,
               keep_plans: bool = False, echo: Callable[[str], None] = print, events: Path | None = None,
               force: bool = False, requests: Path | None = None) -> None:

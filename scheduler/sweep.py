@@ -17,8 +17,9 @@ Keys:
 
 Every point is validated before any plan runs: a bad key or value is one line naming ``--grid``.
 
-Sweeps run many plans, so by default the roster time limit is cut to ``time_limit_s`` (10 s) per
-point; a ``roster.time_limit_s`` grid key or ``time_limit_s=None`` overrides that. Points run in
+Sweeps run many plans, so by default the roster time limit is cut to ``DEFAULT_TIME_LIMIT_S`` (10 s) per
+point, or to the scenario's own when that is lower (a sweep never plans a point longer than ``plan``
+plans the week); ``time_limit_s`` sets it, and a ``roster.time_limit_s`` grid key overrides both. Points run in
 local processes (:class:`scheduler.compare.LocalExecutor`) or, with ``ray_address``, as Ray tasks
 (:class:`scheduler.compare.RayExecutor`): the same :func:`scheduler.compare.run_job` is mapped over
 the points either way.
@@ -314,8 +315,19 @@ def sweep_frame(points: list[dict], outcomes: list[PlanOutcome], scenarios: list
     return df
 
 
+def point_time_limit(base: Scenario, time_limit_s: float | None) -> float:
+    """The roster time limit of every point [s]: ``time_limit_s`` when given, else ``DEFAULT_TIME_LIMIT_S`` or
+    the scenario's own when that is lower."""
+    if time_limit_s is None:
+        return float(min(DEFAULT_TIME_LIMIT_S, base.roster.time_limit_s))
+    if not MIN_TIME_LIMIT_S <= time_limit_s <= MAX_TIME_LIMIT_S:
+        raise InputError(f"the sweep time limit must be from {MIN_TIME_LIMIT_S:g} to {MAX_TIME_LIMIT_S:g} s",
+                         field="--time-limit-s")
+    return float(time_limit_s)
+
+
 def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str], out: str | Path | None = None, *,
-              time_limit_s: float | None = DEFAULT_TIME_LIMIT_S, ray_address: str | None = None,
+              time_limit_s: float | None = None, ray_address: str | None = None,
               max_workers: int | None = None, history: str | Path | None = None, agents: str | Path | None = None,
               calendar: str | None = None, keep_plans: bool = False, executor: Executor | None = None,
               events: str | Path | None = None, log: Callable = print, force: bool = False,
@@ -327,11 +339,9 @@ def run_sweep(scenario_path: str | Path | None, week: str, grid_specs: list[str]
     wk = parse_week(week)
     grid = parse_grid(grid_specs)
     base = load_scenario(scenario_path or default_scenario())
-    if time_limit_s is not None and "roster.time_limit_s" not in grid:
-        if not MIN_TIME_LIMIT_S <= time_limit_s <= MAX_TIME_LIMIT_S:
-            raise InputError(f"the sweep time limit must be from {MIN_TIME_LIMIT_S:g} to {MAX_TIME_LIMIT_S:g} s",
-                             field="--time-limit-s")
-        base = base.model_copy(update={"roster": base.roster.model_copy(update={"time_limit_s": float(time_limit_s)})})
+    if "roster.time_limit_s" not in grid:
+        limit = point_time_limit(base, time_limit_s)
+        base = base.model_copy(update={"roster": base.roster.model_copy(update={"time_limit_s": limit})})
     points = grid_points(grid)
     scenarios = [apply_point(base, pt, wk) for pt in points]  # all validated before any plan runs
     check_before_plans(scenarios, history=history, agents=agents, requests=requests, events=events)

@@ -37,7 +37,12 @@ SUITE_WALL_SAFETY = 10.0  # x roster.time_limit_s: the wall clock the suite's de
 # (--dist loadfile), and test_readme (4 min of examples run one after the other) collected in its
 # alphabetical place started after 5 minutes and set the suite's wall time (526 s on a fresh clone). Its
 # examples that stand alone are a module of their own (test_readme_alone), so the two halves run side by side.
-LONGEST_FIRST = ("test_readme_alone.py", "test_readme.py", "test_sweep.py", "test_windows.py", "test_cli.py")
+# The order holds only with --no-loadscope-reorder (addopts): by default xdist queues the files by their
+# number of tests, so these, with 4 to 40 tests each, went last and the suite ended on one worker (1,322 s
+# of tests in 726 s). Ordered by their time in the suite of 2026-12-04 (pytest --durations=0).
+LONGEST_FIRST = ("test_readme_alone.py", "test_windows.py", "test_readme.py", "test_revalidate.py", "test_limits.py",
+                 "test_cli.py", "test_sweep.py", "test_capacity.py", "test_horizon_cli.py", "test_compare.py",
+                 "test_friendly.py", "test_roster.py")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -44,6 +44,9 @@ SLOW = ("plan", "compare", "sweep", "simulate", "export", "validate", "actuals",
 FIRST_PLAN = QUICKSTART_PLAN  # the README's first example: the plan later examples read
 QUICK_SHARE = 1 / 3  # of every time_limit_s of the reader's scenario copies (roster and capacity sizing)
 FULL_BUDGET = ("baseline.toml", "roster")  # but the default week's: (file, table) keeps its time_limit_s
+# compare and sweep never size the pool (plan.PlanInputs.size_capacity), so their working directory's copies
+# carry a tenth of every budget, the default week's too: they check that the lines run and write their files
+NO_SIZING_SHARE = 1 / 10
 
 
 @dataclass(frozen=True)
@@ -98,27 +101,30 @@ def workdir(tmp_path_factory) -> Path:
     return make_workdir(tmp_path_factory)
 
 
-def make_workdir(tmp_path_factory) -> Path:
-    """The reader's working directory, with ../shared beside it when the repository has one."""
+def make_workdir(tmp_path_factory, share: float = QUICK_SHARE, keep: tuple[str, str] | None = FULL_BUDGET) -> Path:
+    """The reader's working directory, with ../shared beside it when the repository has one, its scenario
+    copies at ``share`` of their budgets but ``keep``'s (see ``quick_budgets``)."""
     root = tmp_path_factory.mktemp("readme")
     (root / "work").mkdir()
     if SHARED.is_dir():
         (root / "shared").symlink_to(SHARED, target_is_directory=True)
     assert run_in(root / "work", ["init", "."])[0] == 0
     for toml in (root / "work" / "scenarios").glob("*.toml"):
-        toml.write_text(quick_budgets(toml.name, toml.read_text(encoding="utf-8")), encoding="utf-8")
+        toml.write_text(quick_budgets(toml.name, toml.read_text(encoding="utf-8"), share, keep), encoding="utf-8")
     return root / "work"
 
 
-def quick_budgets(name: str, text: str) -> str:
-    """``text`` (scenario file ``name``) with every ``time_limit_s`` at ``QUICK_SHARE``, but ``FULL_BUDGET``'s."""
+def quick_budgets(name: str, text: str, share: float = QUICK_SHARE,
+                  keep: tuple[str, str] | None = FULL_BUDGET) -> str:
+    """``text`` (scenario file ``name``) with every ``time_limit_s`` at ``share`` (at least 3 s), but that of
+    ``keep`` (file, table)."""
     table, out = "", []
     for line in text.splitlines(keepends=True):
         header = re.match(r"^\[+([^\]]+)\]", line)
         table = header.group(1).strip() if header else table
         limit = re.match(r"^time_limit_s\s*=\s*([0-9.]+)", line)
-        if limit and (name, table) != FULL_BUDGET:
-            line = f"time_limit_s = {max(3.0, float(limit.group(1)) * QUICK_SHARE):g}{line[limit.end():]}"
+        if limit and (name, table) != keep:
+            line = f"time_limit_s = {max(3.0, float(limit.group(1)) * share):g}{line[limit.end():]}"
         out.append(line)
     return "".join(out)
 
@@ -128,6 +134,8 @@ def test_the_readers_copies_keep_the_default_weeks_budget_and_cut_the_others():
     assert quick_budgets("baseline.toml", text) == ("[roster]\ntime_limit_s = 20  # s\n[roster.month]\n"
                                                     "time_limit_s = 200\n[hire]\ntime_limit_s = 20\n")
     assert quick_budgets("double11.toml", text).startswith("[roster]\ntime_limit_s = 6.66667  # s\n")
+    assert quick_budgets("baseline.toml", text, NO_SIZING_SHARE, None) == (
+        "[roster]\ntime_limit_s = 3  # s\n[roster.month]\ntime_limit_s = 60\n[hire]\ntime_limit_s = 6\n")
 
 
 def run_in(folder: Path, args) -> tuple[int, str]:

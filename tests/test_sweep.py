@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 from core.errors import InputError
 from core.scenario import load_scenario
 from scenarios import DEFAULT_SCENARIO
-from scheduler.sweep import apply_point, grid_points, pareto_mask, parse_grid, run_sweep, week_promotions
+from scheduler.sweep import (
+    apply_point,
+    grid_points,
+    pareto_mask,
+    parse_grid,
+    point_time_limit,
+    run_sweep,
+    week_promotions,
+)
 from scheduler.weeks import parse_week
 
 W46 = parse_week("2025-W46")
@@ -238,3 +246,13 @@ def test_a_point_the_clock_left_without_a_roster_is_marked_as_stopped_by_the_clo
     df = sweep_frame(pts, outcomes, [sc] * 2)
     assert [stopped_by_clock(v) for v in df["solver_stopped_by"]] == [True, False]
     assert df["cost"].isna().all() and list(df["solver_status"]) == ["NO_ROSTER", "NO_ROSTER"]
+
+
+def test_a_sweep_cuts_each_point_to_ten_seconds_or_the_scenarios_own_limit_when_lower():
+    base = load_scenario(DEFAULT_SCENARIO)
+    quick = base.model_copy(update={"roster": base.roster.model_copy(update={"time_limit_s": 4.0})})
+    assert base.roster.time_limit_s > 10 and point_time_limit(base, None) == 10.0
+    assert point_time_limit(quick, None) == 4.0  # never longer than plan would take on the week
+    assert point_time_limit(quick, 30) == 30.0  # --time-limit-s is what the planner asked for
+    with pytest.raises(InputError, match="--time-limit-s"):
+        point_time_limit(base, 0.1)
