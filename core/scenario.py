@@ -286,7 +286,7 @@ class MonthSolveSpec(_Strict):
     week cannot even weekend days out (two a week), a month can, so its band may be priced as a
     promise rather than a preference."""
 
-    time_limit_s: float = Field(default=300, ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S)
+    time_limit_s: float = Field(default=270, ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S)
     relative_gap: float = Field(default=0.02, ge=0, lt=1)
     search: Literal["deterministic", "portfolio"] = "deterministic"
     workers: int = Field(default=2, ge=1, le=64)
