@@ -6,7 +6,7 @@ default scenario (52 agents), as ``schedule plan --month`` and ``schedule plan -
 
 ``month``: ``plan --month`` as the command runs it (``horizon.run_month``): the month planned week by week
 with a week of look-ahead (the warm start, ``[roster.month] warm_start_weeks_s`` per two-week window), then the
-month model from that start under ``[roster.month]`` (270 s deterministic, 2% gap, 2 workers). Printed: the
+month model from that start under ``[roster.month]`` (the bundled scenario's budget and gap). Printed: the
 solver settings, the warm start's wall time, pay cost and understaffed agent-intervals, the month
 model's status, proven gap, objective by kind, wall time (warm start included) and the same figures,
 the highest monthly overtime, the validator's verdict, and the month model against its own chained-weeks

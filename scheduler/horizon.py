@@ -7,7 +7,7 @@ month in one roster model. The rules are exact over the month: the calendar-mont
 the per-ISO-week rules (standard days, rest-day work, one rest day a week, ``max_weekly_h``) for every
 ISO week the month cuts, the partial first week continuing from ``--previous``.
 
-The month is solved with ``[roster.month]``'s settings (a 270 s deterministic budget, a 2% gap) and warm-started
+The month is solved with ``[roster.month]``'s settings (its deterministic ``time_limit_s``, a 2% gap) and warm-started
 from the same month planned week by week (each ISO week of the month, clipped to it, solved with the
 next one as look-ahead for ``warm_start_weeks_s``, the weeks before carried over: rest, days,
 overtime, comp days off, the spread's ledger).
