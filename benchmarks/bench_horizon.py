@@ -8,16 +8,18 @@ default scenario (52 agents), as ``schedule plan --month`` and ``schedule plan -
 with a week of look-ahead (the warm start, ``[roster.month] warm_start_weeks_s`` per two-week window), then the
 month model from that start under ``[roster.month]`` (the bundled scenario's budget and gap). Printed: the
 solver settings, the warm start's wall time, pay cost and understaffed agent-intervals, the month
-model's status, proven gap, objective by kind, wall time (warm start included) and the same figures,
-the highest monthly overtime, the validator's verdict, and the month model against its own chained-weeks
-start measured in this run (cost and shortfall ratios).
+model's status, proven gap (the bound: the higher of CP-SAT's and HiGHS's root bound, ``[roster.month]
+root_bound``, whose rounds and time are printed), objective by kind, wall time (warm start included)
+and the same figures, the highest monthly overtime, the validator's verdict, and the month model against its
+own chained-weeks start measured in this run (cost and shortfall ratios).
 
-``year``: ``plan --weeks`` over the range, each week carrying the one before. Printed: the chain's
-wall time, the mean and slowest week, the weeks meeting every target, and the mean week against one
-week planned alone in this run (2025-W11, no --previous), the baseline.
+``year``: ``plan --weeks`` over the
+range, each week carrying the one before. Printed: the chain's wall time, the mean and slowest week, the weeks
+meeting every target, and the mean week against one week planned alone in this run (2025-W11, no --previous),
+the baseline.
 
-Times depend on the machine and its load (2 cores shared here); only ratios measured in the same run
-compare runs.
+Times depend on the machine and its load (2 cores shared here); only ratios measured in the same
+run compare runs.
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ def bench_month(label: str) -> None:
     print(f"month model: {solver['status']}, gap {100 * solver['gap']:.2f}% (objective {solver['objective']:,.0f}, "
           f"bound {solver['best_bound']:,.0f}), solve {solver['wall_s']:.0f} s, {total:.0f} s in all, "
           f"{solver['deterministic_time']:.0f} deterministic units, stopped by {solver['stopped_by']}")
+    second = solver.get("root_bound")
+    if second is not None:  # HiGHS's root bound of the month, on one more thread from the start
+        print(f"  HiGHS root bound {second['bound'] or 0:,.0f} after {second['rounds']} rounds of cuts, "
+              f"{second['wall_s']:.0f} s, stopped by {second['stopped_by']}; CP-SAT's bound is its LP's")
     print("  objective by kind: " + ", ".join(f"{k} {v:,.0f}" for k, v in solver.get("objective_terms", {}).items()))
     print(f"  cost CNY {s['cost']:,.0f}, understaffed {s['understaffed_agent_intervals']}, "
           f"service " + ", ".join(f"{ch} {100 * c['service_level']:.1f}%" for ch, c in s["channels"].items()))

@@ -293,6 +293,9 @@ class MonthSolveSpec(_Strict):
     warm_start_weeks_s: float = Field(default=30, ge=0, le=MAX_TIME_LIMIT_S)
     window_days: int = Field(default=7, ge=0, le=366, description="[days] replaces roster.window_days in a "
                              "month plan: the month is searched a week at a time after a first whole search")
+    root_bound: bool = Field(default=True, description="HiGHS bounds the month model too (cutting planes at its "
+                             "root, on one more thread while the month is planned): its CP-SAT bound is the "
+                             "linear relaxation's (scheduler.roster.root_bound)")
     spread_penalty: float | None = Field(default=None, ge=0, le=MAX_COST,
                                          description="[CNY] replaces roster.spread_penalty in a month plan")
 

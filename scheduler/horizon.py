@@ -10,7 +10,11 @@ ISO week the month cuts, the partial first week continuing from ``--previous``.
 The month is solved with ``[roster.month]``'s settings (its deterministic ``time_limit_s``, a 2% gap) and warm-started
 from the same month planned week by week (each ISO week of the month, clipped to it, solved with the
 next one as look-ahead for ``warm_start_weeks_s``, the weeks before carried over: rest, days,
-overtime, comp days off, the spread's ledger).
+overtime, comp days off, the spread's ledger). With ``[roster.month] root_bound`` HiGHS bounds the month
+model on one more thread from the start (``scheduler.roster.root_bound``: cutting planes at its root,
+no cutoff as no roster is known yet); the month model's windows read that bound when their first pass
+ends (waiting for it if need be, so the same inputs give the same roster and the same bound), stop
+once the roster is proven within the gap, and the plan reports the higher of it and CP-SAT's.
 """
 
 from __future__ import annotations
@@ -26,9 +30,12 @@ import pandas as pd
 
 from core.errors import InputError, SolverError
 from core.scenario import RosterSpec, Scenario
+from scheduler.roster import model as roster_model
 from scheduler.roster.friendly import counts_to_date
+from scheduler.roster.model import SCALE, build_model
 from scheduler.roster.problem import RosterProblem
 from scheduler.roster.report import Roster
+from scheduler.roster.root_bound import RootBound
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -90,7 +97,7 @@ def month_scenario(scenario: Scenario) -> Scenario:
 def sub_horizon(problem: RosterProblem, days: list[dt.date], **changes) -> RosterProblem:
     """``problem`` on some of its ``days`` (consecutive), with the same inputs, and ``changes``."""
     at = pd.to_datetime(problem.requirements["interval_start"]).dt.date
-    changes = {"hint_shifts": None, "published_shifts": None, "pinned_shifts": None, **changes}
+    changes = {"hint_shifts": None, "published_shifts": None, "pinned_shifts": None, "proven_bound": None, **changes}
     return dataclasses.replace(problem, days=list(days), requirements=problem.requirements[at.isin(set(days))],
                                open_windows={d: problem.open_windows[d] for d in days},
                                promotion_days={d: n for d, n in problem.promotion_days.items() if d in days},
@@ -217,6 +224,12 @@ def window_roster(roster: RosterSpec, time_limit_s: float, spread_penalty: float
     return roster.model_copy(update=update)
 
 
+def _root_bound(problem: RosterProblem, time_limit_s: float) -> RootBound:
+    """HiGHS's root bound of ``problem``'s roster model, started (no cutoff: it starts before any roster is
+    known; its clock a safety net as CP-SAT's, at ``WALL_SAFETY`` x the month's ``time_limit_s``)."""
+    return RootBound(build_model(problem).model.proto, None, time_limit_s * roster_model.WALL_SAFETY).start()
+
+
 def _ledger_after(ledger: pd.DataFrame, days: list[dt.date]) -> pd.DataFrame:
     """A window's comp-off ledger as it stands after ``days`` (its first part): days earned later are
     dropped, days given later are owed again."""
@@ -237,6 +250,9 @@ def run_month(inputs, echo: Callable[[str], object] | None = None):
     inputs = dataclasses.replace(inputs, scenario=month_scenario(inputs.scenario), size_capacity=False)
     built = build_problem(inputs)
     spec = inputs.scenario.roster.month
+    second = _root_bound(built.problem, inputs.scenario.roster.time_limit_s) if spec.root_bound else None
+    if second is not None:  # HiGHS works on the month model while the weeks are planned, then the month
+        built.problem = dataclasses.replace(built.problem, proven_bound=second.result)
     t0 = time.perf_counter()
     start = None
     if spec.warm_start_weeks_s > 0:
@@ -248,6 +264,10 @@ def run_month(inputs, echo: Callable[[str], object] | None = None):
                 echo(f"note: no warm start ({exc}); the month model starts without one")
     built.timings["warm_start_s"] = time.perf_counter() - t0
     result = run_plan(inputs, built=built)
+    if second is not None:  # the month model's second bound: summary.json solver.root_bound
+        found = second.result()
+        result.summary["solver"]["root_bound"] = {**second.figures(),
+                                                  "bound": None if found is None else found / SCALE}
     if start is not None:  # what the month model started from: summary.json solver.warm_start
         result.summary["solver"]["warm_start"] = {"cost": round(start.cost, 2), "understaffed": start.understaffed,
                                                   "wall_s": round(built.timings["warm_start_s"], 1)}

@@ -35,12 +35,16 @@ Field reference (units in the names):
 |  | planning day (the ``--previous`` plan's ``ledger.csv``): the spread term evens the totals |
 | ``hard_rules`` | constraint families built into every model of the problem besides the registry's |
 |  | (``plan --hire auto`` searches again with its service targets as rules: ``capacity.service.TargetsMet``) |
+| ``proven_bound`` | a lower bound of the problem's objective proven elsewhere, read when needed: a callable |
+|  | returning it (CP-SAT's units, cost x ``SCALE``) or None; it may wait (``horizon.run_month`` gives |
+|  | HiGHS's root bound of the month, ``scheduler.roster.root_bound``) |
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -86,6 +90,7 @@ class RosterProblem:
     requests: tuple[Request, ...] = ()
     ledger_to_date: dict[str, dict[str, int]] = field(default_factory=dict)
     hard_rules: tuple = ()  # of roster.family.Family
+    proven_bound: Callable[[], float | None] | None = None
 
     def __post_init__(self):
         days = list(self.days)

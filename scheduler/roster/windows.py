@@ -22,6 +22,11 @@ So, with ``window_days`` = N > 0 and a horizon longer than N days, ``search``:
 3. stops when the budget is spent, when the roster is within ``relative_gap`` of the bound, or after a
    pass that saved less than ``MIN_PASS_GAIN`` of the objective.
 
+A problem with a ``proven_bound`` (a month: HiGHS's root bound, ``scheduler.roster.root_bound``) has
+its whole-model search cut to ``FIRST_SHARE_WITH_PROVEN_BOUND`` (its bound is not needed), and reads
+that bound when the first pass of windows ends, waiting for it if need be: never earlier nor at a
+moment the clock decides, so the roster and the bound stay the same from run to run.
+
 Every solve is CP-SAT's deterministic search with the plan's seed, so the same inputs give the same
 roster. Only the shifts are held: lunches, channel splits and the pay literals of the held days follow
 them and stay free, so a window never makes the roster infeasible (the held roster is a solution).
@@ -29,6 +34,7 @@ them and stay free, so a window never makes the roster infeasible (the held rost
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -39,6 +45,8 @@ from scheduler.roster.problem import RosterProblem
 FIRST_SHARE = 0.1      # of the budget: the whole-model search (the bound, the first roster); on 2025-10 its
 #                        bound stood at 401.3k from the 16th second (about 8 units) of a 110-unit search, and
 #                        a window saves more than the whole search's LNS (0.2 gave the same bound, 34 units)
+FIRST_SHARE_WITH_PROVEN_BOUND = 0.02  # with a problem.proven_bound the whole-model search only completes the
+#                        first roster (2025-10: 36 units of it never improved on its hint's 470.1k)
 WINDOW_S = 40.0        # [s of time_limit_s] per window: 20 deterministic units, a week-sized model's search
 MIN_PASS_GAIN = 0.001  # a pass saving less than this share of the objective ends the search
 SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -69,7 +77,8 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
     probe = _infeasible_without_hint(problem, built)
     if probe is not None:
         return Searched(probe, cp_model.INFEASIBLE, _figures(probe, cp_model.INFEASIBLE, None, [probe], "INFEASIBLE"))
-    whole = make_solver(problem, limit * FIRST_SHARE if by_windows else limit)
+    first = FIRST_SHARE_WITH_PROVEN_BOUND if problem.proven_bound is not None else FIRST_SHARE
+    whole = make_solver(problem, limit * first if by_windows else limit)
     status = whole.solve(built.model)
     solvers = [whole]
     if by_windows and status == cp_model.UNKNOWN:  # no roster in its share: the whole budget, from the start
@@ -81,6 +90,7 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
         return Searched(whole, status, _figures(whole, status, None, solvers, stop))
     bound, gap = whole.best_objective_bound, spec.relative_gap if relative_gap is None else relative_gap
     best, best_status, values = whole, status, _values(built, whole)
+    waiting = problem.proven_bound  # a bound proven elsewhere, read (waited for) once the first pass ends
     budget = _budget(problem, limit) - sum(_spent(problem, s) for s in solvers)
     tried = improved = 0
     monday = next((i for i, day in enumerate(problem.days) if day.weekday() == 0), 0)
@@ -102,15 +112,25 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
             if status in SOLVED and solver.objective_value < best.objective_value - 0.5:
                 best, best_status, values = solver, status, _values(built, solver)
                 improved += 1
+        if waiting is not None:
+            bound, waiting = _with_proven(bound, waiting), None
         if _proven(best.objective_value, bound, gap):
             stop = "relative_gap"
         elif budget > 0 and before - best.objective_value < MIN_PASS_GAIN * abs(before):
             stop = "a pass of windows saved less than 0.1%"
             break
         shift += 1
+    if waiting is not None:  # no pass ended
+        bound = _with_proven(bound, waiting)
     figures = _figures(best, best_status, bound, solvers, stop, gap)
     figures["windows"] = {"days": width, "solved": tried, "improved": improved}
     return Searched(best, best_status, figures)
+
+
+def _with_proven(bound: float, proven: Callable[[], float | None]) -> float:
+    """The higher of CP-SAT's ``bound`` and the problem's ``proven_bound`` (waited for)."""
+    other = proven()
+    return bound if other is None else max(bound, other)
 
 
 PROBE_DTIME = 1.0  # deterministic units of the probe of a model with rules of its own (it stops at a roster)
