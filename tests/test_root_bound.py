@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import random
 
 import pandas as pd
@@ -69,12 +70,18 @@ def _random_model(seed: int) -> cp_model.CpModel:
     return m
 
 
+def _feasible_model(seed: int) -> cp_model.CpModel:
+    """The first feasible draw from ``seed`` on (about one draw in eight is infeasible)."""
+    for draw in range(100 * seed, 100 * seed + 100):
+        m = _random_model(draw)
+        if cp_model.CpSolver().solve(m) != cp_model.INFEASIBLE:
+            return m
+    raise AssertionError("no feasible draw")
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_highs_and_cp_sat_agree_where_every_constraint_converts_exactly(seed):
-    m = _random_model(seed)
-    probe = cp_model.CpSolver()
-    if probe.solve(m) == cp_model.INFEASIBLE:
-        pytest.skip("an infeasible draw")
+    m = _feasible_model(seed)
     assert _highs_optimum(m) == pytest.approx(_cp_optimum(m), abs=1e-6)
 
 
@@ -158,19 +165,37 @@ def test_a_windowed_search_reads_a_bound_proven_elsewhere_and_keeps_its_own_when
     highs = RootBound(roster_model.build_model(p).model.proto, None, 60).start()
     reads = []
 
-    def proven():
-        reads.append(1)
-        return highs.result()
+    def proven(wanted):
+        reads.append(wanted)
+        return highs.result(wanted)
 
     first = solve_roster(dataclasses.replace(p, proven_bound=proven))
     again = solve_roster(dataclasses.replace(p, proven_bound=highs.result))
     pd.testing.assert_frame_equal(first.shifts, again.shifts)  # the same inputs, the same roster
-    assert reads == [1]  # read once, when the first pass of windows ends
+    assert len(reads) == 1  # read once, when the first pass of windows ends, told what proves the roster
+    gap = p.scenario.roster.relative_gap
+    assert reads[0] == pytest.approx(first.solver["objective"] * roster_model.SCALE * (1 - gap))
     assert highs.result() / roster_model.SCALE <= first.solver["best_bound"] <= first.solver["objective"]
     assert first.solver["windows"]["solved"] >= 1
 
 
 def test_the_higher_bound_stands():
-    assert windows._with_proven(100.0, lambda: 120.0) == 120.0
-    assert windows._with_proven(100.0, lambda: 80.0) == 100.0  # a weaker bound: CP-SAT's stands
-    assert windows._with_proven(100.0, lambda: None) == 100.0  # none proven
+    assert windows._with_proven(100.0, lambda wanted: 120.0, 110.0) == 120.0
+    assert windows._with_proven(100.0, lambda wanted: 80.0, 110.0) == 100.0  # a weaker bound: CP-SAT's stands
+    assert windows._with_proven(100.0, lambda wanted: None, 110.0) == 100.0  # none proven
+
+
+def test_a_bound_wanted_stops_highs_at_the_first_round_reaching_it_whenever_it_is_asked():
+    m = _knapsacks()
+    whole = RootBound(m.proto, None, 60).start()
+    whole.result()
+    assert len(whole.rounds) >= 3
+    wanted = whole.rounds[len(whole.rounds) // 2]
+    expected = math.ceil(next(b for b in whole.rounds if b >= wanted) - 1e-6)
+    early = RootBound(m.proto, None, 60).start()
+    assert early.result(wanted) == expected  # asked at once: HiGHS stops on reaching it
+    late = RootBound(m.proto, None, 60).start()
+    late._thread.join()
+    assert late.result(wanted) == expected  # asked after HiGHS ended: the same round's bound
+    assert len(early.rounds) <= len(late.rounds) == len(whole.rounds)
+    assert early.figures() == {**late.figures(), "wall_s": early.figures()["wall_s"]}

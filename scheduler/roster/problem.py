@@ -36,8 +36,8 @@ Field reference (units in the names):
 | ``hard_rules`` | constraint families built into every model of the problem besides the registry's |
 |  | (``plan --hire auto`` searches again with its service targets as rules: ``capacity.service.TargetsMet``) |
 | ``proven_bound`` | a lower bound of the problem's objective proven elsewhere, read when needed: a callable |
-|  | returning it (CP-SAT's units, cost x ``SCALE``) or None; it may wait (``horizon.run_month`` gives |
-|  | HiGHS's root bound of the month, ``scheduler.roster.root_bound``) |
+|  | given the bound wanted and returning one (CP-SAT's units, cost x ``SCALE``) or None; it may wait |
+|  | (``horizon.run_month`` gives HiGHS's root bound of the month, ``scheduler.roster.root_bound``) |
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ class RosterProblem:
     requests: tuple[Request, ...] = ()
     ledger_to_date: dict[str, dict[str, int]] = field(default_factory=dict)
     hard_rules: tuple = ()  # of roster.family.Family
-    proven_bound: Callable[[], float | None] | None = None
+    proven_bound: Callable[[float], float | None] | None = None
 
     def __post_init__(self):
         days = list(self.days)

@@ -23,6 +23,10 @@ with its heuristics off (a bound is wanted), in a thread of its own next to CP-S
 its bound rose less than ``STALL_SHARE`` over the last ``STALL_ROUNDS`` rounds of cuts, after
 ``MAX_ROUNDS`` rounds, or on the clock (a safety net: only then may the bound differ between runs).
 The rounds are counted by HiGHS's MIP interrupt callback, which its root node calls once a round.
+A caller that knows what bound it needs (``result(wanted)``: the one that proves its roster within
+the gap) stops HiGHS at the first round reaching it, and that round's bound is the result whenever it
+was asked: before the round (HiGHS stops there) or after (the round is on record), so the bound does
+not depend on the moment.
 """
 
 from __future__ import annotations
@@ -175,6 +179,8 @@ class RootBound:
         self._bound: float | None = None
         self._stopped_by = "not run"
         self._highs = None
+        self._factor = proto.objective.scaling_factor or 1.0
+        self._wanted: float | None = None  # the bound a caller needs (unscaled): HiGHS stops on reaching it
 
     def start(self) -> RootBound:
         with _quiet_stdout():  # HiGHS prints its banner as it is made, before any option is read
@@ -186,16 +192,34 @@ class RootBound:
         self._thread.start()
         return self
 
-    def result(self) -> float | None:
+    def result(self, wanted: float | None = None) -> float | None:
         """The bound HiGHS proved, as CP-SAT reports objectives (the sum rounded up, as its terms are
-        integral, then scaled), or None when it proved none."""
+        integral, then scaled), or None when it proved none. ``wanted``: the bound the caller needs;
+        HiGHS stops at the first round of cuts that reaches it, and that round's bound is the result
+        from then on, whenever it was asked (the rounds' bounds are the same every run)."""
+        if wanted is not None:
+            self._wanted = wanted / self._factor
         if self._thread is not None:
             self._thread.join()
-        return self._bound
+        reached = self._reached()
+        return self._bound if reached is None else self._scaled(self.rounds[reached])
 
     def figures(self) -> dict:
-        return {"bound": self._bound, "rounds": len(self.rounds), "wall_s": round(self.wall_s, 1),
-                "stopped_by": self._stopped_by}
+        reached = self._reached()
+        if reached is None:
+            return {"bound": self._bound, "rounds": len(self.rounds), "wall_s": round(self.wall_s, 1),
+                    "stopped_by": self._stopped_by}
+        return {"bound": self._scaled(self.rounds[reached]), "rounds": reached + 1, "wall_s": round(self.wall_s, 1),
+                "stopped_by": "reached the bound the roster needed"}
+
+    def _reached(self) -> int | None:
+        """The first round whose bound reaches the one wanted, if any."""
+        if self._wanted is None:
+            return None
+        return next((i for i, b in enumerate(self.rounds) if b >= self._wanted), None)
+
+    def _scaled(self, bound: float) -> float:
+        return self._factor * math.ceil(bound - 1e-6)  # the objective is integral before its scaling
 
     def _run(self) -> None:
         t0 = time.perf_counter()
@@ -215,22 +239,23 @@ class RootBound:
                 self._stopped_by = status
             if status == "Infeasible" and self.cutoff is not None:  # nothing below the cutoff: it is optimal
                 bound = self.cutoff
-            factor = self.proto.objective.scaling_factor or 1.0
-            if math.isfinite(bound) and factor > 0:  # the objective is integral before its scaling
-                self._bound = factor * math.ceil(bound - 1e-6)
+            if math.isfinite(bound) and self._factor > 0:
+                self._bound = self._scaled(bound)
         except Exception as exc:  # noqa: BLE001 - a second bound is a help, never a need
             self._stopped_by = f"HiGHS failed: {exc}"
         finally:
             self.wall_s = time.perf_counter() - t0
             self._highs = None
 
-
     def _on_round(self, event) -> None:
         bound = event.data_out.mip_dual_bound
         if not math.isfinite(bound):
             return
         self.rounds.append(bound)
-        if len(self.rounds) >= MAX_ROUNDS:
+        wanted = self._wanted
+        if wanted is not None and bound >= wanted:
+            event.interrupt()
+        elif len(self.rounds) >= MAX_ROUNDS:
             self._stopped_by = f"{MAX_ROUNDS} rounds of cuts"
             event.interrupt()
         elif len(self.rounds) > STALL_ROUNDS and \

@@ -24,8 +24,9 @@ So, with ``window_days`` = N > 0 and a horizon longer than N days, ``search``:
 
 A problem with a ``proven_bound`` (a month: HiGHS's root bound, ``scheduler.roster.root_bound``) has
 its whole-model search cut to ``FIRST_SHARE_WITH_PROVEN_BOUND`` (its bound is not needed), and reads
-that bound when the first pass of windows ends, waiting for it if need be: never earlier nor at a
-moment the clock decides, so the roster and the bound stay the same from run to run.
+that bound when the first pass of windows ends, telling it the bound that proves the roster within the
+gap and waiting for it if need be: never earlier nor at a moment the clock decides, so the roster and
+the bound stay the same from run to run.
 
 Every solve is CP-SAT's deterministic search with the plan's seed, so the same inputs give the same
 roster. Only the shifts are held: lunches, channel splits and the pay literals of the held days follow
@@ -113,7 +114,7 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
                 best, best_status, values = solver, status, _values(built, solver)
                 improved += 1
         if waiting is not None:
-            bound, waiting = _with_proven(bound, waiting), None
+            bound, waiting = _with_proven(bound, waiting, best.objective_value * (1 - gap)), None
         if _proven(best.objective_value, bound, gap):
             stop = "relative_gap"
         elif budget > 0 and before - best.objective_value < MIN_PASS_GAIN * abs(before):
@@ -121,15 +122,16 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
             break
         shift += 1
     if waiting is not None:  # no pass ended
-        bound = _with_proven(bound, waiting)
+        bound = _with_proven(bound, waiting, best.objective_value * (1 - gap))
     figures = _figures(best, best_status, bound, solvers, stop, gap)
     figures["windows"] = {"days": width, "solved": tried, "improved": improved}
     return Searched(best, best_status, figures)
 
 
-def _with_proven(bound: float, proven: Callable[[], float | None]) -> float:
-    """The higher of CP-SAT's ``bound`` and the problem's ``proven_bound`` (waited for)."""
-    other = proven()
+def _with_proven(bound: float, proven: Callable[[float], float | None], wanted: float) -> float:
+    """The higher of CP-SAT's ``bound`` and the problem's ``proven_bound`` (waited for), told the bound
+    ``wanted`` (what proves the roster within the gap)."""
+    other = proven(wanted)
     return bound if other is None else max(bound, other)
 
 
