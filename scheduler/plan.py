@@ -432,8 +432,7 @@ def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult
         "required_agent_hours": round(float(requirements["required_scheduled"].sum() * sc.interval_min / 60), 1),
         "solver": {**{k: roster.solver[k] for k in ("status", "objective", "best_bound", "gap", "wall_s",
                                                     "deterministic_time", "num_variables", "seed", "stopped_by",
-                                                    "stages", "windows", "root_bound", "searched_again",
-                                                    "held_to_targets")
+                                                    "stages", "windows", "searched_again", "held_to_targets")
                       if k in roster.solver},
                    # what the objective is made of [CNY]: pay, shortfall, the agent-friendly terms, ...
                    "objective_terms": {k: round(v, 2) for k, v in roster.solver.get("objective_terms", {}).items()}},
