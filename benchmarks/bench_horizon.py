@@ -13,10 +13,9 @@ root_bound``, whose rounds and time are printed), objective by kind, wall time (
 and the same figures, the highest monthly overtime, the validator's verdict, and the month model against its
 own chained-weeks start measured in this run (cost and shortfall ratios).
 
-``year``: ``plan --weeks`` over the
-range, each week carrying the one before. Printed: the chain's wall time, the mean and slowest week, the weeks
-meeting every target, and the mean week against one week planned alone in this run (2025-W11, no --previous),
-the baseline.
+``year``: ``plan --weeks`` over the range, each week carrying the one before. Printed: the chain's
+wall time, the mean and slowest week, the weeks meeting every target, and the mean week against one
+week planned alone in this run (2025-W11, no --previous), the baseline.
 
 Times depend on the machine and its load (2 cores shared here); only ratios measured in the same
 run compare runs.

@@ -227,7 +227,7 @@ def window_roster(roster: RosterSpec, time_limit_s: float, spread_penalty: float
 def _root_bound(problem: RosterProblem, time_limit_s: float) -> RootBound:
     """HiGHS's root bound of ``problem``'s roster model, started (no cutoff: it starts before any roster is
     known; its clock a safety net as CP-SAT's, at ``WALL_SAFETY`` x the month's ``time_limit_s``)."""
-    return RootBound(build_model(problem).model.proto, None, time_limit_s * roster_model.WALL_SAFETY).start()
+    return RootBound(build_model(problem).model.proto, time_limit_s * roster_model.WALL_SAFETY).start()
 
 
 def _ledger_after(ledger: pd.DataFrame, days: list[dt.date]) -> pd.DataFrame:
@@ -266,8 +266,8 @@ def run_month(inputs, echo: Callable[[str], object] | None = None):
     result = run_plan(inputs, built=built)
     if second is not None:  # the month model's second bound: summary.json solver.root_bound
         found = second.result()
-        result.summary["solver"]["root_bound"] = {**second.figures(),
-                                                  "bound": None if found is None else found / SCALE}
+        result.summary["solver"]["root_bound"] = {"bound": None if found is None else found / SCALE,
+                                                  **second.figures()}
     if start is not None:  # what the month model started from: summary.json solver.warm_start
         result.summary["solver"]["warm_start"] = {"cost": round(start.cost, 2), "understaffed": start.understaffed,
                                                   "wall_s": round(built.timings["warm_start_s"], 1)}

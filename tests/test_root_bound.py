@@ -1,7 +1,8 @@
 """HiGHS's root bound of a CP-SAT model (scheduler.roster.root_bound): the HiGHS model is the CP-SAT
 model exactly where the constraints convert exactly (both solvers agree on the optimum), a relaxation
 where they do not (its optimum is never above CP-SAT's), the same every run, and silent; a windowed
-search with it keeps the very roster it finds without it and reports a bound that still holds."""
+search reads a bound proven elsewhere once, when its first pass ends, gives the same roster every run
+and reports a bound that still holds."""
 
 from __future__ import annotations
 
@@ -122,23 +123,11 @@ def _knapsacks() -> cp_model.CpModel:
 def test_the_root_bound_is_a_bound_the_same_every_run_and_quiet(capfd):
     m = _knapsacks()
     optimum = _cp_optimum(m)
-    runs = [RootBound(m.proto, cutoff=None, wall_limit_s=60).start() for _ in range(2)]
+    runs = [RootBound(m.proto, wall_limit_s=60).start() for _ in range(2)]
     bounds = [r.result() for r in runs]
     assert bounds[0] is not None and bounds[0] <= optimum + 1e-6
     assert bounds[0] == bounds[1] and runs[0].rounds == runs[1].rounds and runs[0].rounds
-    assert RootBound(m.proto, cutoff=optimum, wall_limit_s=60).start().result() <= optimum + 1e-6
     assert "HiGHS" not in capfd.readouterr().out  # its banner and log never reach the plan's console
-
-
-def test_nothing_below_the_cutoff_proves_the_cutoff():
-    m = cp_model.CpModel()
-    x = [m.new_int_var(0, 5, f"x{i}") for i in range(4)]
-    m.add(x[0] + x[1] >= 3)
-    m.add(x[2] + 2 * x[3] >= 3)
-    m.minimize(sum(x) + 2)
-    assert _cp_optimum(m) == 7
-    assert RootBound(m.proto, cutoff=7, wall_limit_s=10).start().result() == 7
-    assert RootBound(m.proto, cutoff=6, wall_limit_s=10).start().result() == 6  # a cutoff too low: still a bound
 
 
 TWO_WEEKS = [MON + dt.timedelta(days=i) for i in range(14)]
@@ -162,7 +151,7 @@ def test_a_windowed_search_reads_a_bound_proven_elsewhere_and_keeps_its_own_when
     monkeypatch.setattr(windows, "WINDOW_S", 1.0)  # half a deterministic unit a window: a pass of four
     monkeypatch.setattr(windows, "FIRST_SHARE_WITH_PROVEN_BOUND", 0.1)  # a first roster on this small budget
     p = _windowed()
-    highs = RootBound(roster_model.build_model(p).model.proto, None, 60).start()
+    highs = RootBound(roster_model.build_model(p).model.proto, 60).start()
     reads = []
 
     def proven(wanted):
@@ -187,14 +176,14 @@ def test_the_higher_bound_stands():
 
 def test_a_bound_wanted_stops_highs_at_the_first_round_reaching_it_whenever_it_is_asked():
     m = _knapsacks()
-    whole = RootBound(m.proto, None, 60).start()
+    whole = RootBound(m.proto, 60).start()
     whole.result()
     assert len(whole.rounds) >= 3
     wanted = whole.rounds[len(whole.rounds) // 2]
     expected = math.ceil(next(b for b in whole.rounds if b >= wanted) - 1e-6)
-    early = RootBound(m.proto, None, 60).start()
+    early = RootBound(m.proto, 60).start()
     assert early.result(wanted) == expected  # asked at once: HiGHS stops on reaching it
-    late = RootBound(m.proto, None, 60).start()
+    late = RootBound(m.proto, 60).start()
     late._thread.join()
     assert late.result(wanted) == expected  # asked after HiGHS ended: the same round's bound
     assert len(early.rounds) <= len(late.rounds) == len(whole.rounds)

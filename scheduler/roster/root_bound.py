@@ -14,9 +14,7 @@ satisfies: linear constraints (an enforced one with a big-M taken from its varia
 clauses, at-most-one and exactly-one (unenforced), and ``lin_max`` as ``target >= each expression``;
 a constraint of any other kind is left out and a domain with holes becomes its hull. The HiGHS
 model is thus a relaxation of the CP-SAT model (never a restriction), and any bound HiGHS proves for
-it is a bound of the CP-SAT model: the plan may report it. With a ``cutoff`` (a known objective),
-a bound HiGHS reports is still one (what it prunes holds nothing below the cutoff), and when it
-proves nothing lies below the cutoff, the cutoff is the bound.
+it is a bound of the CP-SAT model: the plan may report it.
 
 ``RootBound`` runs HiGHS on one thread (``threads=1``: its search is then the same from run to run),
 with its heuristics off (a bound is wanted), in a thread of its own next to CP-SAT, and stops it once
@@ -42,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 STALL_ROUNDS = 10       # rounds of cuts over which the bound must rise ...
-STALL_SHARE = 2e-4      # ... by at least this share of itself, or HiGHS stops (2025-10: after round 42)
+STALL_SHARE = 2e-4      # ... by at least this share of itself, or HiGHS stops (2025-10: after round 71)
 MAX_ROUNDS = 80         # rounds of cuts at most
 _NO_LIMIT = 2 ** 62     # CP-SAT's bounds beyond this are infinite
 
@@ -168,11 +166,10 @@ def relaxation(proto):
 
 class RootBound:
     """HiGHS's root bound of a CP-SAT model (minimised), computed in a thread of its own: ``start`` it,
-    do other work, then read ``result`` (it waits for HiGHS). ``cutoff``: the objective of a known
-    solution (HiGHS prunes with it); ``wall_limit_s``: the clock's safety net."""
+    do other work, then read ``result`` (it waits for HiGHS). ``wall_limit_s``: the clock's safety net."""
 
-    def __init__(self, proto, cutoff: float | None, wall_limit_s: float):
-        self.proto, self.cutoff, self.wall_limit_s = proto, cutoff, wall_limit_s
+    def __init__(self, proto, wall_limit_s: float):
+        self.proto, self.wall_limit_s = proto, wall_limit_s
         self.rounds: list[float] = []
         self.wall_s = 0.0
         self._thread: threading.Thread | None = None
@@ -205,12 +202,10 @@ class RootBound:
         return self._bound if reached is None else self._scaled(self.rounds[reached])
 
     def figures(self) -> dict:
+        """How HiGHS got to ``result``: its rounds of cuts, its time and what stopped it."""
         reached = self._reached()
-        if reached is None:
-            return {"bound": self._bound, "rounds": len(self.rounds), "wall_s": round(self.wall_s, 1),
-                    "stopped_by": self._stopped_by}
-        return {"bound": self._scaled(self.rounds[reached]), "rounds": reached + 1, "wall_s": round(self.wall_s, 1),
-                "stopped_by": "reached the bound the roster needed"}
+        return {"rounds": len(self.rounds) if reached is None else reached + 1, "wall_s": round(self.wall_s, 1),
+                "stopped_by": self._stopped_by if reached is None else "reached the bound the roster needed"}
 
     def _reached(self) -> int | None:
         """The first round whose bound reaches the one wanted, if any."""
@@ -229,16 +224,12 @@ class RootBound:
             h.setOptionValue("threads", 1)
             h.setOptionValue("mip_heuristic_effort", 0.0)  # a bound is wanted, not a solution
             h.setOptionValue("time_limit", float(self.wall_limit_s))
-            if self.cutoff is not None:
-                h.setOptionValue("objective_bound", float(self.cutoff))
             h.cbMipInterrupt += self._on_round
             h.run()
             bound = h.getInfo().mip_dual_bound
             status = h.modelStatusToString(h.getModelStatus())
             if self._stopped_by == "not run":
                 self._stopped_by = status
-            if status == "Infeasible" and self.cutoff is not None:  # nothing below the cutoff: it is optimal
-                bound = self.cutoff
             if math.isfinite(bound) and self._factor > 0:
                 self._bound = self._scaled(bound)
         except Exception as exc:  # noqa: BLE001 - a second bound is a help, never a need
