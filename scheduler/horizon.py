@@ -14,7 +14,8 @@ overtime, comp days off, the spread's ledger). With ``[roster.month] root_bound`
 model on one more thread from the start (``scheduler.roster.root_bound``: cutting planes at its root,
 no cutoff as no roster is known yet); the month model's windows read that bound when their first pass
 ends (waiting for it if need be, so the same inputs give the same roster and the same bound), stop
-once the roster is proven within the gap, and the plan reports the higher of it and CP-SAT's.
+once the roster is proven within the gap, and the plan reports the higher of it and CP-SAT's. The
+weeks and the month model run ``behind`` HiGHS on the CPU (a lower priority), so it is not the last to finish.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from scheduler.roster.friendly import counts_to_date
 from scheduler.roster.model import SCALE, build_model
 from scheduler.roster.problem import RosterProblem
 from scheduler.roster.report import Roster
-from scheduler.roster.root_bound import RootBound
+from scheduler.roster.root_bound import RootBound, behind
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -243,7 +244,7 @@ def _ledger_after(ledger: pd.DataFrame, days: list[dt.date]) -> pd.DataFrame:
 def run_month(inputs, echo: Callable[[str], object] | None = None):
     """Plan ``inputs.week`` (a ``Month``) in one model under ``[roster.month]``, warm-started from its
     chained weeks; the ``scheduler.plan.PlanResult`` of ``run_plan``."""
-    from scheduler.plan import build_problem, run_plan
+    from scheduler.plan import build_problem
 
     week_spread = inputs.scenario.roster.spread_penalty  # the warm start's windows keep the week's price
     # no capacity sizing: its models are a week's (a month's took 85-99 s to find no roster)
@@ -253,6 +254,23 @@ def run_month(inputs, echo: Callable[[str], object] | None = None):
     second = _root_bound(built.problem, inputs.scenario.roster.time_limit_s) if spec.root_bound else None
     if second is not None:  # HiGHS works on the month model while the weeks are planned, then the month
         built.problem = dataclasses.replace(built.problem, proven_bound=second.result)
+    work = lambda: _warm_started_plan(inputs, built, spec, week_spread, echo)  # noqa: E731
+    result, start = work() if second is None else behind(work)  # CP-SAT behind HiGHS on the CPU
+    if second is not None:  # the month model's second bound: summary.json solver.root_bound
+        found = second.result()
+        result.summary["solver"]["root_bound"] = {"bound": None if found is None else found / SCALE,
+                                                  **second.figures()}
+    if start is not None:  # what the month model started from: summary.json solver.warm_start
+        result.summary["solver"]["warm_start"] = {"cost": round(start.cost, 2), "understaffed": start.understaffed,
+                                                  "wall_s": round(built.timings["warm_start_s"], 1)}
+    return result
+
+
+def _warm_started_plan(inputs, built, spec, week_spread: float, echo: Callable[[str], object] | None):
+    """``run_plan``'s result for the month model, warm-started from its chained weeks (``spec.warm_start_weeks_s``
+    per week; none when that is 0 or finds no roster), and that start (or None)."""
+    from scheduler.plan import run_plan
+
     t0 = time.perf_counter()
     start = None
     if spec.warm_start_weeks_s > 0:
@@ -263,12 +281,4 @@ def run_month(inputs, echo: Callable[[str], object] | None = None):
             if echo is not None:
                 echo(f"note: no warm start ({exc}); the month model starts without one")
     built.timings["warm_start_s"] = time.perf_counter() - t0
-    result = run_plan(inputs, built=built)
-    if second is not None:  # the month model's second bound: summary.json solver.root_bound
-        found = second.result()
-        result.summary["solver"]["root_bound"] = {"bound": None if found is None else found / SCALE,
-                                                  **second.figures()}
-    if start is not None:  # what the month model started from: summary.json solver.warm_start
-        result.summary["solver"]["warm_start"] = {"cost": round(start.cost, 2), "understaffed": start.understaffed,
-                                                  "wall_s": round(built.timings["warm_start_s"], 1)}
-    return result
+    return run_plan(inputs, built=built), start

@@ -2,23 +2,27 @@
 model exactly where the constraints convert exactly (both solvers agree on the optimum), a relaxation
 where they do not (its optimum is never above CP-SAT's), the same every run, and silent; a windowed
 search reads a bound proven elsewhere once, when its first pass ends, gives the same roster every run
-and reports a bound that still holds."""
+and reports a bound that still holds; the work that waits for it runs behind it on the CPU."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import math
+import os
 import random
+import sys
+import threading
 
 import pandas as pd
 import pytest
 from factories import MON, agent, problem, scenario
 from ortools.sat.python import cp_model
 
+from core.errors import InputError
 from scheduler.roster import greedy, solve_roster, windows
 from scheduler.roster import model as roster_model
-from scheduler.roster.root_bound import RootBound, relaxation
+from scheduler.roster.root_bound import BEHIND_NICE, RootBound, behind, relaxation
 
 
 def _highs_optimum(cp: cp_model.CpModel) -> float:
@@ -188,3 +192,41 @@ def test_a_bound_wanted_stops_highs_at_the_first_round_reaching_it_whenever_it_i
     assert late.result(wanted) == expected  # asked after HiGHS ended: the same round's bound
     assert len(early.rounds) <= len(late.rounds) == len(whole.rounds)
     assert early.figures() == {**late.figures(), "wall_s": early.figures()["wall_s"]}
+
+
+def _nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's priority is set on Linux only")
+def test_work_behind_the_bound_runs_at_a_lower_priority_and_so_do_the_threads_it_starts():
+    caller = _nice()
+    seen = {}
+
+    def work():
+        seen["work"] = _nice()
+        child = threading.Thread(target=lambda: seen.update(child=_nice()))  # as CP-SAT starts its workers
+        child.start()
+        child.join()
+        return "roster"
+
+    assert behind(work) == "roster"
+    expected = min(caller + BEHIND_NICE, 19)
+    assert seen == {"work": expected, "child": expected}
+    assert _nice() == caller  # the caller's thread (HiGHS's creator) keeps its priority
+
+
+def test_work_behind_the_bound_hands_its_error_to_the_caller_as_it_is():
+    def work():
+        raise InputError("no history for 2025-10", file="history.csv", field="date")
+
+    with pytest.raises(InputError, match="no history for 2025-10"):
+        behind(work)
+
+
+def test_work_behind_the_bound_runs_where_its_priority_cannot_be_set(monkeypatch):
+    def refused(*args):
+        raise PermissionError("not permitted")
+
+    monkeypatch.setattr(os, "setpriority", refused)
+    assert behind(lambda: 42) == 42
