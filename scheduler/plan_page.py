@@ -218,7 +218,7 @@ def heat_fill(need: int, have: int) -> str:
 
 
 def _coverage_grid(data: PageData) -> tuple[dict, list[int]]:
-    """{(channel, day, minute): (need, have)} and the interval starts [min] every row shows."""
+    """{(channel, day, minute): (need, have, open)} and the interval starts [min] every row shows."""
     cov = data.coverage
     grid: dict[tuple[str, dt.date, int], tuple[int, int]] = {}
     minutes: set[int] = set()
@@ -230,7 +230,7 @@ def _coverage_grid(data: PageData) -> tuple[dict, list[int]]:
     for at, ch, req, have, is_open in zip(starts, cov["channel"], cov["required_scheduled"], heads, opened):
         need, have = _heads_needed(req), int(number(have)) if not is_missing(have) else 0
         minute = at.hour * 60 + at.minute
-        grid[ch, at.date(), minute] = (need, have)
+        grid[ch, at.date(), minute] = (need, have, bool(is_open))
         if is_open or need or have:
             minutes.add(minute)
     if not minutes:
@@ -277,8 +277,9 @@ def _heat_row(grid: dict, ch: str, day: dt.date, minutes: list[int], cell_w: flo
     out = [f"<text class='lbl' x='0' y='{y + 12:.1f}'>{day:%a %m-%d}</text>"]
     short = over = 0
     for j, m in enumerate(minutes):
-        need, have = grid.get((ch, day, m), (0, 0))
+        need, have, is_open = grid.get((ch, day, m), (0, 0, False))
         diff = have - need
+        state = _signed(diff) if diff else "met" if is_open or need else "closed"
         short += max(0, -diff)
         over += max(0, diff)
         fill = heat_fill(need, have)
@@ -289,7 +290,7 @@ def _heat_row(grid: dict, ch: str, day: dt.date, minutes: list[int], cell_w: flo
             cls = "small inv" if fill in (SHORT_FILLS[2], OVER_FILLS[2]) else "small"
             text = (f"<text class='{cls}' x='{x + cell_w / 2:.1f}' y='{y + 12:.1f}' text-anchor='middle'>"
                     f"{_signed(diff)}</text>")
-        out.append(f"<g><title>{esc(tip)} ({_signed(diff) if diff else 'met'})</title><rect x='{x:.1f}' "
+        out.append(f"<g><title>{esc(tip)} ({state})</title><rect x='{x:.1f}' "
                    f"y='{y:.1f}' width='{cell_w - 1:.1f}' height='{CELL_H - 2}' fill='{fill}'/>{text}</g>")
     out.append(f"<text class='small muted' x='{WIDTH - HEAT_SUM_W + 8}' y='{y + 12:.1f}'>short {short} &middot; "
                f"over {over}</text>")

@@ -144,6 +144,9 @@ def test_heat_map_cells_compare_heads_scheduled_with_heads_required():
     # 1.6 required rounds up to 2 heads; A1 works chat at 09:00 on Monday, A2 starts at 10:00
     assert tips == ["chat Mon 2025-11-10 09:00: required 2, scheduled 1 (\u22121)"]
     assert any(t == "chat Mon 2025-11-10 10:00: required 2, scheduled 2 (met)" for t in doc.text)
+    # 18:00 is after closing: nobody is there on Tuesday, and the cell says closed, not met
+    assert "chat Tue 2025-11-11 18:00: required 0, scheduled 0 (closed)" in doc.text
+    assert "chat Mon 2025-11-10 18:00: required 0, scheduled 1 (+1)" in doc.text  # A2 works to 19:00
     cells = sum(1 for t, a in doc.tags if t == "rect" and a.get("height") == "16")
     assert cells == 2 * 2 * 10  # channels x days x intervals from 09:00 to the last worked interval 18:00
 
