@@ -194,50 +194,6 @@ def test_the_month_warm_start_spreads_weekends_to_date_across_its_windows():
     assert not window_roster(p.scenario.roster.model_copy(update={"agent_friendly": False}), 2.0).agent_friendly
 
 
-def test_a_window_far_from_its_bound_is_solved_again_without_the_spread(monkeypatch):
-    """A warm-start window whose solve with the spread ends more than WINDOW_RETRY_GAP from its bound is
-    solved again with the spread off, started from that roster, and the roster with the lower objective
-    without the spread is kept; a window within it, or one without the spread, is solved once."""
-    import scheduler.roster.model as roster_model  # patched where it lives: scheduler.roster looks it up lazily
-    from scheduler.horizon import WINDOW_RETRY_GAP, solve_window, window_roster
-
-    p = problem(scenario(templates=[EIGHT], roster=friendly(True, spread_tolerance=0)),
-                [agent(1, cost=30.0), agent(2, cost=31.0)], WEEK, weekend_only)
-    win = dataclasses.replace(p, scenario=p.scenario.model_copy(
-        update={"roster": window_roster(p.scenario.roster, 2.0)}))
-    plain = p.scenario.model_copy(update={"roster": window_roster(p.scenario.roster, 2.0, 0)})
-    real, calls, astray = roster_model.solve_roster, [], {"on": True}
-
-    def solve(prob):
-        r = real(prob)
-        calls.append((prob, r))
-        if len(calls) == 1 and astray["on"]:  # the search went astray: far from its bound
-            r.solver.update(gap=WINDOW_RETRY_GAP + 0.5, objective=r.solver["objective"] + 1e6)
-        return r
-
-    monkeypatch.setattr(roster_model, "solve_roster", solve)
-    kept = solve_window(win, plain)
-    assert len(calls) == 2
-    again, first = calls[1][0], calls[0][1]
-    assert again.scenario.roster.spread_penalty == 0 and again.hint_shifts is first.shifts
-    assert kept is calls[1][1] and kept.solver["gap"] <= WINDOW_RETRY_GAP
-    calls.clear()
-    astray["on"] = False
-    assert solve_window(win, plain) is calls[0][1] and len(calls) == 1  # close to its bound: kept as it is
-    calls.clear()
-    astray["on"] = True
-    assert solve_window(dataclasses.replace(win, scenario=plain), plain) is calls[0][1] and len(calls) == 1
-    calls.clear()
-
-    def none_in_time(prob):  # the retry finds no roster in its budget: the first roster stands
-        if calls:
-            raise SolverError("no roster within the time limit")
-        return solve(prob)
-
-    monkeypatch.setattr(roster_model, "solve_roster", none_in_time)
-    assert solve_window(win, plain) is calls[0][1] and len(calls) == 1
-
-
 def test_a_newcomer_starts_level_with_the_least_loaded_agent_of_its_contract():
     agents = [agent(1), agent(2), agent(3), agent(4, contract="part_time")]
     p = problem(scenario(templates=[DAY]), agents, WEEK, {"chat": 1},
