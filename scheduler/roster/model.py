@@ -21,6 +21,7 @@ by OR-Tools and is not promised here).
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -286,6 +287,9 @@ def make_solver(problem: RosterProblem, time_limit_s: float | None = None) -> cp
     p.num_workers = spec.workers
     p.random_seed = int(problem.seed)
     p.relative_gap_limit = spec.relative_gap
+    # Ctrl-C stops CP-SAT's search (the plan keeps its roster so far) only on the main thread: in another
+    # (a month's, behind HiGHS) its handler aborted the process (std::bad_function_call)
+    p.catch_sigint_signal = threading.current_thread() is threading.main_thread()
     if spec.search == "portfolio":
         p.max_time_in_seconds = limit
     else:
