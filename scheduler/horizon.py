@@ -226,12 +226,13 @@ def run_month(inputs, echo: Callable[[str], object] | None = None):
     built = build_problem(inputs)
     spec = inputs.scenario.roster.month
     second = _root_bound(built.problem, inputs.scenario.roster.time_limit_s) if spec.root_bound else None
-    if second is not None:  # HiGHS works on the month model while the weeks are planned, then the month
-        built.problem = dataclasses.replace(built.problem, proven_bound=second.result)
     work = lambda: _warm_started_plan(inputs, built, spec, week_spread, echo)  # noqa: E731
-    result, start = work() if second is None else behind(work)  # CP-SAT behind HiGHS on the CPU
-    if second is not None:  # the month model's second bound: summary.json solver.root_bound
-        found = second.result()
+    if second is None:
+        result, start = work()
+    else:  # HiGHS works on the month model while the weeks are planned, then the month, behind it on the CPU
+        built.problem = dataclasses.replace(built.problem, proven_bound=second.result)
+        result, start = behind(work)
+        found = second.result()  # the month model's second bound: summary.json solver.root_bound
         result.summary["solver"]["root_bound"] = {"bound": None if found is None else found / SCALE,
                                                   **second.figures()}
     if start is not None:  # what the month model started from: summary.json solver.warm_start

@@ -173,9 +173,9 @@ def test_a_windowed_search_reads_a_bound_proven_elsewhere_and_keeps_its_own_when
 
 
 def test_the_higher_bound_stands():
-    assert windows._with_proven(100.0, lambda wanted: 120.0, 110.0) == 120.0
-    assert windows._with_proven(100.0, lambda wanted: 80.0, 110.0) == 100.0  # a weaker bound: CP-SAT's stands
-    assert windows._with_proven(100.0, lambda wanted: None, 110.0) == 100.0  # none proven
+    assert windows._with_proven(100.0, lambda wanted: 120.0, 110.0, 0.02) == 120.0
+    assert windows._with_proven(100.0, lambda wanted: 80.0, 110.0, 0.02) == 100.0  # a weaker bound: CP-SAT's stands
+    assert windows._with_proven(100.0, lambda wanted: None, 110.0, 0.02) == 100.0  # none proven
 
 
 def test_a_bound_wanted_stops_highs_at_the_first_round_reaching_it_whenever_it_is_asked():

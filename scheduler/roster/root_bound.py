@@ -31,7 +31,7 @@ The work that waits for the bound runs ``behind`` it: in a thread of its own at 
 starts), so that HiGHS, on the caller's priority, is not left behind by CP-SAT's two workers on a
 two-core machine. On 2025-10 HiGHS otherwise took 593 s for the 52 rounds the roster needed while
 the windows were done at 547 s, and the month waited for it (599 s in all); behind it, the same roster
-and bound came in 526 s. Priorities decide only who runs first: the roster, the rounds and the bound
+and bound came in 524 s. Priorities decide only who runs first: the roster, the rounds and the bound
 stay the same.
 """
 

@@ -114,7 +114,7 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
                 best, best_status, values = solver, status, _values(built, solver)
                 improved += 1
         if waiting is not None:
-            bound, waiting = _with_proven(bound, waiting, best.objective_value * (1 - gap)), None
+            bound, waiting = _with_proven(bound, waiting, best.objective_value, gap), None
         if _proven(best.objective_value, bound, gap):
             stop = "relative_gap"
         elif budget > 0 and before - best.objective_value < MIN_PASS_GAIN * abs(before):
@@ -122,16 +122,16 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
             break
         shift += 1
     if waiting is not None:  # no pass ended
-        bound = _with_proven(bound, waiting, best.objective_value * (1 - gap))
+        bound = _with_proven(bound, waiting, best.objective_value, gap)
     figures = _figures(best, best_status, bound, solvers, stop, gap)
     figures["windows"] = {"days": width, "solved": tried, "improved": improved}
     return Searched(best, best_status, figures)
 
 
-def _with_proven(bound: float, proven: Callable[[float], float | None], wanted: float) -> float:
+def _with_proven(bound: float, proven: Callable[[float], float | None], objective: float, gap: float) -> float:
     """The higher of CP-SAT's ``bound`` and the problem's ``proven_bound`` (waited for), told the bound
-    ``wanted`` (what proves the roster within the gap)."""
-    other = proven(wanted)
+    that proves a roster of ``objective`` within ``gap``."""
+    other = proven(objective * (1 - gap))
     return bound if other is None else max(bound, other)
 
 
