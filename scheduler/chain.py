@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core import interrupt
 from core.atomic import atomic_file, check_output_folder, read_marker, write_marker
 from core.errors import InputError
 from core.names import folder_name
@@ -115,6 +116,9 @@ def plan_weeks(weeks: list[Week], *, scenario: Path | None = None, history: Path
     keeping = resume
     t_chain = time.perf_counter()
     for i, wk in enumerate(weeks, start=1):
+        if interrupt.requested():  # Ctrl-C: the weeks planned so far stay; --resume goes on from here
+            echo(f"{interrupt.STOPPED}: stopped before {wk.label}; plan --weeks ... --resume goes on from it")
+            break
         folder = root / wk.label
         t0 = time.perf_counter()
         summary = _complete(folder, sc.name, wk.label) if keeping else None
@@ -135,7 +139,7 @@ def plan_weeks(weeks: list[Week], *, scenario: Path | None = None, history: Path
     _write_chart(pd.DataFrame(rows), channels, {ch: spec.service_level_target for ch, spec in sc.channels.items()},
                  root / YEAR_CHART)
     _mark(root, {YEAR_CHART})
-    echo(f"{len(weeks)} weeks in {time.perf_counter() - t_chain:.0f} s; wrote {root}/ ({YEAR_SUMMARY}, {YEAR_CHART}, "
+    echo(f"{len(rows)} weeks in {time.perf_counter() - t_chain:.0f} s; wrote {root}/ ({YEAR_SUMMARY}, {YEAR_CHART}, "
          f"a folder per week)")
     return root
 

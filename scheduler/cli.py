@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 
+from core import interrupt
 from core.errors import InputError, run_reporting_user_errors
 from core.names import ExportFormat, HireMode
 
@@ -124,9 +125,10 @@ def plan(
         if published is not None or simulate:
             raise InputError("--weeks plans each week from scratch: --published and --simulate are for one week",
                              field="--weeks")
-        plan_weeks(parse_weeks(weeks), scenario=scenario, history=history, agents=agents, calendar=calendar,
-                   previous=previous, events=events, out=out, resume=resume, force=force,
-                   hire_auto=hire == HireMode.auto, echo=typer.echo)
+        interrupt.call(lambda: plan_weeks(parse_weeks(weeks), scenario=scenario, history=history, agents=agents,
+                                          calendar=calendar, previous=previous, events=events, out=out,
+                                          resume=resume, force=force, hire_auto=hire == HireMode.auto,
+                                          echo=typer.echo), "plan --weeks")
         return
     if resume:
         raise InputError("--resume continues a chain of --weeks", field="--resume")
@@ -152,7 +154,9 @@ def plan(
     if out is None and folder_name(name) != name:
         typer.echo(f"note: the scenario name '{name}' is not a folder name; writing under out/{folder_name(name)}/")
     PlanFolder(target).check_writable(force)  # before the solve, not after it
-    result = run_month(inputs, echo=typer.echo) if month is not None else run_plan(inputs)
+    # Ctrl-C stops the search: the plan is written with its roster so far (core.interrupt)
+    result = interrupt.call(lambda: run_month(inputs, echo=typer.echo) if month is not None else run_plan(inputs),
+                            "plan")
     if simulate:
         from scheduler.simulation import simulate_result
 

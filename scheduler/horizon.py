@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core import interrupt
 from core.errors import InputError, SolverError
 from core.scenario import RosterSpec, Scenario
 from scheduler.roster import model as roster_model
@@ -147,6 +148,8 @@ def chained_weeks_roster(problem: RosterProblem, time_limit_s: float,
     start = ChainedStart(pd.DataFrame())
     kept, ahead = [], None
     for i, days in enumerate(segments):
+        if interrupt.requested():  # Ctrl-C: the weeks so far are not a month's roster
+            raise SolverError(interrupt.NO_ROSTER, stopped_by=interrupt.STOPPED)
         t0 = time.perf_counter()
         window = days + (segments[i + 1] if i + 1 < len(segments) else [])
         month = f"{window[0]:%Y-%m}"
@@ -253,6 +256,8 @@ def _warm_started_plan(inputs, built, spec, week_spread: float, echo: Callable[[
             start = chained_weeks_roster(built.problem, spec.warm_start_weeks_s, echo, week_spread)
             built.problem = dataclasses.replace(built.problem, hint_shifts=start.shifts)
         except SolverError as exc:  # a start is a help, not a need: the month model searches without it
+            if interrupt.requested():
+                raise
             if echo is not None:
                 echo(f"note: no warm start ({exc}); the month model starts without one")
     built.timings["warm_start_s"] = time.perf_counter() - t0

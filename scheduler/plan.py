@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core import interrupt
 from core.errors import InputError, SolverError
 from core.events import CampaignInstance, read_events_csv
 from core.scenario import Scenario, load_scenario
@@ -349,7 +350,7 @@ def _friendly_extras(problem: RosterProblem, roster, inputs: PlanInputs,
     from scheduler.roster import solve_roster
 
     priced = outcomes = None
-    if inputs.friendly_cost:
+    if inputs.friendly_cost and not interrupt.requested():
         t0 = time.perf_counter()
         problem_off = without_terms(problem)
         roster_off = solve_roster(problem_off)
@@ -394,13 +395,14 @@ def run_plan(inputs: PlanInputs, built: PlanProblem | None = None) -> PlanResult
     coverage = evaluate_coverage(requirements, roster.scheduled, sc)
     service = summarize_service(coverage, sc)
     missed = missed_targets(service)
-    if sizing is None and missed and inputs.size_capacity and sc.roster.hold_targets:
+    searching = inputs.size_capacity and not interrupt.requested()  # Ctrl-C: this roster is the plan's
+    if sizing is None and missed and searching and sc.roster.hold_targets:
         t0 = time.perf_counter()
         mended = _mended(problem, roster, requirements, coverage, service)
         timings["mended_s"] = time.perf_counter() - t0
         if mended is not None:
             roster, coverage, service, missed = mended
-    if sizing is None and missed and inputs.size_capacity:  # pools that meet their targets never pay for it
+    if sizing is None and missed and searching:  # pools that meet their targets never pay for it
         t0 = time.perf_counter()
         sizing = size_pool(problem)
         timings["capacity_s"] = time.perf_counter() - t0

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core import interrupt
 from core.errors import InputError
 from core.limits import MAX_OBJECTIVE_COST
 from scheduler.capacity.report import cause_kind
@@ -167,7 +168,7 @@ def _advice(kind: str, summary: dict, peak_need: int, gap_poor: bool, scenario) 
         return ("the shift templates do not reach those hours for enough agents: add starts or longer spans to "
                 "roster.templates (for the contracts and day types short), widen the lunch_window, or hire")
     if kind == "cost" and gap_poor:
-        return f"idle agents could cover it but the solver stopped early: {_time_limit_advice(scenario, pool)}"
+        return f"idle agents could cover it but the solver stopped early: {_time_limit_advice(summary, scenario)}"
     if kind == "cost":
         return "a shift there costs more than the shortfall it removes: raise understaffed_penalty"
     return "see shortfall.csv for the cause of each interval"
@@ -176,9 +177,12 @@ def _advice(kind: str, summary: dict, peak_need: int, gap_poor: bool, scenario) 
 _STOPPED_BY = {"deterministic_time": "its time budget", "relative_gap": "its gap limit", "optimal": "a proof"}
 
 
-def _time_limit_advice(scenario, pool: int) -> str:
+def _time_limit_advice(summary: dict, scenario) -> str:
     """Raise the time limit (naming it when the scenario is known); on a large pool searched
-    deterministically, try the portfolio search too."""
+    deterministically, try the portfolio search too. A search Ctrl-C stopped: let it finish."""
+    if _interrupted(summary):
+        return "the search was interrupted (Ctrl-C): plan again and let it finish"
+    pool = summary.get("agents_in_pool", 0)
     if scenario is None:
         text, search = "raise roster.time_limit_s", "deterministic"
     else:
@@ -188,16 +192,21 @@ def _time_limit_advice(scenario, pool: int) -> str:
     return text
 
 
+def _interrupted(summary: dict) -> bool:
+    return interrupt.STOPPED in str(summary.get("solver", {}).get("stopped_by", ""))
+
+
 def _gap_warning(summary: dict, scenario) -> str | None:
     solver = summary.get("solver", {})
     gap = solver.get("gap")
     if gap is None or not gap > GAP_WARN:
         return None
     stopped = str(solver.get("stopped_by", ""))
-    stopped = _STOPPED_BY.get(stopped, "the wall clock" if stopped_by_clock(stopped) else "its limit")
+    stopped = "Ctrl-C" if _interrupted(summary) else \
+        _STOPPED_BY.get(stopped, "the wall clock" if stopped_by_clock(stopped) else "its limit")
     return (f"poor roster: CP-SAT stopped {100 * gap:.1f}% from the best bound ({solver.get('status')} after "
             f"{solver.get('wall_s', 0):.0f} s, stopped by {stopped}); a much cheaper or better-staffed roster "
-            f"may exist: {_time_limit_advice(scenario, summary.get('agents_in_pool', 0))}")
+            f"may exist: {_time_limit_advice(summary, scenario)}")
 
 
 def _shortfall_warning(summary: dict, shortfall: pd.DataFrame | None, required_intervals: float | None,

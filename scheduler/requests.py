@@ -206,7 +206,7 @@ def _solve_around(problem: RosterProblem, roster: Roster, request: Request, free
     shifts; ``force``: with the request granted."""
     from ortools.sat.python import cp_model
 
-    from scheduler.roster.model import build_model, objective_terms
+    from scheduler.roster.model import build_model, new_solver, objective_terms
 
     built = build_model(problem)
     rv, model = built.rv, built.model
@@ -225,7 +225,7 @@ def _solve_around(problem: RosterProblem, roster: Roster, request: Request, free
         for k in rv.by_agent_day.get((a, problem.days.index(request.date)), []):
             if request.kind == "day_off" or rv.cands[k].shape.template != request.template:
                 model.add(rv.x[k] == 0)
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = int(problem.seed)
     solver.parameters.max_deterministic_time = NEAR_DTIME

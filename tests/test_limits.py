@@ -464,6 +464,15 @@ def test_shortfall_and_gap_together_point_at_the_time_limit():
     assert len(got) == 2 and got[0].startswith("poor roster") and "raise roster.time_limit_s" in got[1]
 
 
+def test_a_search_ctrl_c_stopped_says_so_and_asks_for_a_full_run_not_a_higher_limit():
+    got = plan_warnings(summary_of(gap=0.768, missing=616, status="FEASIBLE", pool=52,
+                                   stopped_by="counts: interrupted (Ctrl-C); agents: interrupted (Ctrl-C)"),
+                        shortfall_of({"cost: a shift here costs more than the shortfall penalty it removes": 616}),
+                        requirements_of(3000))
+    assert len(got) == 2 and "stopped by Ctrl-C" in got[0]
+    assert all("plan again and let it finish" in line and "time_limit_s" not in line for line in got)
+
+
 def test_erlang_closed_form_is_what_plan_requirements_use():
     """The 10^6 history's loads (10^7 Erlang) take the closed form: required agents in milliseconds."""
     from scheduler.staffing.erlang import EXACT_MAX_AGENTS, required_agents, service_level

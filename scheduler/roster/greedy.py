@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from core import interrupt
 from scheduler.roster.constraints import shift_pay
 from scheduler.roster.problem import RosterProblem
 
@@ -229,7 +230,8 @@ def search_again_if_poor(problem: RosterProblem, built, found, search):
     searches, and ``greedy_start``: the first search's objective, the greedy roster's, whether it was
     searched and the searched roster kept. A poor search whose roster the greedy one does not beat (a
     budget too small for the model, say) costs only the greedy roster and its completion."""
-    if not poor(found.figures) or (problem.pinned_shifts is not None and not problem.pinned_shifts.empty):
+    if not poor(found.figures) or (problem.pinned_shifts is not None and not problem.pinned_shifts.empty) \
+            or interrupt.requested():  # Ctrl-C: the roster found is the plan's
         return found
     first_figures = found.figures
     values, start = greedy_start(problem, built)

@@ -21,7 +21,6 @@ by OR-Tools and is not promised here).
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from core import interrupt
 from core.errors import InputError, SolverError
 from scheduler.roster.constraints import Ledger, default_families, hard_rules
 from scheduler.roster.family import Family, HardRule, Term
@@ -277,26 +277,34 @@ def objective(terms: list[Term]) -> cp_model.LinearExprT:
     return sum(int(round(t.weight * SCALE)) * t.expr for t in terms if int(round(t.weight * SCALE)) != 0)
 
 
+def new_solver() -> cp_model.CpSolver:
+    """A CP-SAT solver that leaves Ctrl-C to ``core.interrupt`` (it stops the search): CP-SAT's own SIGINT
+    handler, installed by any solve that catches the signal, stays installed after it and aborted the
+    process on a Ctrl-C off the main thread (``std::bad_function_call``, exit 134)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = False
+    return interrupt.watch(solver)
+
+
 def make_solver(problem: RosterProblem, time_limit_s: float | None = None) -> cp_model.CpSolver:
     """A CP-SAT solver with the scenario's settings; ``time_limit_s`` [s] replaces
     ``roster.time_limit_s`` (in deterministic search it sets the deterministic budget the same way)."""
     spec = problem.scenario.roster
     limit = spec.time_limit_s if time_limit_s is None else time_limit_s
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     p = solver.parameters
     p.num_workers = spec.workers
     p.random_seed = int(problem.seed)
     p.relative_gap_limit = spec.relative_gap
-    # Ctrl-C stops CP-SAT's search (the plan keeps its roster so far) only on the main thread: in another
-    # (a month's, behind HiGHS) its handler aborted the process (std::bad_function_call)
-    p.catch_sigint_signal = threading.current_thread() is threading.main_thread()
+    if interrupt.requested():  # Ctrl-C: no more searching, the plan keeps its roster so far
+        limit = 0.0
     if spec.search == "portfolio":
         p.max_time_in_seconds = limit
     else:
         p.interleave_search = True
         p.max_deterministic_time = limit * DTIME_PER_S
         p.max_time_in_seconds = limit * WALL_SAFETY
-    return solver
+    return interrupt.watch(solver)
 
 
 def solve_roster(problem: RosterProblem) -> Roster:
@@ -331,6 +339,8 @@ def check_status(problem: RosterProblem, solver: cp_model.CpSolver, status) -> N
         raise InputError(f"no roster of this pool meets the rules held ({names}) with the labour rules")
     if status == cp_model.INFEASIBLE:
         raise InputError(explain_conflict(problem))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and interrupt.requested():
+        raise SolverError(interrupt.NO_ROSTER, stopped_by=interrupt.STOPPED)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise SolverError(f"CP-SAT found no roster ({solver.status_name(status)}) within "
                           f"roster.time_limit_s={problem.scenario.roster.time_limit_s:g}; raise it",
@@ -371,6 +381,8 @@ def objective_terms(terms: list[Term], solver: cp_model.CpSolver) -> dict[str, f
 
 def _stopped_by(status, solver: cp_model.CpSolver) -> str:
     p = solver.parameters
+    if interrupt.requested() and status != cp_model.OPTIMAL:
+        return interrupt.STOPPED
     if status == cp_model.OPTIMAL:
         gap = abs(solver.objective_value - solver.best_objective_bound)
         return "optimal" if gap < 0.5 else "relative_gap"
@@ -569,7 +581,7 @@ def _complete(problem: RosterProblem, model: cp_model.CpModel, fixed: dict[int, 
     sub.clear_hints()
     for index, value in fixed.items():
         sub.add(sub.get_int_var_from_proto_index(index) == value)
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     spec = problem.scenario.roster
     solver.parameters.num_workers = spec.workers
     solver.parameters.random_seed = int(problem.seed)
@@ -616,7 +628,7 @@ def _core(sub: RosterProblem) -> list[str]:
     def infeasible(keys):
         built.model.clear_assumptions()
         built.model.add_assumptions([lits[k] for k in keys])
-        solver = cp_model.CpSolver()
+        solver = new_solver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = 10
         if solver.solve(built.model) != cp_model.INFEASIBLE:

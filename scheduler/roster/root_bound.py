@@ -49,6 +49,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from core import interrupt
+
 T = TypeVar("T")
 STALL_ROUNDS = 10       # rounds of cuts over which the bound must rise ...
 STALL_SHARE = 2e-4      # ... by at least this share of itself, or HiGHS stops (2025-10: after round 71)
@@ -189,7 +191,9 @@ class RootBound:
         self._stopped_by = "not run"
         self._highs = None
         self._factor = proto.objective.scaling_factor or 1.0
+        self._t0 = 0.0
         self._wanted: float | None = None  # the bound a caller needs (unscaled): HiGHS stops on reaching it
+        self._stop = threading.Event()      # Ctrl-C: HiGHS stops at its next round, nobody waits for it
 
     def start(self) -> RootBound:
         with _quiet_stdout():  # HiGHS prints its banner as it is made, before any option is read
@@ -197,9 +201,16 @@ class RootBound:
 
             self._highs = highspy.Highs()
         self._highs.passModel(relaxation(self.proto))  # read here: the caller may change its model later
+        self._t0 = time.perf_counter()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
-        return self
+        return interrupt.watch(self)
+
+    def stop_search(self) -> None:
+        """Stop HiGHS at its next round of cuts; ``result`` no longer waits for it (``interrupt``)."""
+        if self._thread is not None and self._thread.is_alive() and not self._stop.is_set():
+            self._stopped_by = interrupt.STOPPED
+            self._stop.set()
 
     def result(self, wanted: float | None = None) -> float | None:
         """The bound HiGHS proved, as CP-SAT reports objectives (the sum rounded up, as its terms are
@@ -208,15 +219,20 @@ class RootBound:
         from then on, whenever it was asked (the rounds' bounds are the same every run)."""
         if wanted is not None:
             self._wanted = wanted / self._factor
-        if self._thread is not None:
-            self._thread.join()
+        while self._thread is not None and self._thread.is_alive() and not self._stop.is_set():
+            self._thread.join(interrupt.POLL_S)
         reached = self._reached()
-        return self._bound if reached is None else self._scaled(self.rounds[reached])
+        if reached is not None:
+            return self._scaled(self.rounds[reached])
+        if self._thread is not None and self._thread.is_alive():  # stopped: the best round so far
+            return self._scaled(max(self.rounds)) if self.rounds else None
+        return self._bound
 
     def figures(self) -> dict:
         """How HiGHS got to ``result``: its rounds of cuts, its time and what stopped it."""
         reached = self._reached()
-        return {"rounds": len(self.rounds) if reached is None else reached + 1, "wall_s": round(self.wall_s, 1),
+        wall_s = self.wall_s or time.perf_counter() - self._t0  # still running: stopped by Ctrl-C
+        return {"rounds": len(self.rounds) if reached is None else reached + 1, "wall_s": round(wall_s, 1),
                 "stopped_by": self._stopped_by if reached is None else "reached the bound the roster needed"}
 
     def _reached(self) -> int | None:
@@ -258,6 +274,8 @@ class RootBound:
         wanted = self._wanted
         if wanted is not None and bound >= wanted:
             event.interrupt()
+        elif self._stop.is_set():
+            event.interrupt()
         elif len(self.rounds) >= MAX_ROUNDS:
             self._stopped_by = f"{MAX_ROUNDS} rounds of cuts"
             event.interrupt()
@@ -270,26 +288,18 @@ class RootBound:
 def behind(work: Callable[[], T]) -> T:
     """``work()``'s result (or its exception), run in a thread of its own at ``BEHIND_NICE`` more nice than
     the caller (and so every thread it starts: Linux gives a new thread its creator's nice); where a
-    thread's priority cannot be set (not Linux), run here as it is."""
+    thread's priority cannot be set (not Linux), run here as it is. Ctrl-C stops it as any command's
+    work (``core.interrupt``)."""
     if not sys.platform.startswith("linux"):
         return work()
-    out: dict = {}
 
-    def run() -> None:
-        try:
-            with contextlib.suppress(OSError):  # a priority is a help: the work runs without it
-                tid = threading.get_native_id()
-                os.setpriority(os.PRIO_PROCESS, tid, min(os.getpriority(os.PRIO_PROCESS, tid) + BEHIND_NICE, 19))
-            out["result"] = work()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread as it is
-            out["error"] = exc
+    def niced() -> T:
+        with contextlib.suppress(OSError):  # a priority is a help: the work runs without it
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, min(os.getpriority(os.PRIO_PROCESS, tid) + BEHIND_NICE, 19))
+        return work()
 
-    thread = threading.Thread(target=run, name="behind-root-bound", daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in out:
-        raise out["error"]
-    return out["result"]
+    return interrupt.call(niced, "behind-root-bound")
 
 
 @contextlib.contextmanager

@@ -19,8 +19,8 @@ So, with ``window_days`` = N > 0 and a horizon longer than N days, ``search``:
    window after window through the horizon, keeping each window's roster when it costs less; each
    pass starts its windows half a window later than the pass before, so the days a window boundary
    split are searched together;
-3. stops when the budget is spent, when the roster is within ``relative_gap`` of the bound, or after a
-   pass that saved less than ``MIN_PASS_GAIN`` of the objective.
+3. stops when the budget is spent, when the roster is within ``relative_gap`` of the bound, after a
+   pass that saved less than ``MIN_PASS_GAIN`` of the objective, or on Ctrl-C (``interrupt``).
 
 A problem with a ``proven_bound`` (a month: HiGHS's root bound, ``scheduler.roster.root_bound``) has
 its whole-model search cut to ``FIRST_SHARE_WITH_PROVEN_BOUND`` (its bound is not needed), and reads
@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from core import interrupt
 from scheduler.roster.model import DTIME_PER_S, SCALE, BuiltModel, _stopped_by, make_solver, set_hints
 from scheduler.roster.problem import RosterProblem
 
@@ -98,11 +99,11 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
     starts = [monday % width, (monday + max(width // 2, 1)) % width]  # ISO weeks first, then half a window on
     shift = 0
     stop = "deterministic_time" if _deterministic(problem) else "time"
-    while budget > 0 and not _proven(best.objective_value, bound, gap):
+    while budget > 0 and not _proven(best.objective_value, bound, gap) and not interrupt.requested():
         before = best.objective_value
         offset = starts[shift % 2]
         for lo in range(offset - width if offset else 0, len(problem.days), width):
-            if budget <= 0 or _proven(best.objective_value, bound, gap):
+            if budget <= 0 or _proven(best.objective_value, bound, gap) or interrupt.requested():
                 break
             solver = make_solver(problem, min(WINDOW_S, _as_limit(problem, budget)))
             solver.parameters.relative_gap_limit = 0.0  # the objective holds the held days: any gap is large
@@ -117,12 +118,17 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
             bound, waiting = _with_proven(bound, waiting, best.objective_value, gap), None
         if _proven(best.objective_value, bound, gap):
             stop = "relative_gap"
+        elif interrupt.requested():
+            stop = interrupt.STOPPED
+            break
         elif budget > 0 and before - best.objective_value < MIN_PASS_GAIN * abs(before):
             stop = "a pass of windows saved less than 0.1%"
             break
         shift += 1
     if waiting is not None:  # no pass ended
         bound = _with_proven(bound, waiting, best.objective_value, gap)
+    if interrupt.requested() and not _proven(best.objective_value, bound, gap):
+        stop = interrupt.STOPPED
     figures = _figures(best, best_status, bound, solvers, stop, gap)
     figures["windows"] = {"days": width, "solved": tried, "improved": improved}
     return Searched(best, best_status, figures)
