@@ -41,6 +41,9 @@ MAX_OBJECTIVE_COST = OBJECTIVE_LIMIT / OBJECTIVE_SCALE
 
 MAX_PAY_MULTIPLIER = 10.0
 """Pay multipliers (statutory 3x, rest day 2x, overtime 1.5x by law); a vendor may set up to this."""
+MAX_UNSTABLE_FACTOR = 100.0
+"""``roster.unstable_factor``: a head below a stable queue at 100x its weight is a rule in all but name;
+more only brings the objective nearer its limit (``check_objective_range`` counts it)."""
 MAX_PROMOTION_MULTIPLIER = 1000.0
 """A promotion's day multiplier on contacts (Double 11 main days reach 10-30x)."""
 

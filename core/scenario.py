@@ -28,6 +28,7 @@ from core.limits import (
     MAX_PROMOTION_MULTIPLIER,
     MAX_RESPONSE_WINDOW_H,
     MAX_TIME_LIMIT_S,
+    MAX_UNSTABLE_FACTOR,
     MAX_WAIT_S,
     MIN_TIME_LIMIT_S,
     SEED_MAX,
@@ -298,6 +299,9 @@ class MonthSolveSpec(_Strict):
                              "linear relaxation's (scheduler.roster.root_bound)")
     spread_penalty: float | None = Field(default=None, ge=0, le=MAX_COST,
                                          description="[CNY] replaces roster.spread_penalty in a month plan")
+    unstable_factor: float = Field(default=8.0, ge=0, le=MAX_UNSTABLE_FACTOR, description="replaces "
+                                   "roster.unstable_factor in a month plan: a month is too large to search again "
+                                   "with its targets held, so it prices an unstable queue above a shift")
 
 
 class HireProfile(_Strict):
@@ -383,6 +387,9 @@ class RosterSpec(_Strict):
                                        "ISO week without two consecutive rest days")
     start_change_penalty: float = Field(default=20.0, ge=0, le=MAX_COST, description="[CNY] per start time an "
                                         "agent works in an ISO week beyond the first")
+    unstable_factor: float = Field(default=0.0, ge=0, le=MAX_UNSTABLE_FACTOR, description="each head missing "
+                                   "below the count that keeps an interval's queue stable costs this many times its "
+                                   "shortfall weight more (0: a week holds its targets by hold_targets instead)")
     spread_penalty: float = Field(default=400.0, ge=0, le=MAX_COST, description="[CNY] per shift an agent has "
                                   "beyond the least loaded agent of its contract plus spread_tolerance, for weekend "
                                   "days, holiday days and late shifts each, counted to date (the --previous ledger) "

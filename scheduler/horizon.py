@@ -84,12 +84,11 @@ def parse_month(text: str) -> Month:
 
 
 def month_scenario(scenario: Scenario) -> Scenario:
-    """The scenario with ``[roster.month]``'s solver settings (and its ``spread_penalty``, when set) in
-    place of the week's."""
+    """The scenario with ``[roster.month]``'s solver settings and ``unstable_factor`` (and its
+    ``spread_penalty``, when set) in place of the week's."""
     spec = scenario.roster.month
     update = {"time_limit_s": spec.time_limit_s, "relative_gap": spec.relative_gap, "search": spec.search,
-              "workers": spec.workers,
-              "window_days": spec.window_days}
+              "workers": spec.workers, "window_days": spec.window_days, "unstable_factor": spec.unstable_factor}
     if spec.spread_penalty is not None:
         update["spread_penalty"] = spec.spread_penalty
     roster = scenario.roster.model_copy(update=update)

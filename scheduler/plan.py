@@ -37,7 +37,7 @@ from scheduler.roster import RosterProblem
 from scheduler.roster.friendly import counts_from_shifts, ledger_frame
 from scheduler.roster.problem import week_span
 from scheduler.simulation import write_simulation
-from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, summarize_service
+from scheduler.staffing.requirements import compute_requirements, evaluate_coverage, stable_heads, summarize_service
 from scheduler.validation import count_violations, validate_roster
 from scheduler.weeks import Week
 
@@ -302,6 +302,8 @@ def build_problem(inputs: PlanInputs, requirements: pd.DataFrame | None = None) 
         raise InputError(f"the service is closed on every day of {week.label}: [windows] opens no hour to plan",
                          file=inputs.paths.get("scenario"), field="windows")
     requirements["shortfall_weight"] = shortfall_weights(requirements, sc)
+    if sc.roster.unstable_factor > 0:  # the heads below which a queue is unstable, priced (a month)
+        requirements["stable_heads"] = stable_heads(requirements, sc)
     check_objective_range(requirements, inputs.agents, sc, inputs.history.source)
     timings["requirements_s"] = time.perf_counter() - t0
     problem = roster_problem(inputs, sc, windows, requirements)
@@ -591,7 +593,8 @@ def write_plan(result: PlanResult, out_dir: Path, force: bool = False) -> Path:
     roster = result.roster
     extra = None if result.simulation is None else functools.partial(write_simulation, result.simulation)
     return PlanFolder(out_dir).write(
-        forecast=result.forecast, requirements=result.requirements.drop(columns=["shortfall_weight"], errors="ignore"),
+        forecast=result.forecast,
+        requirements=result.requirements.drop(columns=["shortfall_weight", "stable_heads"], errors="ignore"),
         shifts=roster.shifts, coverage=result.coverage, assignments=roster.assignments, shortfall=roster.shortfall,
         summary=result.summary, extra=extra, page=plan_page(page_data(result)), hires=result.hires,
         comp_off=roster.comp_off, month_overtime=roster.month_overtime, force=force, ledger=result.ledger,

@@ -46,7 +46,7 @@ def check_objective_range(requirements: pd.DataFrame, agents: list, scenario, so
     ``source`` names the history file in the message."""
     from scheduler.roster.constraints import CONVEX_TIERS
 
-    tiers = 1.0 + sum(extra for *_, extra in CONVEX_TIERS)
+    tiers = 1.0 + sum(extra for *_, extra in CONVEX_TIERS) + scenario.roster.unstable_factor
     need = requirements["required_scheduled"].to_numpy(float)
     weight = (requirements["shortfall_weight"] if "shortfall_weight" in requirements
               else pd.Series(scenario.understaffed_penalty, index=requirements.index)).to_numpy(float)

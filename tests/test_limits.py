@@ -71,6 +71,8 @@ def agents_file(tmp_path, row: int, **values) -> str:
     ("[roster]\nchange_penalty = 1e300\n", "roster.change_penalty", "overflow"),
     ("[roster]\nspread_penalty = 1e300\n", "roster.spread_penalty", "overflow"),
     ("[roster]\nday_off_penalty = 1e300\n", "roster.day_off_penalty", "overflow"),
+    ("[roster]\nunstable_factor = 1e3\n", "roster.unstable_factor", "less than or equal to 100"),
+    ("[roster.month]\nunstable_factor = -1\n", "roster.month.unstable_factor", "greater than or equal to 0"),
     ("[roster]\ntime_limit_s = 0.001\n", "roster.time_limit_s", "greater than or equal to 1"),
     ("[roster]\ntime_limit_s = inf\n", "roster.time_limit_s", "finite"),
     ("seed = -1\n", "seed", "2147483647"),

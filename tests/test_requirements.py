@@ -19,8 +19,10 @@ from scheduler.staffing.requirements import (
     deferred_staffing,
     evaluate_coverage,
     fifo_fluid,
+    stable_heads,
     summarize_service,
     taut_string,
+    unstable_rows,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,6 +125,22 @@ def test_rows_come_back_in_input_order(baseline):
     plain = compute_requirements(fc, baseline, day_mask(idx))
     merged = req.merge(plain, on=["interval_start", "channel"], suffixes=("", "_p"))
     assert (merged["required_agents"] == merged["required_agents_p"]).all()
+
+
+def test_stable_heads_are_the_fewest_the_report_does_not_count_unstable(baseline):
+    """At ``stable_heads`` no row is an unstable interval (the report's own count); one head fewer, every
+    row with a positive count is; email (deferred) and closed hours have none."""
+    idx, fc = busy_week(seed=3)
+    req = compute_requirements(fc, with_channel(baseline, "phone", model="erlang_c"), day_mask(idx))
+    scn = with_channel(baseline, "phone", model="erlang_c")
+    least = stable_heads(req, scn)
+    at = req[["interval_start", "channel"]].assign(scheduled_heads=least)
+    assert unstable_rows(evaluate_coverage(req, at, scn), scn).empty
+    one_fewer = at.assign(scheduled_heads=np.maximum(least - 1, 0))
+    unstable = unstable_rows(evaluate_coverage(req, one_fewer, scn), scn)
+    assert sorted(unstable.index) == sorted(req.index[least > 0])
+    assert (least[(req["channel"] == "email").to_numpy() | ~req["open"].to_numpy(bool)] == 0).all()
+    assert ((least > 0) & (least <= req["required_scheduled"].to_numpy())).sum() == (least > 0).sum() > 0
 
 
 # --- shrinkage and Erlang channels -----------------------------------------------------------------

@@ -400,6 +400,24 @@ def test_a_shortage_never_empties_an_interval_another_could_share():
     assert r.shifts["lunch_start"].dt.hour.value_counts().max() == 2
 
 
+@pytest.mark.parametrize("factor,lunches", [(0.0, [12, 13, 13]), (8.0, [11, 13, 13])])
+def test_a_head_below_a_stable_queue_is_priced_by_the_unstable_factor(factor, lunches):
+    """Three agents for 4 heads at 09:00-13:00 and 14:00-18:00, 2 at 13:00; a head at 12:00 is priced at
+    half, but missing two there leaves its queue unstable (stable_heads 3). Unpriced, a lunch goes to
+    12:00; with roster.unstable_factor (a month's) it goes to 11:00 and 12:00 keeps a stable queue."""
+    p = problem(scenario(templates=[DAY], roster={"unstable_factor": factor}), [agent(i) for i in (1, 2, 3)], [MON],
+                lambda day, minute: {"chat": 2 if minute == 13 * 60 else 4})
+    req = p.requirements.copy()
+    hour = pd.to_datetime(req["interval_start"]).dt.hour
+    req["shortfall_weight"] = [0.5 * 400 if h == 12 else 400.0 for h in hour]
+    req["stable_heads"] = [3 if h == 12 else 0 for h in hour]
+    r = solve(dataclasses.replace(p, requirements=req))
+    assert r.solver["status"] == "OPTIMAL"
+    assert sorted(r.shifts["lunch_start"].dt.hour) == lunches
+    noon = r.shortfall.set_index("interval_start")["missing"][pd.Timestamp(MON.isoformat() + " 12:00")]
+    assert (noon <= 1) == (factor > 0)
+
+
 @pytest.mark.slow
 def test_replanning_against_a_published_roster_changes_few_shifts():
     """One agent falls ill after publication. Against the published roster the re-plan only swaps that

@@ -154,7 +154,15 @@ class Coverage(Family):
     answers nobody. With the 25% tier alone, a head was worth the same in two intervals past it, and a
     slightly cheaper one took every lunch: 2025-W46 left 22 requirement rows with no head at all (chat
     at 13:00 on four days), against 1 with both tiers and heads priced per head
-    (``scheduler.plan.shortfall_weights``). (A tier at 10% slowed the default week by 2x for no gain.)"""
+    (``scheduler.plan.shortfall_weights``). (A tier at 10% slowed the default week by 2x for no gain.)
+
+    With ``roster.unstable_factor`` > 0 (a month: ``[roster.month]``), each head missing below the
+    row's ``stable_heads`` (``staffing.requirements.stable_heads``: fewer, and the interval's queue never
+    clears, which the plan counts as a missed target) costs that many times its weight more. A week
+    holds its targets by searching again with them as rules (``roster.hold_targets``); a month is too
+    large for a second search, so it prices them: without the factor, 2025-10 was left with a chat and a
+    phone interval unstable (at a lunch hour: 15 chat heads against a load of 15.01 Erlang), a head there
+    priced below a shift's pay."""
 
     name = "coverage"
 
@@ -171,10 +179,13 @@ class Coverage(Family):
             model.add(sum(heads) + short >= req)
             rv.penalties.append((name, short, row.weight, row.index))
             terms.append(Term(short, row.weight, "shortfall"))
-            for share, floor, extra in CONVEX_TIERS:
-                k = max(floor, math.ceil(share * req))
+            tiers = [("beyond", max(floor, math.ceil(share * req)), extra) for share, floor, extra in CONVEX_TIERS]
+            unstable = problem.scenario.roster.unstable_factor
+            if unstable > 0 and row.stable > 0:  # more than req - stable heads missing: an unstable queue
+                tiers.append(("unstable", req - row.stable, unstable))
+            for kind, k, extra in tiers:
                 if k < req and heads:
-                    beyond = model.new_int_var(0, req - k, f"understaffed_beyond(heads={k}, {where})")
+                    beyond = model.new_int_var(0, req - k, f"understaffed_{kind}(heads={k}, {where})")
                     model.add(beyond >= short - k)
                     terms.append(Term(beyond, row.weight * extra, "shortfall"))
         return terms

@@ -78,7 +78,8 @@ STAGE_TWO_WALL_SHARE = 0.5  # its clock: the portfolio search's limit, the safet
 # Variables of the skill groups, not of agents (model.RosterVars, Coverage, ChannelSwitching): with the
 # groups' shift counts fixed, stage 1's lunch counts, channel split and shortfall stay valid, so stage 2
 # holds them and its presolve drops the coverage part of the model.
-GROUP_LEVEL = ("lunch(", "heads(", "understaffed(", "understaffed_beyond(", "channel_drop(", "channel_switches(")
+GROUP_LEVEL = ("lunch(", "heads(", "understaffed(", "understaffed_beyond(", "understaffed_unstable(", "channel_drop(",
+               "channel_switches(")
 
 
 def staged(problem: RosterProblem) -> bool:

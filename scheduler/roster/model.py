@@ -79,6 +79,7 @@ class RequirementRow:
     at: pd.Timestamp
     required: int
     weight: float
+    stable: int = 0  # the fewest heads with a stable queue (0: none is unstable, or not priced)
 
 
 def generate_candidates(problem: RosterProblem) -> list[Candidate]:
@@ -98,10 +99,11 @@ def generate_candidates(problem: RosterProblem) -> list[Candidate]:
 def requirement_rows(problem: RosterProblem) -> list[RequirementRow]:
     req = problem.requirements
     weights = problem.shortfall_weights()
+    stable = req["stable_heads"] if "stable_heads" in req.columns else pd.Series(0, index=req.index)
     day_index = {day: i for i, day in enumerate(problem.days)}
     rows, seen = [], set()
-    for idx, at, ch, n, weight in zip(req.index, pd.to_datetime(req["interval_start"]), req["channel"],
-                                      req["required_scheduled"], weights.to_numpy()):
+    for idx, at, ch, n, weight, least in zip(req.index, pd.to_datetime(req["interval_start"]), req["channel"],
+                                             req["required_scheduled"], weights.to_numpy(), stable.to_numpy()):
         at = pd.Timestamp(at)
         key = (at, ch)
         if key in seen:
@@ -111,7 +113,7 @@ def requirement_rows(problem: RosterProblem) -> list[RequirementRow]:
         if d is None:
             continue
         rows.append(RequirementRow(idx, d, at.hour * 60 + at.minute, str(ch), at, required_heads(n),
-                                   float(weight)))
+                                   float(weight), int(least)))
     return rows
 
 

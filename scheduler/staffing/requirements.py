@@ -582,3 +582,28 @@ def unstable_rows(coverage: pd.DataFrame, scenario) -> pd.DataFrame:
         busy = sub["open"].astype(bool).to_numpy() & (_measured(sub, scenario.channels.get(channel)) > 0)
         keep[coverage.index.get_indexer(sub.index)] = busy & np.isinf(sub["asa_s"].to_numpy(float))
     return coverage[keep]
+
+
+def stable_heads(requirements: pd.DataFrame, scenario) -> np.ndarray:
+    """Per requirement row, the fewest scheduled heads with which ``unstable_rows`` would not count it:
+    the report's own measure (``evaluate_coverage``'s infinite ASA), searched down from
+    ``required_scheduled`` (which meets the row's level, so it is stable). 0 where no count is unstable
+    (closed, no contacts, a deferred channel, abandonment)."""
+    need = requirements["required_scheduled"].to_numpy(float)
+    frame = requirements[["interval_start", "channel"]].copy()
+    busy = np.zeros(len(requirements), dtype=bool)  # rows that may be unstable: open with measured contacts
+    for channel, sub in requirements.groupby("channel", sort=False):
+        rows = requirements.index.get_indexer(sub.index)
+        busy[rows] = sub["open"].astype(bool).to_numpy() & (_measured(sub, scenario.channels.get(channel)) > 0)
+    stable = np.where(busy, need, 0.0)
+    cut = 1
+    while True:  # stability rises with the heads: lower each row while one head fewer is still stable
+        trying = busy & (need - cut >= 0) & (stable == need - cut + 1)
+        if not trying.any():
+            break
+        frame["scheduled_heads"] = np.maximum(need - cut, 0.0)
+        asa = evaluate_coverage(requirements, frame, scenario)["asa_s"].to_numpy(float)
+        ok = trying & np.isfinite(asa)
+        stable[ok] = need[ok] - cut
+        cut += 1
+    return stable.astype(int)
