@@ -89,12 +89,15 @@ def year_row(summary: dict, channels: list[str]) -> dict:
 
 
 def _complete(folder: Path, scenario: str, label: str) -> dict | None:
-    """The summary of a complete plan of ``scenario`` for week ``label`` in ``folder``, else None."""
+    """The summary of a complete plan of ``scenario`` for week ``label`` in ``folder``, else None (also for
+    a week whose search Ctrl-C cut short: ``--resume`` plans it again)."""
     plan = PlanFolder(folder)
     if not all(plan.file(name).is_file() for name in (*PLAN_FILES, *LEDGER_FILES)):
         return None
     summary = plan.summary()
     if summary.get("scenario") != scenario or summary.get("week") != label:
+        return None
+    if interrupt.STOPPED in str(summary.get("solver", {}).get("stopped_by", "")):
         return None
     return summary
 
@@ -117,7 +120,8 @@ def plan_weeks(weeks: list[Week], *, scenario: Path | None = None, history: Path
     t_chain = time.perf_counter()
     for i, wk in enumerate(weeks, start=1):
         if interrupt.requested():  # Ctrl-C: the weeks planned so far stay; --resume goes on from here
-            echo(f"{interrupt.STOPPED}: stopped before {wk.label}; plan --weeks ... --resume goes on from it")
+            echo(f"{interrupt.STOPPED}: stopped before {wk.label}; the same command with --resume goes on from "
+                 "the first week missing or cut short")
             break
         folder = root / wk.label
         t0 = time.perf_counter()

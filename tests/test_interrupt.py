@@ -6,6 +6,7 @@ the work. CP-SAT never catches SIGINT itself (its handler aborted the process of
 from __future__ import annotations
 
 import dataclasses
+import json
 import signal
 import threading
 
@@ -134,6 +135,11 @@ def test_a_chain_of_weeks_stops_after_the_week_ctrl_c_came_in(tmp_path, quick, c
     assert pd.read_csv(out / chain.YEAR_SUMMARY)["week"].tolist() == ["2025-W40"]
     check_plan(out / "2025-W40")
     assert not (out / "2025-W41").exists()
+    cut = json.loads((out / "2025-W40" / "summary.json").read_text())
+    assert chain._complete(out / "2025-W40", cut["scenario"], "2025-W40") is not None  # searched to its end: kept
+    cut["solver"]["stopped_by"] = f"counts: {interrupt.STOPPED}; agents: {interrupt.STOPPED}"
+    (out / "2025-W40" / "summary.json").write_text(json.dumps(cut))
+    assert chain._complete(out / "2025-W40", cut["scenario"], "2025-W40") is None  # cut short: --resume plans it again
 
 
 def test_highs_stops_at_its_next_round_and_its_bound_is_not_waited_for():
