@@ -34,6 +34,7 @@ from core.names import folder_name
 from core.scenario import load_scenario
 from scenarios import default_scenario
 from scheduler.plan_folder import LEDGER_FILES, PLAN_FILES, PlanFolder, write_csv
+from scheduler.plan_health import interrupted
 from scheduler.weeks import Week, parse_week
 
 YEAR_SUMMARY = "year_summary.csv"
@@ -97,9 +98,7 @@ def _complete(folder: Path, scenario: str, label: str) -> dict | None:
     summary = plan.summary()
     if summary.get("scenario") != scenario or summary.get("week") != label:
         return None
-    if interrupt.STOPPED in str(summary.get("solver", {}).get("stopped_by", "")):
-        return None
-    return summary
+    return None if interrupted(summary) else summary
 
 
 def plan_weeks(weeks: list[Week], *, scenario: Path | None = None, history: Path | None = None,

@@ -180,7 +180,7 @@ _STOPPED_BY = {"deterministic_time": "its time budget", "relative_gap": "its gap
 def _time_limit_advice(summary: dict, scenario) -> str:
     """Raise the time limit (naming it when the scenario is known); on a large pool searched
     deterministically, try the portfolio search too. A search Ctrl-C stopped: let it finish."""
-    if _interrupted(summary):
+    if interrupted(summary):
         return "the search was interrupted (Ctrl-C): plan again and let it finish"
     pool = summary.get("agents_in_pool", 0)
     if scenario is None:
@@ -192,7 +192,8 @@ def _time_limit_advice(summary: dict, scenario) -> str:
     return text
 
 
-def _interrupted(summary: dict) -> bool:
+def interrupted(summary: dict) -> bool:
+    """Whether Ctrl-C cut the plan's search short (``summary.json`` ``solver.stopped_by``)."""
     return interrupt.STOPPED in str(summary.get("solver", {}).get("stopped_by", ""))
 
 
@@ -202,7 +203,7 @@ def _gap_warning(summary: dict, scenario) -> str | None:
     if gap is None or not gap > GAP_WARN:
         return None
     stopped = str(solver.get("stopped_by", ""))
-    stopped = "Ctrl-C" if _interrupted(summary) else \
+    stopped = "Ctrl-C" if interrupted(summary) else \
         _STOPPED_BY.get(stopped, "the wall clock" if stopped_by_clock(stopped) else "its limit")
     return (f"poor roster: CP-SAT stopped {100 * gap:.1f}% from the best bound ({solver.get('status')} after "
             f"{solver.get('wall_s', 0):.0f} s, stopped by {stopped}); a much cheaper or better-staffed roster "

@@ -341,9 +341,9 @@ def check_status(problem: RosterProblem, solver: cp_model.CpSolver, status) -> N
         raise InputError(f"no roster of this pool meets the rules held ({names}) with the labour rules")
     if status == cp_model.INFEASIBLE:
         raise InputError(explain_conflict(problem))
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and interrupt.requested():
-        raise SolverError(interrupt.NO_ROSTER, stopped_by=interrupt.STOPPED)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if interrupt.requested():
+            raise SolverError(interrupt.NO_ROSTER, stopped_by=interrupt.STOPPED)
         raise SolverError(f"CP-SAT found no roster ({solver.status_name(status)}) within "
                           f"roster.time_limit_s={problem.scenario.roster.time_limit_s:g}; raise it",
                           stopped_by=_stopped_by(status, solver))

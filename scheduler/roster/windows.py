@@ -118,9 +118,6 @@ def search(problem: RosterProblem, built: BuiltModel, time_limit_s: float | None
             bound, waiting = _with_proven(bound, waiting, best.objective_value, gap), None
         if _proven(best.objective_value, bound, gap):
             stop = "relative_gap"
-        elif interrupt.requested():
-            stop = interrupt.STOPPED
-            break
         elif budget > 0 and before - best.objective_value < MIN_PASS_GAIN * abs(before):
             stop = "a pass of windows saved less than 0.1%"
             break

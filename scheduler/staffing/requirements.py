@@ -577,11 +577,17 @@ def _measured(rows: pd.DataFrame, spec) -> np.ndarray:
 def unstable_rows(coverage: pd.DataFrame, scenario) -> pd.DataFrame:
     """The rows of ``evaluate_coverage``'s result that ``summarize_service`` counts as
     ``unstable_intervals``: open, with contacts, and a queue that never clears (infinite ASA)."""
-    keep = np.zeros(len(coverage), dtype=bool)
-    for channel, sub in coverage.groupby("channel", sort=False):
-        busy = sub["open"].astype(bool).to_numpy() & (_measured(sub, scenario.channels.get(channel)) > 0)
-        keep[coverage.index.get_indexer(sub.index)] = busy & np.isinf(sub["asa_s"].to_numpy(float))
-    return coverage[keep]
+    return coverage[_busy(coverage, scenario) & np.isinf(coverage["asa_s"].to_numpy(float))]
+
+
+def _busy(frame: pd.DataFrame, scenario) -> np.ndarray:
+    """Per row of a requirements or coverage frame: open, with contacts the service level is measured on
+    (the rows whose queue may be unstable)."""
+    busy = np.zeros(len(frame), dtype=bool)
+    for channel, sub in frame.groupby("channel", sort=False):
+        busy[frame.index.get_indexer(sub.index)] = \
+            sub["open"].astype(bool).to_numpy() & (_measured(sub, scenario.channels.get(channel)) > 0)
+    return busy
 
 
 def stable_heads(requirements: pd.DataFrame, scenario) -> np.ndarray:
@@ -591,10 +597,7 @@ def stable_heads(requirements: pd.DataFrame, scenario) -> np.ndarray:
     (closed, no contacts, a deferred channel, abandonment)."""
     need = requirements["required_scheduled"].to_numpy(float)
     frame = requirements[["interval_start", "channel"]].copy()
-    busy = np.zeros(len(requirements), dtype=bool)  # rows that may be unstable: open with measured contacts
-    for channel, sub in requirements.groupby("channel", sort=False):
-        rows = requirements.index.get_indexer(sub.index)
-        busy[rows] = sub["open"].astype(bool).to_numpy() & (_measured(sub, scenario.channels.get(channel)) > 0)
+    busy = _busy(requirements, scenario)
     stable = np.where(busy, need, 0.0)
     cut = 1
     while True:  # stability rises with the heads: lower each row while one head fewer is still stable
